@@ -1,0 +1,217 @@
+"""Read and validate feeds.yaml into typed objects.
+
+The user's file states only what differs from the shipped defaults. Every
+error names the file, the line and the key, because the person reading it
+is usually looking at a cron mail, not at the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+from .model import FeedInfo, Source
+
+DEFAULT_DATABASE = Path(".jjfeed/jjfeed.db")
+DEFAULT_OUTPUT = Path("output")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run needs to know, resolved and validated."""
+
+    sources: tuple[Source, ...] = ()
+    database: Path = DEFAULT_DATABASE
+    output: Path = DEFAULT_OUTPUT
+    feed: FeedInfo = field(default_factory=FeedInfo)
+    path: Path | None = None
+
+
+def load_config(
+    path: Path,
+    *,
+    required: bool = True,
+    database: Path | None = None,
+    output: Path | None = None,
+) -> Config:
+    """Load ``path``; ``database``/``output`` (from flags or env) override the file.
+
+    Relative paths inside the file are resolved against the file's folder, so
+    a cron job started from another directory reads the same database.
+    """
+    if not path.exists() and not required:
+        config = Config()
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{path}: cannot read config file: {e}") from e
+        config = parse_config(text, path)
+    overrides: dict[str, Any] = {}
+    if database is not None:
+        overrides["database"] = database
+    if output is not None:
+        overrides["output"] = output
+    if overrides:
+        config = Config(
+            sources=config.sources,
+            database=overrides.get("database", config.database),
+            output=overrides.get("output", config.output),
+            feed=config.feed,
+            path=config.path,
+        )
+    return config
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Validate YAML ``text`` (read from ``path``) and build a :class:`Config`."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(e, "problem", None) or str(e)
+        raise ConfigError(f"{where}: invalid YAML: {problem}") from e
+    if root is None:
+        return Config(path=path)
+    v = _Validator(path)
+    top = v.mapping(root, "top level")
+    v.known_keys(top, _TOP_KEYS, "")
+    base = path.parent
+    feed_defaults = FeedInfo()
+    feed = FeedInfo(
+        title=v.str_(top, "title", feed_defaults.title),
+        link=v.str_(top, "link", feed_defaults.link),
+        id=v.str_(top, "id", feed_defaults.id),
+        description=v.str_(top, "description", feed_defaults.description),
+        limit=v.int_(top, "limit", feed_defaults.limit, minimum=1),
+    )
+    return Config(
+        sources=_sources(v, top, base),
+        database=base / v.str_(top, "database", str(DEFAULT_DATABASE)),
+        output=base / v.str_(top, "output", str(DEFAULT_OUTPUT)),
+        feed=feed,
+        path=path,
+    )
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
+_TOP_KEYS = ("title", "link", "id", "description", "limit", "database", "output", "sources")
+_SOURCE_KEYS = ("name", "url", "path", "tags", "priority")
+
+
+def _sources(v: _Validator, top: dict[str, tuple[yaml.Node, yaml.Node]], base: Path) -> tuple[Source, ...]:
+    if "sources" not in top:
+        return ()
+    key_node, node = top["sources"]
+    if not isinstance(node, yaml.SequenceNode):
+        raise v.error(node, "sources", "must be a list of sources")
+    sources: list[Source] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(node.value):
+        where = f"sources[{i}]"
+        entry = v.mapping(item, where)
+        v.known_keys(entry, _SOURCE_KEYS, where + ".")
+        name = v.str_(entry, "name", None, where=where)
+        if name is None:
+            raise v.error(item, where, "missing required key 'name'")
+        if name in seen:
+            raise v.error(entry["name"][1], f"{where}.name", f"duplicate source name {name!r} (first on line {seen[name]})")
+        seen[name] = item.start_mark.line + 1
+        url = v.str_(entry, "url", None, where=where)
+        raw_path = v.str_(entry, "path", None, where=where)
+        if (url is None) == (raw_path is None):
+            raise v.error(item, where, "give exactly one of 'url' or 'path'")
+        if url is not None and not url.startswith(("http://", "https://", "file://")):
+            raise v.error(entry["url"][1], f"{where}.url", f"not an http(s) URL: {url!r}")
+        tags = v.str_list(entry, "tags", where=where)
+        sources.append(
+            Source(
+                name=name,
+                url=url,
+                path=(base / raw_path) if raw_path is not None else None,
+                tags=tags,
+                priority=v.int_(entry, "priority", 0, where=where),
+            )
+        )
+    return tuple(sources)
+
+
+class _Validator:
+    """Typed access to YAML nodes that reports errors with file:line: key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def error(self, node: yaml.Node, key: str, message: str) -> ConfigError:
+        return ConfigError(f"{self.path}:{node.start_mark.line + 1}: {key}: {message}")
+
+    def mapping(self, node: yaml.Node, where: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.error(node, where, "must be a mapping of keys to values")
+        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                raise self.error(key_node, where, "keys must be strings")
+            if key in out:
+                raise self.error(key_node, _join(where, key), "duplicate key")
+            out[key] = (key_node, value_node)
+        return out
+
+    def known_keys(self, entry: dict[str, tuple[yaml.Node, yaml.Node]], allowed: tuple[str, ...], prefix: str) -> None:
+        for key, (key_node, _) in entry.items():
+            if key not in allowed:
+                raise self.error(key_node, prefix + key, f"unknown key (expected one of: {', '.join(allowed)})")
+
+    def _scalar(self, entry: dict[str, tuple[yaml.Node, yaml.Node]], key: str, where: str, kind: str, tag: str) -> Any:
+        _, node = entry[key]
+        name = _join(where, key)
+        if not isinstance(node, yaml.ScalarNode) or node.tag != tag:
+            shown = node.value if isinstance(node, yaml.ScalarNode) else type(node).__name__.replace("Node", "").lower()
+            raise self.error(node, name, f"must be {kind}, got {shown!r}")
+        if tag == _INT_TAG:
+            return yaml.safe_load(node.value)
+        if not node.value.strip():
+            raise self.error(node, name, f"must be {kind}, got an empty value")
+        return node.value.strip()
+
+    def str_(self, entry: dict[str, tuple[yaml.Node, yaml.Node]], key: str, default: str | None, *, where: str = "") -> Any:
+        if key not in entry:
+            return default
+        return self._scalar(entry, key, where, "a string", _STR_TAG)
+
+    def int_(self, entry: dict[str, tuple[yaml.Node, yaml.Node]], key: str, default: int, *, where: str = "", minimum: int | None = None) -> int:
+        if key not in entry:
+            return default
+        value: int = self._scalar(entry, key, where, "an integer", _INT_TAG)
+        if minimum is not None and value < minimum:
+            raise self.error(entry[key][1], _join(where, key), f"must be at least {minimum}")
+        return value
+
+    def str_list(self, entry: dict[str, tuple[yaml.Node, yaml.Node]], key: str, *, where: str = "") -> tuple[str, ...]:
+        if key not in entry:
+            return ()
+        _, node = entry[key]
+        name = _join(where, key)
+        if isinstance(node, yaml.ScalarNode):
+            raise self.error(node, name, "must be a list of strings")
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.error(node, name, "must be a list of strings")
+        out = []
+        for item in node.value:
+            if not isinstance(item, yaml.ScalarNode) or item.tag != _STR_TAG:
+                raise self.error(item, name, "must be a list of strings")
+            out.append(item.value)
+        return tuple(out)
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key

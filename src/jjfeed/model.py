@@ -1,0 +1,166 @@
+"""Frozen values that cross stage boundaries.
+
+Every stage takes and returns these types; no stage imports another. Times
+are timezone-aware UTC ``datetime``s; text is ``str``; collections are tuples
+so the values stay hashable and immutable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Source:
+    """One entry of ``sources:`` in feeds.yaml (or an ad-hoc ingest input)."""
+
+    name: str
+    url: str | None = None
+    path: Path | None = None
+    tags: tuple[str, ...] = ()
+    priority: int = 0
+
+    @property
+    def location(self) -> str:
+        return self.url if self.url is not None else str(self.path)
+
+
+@dataclass(frozen=True)
+class Validators:
+    """HTTP cache validators remembered per source for conditional GET."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What came back for one source: bytes and headers, or a 304, or an error."""
+
+    source: Source
+    url: str
+    status: int | None
+    content: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+    validators: Validators = Validators()
+    not_modified: bool = False
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def header(self, name: str) -> str | None:
+        lname = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lname:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """The clean stage's result for one article body."""
+
+    text: str
+    html: str
+    title: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    section: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article as it moves through parse -> clean -> dedup -> tag -> store.
+
+    ``raw`` is the body as it arrived (HTML fragment, page or plain text, as
+    ``raw_kind`` says); ``text`` and ``html`` are filled in by the clean stage.
+    """
+
+    source: str
+    guid: str
+    url: str | None
+    title: str
+    raw: str = ""
+    raw_kind: str = "html"  # "html" fragment, "page" (whole HTML page) or "text"
+    author: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    tags: tuple[str, ...] = ()
+    text: str = ""
+    html: str = ""
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A MinHash signature of an article's cleaned text, with its parameters."""
+
+    params: str
+    hashvalues: bytes
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as the store holds it: the article plus its keys and cluster."""
+
+    id: int
+    article: Article
+    canonical_url: str | None
+    content_hash: str
+    cluster: str
+    fetched_at: datetime
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One merged feed entry: every stored copy of one article."""
+
+    id: str
+    members: tuple[StoredArticle, ...]
+    representative: StoredArticle
+    updated: datetime
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    """The outcome of one source in one run: a value, never an exception."""
+
+    source: str
+    status: str  # "ok", "not_modified" or "failed"
+    new: int = 0
+    duplicates: int = 0
+    updated: int = 0
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    """The published feed's own metadata."""
+
+    title: str = "jjfeed"
+    link: str = "http://localhost/"
+    id: str = "urn:uuid:6f1c8d52-3b0a-5a56-9a0e-3b0e4f7f2a11"
+    description: str = "Merged and deduplicated by jjfeed"
+    limit: int = 100
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What one run did, source by source."""
+
+    results: tuple[SourceResult, ...] = ()
+    published: tuple[Path, ...] = ()
+    entries: int = 0
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def failed(self) -> tuple[SourceResult, ...]:
+        return tuple(r for r in self.results if r.status == "failed")

@@ -1,0 +1,322 @@
+"""The SQLite store: schema, migrations and every read and write.
+
+The only module that imports :mod:`sqlite3`. The schema lives in one place
+(:data:`MIGRATIONS`); ``PRAGMA user_version`` records how far a database has
+been migrated, and each migration runs in its own transaction, so a database
+is always at exactly one version. WAL lets ``export`` read while a run writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .errors import StoreError
+from .model import Article, Signature, StoredArticle, Validators
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the foundation schema.
+    """
+    CREATE TABLE sources (
+        name TEXT PRIMARY KEY,
+        url TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        last_success TEXT,
+        last_error TEXT,
+        failures INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE clusters (
+        id TEXT PRIMARY KEY,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        guid TEXT NOT NULL,
+        url TEXT,
+        canonical_url TEXT,
+        title TEXT NOT NULL,
+        author TEXT,
+        published TEXT,
+        updated TEXT,
+        tags TEXT NOT NULL DEFAULT '[]',
+        text TEXT NOT NULL,
+        html TEXT NOT NULL,
+        summary TEXT NOT NULL DEFAULT '',
+        content_hash TEXT NOT NULL,
+        cluster TEXT NOT NULL REFERENCES clusters(id),
+        priority INTEGER NOT NULL DEFAULT 0,
+        fetched_at TEXT NOT NULL,
+        UNIQUE (source, guid)
+    );
+    CREATE INDEX articles_guid ON articles (guid);
+    CREATE INDEX articles_canonical_url ON articles (canonical_url);
+    CREATE INDEX articles_content_hash ON articles (content_hash);
+    CREATE INDEX articles_cluster ON articles (cluster);
+    CREATE INDEX articles_fetched_at ON articles (fetched_at);
+    CREATE TABLE signatures (
+        article INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+        params TEXT NOT NULL,
+        hashvalues BLOB NOT NULL
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _ts(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat(timespec="seconds") if value is not None else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class Store:
+    """A connection to one jjfeed database, migrated to the current schema on open."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            if str(path) != ":memory:":
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except (sqlite3.Error, OSError) as e:
+            raise StoreError(f"{path}: cannot open database: {e}") from e
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ---------------------------------------------------------
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: database schema version {version} is newer than this "
+                f"jjfeed understands ({SCHEMA_VERSION}); upgrade jjfeed"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                for statement in _statements(MIGRATIONS[number]):
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {number + 1}")
+
+    @property
+    def version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit of writes: all of it lands, or none of it does."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: cannot start a transaction: {e}") from e
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as e:
+                raise StoreError(f"{self.path}: cannot commit: {e}") from e
+
+    # -- sources --------------------------------------------------------
+
+    def validators(self, source: str) -> Validators:
+        row = self._db.execute(
+            "SELECT etag, last_modified FROM sources WHERE name = ?", (source,)
+        ).fetchone()
+        return Validators(row["etag"], row["last_modified"]) if row else Validators()
+
+    def record_success(self, source: str, url: str | None, validators: Validators, when: datetime) -> None:
+        self._db.execute(
+            """INSERT INTO sources (name, url, etag, last_modified, last_success, last_error, failures)
+               VALUES (?, ?, ?, ?, ?, NULL, 0)
+               ON CONFLICT (name) DO UPDATE SET url = excluded.url, etag = excluded.etag,
+                   last_modified = excluded.last_modified, last_success = excluded.last_success,
+                   last_error = NULL, failures = 0""",
+            (source, url, validators.etag, validators.last_modified, _ts(when)),
+        )
+
+    def record_failure(self, source: str, url: str | None, error: str) -> None:
+        self._db.execute(
+            """INSERT INTO sources (name, url, last_error, failures) VALUES (?, ?, ?, 1)
+               ON CONFLICT (name) DO UPDATE SET last_error = excluded.last_error,
+                   failures = failures + 1""",
+            (source, url, error),
+        )
+
+    def source_state(self, source: str) -> dict[str, object] | None:
+        row = self._db.execute("SELECT * FROM sources WHERE name = ?", (source,)).fetchone()
+        return dict(row) if row else None
+
+    # -- articles -------------------------------------------------------
+
+    def get(self, source: str, guid: str) -> StoredArticle | None:
+        row = self._db.execute(
+            "SELECT * FROM articles WHERE source = ? AND guid = ?", (source, guid)
+        ).fetchone()
+        return _stored(row) if row else None
+
+    def get_by_id(self, article_id: int) -> StoredArticle:
+        row = self._db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: no article with id {article_id}")
+        return _stored(row)
+
+    def find_exact(self, guid: str | None, canonical_url: str | None, content_hash: str | None) -> str | None:
+        """The cluster of a stored article sharing a GUID, canonical URL or content hash."""
+        for column, value in (("guid", guid), ("canonical_url", canonical_url), ("content_hash", content_hash)):
+            if not value:
+                continue
+            row = self._db.execute(
+                f"SELECT cluster FROM articles WHERE {column} = ? ORDER BY id LIMIT 1", (value,)
+            ).fetchone()
+            if row is not None:
+                return str(row["cluster"])
+        return None
+
+    def create_cluster(self, cluster: str, when: datetime) -> None:
+        self._db.execute(
+            "INSERT OR IGNORE INTO clusters (id, created, updated) VALUES (?, ?, ?)",
+            (cluster, _ts(when), _ts(when)),
+        )
+
+    def touch_cluster(self, cluster: str, when: datetime) -> None:
+        self._db.execute("UPDATE clusters SET updated = ? WHERE id = ?", (_ts(when), cluster))
+
+    def insert(self, article: Article, *, canonical_url: str | None, content_hash: str,
+               cluster: str, priority: int, when: datetime) -> int:
+        cur = self._db.execute(
+            """INSERT INTO articles (source, guid, url, canonical_url, title, author, published,
+                   updated, tags, text, html, summary, content_hash, cluster, priority, fetched_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (article.source, article.guid, article.url, canonical_url, article.title,
+             article.author, _ts(article.published), _ts(article.updated),
+             json.dumps(list(article.tags)), article.text, article.html, article.summary,
+             content_hash, cluster, priority, _ts(when)),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def replace_content(self, article_id: int, article: Article, *, canonical_url: str | None,
+                        content_hash: str, priority: int) -> None:
+        """Update a stored article in place (same source and GUID, new content); keep its cluster."""
+        self._db.execute(
+            """UPDATE articles SET url = ?, canonical_url = ?, title = ?, author = ?, published = ?,
+                   updated = ?, tags = ?, text = ?, html = ?, summary = ?, content_hash = ?,
+                   priority = ?
+               WHERE id = ?""",
+            (article.url, canonical_url, article.title, article.author, _ts(article.published),
+             _ts(article.updated), json.dumps(list(article.tags)), article.text, article.html,
+             article.summary, content_hash, priority, article_id),
+        )
+
+    def put_signature(self, article_id: int, signature: Signature) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO signatures (article, params, hashvalues) VALUES (?, ?, ?)",
+            (article_id, signature.params, signature.hashvalues),
+        )
+
+    def signatures(self, since: datetime | None = None) -> Iterator[tuple[int, Signature]]:
+        """Stored signatures of articles fetched at or after ``since`` (all when None)."""
+        query = "SELECT s.article, s.params, s.hashvalues FROM signatures s"
+        args: tuple[object, ...] = ()
+        if since is not None:
+            query += " JOIN articles a ON a.id = s.article WHERE a.fetched_at >= ?"
+            args = (_ts(since),)
+        for row in self._db.execute(query, args):
+            yield int(row[0]), Signature(row[1], bytes(row[2]))
+
+    def texts(self, article_ids: Iterable[int]) -> dict[int, str]:
+        ids = list(article_ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", ids)
+        return {int(r["id"]): str(r["text"]) for r in rows}
+
+    def cluster_of(self, article_id: int) -> str:
+        row = self._db.execute("SELECT cluster FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: no article with id {article_id}")
+        return str(row["cluster"])
+
+    def articles(self) -> Iterator[StoredArticle]:
+        for row in self._db.execute("SELECT * FROM articles ORDER BY id"):
+            yield _stored(row)
+
+    def recent_clusters(self, limit: int) -> list[tuple[str, datetime, list[StoredArticle]]]:
+        """The ``limit`` most recently updated clusters with all their members."""
+        rows = self._db.execute(
+            "SELECT id, updated FROM clusters ORDER BY updated DESC, id LIMIT ?", (limit,)
+        ).fetchall()
+        out = []
+        for row in rows:
+            members = [
+                _stored(m)
+                for m in self._db.execute(
+                    "SELECT * FROM articles WHERE cluster = ? ORDER BY id", (row["id"],)
+                )
+            ]
+            if members:
+                out.append((str(row["id"]), _dt(row["updated"]) or datetime.now(UTC), members))
+        return out
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "articles": self._db.execute("SELECT count(*) FROM articles").fetchone()[0],
+            "clusters": self._db.execute("SELECT count(*) FROM clusters").fetchone()[0],
+            "signatures": self._db.execute("SELECT count(*) FROM signatures").fetchone()[0],
+        }
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def _stored(row: sqlite3.Row) -> StoredArticle:
+    article = Article(
+        source=row["source"],
+        guid=row["guid"],
+        url=row["url"],
+        title=row["title"],
+        author=row["author"],
+        published=_dt(row["published"]),
+        updated=_dt(row["updated"]),
+        tags=tuple(json.loads(row["tags"])),
+        text=row["text"],
+        html=row["html"],
+        summary=row["summary"],
+    )
+    return StoredArticle(
+        id=int(row["id"]),
+        article=article,
+        canonical_url=row["canonical_url"],
+        content_hash=row["content_hash"],
+        cluster=row["cluster"],
+        fetched_at=_dt(row["fetched_at"]) or datetime.now(UTC),
+        priority=int(row["priority"]),
+    )

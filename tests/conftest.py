@@ -1,0 +1,146 @@
+"""Shared fixtures: a real HTTP server on 127.0.0.1, feed builders, seed paths."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.utils import format_datetime
+from datetime import UTC, datetime
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SEEDS = SHARED / "seeds"
+EXAMPLES = REPO / "examples"
+
+
+@dataclass
+class Route:
+    body: bytes
+    content_type: str = "application/rss+xml; charset=utf-8"
+    etag: str | None = None
+    last_modified: str | None = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FeedServer:
+    """A real HTTP server in a thread; routes are set by the test, requests are recorded."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                route = server.routes.get(self.path)
+                if route is None:
+                    self.send_error(404)
+                    return
+                inm = self.headers.get("If-None-Match")
+                ims = self.headers.get("If-Modified-Since")
+                if (route.etag and inm == route.etag) or (
+                    not route.etag and route.last_modified and ims == route.last_modified
+                ):
+                    self.send_response(304)
+                    self.end_headers()
+                    return
+                self.send_response(route.status)
+                self.send_header("Content-Type", route.content_type)
+                self.send_header("Content-Length", str(len(route.body)))
+                if route.etag:
+                    self.send_header("ETag", route.etag)
+                if route.last_modified:
+                    self.send_header("Last-Modified", route.last_modified)
+                for key, value in route.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(route.body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05})
+
+    @property
+    def base(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    server = FeedServer()
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+        server.thread.join(timeout=5)
+
+
+VOCABULARY = (
+    "council harbour tram line station budget mayor river bridge library archive volunteers "
+    "engineers museum festival weather storm coast ferry schedule residents survey report "
+    "committee funding vote plan district school teachers students hospital nurses clinic "
+    "market traders night stalls music lights winter summer season opening closing repairs "
+    "delay contract builders steel concrete tunnel platform tickets fares passengers route "
+    "north south east west island quay lighthouse fishing boats catch quota scientists data"
+).split()
+
+
+def prose(seed: int, words: int = 300) -> str:
+    """Deterministic article-like text: sentences of vocabulary words, in paragraphs."""
+    rng = random.Random(seed)
+    paragraphs, sentence, paragraph = [], [], []
+    for _ in range(words):
+        sentence.append(rng.choice(VOCABULARY))
+        if len(sentence) >= rng.randint(8, 16):
+            paragraph.append(" ".join(sentence).capitalize() + ".")
+            sentence = []
+            if len(paragraph) >= 4:
+                paragraphs.append(" ".join(paragraph))
+                paragraph = []
+    if sentence:
+        paragraph.append(" ".join(sentence).capitalize() + ".")
+    if paragraph:
+        paragraphs.append(" ".join(paragraph))
+    return "\n\n".join(paragraphs)
+
+
+def html_body(text: str) -> str:
+    return "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n"))
+
+
+def rss(title: str, link: str, items: list[dict[str, str]]) -> bytes:
+    """An RSS 2.0 document; each item dict has title, link, guid, body (HTML) and optional date."""
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">',
+        f"<channel><title>{escape(title)}</title><link>{escape(link)}</link>"
+        "<description>test feed</description>",
+    ]
+    for item in items:
+        date = item.get("date") or format_datetime(datetime(2026, 11, 1, 12, 0, tzinfo=UTC))
+        parts.append(
+            f"<item><title>{escape(item['title'])}</title><link>{escape(item['link'])}</link>"
+            f"<guid isPermaLink=\"false\">{escape(item['guid'])}</guid><pubDate>{date}</pubDate>"
+            + "".join(f"<category>{escape(c)}</category>" for c in item.get("categories", "").split(",") if c)
+            + f"<content:encoded><![CDATA[{item['body']}]]></content:encoded></item>"
+        )
+    parts.append("</channel></rss>")
+    return "\n".join(parts).encode()

@@ -1,0 +1,122 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from jjfeed import dedup
+from jjfeed.model import Article, Signature, StoredArticle
+
+from conftest import prose
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("http://www.example.com/story/1", "https://example.com/story/1/"),
+        ("https://example.com/a?utm_source=rss&utm_medium=feed", "https://example.com/a"),
+        ("https://example.com/a?b=2&a=1", "https://example.com/a?a=1&b=2&fbclid=xyz"),
+        ("https://EXAMPLE.com:443/a#comments", "https://example.com/a"),
+    ],
+)
+def test_canonical_url_equates_the_same_page(a: str, b: str) -> None:
+    assert dedup.canonical_url(a) == dedup.canonical_url(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("https://example.com/a?id=1", "https://example.com/a?id=2"),
+        ("https://example.com/a", "https://example.org/a"),
+        ("https://example.com/a", "https://example.com/b"),
+    ],
+)
+def test_canonical_url_keeps_different_pages_apart(a: str, b: str) -> None:
+    assert dedup.canonical_url(a) != dedup.canonical_url(b)
+
+
+def test_canonical_url_rejects_non_web() -> None:
+    assert dedup.canonical_url("mailto:x@y") is None
+    assert dedup.canonical_url("") is None
+    assert dedup.canonical_url("http://[::1") is None
+
+
+def test_content_hash_ignores_case_spacing_and_punctuation() -> None:
+    assert dedup.content_hash("Hello,  World!") == dedup.content_hash("hello world")
+    assert dedup.content_hash("hello world") != dedup.content_hash("hello there world")
+    assert dedup.hash_key("too short") is None
+
+
+def test_shingles() -> None:
+    assert dedup.shingles("a b c d") == {"a b c", "b c d"}
+    assert dedup.shingles("A b") == {"a b"}
+    assert dedup.shingles("...") == set()
+
+
+def _edit(text: str, every: int) -> str:
+    words = text.split()
+    return " ".join("changed" if i % every == 0 else w for i, w in enumerate(words))
+
+
+def test_light_edit_is_a_duplicate_and_lsh_finds_it() -> None:
+    base = prose(1, 400)
+    edited = _edit(base, 40) + " One more sentence was added at the end of the wire copy."
+    assert dedup.similarity(base, edited).duplicate
+    index = dedup.Index()
+    sig = dedup.signature(base)
+    assert sig is not None
+    index.add(7, sig)
+    other = dedup.signature(edited)
+    assert other is not None and index.candidates(other) == [7]
+
+
+def test_different_articles_are_not_duplicates() -> None:
+    a, b = prose(1, 400), prose(2, 400)
+    sim = dedup.similarity(a, b)
+    assert not sim.duplicate
+    index = dedup.Index()
+    sig_a, sig_b = dedup.signature(a), dedup.signature(b)
+    assert sig_a is not None and sig_b is not None
+    index.add(1, sig_a)
+    assert index.candidates(sig_b) == []
+
+
+def test_summary_inside_full_text_is_contained() -> None:
+    full = prose(3, 500)
+    lead = full.split("\n\n")[0]
+    sim = dedup.similarity(lead, full)
+    assert sim.containment == 1.0 and sim.duplicate
+
+
+def test_signature_refuses_other_params() -> None:
+    sig = dedup.signature(prose(4))
+    assert sig is not None
+    index = dedup.Index()
+    assert not index.add(1, Signature("other-params", sig.hashvalues))
+    assert index.add(1, sig) and len(index) == 1
+    assert index.add(1, sig) and len(index) == 1  # re-indexing replaces
+
+
+def test_best_match_picks_most_similar() -> None:
+    base = prose(5, 400)
+    candidates = {1: _edit(base, 5), 2: _edit(base, 50), 3: prose(6, 400)}
+    match = dedup.best_match(base, candidates)
+    assert match is not None and match[0] == 2
+
+
+def _stored(i: int, text: str, priority: int = 0, published: datetime | None = None) -> StoredArticle:
+    when = datetime(2026, 11, 1, tzinfo=UTC)
+    art = Article(source=f"s{i}", guid=str(i), url=None, title="t", text=text, published=published)
+    return StoredArticle(i, art, None, "h", "c", when, priority)
+
+
+def test_representative_policy() -> None:
+    early = datetime(2026, 10, 1, tzinfo=UTC)
+    late = datetime(2026, 10, 2, tzinfo=UTC)
+    short, long_ = _stored(1, "a b c", published=early), _stored(2, "a b c d e f", published=late)
+    assert dedup.representative([short, long_]).id == 2  # fullest text
+    assert dedup.representative([short, _stored(3, "a b c", published=late)]).id == 1  # earliest
+    assert dedup.representative([long_, _stored(4, "x", priority=1)]).id == 4  # priority first
+
+
+def test_cluster_id_is_stable() -> None:
+    assert dedup.new_cluster_id("s", "g") == dedup.new_cluster_id("s", "g")
+    assert dedup.new_cluster_id("s", "g") != dedup.new_cluster_id("s", "h")
