@@ -1,0 +1,91 @@
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from jjfeed.errors import ParseError
+from jjfeed.parse import parse_feed
+
+from conftest import EXAMPLES, SHARED
+
+RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><title>T</title><link>https://t.example/</link><description>d</description>
+<item><title>One</title><link>https://t.example/1</link><guid>https://t.example/?p=1</guid>
+<pubDate>Tue, 03 Nov 2026 09:30:00 +0100</pubDate><category>News</category>
+<description>short</description>
+<content:encoded><![CDATA[<p>Full <a href="/rel">body</a></p>]]></content:encoded></item>
+<item><title>No guid</title><link>https://t.example/2</link><description>only a summary</description></item>
+</channel></rss>"""
+
+
+def test_rss_entries_become_articles_with_utc_dates() -> None:
+    parsed = parse_feed(RSS, {"Content-Type": "application/rss+xml"}, source="t", url="https://t.example/feed")
+    assert parsed.title == "T" and parsed.warnings == ()
+    one, two = parsed.articles
+    assert one.guid == "https://t.example/?p=1" and one.url == "https://t.example/1"
+    assert one.published == datetime(2026, 11, 3, 8, 30, tzinfo=UTC)
+    assert one.tags == ("News",)
+    assert "Full" in one.raw and one.raw_kind == "html"
+    assert one.summary == "short"
+    assert two.guid == "https://t.example/2"  # falls back to the link
+    assert two.raw == "only a summary"
+
+
+def test_bozo_feed_with_entries_is_kept_with_warning() -> None:
+    broken = RSS.replace(b"</channel></rss>", b"</channel></rss><junk>")
+    parsed = parse_feed(broken, source="t", url="file.xml")
+    assert len(parsed.articles) == 2
+    assert parsed.warnings and "file.xml" in parsed.warnings[0]
+
+
+def test_html_is_not_a_feed() -> None:
+    with pytest.raises(ParseError, match="page.html: not a feed"):
+        parse_feed(b"<html><body><p>hello</p></body></html>", source="t", url="page.html")
+
+
+def test_json_feed() -> None:
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "J",
+        "items": [
+            {"id": "1", "url": "https://j.example/1", "title": "A", "content_html": "<p>x</p>",
+             "date_published": "2026-11-02T10:00:00+02:00", "authors": [{"name": "Ann"}], "tags": ["t"]},
+            {"id": "2", "title": 5},
+        ],
+    }
+    parsed = parse_feed(json.dumps(doc).encode(), source="j")
+    assert [a.title for a in parsed.articles] == ["A"]
+    a = parsed.articles[0]
+    assert a.author == "Ann" and a.published == datetime(2026, 11, 2, 8, tzinfo=UTC) and a.tags == ("t",)
+    assert parsed.warnings and "item 1 skipped" in parsed.warnings[0]
+
+
+def test_json_without_items_is_an_error() -> None:
+    with pytest.raises(ParseError, match="not a JSON Feed"):
+        parse_feed(b'{"verion": "1.0"}', source="j")
+
+
+@pytest.mark.parametrize("name", ["harbor-gazette.rss", "coastline-wire.atom", "riverside-news.json"])
+def test_shipped_examples_parse_cleanly(name: str) -> None:
+    parsed = parse_feed((EXAMPLES / "feeds" / name).read_bytes(), source="x", url=name)
+    assert parsed.warnings == () and len(parsed.articles) >= 3
+    assert all(a.published is not None and a.published.tzinfo is UTC for a in parsed.articles)
+
+
+REAL = SHARED / "data" / "feeds-real" / "rss-parser"
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="shared real-feed corpus not present")
+def test_real_world_feeds_yield_entries_or_clear_errors() -> None:
+    ok = 0
+    for path in sorted(REAL.glob("*.*")):
+        if path.name == "LICENSE":
+            continue
+        try:
+            parsed = parse_feed(path.read_bytes(), source="r", url=str(path))
+        except ParseError as e:
+            assert str(path) in str(e)
+            continue
+        ok += bool(parsed.articles)
+    assert ok >= 25
