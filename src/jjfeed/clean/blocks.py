@@ -1,0 +1,231 @@
+"""Judging an article block by block.
+
+Blocks are paragraphs, headings, list items or stray lines. Each one is first
+judged on its own (``rules.STANDALONE_RULES`` plus the metadata lines of
+``meta``), then in context: the name line before a dateline, the lines of an
+"About the author" box, the tag bullets right under the title. Context rules
+only ever look at the immediate neighbours, so a lone capitalised line deep in
+the article is never mistaken for a byline.
+
+Plain text and HTML share this code; HTML passes ``plain=False`` because its
+markup already removed alt text and lists there are real content.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from jjfeed.clean import meta, rules
+from jjfeed.clean.meta import Found
+
+BLOCK_SEPARATOR = "\n\n"
+CONTENT = "content"
+TITLE = "title"
+
+# A plausible title: short, and not a sentence that ends in a full stop.
+TITLE_MAX_WORDS = 30
+TITLE_MAX_CHARS = 220
+# Hard-wrapped plain text: lines of similar, moderate length inside one paragraph.
+WRAP_MIN_CHARS = 40
+WRAP_MAX_CHARS = 100
+# An author's bio, when no heading announces it, sits among the last few blocks.
+BIO_TAIL_BLOCKS = 3
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One block and why it was kept or dropped ("content", "title" or a rule name)."""
+
+    text: str
+    reason: str
+
+    @property
+    def kept(self) -> bool:
+        return self.reason == CONTENT
+
+
+@dataclass(frozen=True)
+class Judgement:
+    blocks: tuple[Judged, ...]
+    found: Found
+    title: str | None
+
+    @property
+    def kept(self) -> list[str]:
+        return [block.text for block in self.blocks if block.kept]
+
+
+def split_blocks(raw: str) -> list[str]:
+    """Cut plain text into blocks: one per non-blank line, hard wraps undone.
+
+    Scraped pages put each paragraph on its own line, sometimes with no blank
+    line between an image caption and its credit, so a line is the unit. Text
+    wrapped at a fixed width (e-mail, README style) is rejoined first.
+    """
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+    blocks: list[str] = []
+    for group in re.split(r"\n\s*\n", text):
+        lines = [line.strip() for line in group.split("\n") if line.strip()]
+        if _is_hard_wrapped(lines):
+            blocks.append(" ".join(lines))
+        else:
+            blocks.extend(lines)
+    return blocks
+
+
+def _is_hard_wrapped(lines: list[str]) -> bool:
+    if len(lines) < 2 or any(meta.bullet_item(line) for line in lines):
+        return False
+    body = lines[:-1]
+    return all(WRAP_MIN_CHARS <= len(line) <= WRAP_MAX_CHARS for line in body) and len(lines[-1]) <= WRAP_MAX_CHARS
+
+
+def judge_blocks(texts: Sequence[str], *, plain: bool, find_title: bool) -> Judgement:
+    """Label every block, recovering metadata from the ones that are dropped."""
+    found = Found()
+    reasons = [_standalone_reason(text, found, plain=plain) for text in texts]
+    title_index = _find_title(texts, reasons) if find_title else None
+    if title_index is not None:
+        reasons[title_index] = TITLE
+    _drop_about_author(texts, reasons, found)
+    _drop_names_before_datelines(texts, reasons, found)
+    if plain and title_index is not None:
+        _take_tags_under_title(texts, reasons, found, title_index)
+    _drop_trailing_bio(texts, reasons, found)
+    judged = tuple(Judged(text, reason or CONTENT) for text, reason in zip(texts, reasons))
+    title = texts[title_index] if title_index is not None else None
+    return Judgement(judged, found, title)
+
+
+def _standalone_reason(text: str, found: Found, *, plain: bool) -> str | None:
+    """Why this block goes, judged alone; metadata lines record their facts."""
+    meta_reason = _read_meta_line(text, found)
+    if meta_reason is not None:
+        return meta_reason
+    for name, rule in rules.STANDALONE_RULES:
+        if rule(text):
+            return name
+    if plain and rules.is_slug(text):
+        return "slug"
+    return None
+
+
+def _read_meta_line(text: str, found: Found) -> str | None:
+    """Datelines, bylines, tag and section lines, "About the author" headings."""
+    dates = meta.read_dateline(text)
+    if dates is not None:
+        for kind, stamp in dates:
+            found.note_date(kind, stamp)
+        return "dateline"
+    byline = meta.read_byline(text)
+    if byline is not None:
+        name, byline_dates = byline
+        found.note_author(name)
+        for kind, stamp in byline_dates:
+            found.note_date(kind, stamp)
+        return "byline"
+    tags = meta.read_labelled_list(text, meta.TAG_LINE_LABELS)
+    if tags is not None:
+        found.note_tags(tags)
+        return "tags"
+    sections = meta.read_labelled_list(text, meta.SECTION_LINE_LABELS)
+    if sections:
+        found.note_section(sections[0])
+        return "section"
+    if meta.is_about_author_heading(text):
+        return "about-author"
+    return None
+
+
+def _find_title(texts: Sequence[str], reasons: list[str | None]) -> int | None:
+    """The first block nothing objected to, if it is shaped like a headline.
+
+    When the first real block is a long sentence the text simply has no title
+    line, and the block stays in the body rather than being lost.
+    """
+    for index, (text, reason) in enumerate(zip(texts, reasons)):
+        if reason is None:
+            return index if _looks_like_title(text) else None
+    return None
+
+
+def _looks_like_title(text: str) -> bool:
+    stripped = text.strip()
+    return (
+        len(stripped) <= TITLE_MAX_CHARS
+        and rules.word_count(stripped) <= TITLE_MAX_WORDS
+        and not stripped.endswith(".")
+        and meta.bullet_item(stripped) is None
+    )
+
+
+def _drop_about_author(texts: Sequence[str], reasons: list[str | None], found: Found) -> None:
+    """After an "About the author" heading: take the name line, drop it and the bio."""
+    for index, reason in enumerate(reasons):
+        if reason != "about-author":
+            continue
+        following = index + 1
+        if following < len(texts) and meta.is_person_name(texts[following]):
+            found.note_author(texts[following].strip())
+            reasons[following] = "author-bio"
+            following += 1
+        if following < len(texts) and reasons[following] is None:
+            reasons[following] = "author-bio"
+
+
+def _drop_names_before_datelines(texts: Sequence[str], reasons: list[str | None], found: Found) -> None:
+    """A bare name (and section label) right above a dateline is the byline.
+
+    Seed 002 reads "Michelle Jaworski" / "Internet Culture" / "Posted on ...".
+    """
+    for index, reason in enumerate(reasons):
+        if reason != "dateline":
+            continue
+        above = _free(texts, reasons, index - 1)
+        two_above = _free(texts, reasons, index - 2)
+        if above is not None and two_above is not None and meta.is_person_name(texts[two_above]) and meta.is_section_label(texts[above]):
+            found.note_author(texts[two_above].strip())
+            found.note_section(texts[above].strip())
+            reasons[two_above] = "byline"
+            reasons[above] = "section"
+        elif above is not None and meta.is_person_name(texts[above]):
+            found.note_author(texts[above].strip())
+            reasons[above] = "byline"
+
+
+def _free(texts: Sequence[str], reasons: list[str | None], index: int) -> int | None:
+    """``index`` if that block exists and is still undecided (not the title)."""
+    if 0 <= index < len(texts) and reasons[index] is None:
+        return index
+    return None
+
+
+def _take_tags_under_title(texts: Sequence[str], reasons: list[str | None], found: Found, title_index: int) -> None:
+    """A run of short bullets right under the title is the tag list (seed 004).
+
+    Dropped blocks between the title and the bullets are skipped; any kept
+    block ends the search, so bullet lists inside the article stay.
+    """
+    run: list[int] = []
+    for index in range(title_index + 1, len(texts)):
+        if reasons[index] is not None and not run:
+            continue
+        item = meta.bullet_item(texts[index])
+        if reasons[index] is None and item is not None and meta.is_tag_like(item):
+            run.append(index)
+            continue
+        break
+    if len(run) >= 2:
+        found.note_tags([meta.bullet_item(texts[i]) or "" for i in run])
+        for index in run:
+            reasons[index] = "tags"
+
+
+def _drop_trailing_bio(texts: Sequence[str], reasons: list[str | None], found: Found) -> None:
+    """An unheaded author bio among the last blocks ("Jane Doe is a staff writer ...")."""
+    undecided = [i for i, reason in enumerate(reasons) if reason is None]
+    for index in undecided[-BIO_TAIL_BLOCKS:]:
+        if meta.is_author_bio(texts[index], found.author):
+            reasons[index] = "author-bio"

@@ -1,0 +1,446 @@
+"""Cleaning HTML: markup rules first, then the same block rules as plain text.
+
+Markup says a lot that text cannot: a ``<figcaption>`` is a caption, a
+``<div class="share-buttons">`` is a widget, a 1x1 ``<img>`` is a tracker. Those
+go first. What is left is judged block by block with ``blocks.judge_blocks``,
+so a ``<p>Share this article</p>`` goes too. The result is normalised (loose
+text wrapped in ``<p>``, headings mapped to h2-h4), links made absolute, and
+finally sanitised by nh3 against an allow-list; the sanitised HTML is what the
+plain text is read from, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import nh3
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4.element import PageElement
+
+from jjfeed.clean import meta, rules
+from jjfeed.clean.blocks import BLOCK_SEPARATOR, judge_blocks
+from jjfeed.clean.dates import Stamp, parse_date
+from jjfeed.clean.meta import Found
+from jjfeed.model import Cleaned
+
+# Removed with everything inside them.
+DROP_TAGS: frozenset[str] = frozenset(
+    {
+        "script", "style", "noscript", "template", "iframe", "frame", "frameset", "object",
+        "embed", "applet", "form", "input", "button", "select", "textarea", "option", "label",
+        "svg", "canvas", "audio", "video", "source", "track", "map", "area", "dialog",
+        "nav", "aside", "footer", "figcaption", "head", "title", "meta", "link", "base",
+    }
+)  # fmt: skip
+# Substrings of class or id that mark widgets rather than article text.
+BOILERPLATE_HINTS: tuple[str, ...] = (
+    "share", "sharing", "social", "newsletter", "related", "author-bio", "authorbio",
+    "author-box", "about-author", "subscribe", "signup", "sign-up", "cookie", "consent",
+    "gdpr", "promo", "sponsor", "comments", "breadcrumb", "byline", "outbrain", "taboola",
+    "paywall", "popup", "modal", "tag-list", "post-tags", "entry-tags",
+)  # fmt: skip
+# Whole class tokens (not substrings: "header" contains "ad") that mark adverts.
+AD_CLASS_TOKENS: frozenset[str] = frozenset({"ad", "ads", "advert", "advertisement", "adsbygoogle", "sr-only"})
+INLINE_TAGS: frozenset[str] = frozenset(
+    {
+        "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "dfn", "em", "font", "i",
+        "img", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup",
+        "time", "tt", "u", "var", "del", "ins", "wbr",
+    }
+)  # fmt: skip
+# Elements whose own text is one block when they hold no other such element.
+BLOCK_CANDIDATES: tuple[str, ...] = (
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dt", "dd",
+    "div", "section", "article", "main", "td", "th", "address", "figure", "header", "caption",
+)  # fmt: skip
+CONTAINERS: frozenset[str] = frozenset({"div", "section", "article", "main", "header", "figure", "address", "body"})
+HEADING_MAP: dict[str, str] = {"h1": "h2", "h5": "h4", "h6": "h4"}
+
+ALLOWED_TAGS: frozenset[str] = frozenset(
+    {
+        "p", "br", "hr", "h2", "h3", "h4", "ul", "ol", "li", "dl", "dt", "dd", "blockquote",
+        "pre", "code", "a", "em", "strong", "b", "i", "u", "s", "del", "ins", "mark", "small",
+        "sub", "sup", "q", "cite", "abbr", "img", "table", "thead", "tbody", "tfoot", "tr",
+        "th", "td", "caption",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    "a": {"href", "title"},
+    "img": {"src", "alt"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start"},
+}
+URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
+# Tags that start a new block when the sanitised HTML is read back as text.
+TEXT_BLOCK_TAGS: frozenset[str] = frozenset(
+    {"p", "h2", "h3", "h4", "ul", "ol", "li", "dl", "dt", "dd", "blockquote", "pre", "table", "tr", "caption", "hr"}
+)
+_UNSAFE_URL = re.compile(r"^\s*(?:javascript|data|vbscript)\s*:", re.IGNORECASE)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_PIXEL_STYLE = re.compile(r"(?:width|height)\s*:\s*[01](?:px)?\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TreeResult:
+    """What cleaning one subtree gives: safe HTML, its text, and found metadata."""
+
+    html: str
+    text: str
+    found: Found
+
+
+def clean_html(fragment: str, base_url: str | None = None) -> Cleaned:
+    """Clean an HTML fragment from a feed entry (content:encoded, Atom content, summary)."""
+    soup = BeautifulSoup(fragment, "lxml")
+    root = soup.body
+    if root is None:
+        return Cleaned(text="", html="")
+    result = clean_tree(root, base_url)
+    found = result.found
+    return Cleaned(
+        text=result.text,
+        html=result.html,
+        author=found.author,
+        published=found.published_at,
+        updated=found.updated_at,
+        section=found.section,
+        tags=tuple(found.tags),
+    )
+
+
+def clean_tree(root: Tag, base_url: str | None, *, drop_heading: str | None = None) -> TreeResult:
+    """Clean ``root`` in place and return its safe HTML and text.
+
+    ``drop_heading`` is the page title, whose ``<h1>`` should not be repeated
+    in the body.
+    """
+    remove_comments(root)
+    found = harvest_markup_meta(root)
+    strip_markup_boilerplate(root)
+    if drop_heading:
+        _drop_title_heading(root, drop_heading)
+    text_found = _drop_boilerplate_blocks(root)
+    _merge_found(found, text_found)
+    _normalise_structure(root)
+    _absolutise_links(root, base_url)
+    _drop_empty(root)
+    safe = sanitise("".join(str(child) for child in root.contents))
+    return TreeResult(html=safe, text=html_to_text(safe), found=found)
+
+
+def sanitise(markup: str) -> str:
+    """nh3 with our allow-list: no scripts, handlers or unsafe URL schemes survive."""
+    cleaned = nh3.clean(
+        markup,
+        tags=set(ALLOWED_TAGS),
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=set(URL_SCHEMES),
+        clean_content_tags={"script", "style"},
+    )
+    return re.sub(r"\n{3,}", "\n\n", cleaned).strip()
+
+
+def remove_comments(root: Tag) -> None:
+    for comment in root.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+
+
+def harvest_markup_meta(root: Tag) -> Found:
+    """Facts the markup states outright: bylines, ``<time datetime>``, rel=tag links.
+
+    Read before the widgets holding them are removed.
+    """
+    found = Found()
+    for element in root.select('[rel~="author"], [itemprop="author"], [class*="byline"], [class*="author-name"]'):
+        name = _author_from_element(element)
+        if name:
+            found.note_author(name)
+            break
+    for element in root.find_all("time"):
+        moment = parse_date(str(element.get("datetime") or "")) or parse_date(element.get_text(" ", strip=True))
+        if moment is not None:
+            found.note_date(_time_kind(element), Stamp(moment, has_time=True))
+    found.note_tags([a.get_text(" ", strip=True) for a in root.select('a[rel~="tag"]')])
+    return found
+
+
+def _author_from_element(element: Tag) -> str | None:
+    named = element.find(attrs={"itemprop": "name"})
+    source = named if isinstance(named, Tag) else element
+    content = source.get("content")
+    text = str(content) if content else source.get_text(" ", strip=True)
+    text = re.sub(r"\s+", " ", text).strip()
+    byline = meta.read_byline(text)
+    if byline is not None:
+        return byline[0]
+    return text if meta.is_person_name(text) else None
+
+
+def _time_kind(element: Tag) -> str:
+    """"updated" for ``<time>`` marked as a modification date, else "published"."""
+    marks = " ".join([str(element.get("itemprop") or ""), *_classes(element)]).lower()
+    return "updated" if re.search(r"modif|updat", marks) else "published"
+
+
+def strip_markup_boilerplate(root: Tag) -> None:
+    """Remove elements whose markup alone marks them as not article text."""
+    for element in list(root.find_all(True)):
+        if element.decomposed:
+            continue
+        if is_markup_boilerplate(element):
+            element.decompose()
+
+
+def is_markup_boilerplate(element: Tag) -> bool:
+    """True when tag, attributes or class/id alone say this is not article text."""
+    name = element.name
+    if name in DROP_TAGS:
+        return True
+    if name == "header" and _is_page_header(element):
+        return True
+    if name == "img":
+        return _is_unwanted_image(element)
+    if element.has_attr("hidden") or _HIDDEN_STYLE.search(str(element.get("style") or "")):
+        return True
+    if str(element.get("aria-hidden") or "").lower() == "true":
+        return True
+    return _has_boilerplate_hint(element)
+
+
+def _is_page_header(element: Tag) -> bool:
+    """A <header> holding the h1 (or no heading at all) is masthead or title furniture;
+    one that wraps a section's h2-h4 is part of the article."""
+    if element.find("h1") is not None:
+        return True
+    return element.find(["h2", "h3", "h4", "h5", "h6"]) is None
+
+
+def _is_unwanted_image(img: Tag) -> bool:
+    """Tracking pixels, and images whose source is missing or unsafe."""
+    src = str(img.get("src") or "").strip()
+    if not src or _UNSAFE_URL.match(src):
+        return True
+    sizes = [str(img.get(attr) or "").strip().lower().removesuffix("px") for attr in ("width", "height")]
+    if any(size in {"0", "1"} for size in sizes):
+        return True
+    return _PIXEL_STYLE.search(str(img.get("style") or "")) is not None
+
+
+def _classes(element: Tag) -> list[str]:
+    value = element.get("class")
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else str(value).split()
+
+
+def _has_boilerplate_hint(element: Tag) -> bool:
+    if element.name in {"body", "html"}:
+        return False
+    tokens = [c.lower() for c in _classes(element)]
+    if any(token in AD_CLASS_TOKENS for token in tokens):
+        return True
+    haystack = " ".join([*tokens, str(element.get("id") or "").lower()])
+    return any(hint in haystack for hint in BOILERPLATE_HINTS)
+
+
+def _drop_title_heading(root: Tag, title: str) -> None:
+    """Remove the first <h1> when it repeats the page title."""
+    heading = root.find("h1")
+    if not isinstance(heading, Tag):
+        return
+    text = rules.normalise(heading.get_text(" ", strip=True))
+    wanted = rules.normalise(title)
+    if text and (text in wanted or wanted in text):
+        heading.decompose()
+
+
+def _drop_boilerplate_blocks(root: Tag) -> Found:
+    """Judge the leaf blocks' text with the shared rules and remove the losers."""
+    leaves = [el for el in root.find_all(BLOCK_CANDIDATES) if el.find(BLOCK_CANDIDATES) is None]
+    pairs = [(el, _collapse(el.get_text(" "))) for el in leaves]
+    pairs = [(el, text) for el, text in pairs if text]
+    judgement = judge_blocks([text for _, text in pairs], plain=False, find_title=False)
+    for (element, _), judged in zip(pairs, judgement.blocks):
+        if not judged.kept:
+            element.decompose()
+    return judgement.found
+
+
+def _merge_found(into: Found, extra: Found) -> None:
+    """Markup facts win; facts read from text fill the gaps."""
+    if extra.author:
+        into.note_author(extra.author)
+    if extra.section:
+        into.note_section(extra.section)
+    into.note_tags(extra.tags)
+    if extra.published:
+        into.note_date("published", extra.published)
+    if extra.updated:
+        into.note_date("updated", extra.updated)
+
+
+def _normalise_structure(root: Tag) -> None:
+    """Headings into h2-h4, text-only divs into paragraphs, loose text wrapped."""
+    for heading in root.find_all(list(HEADING_MAP)):
+        heading.name = HEADING_MAP[heading.name]
+    for element in root.find_all(list(CONTAINERS)):
+        if all(_is_inline(child) for child in element.children):
+            element.name = "p"
+    for container in [root, *root.find_all(list(CONTAINERS))]:
+        _wrap_loose_runs(container)
+
+
+def _is_inline(node: PageElement) -> bool:
+    if isinstance(node, NavigableString):
+        return True
+    return isinstance(node, Tag) and node.name in INLINE_TAGS
+
+
+def _wrap_loose_runs(container: Tag) -> None:
+    """Put runs of bare text and inline tags into <p>s, splitting at double <br>.
+
+    Feed bodies often read "First para<br><br>Second para" with no <p> at all.
+    """
+    run: list[PageElement] = []
+    for child in list(container.children):
+        if _is_inline(child):
+            run.append(child)
+            continue
+        _wrap_run(run)
+        run = []
+    _wrap_run(run)
+
+
+def _wrap_run(run: list[PageElement]) -> None:
+    for paragraph in _split_at_double_breaks(run):
+        paragraph = _trim_blank_strings(paragraph)
+        if not any(_has_content(node) for node in paragraph):
+            continue
+        wrapper = _soup_of(paragraph[0]).new_tag("p")
+        paragraph[0].insert_before(wrapper)
+        for node in paragraph:
+            wrapper.append(node.extract())
+
+
+def _soup_of(node: PageElement) -> BeautifulSoup:
+    """The soup that owns ``node``: new tags must be made by it."""
+    top: PageElement = node
+    while top.parent is not None:
+        top = top.parent
+    if not isinstance(top, BeautifulSoup):
+        raise TypeError("node is not attached to a parsed document")
+    return top
+
+
+def _split_at_double_breaks(run: list[PageElement]) -> list[list[PageElement]]:
+    paragraphs: list[list[PageElement]] = [[]]
+    pending_break: PageElement | None = None
+    for node in run:
+        if isinstance(node, Tag) and node.name == "br":
+            if pending_break is not None:
+                pending_break.extract()
+                node.extract()
+                pending_break = None
+                paragraphs.append([])
+                continue
+            pending_break = node
+            continue
+        if isinstance(node, NavigableString) and not node.strip():
+            paragraphs[-1].append(node)
+            continue
+        if pending_break is not None:
+            paragraphs[-1].append(pending_break)
+            pending_break = None
+        paragraphs[-1].append(node)
+    if pending_break is not None:
+        pending_break.extract()
+    return [p for p in paragraphs if p]
+
+
+def _trim_blank_strings(nodes: list[PageElement]) -> list[PageElement]:
+    """Leave whitespace at a paragraph's edges outside the new <p>."""
+    start, end = 0, len(nodes)
+    while start < end and _is_blank(nodes[start]):
+        start += 1
+    while end > start and _is_blank(nodes[end - 1]):
+        end -= 1
+    return nodes[start:end]
+
+
+def _is_blank(node: PageElement) -> bool:
+    return isinstance(node, NavigableString) and not node.strip()
+
+
+def _has_content(node: PageElement) -> bool:
+    if isinstance(node, NavigableString):
+        return bool(node.strip())
+    return isinstance(node, Tag) and (bool(node.get_text(strip=True)) or node.find("img") is not None or node.name == "img")
+
+
+def _absolutise_links(root: Tag, base_url: str | None) -> None:
+    """Resolve relative href/src against the base; strip script-bearing URLs."""
+    for attr, elements in (("href", root.find_all(href=True)), ("src", root.find_all(src=True))):
+        for element in elements:
+            value = str(element.get(attr) or "").strip()
+            if _UNSAFE_URL.match(value):
+                del element[attr]
+            elif base_url:
+                element[attr] = urljoin(base_url, value)
+
+
+def _drop_empty(root: Tag) -> None:
+    """Remove elements left with no text and no image, innermost first."""
+    keep_empty = {"br", "hr", "img"}
+    for element in reversed(root.find_all(True)):
+        if element.name in keep_empty or element.decomposed:
+            continue
+        if not element.get_text(strip=True) and element.find(["img", "hr"]) is None:
+            element.decompose()
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of sanitised HTML: one block per paragraph, heading or list item."""
+    soup = BeautifulSoup(markup, "lxml")
+    root = soup.body
+    if root is None:
+        return ""
+    blocks: list[str] = []
+    buffer: list[str] = []
+    _walk_text(root, blocks, buffer)
+    _flush(blocks, buffer)
+    return BLOCK_SEPARATOR.join(blocks)
+
+
+def _walk_text(node: Tag, blocks: list[str], buffer: list[str]) -> None:
+    for child in node.children:
+        if isinstance(child, NavigableString):
+            buffer.append(re.sub(r"\s+", " ", str(child)))
+        elif isinstance(child, Tag):
+            if child.name == "br":
+                buffer.append("\n")
+            elif child.name in {"td", "th"}:
+                buffer.append(" ")
+                _walk_text(child, blocks, buffer)
+            elif child.name in TEXT_BLOCK_TAGS:
+                _flush(blocks, buffer)
+                _walk_text(child, blocks, buffer)
+                _flush(blocks, buffer)
+            elif child.name != "img":
+                _walk_text(child, blocks, buffer)
+
+
+def _flush(blocks: list[str], buffer: list[str]) -> None:
+    lines = [re.sub(r" {2,}", " ", line).strip() for line in "".join(buffer).split("\n")]
+    block = "\n".join(line for line in lines if line)
+    if block:
+        blocks.append(block)
+    buffer.clear()
+
+
+def _collapse(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+

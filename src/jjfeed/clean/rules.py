@@ -1,0 +1,333 @@
+"""Rules that judge one block of text on its own.
+
+Each rule is a small predicate over a block's text. They are written for short,
+prompt-like or caption-like lines: a rule that fires on any sentence containing
+a keyword would eat real paragraphs ("comments from Mike Colter suggest ..."),
+so every rule either matches a whole line or a whole sentence, and most are
+capped by length. The phrase lists are module constants so they can grow
+without touching the logic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+# Whole lines that are page furniture, compared after ``normalise``.
+FURNITURE_LINES: frozenset[str] = frozenset(
+    {
+        "top stories",
+        "related",
+        "related articles",
+        "related stories",
+        "related posts",
+        "related content",
+        "related coverage",
+        "recommended",
+        "recommended for you",
+        "read more",
+        "read next",
+        "read this next",
+        "more stories",
+        "more from this author",
+        "you may also like",
+        "you might also like",
+        "trending",
+        "trending now",
+        "popular",
+        "most popular",
+        "advertisement",
+        "sponsored",
+        "sponsored content",
+        "continue reading",
+        "continue reading below",
+        "story continues below",
+        "article continues below",
+        "in body image",
+        "featured image",
+        "share",
+        "share this",
+        "share this article",
+        "share this story",
+        "share this post",
+        "share this page",
+        "tweet",
+        "email",
+        "print",
+        "comments",
+        "leave a comment",
+        "leave a reply",
+        "post a comment",
+        "view comments",
+        "show comments",
+        "join the discussion",
+        "join the conversation",
+        "sign up",
+        "subscribe",
+        "subscribe now",
+        "back to top",
+        "skip to content",
+        "skip to main content",
+        "follow us",
+        "newsletter",
+    }
+)
+
+# Short lines that start like these are calls to share, follow or read on.
+PROMPT_PREFIXES: tuple[str, ...] = (
+    "read more:",
+    "read more at",
+    "read more about",
+    "read next:",
+    "related:",
+    "see also:",
+    "more:",
+    "also read:",
+    "recommended:",
+    "share this article",
+    "share this story",
+    "share on ",
+    "share via ",
+    "follow us on",
+    "follow us at",
+    "follow us for",
+    "like us on",
+    "find us on",
+    "subscribe to our",
+    "subscribe to the",
+    "subscribe for",
+    "sign up for our",
+    "sign up to our",
+    "sign up for the",
+    "get our newsletter",
+    "join our newsletter",
+    "join our mailing list",
+    "click here to",
+    "don't miss",
+    "don't forget to follow",
+    "don't forget to subscribe",
+)
+
+# Sentences that ask the reader to react. A block is only dropped when every
+# sentence in it is one of these or a question to the reader.
+READER_CALLS: tuple[str, ...] = (
+    "let us know",
+    "tell us",
+    "share your thoughts",
+    "share your opinion",
+    "share your take",
+    "sound off",
+    "leave a comment",
+    "leave your comment",
+    "leave your thoughts",
+    "drop a comment",
+    "drop us a comment",
+    "drop your thoughts",
+    "comment below",
+    "join the discussion",
+    "join the conversation",
+    "what do you think",
+    "what are your thoughts",
+    "stay tuned",
+    "be sure to follow",
+    "be sure to subscribe",
+    "make sure to follow",
+    "don't forget to",
+    "follow us",
+    "subscribe to",
+)
+
+# Words that open a photo credit line: "Photo via Netflix", "Image: Getty".
+CREDIT_NOUNS = (
+    r"(?:(?:header|featured|top|lead|cover|hero|main|feature|banner)\s+)?"
+    r"(?:photo(?:graph)?|image|picture|pic|video|illustration|graphic|gif|screenshot|artwork)s?"
+)
+PHOTO_AGENCIES: tuple[str, ...] = (
+    "getty images",
+    "getty",
+    "shutterstock",
+    "ap photo",
+    "associated press",
+    "reuters",
+    "afp",
+    "alamy",
+    "wireimage",
+    "filmmagic",
+    "invision",
+    "rex features",
+    "unsplash",
+    "youtube",
+    "twitter",
+    "instagram",
+    "facebook",
+)
+
+_CREDIT_LINE = re.compile(
+    rf"^\(?\s*{CREDIT_NOUNS}\s*(?:credits?|courtesy(?:\s+of)?|source)?\s*"
+    r"(?:via|by|:|-|–|—|courtesy(?:\s+of)?)\s*\S",
+    re.IGNORECASE,
+)
+_COURTESY_LINE = re.compile(r"^\(?\s*(?:courtesy(?:\s+of)?|credits?\s*:|via)\s+\S", re.IGNORECASE)
+_TRAILING_PAREN_CREDIT = re.compile(
+    rf"\(\s*{CREDIT_NOUNS}\s*(?:credits?|courtesy(?:\s+of)?|via|by|source)?\s*[:\-–—]?[^()]*\)\s*$",
+    re.IGNORECASE,
+)
+# "Marvel Entertainment/YouTube", "Netflix / Marvel": capitalised words around a slash.
+_CAP_WORDS = r"[A-Z0-9][\w.&'’-]*(?:\s+(?:[A-Z0-9&][\w.&'’-]*|of|and|the|de|for))*"
+_SLASH_CREDIT = re.compile(rf"^{_CAP_WORDS}\s?/\s?{_CAP_WORDS}$")
+# A caption sentence followed by its credit: "... post-Kilgrave. Netflix / Marvel".
+_CAPTION_TAIL = re.compile(rf"[.!?”\")]\s+(?P<credit>{_CAP_WORDS}\s?/\s?{_CAP_WORDS})$")
+_AGENCY_TAIL = re.compile(
+    r"[.!?”\")]\s+(?:[A-Z][\w.'’-]*\s+){0,3}(?:/\s*)?(?i:"
+    + "|".join(re.escape(a) for a in PHOTO_AGENCIES)
+    + r")\s*$"
+)
+# "jessica jones season 2 hogarth trish": an image file name or alt-text slug.
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9 '’&_.-]*$")
+_COOKIE = re.compile(
+    r"\b(?:use[sd]?\s+(?:of\s+)?cookies|cookies?\s+(?:policy|settings|preferences|notice|consent)"
+    r"|accept\s+(?:all\s+)?cookies|cookies\s+help\s+us|we\s+use\s+cookies"
+    r"|this\s+(?:site|website)\s+uses\s+cookies)\b",
+    re.IGNORECASE,
+)
+_APPEARED_FIRST = re.compile(r"^the post\b.+\bappeared first on\b.+$", re.IGNORECASE)
+_EDITORS_NOTE = re.compile(r"^(?:\*\s*)?editor[’']?s[’']?\s+note\b", re.IGNORECASE)
+_ABOUT_PAGE = re.compile(r"\b(?:this|the)\s+(?:article|story|post|piece|page|list)\b", re.IGNORECASE)
+_PAGE_NOTICE = re.compile(
+    r"^(?:this|the)\s+(?:article|story|post|piece|page)\s+"
+    r"(?:(?:has\s+been|was|is|will\s+be|may\s+be)\s+)?(?:originally\s+|regularly\s+|last\s+|periodically\s+)?"
+    r"(?:updated|published|posted|appeared|contains?\s+affiliate)\b",
+    re.IGNORECASE,
+)
+_AFFILIATE = re.compile(
+    r"\b(?:affiliate\s+(?:links?|commission)|may\s+earn\s+(?:a\s+)?(?:small\s+)?commission)\b", re.IGNORECASE
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[”\"’')\]]*\s+(?=\S)")
+
+Rule = Callable[[str], bool]
+
+
+def normalise(text: str) -> str:
+    """Lowercase, straight quotes, single spaces, no bullets or end punctuation.
+
+    Lets "Share This Article:" and "share this article" compare equal.
+    """
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    text = re.sub(r"\s+", " ", text).strip().lower()
+    text = text.lstrip("*•·-–—>| ").rstrip(" .:!?…»›>|-–—")
+    return text
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+def sentences(text: str) -> list[str]:
+    """Split prose into sentences; good enough for short reader prompts."""
+    return [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
+
+
+def is_furniture(text: str) -> bool:
+    """A whole line that names a page widget: "Top Stories", "Share this article"."""
+    return normalise(text) in FURNITURE_LINES
+
+
+def is_prompt(text: str) -> bool:
+    """A short call to share, follow, subscribe or read elsewhere."""
+    if word_count(text) > 20:
+        return False
+    line = normalise(text)
+    return line.startswith(PROMPT_PREFIXES)
+
+
+def is_reader_call(text: str) -> bool:
+    """A short block made only of reader prompts and questions to the reader.
+
+    "Do you think X? Let us know in the comments!" goes; a paragraph that
+    reports "comments from Mike Colter suggest ..." stays, because none of its
+    sentences opens with a call, and a paragraph with a statement before the
+    call stays too (we keep prose rather than risk cutting it).
+    """
+    if word_count(text) > 60:
+        return False
+    parts = sentences(text)
+    if not parts or len(parts) > 3:
+        return False
+    calls = [_opens_with_call(p) for p in parts]
+    if not any(calls):
+        return False
+    return all(call or part.rstrip("”\"’' ").endswith("?") for call, part in zip(calls, parts))
+
+
+def _opens_with_call(sentence: str) -> bool:
+    return normalise(sentence).startswith(READER_CALLS)
+
+
+def is_cookie_banner(text: str) -> bool:
+    """Cookie/consent notices. Capped in length so an essay about cookies survives."""
+    return word_count(text) <= 80 and _COOKIE.search(text) is not None
+
+
+def is_credit(text: str) -> bool:
+    """A photo credit line: "Photo via Netflix", "Marvel Entertainment/YouTube"."""
+    if word_count(text) > 8:
+        return False
+    stripped = text.strip()
+    if _CREDIT_LINE.match(stripped) or _COURTESY_LINE.match(stripped):
+        return True
+    return word_count(stripped) <= 7 and _SLASH_CREDIT.match(stripped) is not None
+
+
+def is_caption(text: str) -> bool:
+    """A caption that carries its credit: "... post-Kilgrave. Netflix / Marvel",
+    "New photo ... (Photo Credit - EW)". Captions are short, so long blocks are spared.
+    """
+    if word_count(text) > 45:
+        return False
+    stripped = text.strip()
+    return bool(
+        _TRAILING_PAREN_CREDIT.search(stripped)
+        or _CAPTION_TAIL.search(stripped)
+        or _AGENCY_TAIL.search(stripped)
+    )
+
+
+def is_slug(text: str) -> bool:
+    """An all-lowercase fragment with no sentence punctuation: image alt text.
+
+    Only used for plain text, where markup can no longer tell us it was an alt.
+    """
+    stripped = text.strip()
+    words = word_count(stripped)
+    if not 2 <= words <= 15 or stripped.endswith((".", "!", "?")):
+        return False
+    return _SLUG.match(stripped) is not None and any(c.isalpha() for c in stripped)
+
+
+def is_appeared_first(text: str) -> bool:
+    """WordPress feed footer: "The post X appeared first on Y."."""
+    return word_count(text) <= 50 and _APPEARED_FIRST.match(text.strip()) is not None
+
+
+def is_page_note(text: str) -> bool:
+    """Notes about the page rather than the story: update notices, affiliate disclaimers."""
+    if word_count(text) > 45:
+        return False
+    stripped = text.strip()
+    if _EDITORS_NOTE.match(stripped) and _ABOUT_PAGE.search(stripped):
+        return True
+    return bool(_PAGE_NOTICE.match(stripped) or _AFFILIATE.search(stripped))
+
+
+# Rules that need nothing but the block itself, in the order they are tried.
+# The name is reported as the reason a block was dropped.
+STANDALONE_RULES: tuple[tuple[str, Rule], ...] = (
+    ("cookie", is_cookie_banner),
+    ("furniture", is_furniture),
+    ("prompt", is_prompt),
+    ("reader-call", is_reader_call),
+    ("appeared-first", is_appeared_first),
+    ("page-note", is_page_note),
+    ("credit", is_credit),
+    ("caption", is_caption),
+)

@@ -1,0 +1,31 @@
+"""Cleaning plain text scraped from a page (the seeds are examples).
+
+Plain text has lost its markup, so every decision comes from the words and
+the neighbouring lines. The title line is pulled out into ``Cleaned.title``
+and is not repeated in ``Cleaned.text``; feeding ``title + "\\n\\n" + text``
+back in gives the same result again (the idempotence the tests check).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from jjfeed.clean.blocks import BLOCK_SEPARATOR, judge_blocks, split_blocks
+from jjfeed.model import Cleaned
+
+
+def clean_text(raw: str) -> Cleaned:
+    """Boilerplate-free text of a scraped article plus what its furniture told us."""
+    judgement = judge_blocks(split_blocks(raw), plain=True, find_title=True)
+    kept = judgement.kept
+    found = judgement.found
+    return Cleaned(
+        text=BLOCK_SEPARATOR.join(kept),
+        html="\n".join(f"<p>{escape(block, quote=False)}</p>" for block in kept),
+        title=judgement.title,
+        author=found.author,
+        published=found.published_at,
+        updated=found.updated_at,
+        section=found.section,
+        tags=tuple(found.tags),
+    )

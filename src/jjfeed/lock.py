@@ -1,0 +1,49 @@
+"""A file lock next to the database, so two runs never interleave.
+
+``flock`` locks die with the process, so a run killed with SIGKILL never
+leaves a stale lock behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from pathlib import Path
+
+from .errors import LockedError
+
+
+class RunLock:
+    """Hold ``<database>.lock`` for the length of a ``with`` block.
+
+    ``wait`` is how many seconds to keep trying: 0 for cron runs (a second
+    run exits at once), longer for an interactive ``ingest``.
+    """
+
+    def __init__(self, database: Path, *, wait: float = 0.0) -> None:
+        self.path = database.with_name(database.name + ".lock")
+        self.wait = wait
+        self._fd: int | None = None
+
+    def __enter__(self) -> RunLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise LockedError(f"{self.path}: another jjfeed run holds the lock") from None
+                time.sleep(0.2)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

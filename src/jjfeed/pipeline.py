@@ -1,0 +1,409 @@
+"""One run, stage by stage: fetch or read, parse, clean, dedup, tag, store, publish.
+
+The only module that knows every stage. Each source is processed on its
+own and in its own transaction: a source that fails becomes a ``failed``
+:class:`SourceResult` in the report, and nothing another source stored is
+lost with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import dedup, fetch, ingest, publish, tag
+from .clean import clean_html, clean_page, clean_text
+from .config import Config
+from .errors import IngestError, JJFeedError, ParseError
+from .lock import RunLock
+from .model import (
+    Article,
+    Cleaned,
+    Cluster,
+    Fetched,
+    RunReport,
+    Signature,
+    Source,
+    SourceResult,
+    StoredArticle,
+)
+from .parse import Parsed
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+DEDUP_WINDOW = timedelta(days=30)
+_GLOBAL_GUID = re.compile(r"^(https?://|file://|urn:|tag:|sha256:)", re.I)
+
+
+# -- clean ---------------------------------------------------------------------
+
+
+def clean_article(article: Article, source_tags: Sequence[str] = ()) -> Article:
+    """Run the clean stage on one article and fold in what it recovered.
+
+    Metadata the feed gave wins over metadata recovered from the text; for
+    files and pages (no feed), the recovered title wins over the file name.
+    """
+    cleaned = _clean_body(article)
+    from_feed = article.raw_kind == "html"
+    title = article.title if (from_feed and article.title) else (cleaned.title or article.title)
+    summary = clean_html(article.summary).text if article.summary else ""
+    return replace(
+        article,
+        title=title,
+        text=cleaned.text,
+        html=cleaned.html,
+        author=article.author or cleaned.author,
+        published=article.published or cleaned.published,
+        updated=article.updated or cleaned.updated,
+        tags=tag.tags_for(source_tags, article.tags, cleaned.tags),
+        summary=summary,
+        raw="",
+    )
+
+
+def _clean_body(article: Article) -> Cleaned:
+    if article.raw_kind == "text":
+        return clean_text(article.raw)
+    if article.raw_kind == "page":
+        return clean_page(article.raw, article.url)
+    return clean_html(article.raw, base_url=article.url)
+
+
+# -- dedup + store -------------------------------------------------------------
+
+
+@dataclass
+class _Deduper:
+    """Files each new article into a cluster, using the store and one LSH index per run."""
+
+    store: Store
+    now: datetime
+    _index: dedup.Index | None = None
+    _pending: list[tuple[int, Signature]] = field(default_factory=list)
+    _batch: dedup.Index = field(default_factory=dedup.Index)
+
+    @property
+    def index(self) -> dedup.Index:
+        if self._index is None:
+            self._index = dedup.Index()
+            loaded = 0
+            for article_id, sig in self.store.signatures(since=self.now - DEDUP_WINDOW):
+                loaded += self._index.add(article_id, sig)
+            log.debug("dedup index: %d signatures loaded", loaded)
+        return self._index
+
+    def file(self, article: Article, priority: int) -> str:
+        """Store one cleaned article; return "new", "duplicate", "updated" or "unchanged"."""
+        url_key = dedup.canonical_url(article.url)
+        full_hash = dedup.content_hash(article.text)
+        existing = self.store.get(article.source, article.guid)
+        if existing is not None:
+            if existing.content_hash == full_hash and existing.article.title == article.title:
+                return "unchanged"
+            self.store.replace_content(existing.id, article, canonical_url=url_key,
+                                       content_hash=full_hash, priority=priority)
+            self._sign(existing.id, article.text)
+            self.store.touch_cluster(existing.cluster, self.now)
+            return "updated"
+        guid_key = article.guid if _GLOBAL_GUID.match(article.guid) else None
+        cluster = self.store.find_exact(guid_key, url_key, dedup.hash_key(article.text))
+        sig = dedup.signature(article.text)
+        if cluster is None and sig is not None:
+            cluster = self._near_duplicate(article.text, sig)
+        status = "duplicate" if cluster is not None else "new"
+        if cluster is None:
+            cluster = dedup.new_cluster_id(article.source, article.guid)
+            self.store.create_cluster(cluster, self.now)
+        else:
+            self.store.touch_cluster(cluster, self.now)
+        article_id = self.store.insert(article, canonical_url=url_key, content_hash=full_hash,
+                                       cluster=cluster, priority=priority, when=self.now)
+        if sig is not None:
+            self.store.put_signature(article_id, sig)
+            self._pending.append((article_id, sig))
+            self._batch.add(article_id, sig)
+        return status
+
+    def _sign(self, article_id: int, text: str) -> None:
+        sig = dedup.signature(text)
+        if sig is not None:
+            self.store.put_signature(article_id, sig)
+            self._pending.append((article_id, sig))
+            self._batch.add(article_id, sig)
+
+    def _near_duplicate(self, text: str, sig: Signature) -> str | None:
+        # Articles stored earlier in this source's transaction are in the batch
+        # index; the run's index only learns ids once their transaction commits.
+        candidates = set(self.index.candidates(sig)) | set(self._batch.candidates(sig))
+        match = dedup.best_match(text, self.store.texts(candidates))
+        return self.store.cluster_of(match[0]) if match else None
+
+    def commit(self) -> None:
+        for article_id, sig in self._pending:
+            self.index.add(article_id, sig)
+        self.rollback()
+
+    def rollback(self) -> None:
+        self._pending.clear()
+        self._batch = dedup.Index()
+
+
+def _store_source(deduper: _Deduper, source: Source, articles: Iterable[Article],
+                  warnings: list[str]) -> SourceResult:
+    counts = {"new": 0, "duplicate": 0, "updated": 0, "unchanged": 0}
+    store = deduper.store
+    try:
+        with store.transaction():
+            for article in articles:
+                counts[deduper.file(article, source.priority)] += 1
+    except BaseException:
+        deduper.rollback()
+        raise
+    deduper.commit()
+    return SourceResult(source.name, "ok", new=counts["new"], duplicates=counts["duplicate"],
+                        updated=counts["updated"], warnings=tuple(warnings))
+
+
+# -- reading sources -----------------------------------------------------------
+
+
+def _parsed_from_fetch(fetched: Fetched, *, feeds_only: bool = False) -> Parsed:
+    """Articles from fetched bytes; a configured feed source must really be a feed."""
+    headers = dict(fetched.headers)
+    if feeds_only and ingest.detect_kind(fetched.content, fetched.header("content-type")) != "feed":
+        raise ParseError(f"{fetched.url}: not a feed (got an HTML page or plain text)")
+    try:
+        return ingest.articles_from_bytes(
+            fetched.content, source=fetched.source.name, location=fetched.url,
+            url=fetched.url, guid=fetched.url, headers=headers,
+        )
+    except IngestError as e:
+        raise ParseError(f"{fetched.source.name}: {e}") from e
+
+
+def _parsed_from_inputs(source_name: str, inputs: Iterable[ingest.Input | IngestError],
+                        warnings: list[str]) -> tuple[list[Article], int, int]:
+    """Read local inputs; return articles, files read and files rejected."""
+    articles: list[Article] = []
+    read = rejected = 0
+    for item in inputs:
+        if isinstance(item, IngestError):
+            warnings.append(str(item))
+            rejected += 1
+            continue
+        guid = item.path.resolve().as_uri() if item.path is not None else None
+        try:
+            parsed = ingest.articles_from_bytes(item.data, source=source_name,
+                                                location=item.location, guid=guid)
+        except JJFeedError as e:
+            warnings.append(str(e))
+            rejected += 1
+            continue
+        read += 1
+        warnings.extend(parsed.warnings)
+        articles.extend(parsed.articles)
+    return articles, read, rejected
+
+
+def _process(deduper: _Deduper, source: Source, articles: list[Article],
+             warnings: list[str]) -> SourceResult:
+    cleaned = [clean_article(a, source.tags) for a in articles]
+    return _store_source(deduper, source, cleaned, warnings)
+
+
+# -- publishing ----------------------------------------------------------------
+
+
+def load_clusters(store: Store, limit: int) -> list[Cluster]:
+    clusters = []
+    for cluster_id, updated, members in store.recent_clusters(limit):
+        clusters.append(Cluster(cluster_id, tuple(members), dedup.representative(members), updated))
+    return clusters
+
+
+def _publish(store: Store, config: Config) -> tuple[tuple[Path, ...], int]:
+    clusters = load_clusters(store, config.feed.limit)
+    paths = publish.publish(clusters, config.feed, config.output)
+    return paths, min(len(clusters), config.feed.limit)
+
+
+# -- the commands ----------------------------------------------------------------
+
+
+def run(config: Config, *, now: datetime | None = None) -> RunReport:
+    """The cron job: every configured source, then one publish."""
+    now = now or datetime.now(UTC)
+    with RunLock(config.database, wait=0), Store(config.database) as store:
+        deduper = _Deduper(store, now)
+        results = []
+        remote = [s for s in config.sources if s.url is not None]
+        fetched = {f.source.name: f for f in fetch.fetch_all([(s, store.validators(s.name)) for s in remote])}
+        for source in config.sources:
+            if source.url is not None:
+                result = _run_remote(deduper, fetched[source.name], now)
+            else:
+                result = _run_local(deduper, source)
+            _log_result(result)
+            results.append(result)
+        if results and all(r.status == "failed" for r in results):
+            return RunReport(tuple(results))
+        paths, entries = _publish(store, config)
+        return RunReport(tuple(results), paths, entries)
+
+
+def _run_remote(deduper: _Deduper, fetched: Fetched, now: datetime) -> SourceResult:
+    source, store = fetched.source, deduper.store
+    if not fetched.ok:
+        store.record_failure(source.name, source.url, fetched.error or "fetch failed")
+        return SourceResult(source.name, "failed", error=fetched.error)
+    if fetched.not_modified:
+        store.record_success(source.name, source.url, fetched.validators, now)
+        return SourceResult(source.name, "not_modified")
+    try:
+        parsed = _parsed_from_fetch(fetched, feeds_only=True)
+        result = _process(deduper, source, list(parsed.articles), list(parsed.warnings))
+    except JJFeedError as e:
+        store.record_failure(source.name, source.url, str(e))
+        return SourceResult(source.name, "failed", error=str(e))
+    store.record_success(source.name, source.url, fetched.validators, now)
+    return result
+
+
+def _run_local(deduper: _Deduper, source: Source) -> SourceResult:
+    assert source.path is not None
+    warnings: list[str] = []
+    articles, read, _ = _parsed_from_inputs(source.name, ingest.iter_inputs([str(source.path)]), warnings)
+    if read == 0:
+        error = warnings[0] if warnings else f"{source.path}: nothing to read"
+        deduper.store.record_failure(source.name, str(source.path), error)
+        return SourceResult(source.name, "failed", warnings=tuple(warnings), error=error)
+    try:
+        return _process(deduper, source, articles, warnings)
+    except JJFeedError as e:
+        return SourceResult(source.name, "failed", error=str(e))
+
+
+def ingest_inputs(config: Config, locations: Sequence[str], *, source_name: str | None = None,
+                  stdin: bytes | None = None, now: datetime | None = None) -> RunReport:
+    """One-off ingestion of files, folders, URLs and stdin; stores, dedups and republishes."""
+    now = now or datetime.now(UTC)
+    with RunLock(config.database, wait=60), Store(config.database) as store:
+        deduper = _Deduper(store, now)
+        results = [_ingest_one(deduper, loc, source_name, stdin) for loc in locations]
+        for result in results:
+            _log_result(result)
+        if all(r.status == "failed" for r in results):
+            return RunReport(tuple(results))
+        paths, entries = _publish(store, config)
+        return RunReport(tuple(results), paths, entries)
+
+
+def _ingest_one(deduper: _Deduper, location: str, source_name: str | None, stdin: bytes | None) -> SourceResult:
+    if _is_url(location):
+        source = Source(name=source_name or (urlsplit(location).hostname or location), url=location)
+        fetched = fetch.fetch(source)
+        if not fetched.ok:
+            return SourceResult(location, "failed", error=f"{location}: {fetched.error}")
+        try:
+            parsed = _parsed_from_fetch(fetched)
+            return replace(_process(deduper, source, list(parsed.articles), list(parsed.warnings)),
+                           source=location)
+        except JJFeedError as e:
+            return SourceResult(location, "failed", error=str(e))
+    name = source_name or _default_source_name(location)
+    source = Source(name=name, path=None if location == "-" else Path(location))
+    warnings: list[str] = []
+    articles, read, rejected = _parsed_from_inputs(name, ingest.iter_inputs([location], stdin), warnings)
+    if read == 0:
+        error = warnings[0] if warnings else f"{location}: nothing to read"
+        return SourceResult(location, "failed", warnings=tuple(warnings[1:]), error=error)
+    try:
+        result = _process(deduper, source, articles, warnings)
+    except JJFeedError as e:
+        return SourceResult(location, "failed", error=str(e))
+    return replace(result, source=location)
+
+
+def _default_source_name(location: str) -> str:
+    if location == "-":
+        return "stdin"
+    path = Path(location).resolve()
+    return path.name if path.is_dir() else path.parent.name or "local"
+
+
+def _is_url(location: str) -> bool:
+    return location.startswith(("http://", "https://"))
+
+
+def extract(locations: Sequence[str], stdin: bytes | None = None) -> Iterator[tuple[str, Article | JJFeedError]]:
+    """Clean each input without storing anything; errors come back as values."""
+    for location in locations:
+        if _is_url(location):
+            fetched = fetch.fetch(Source(name=urlsplit(location).hostname or location, url=location))
+            if not fetched.ok:
+                yield location, IngestError(f"{location}: {fetched.error}")
+                continue
+            try:
+                parsed = _parsed_from_fetch(fetched)
+            except JJFeedError as e:
+                yield location, e
+                continue
+            for article in parsed.articles:
+                yield location, clean_article(article)
+            continue
+        for item in ingest.iter_inputs([location], stdin):
+            if isinstance(item, IngestError):
+                yield location, item
+                continue
+            try:
+                parsed = ingest.articles_from_bytes(item.data, source=_default_source_name(location),
+                                                    location=item.location)
+            except JJFeedError as e:
+                yield item.location, e
+                continue
+            for article in parsed.articles:
+                yield item.location, clean_article(article)
+
+
+def export(config: Config) -> Iterator[dict[str, object]]:
+    """Every stored article as a plain dict, with its cluster and whether it represents it."""
+    with Store(config.database) as store:
+        by_cluster: dict[str, list[StoredArticle]] = {}
+        for stored in store.articles():
+            by_cluster.setdefault(stored.cluster, []).append(stored)
+        for members in by_cluster.values():
+            rep = dedup.representative(members)
+            for m in members:
+                a = m.article
+                yield {
+                    "id": m.id,
+                    "source": a.source,
+                    "guid": a.guid,
+                    "url": a.url,
+                    "title": a.title,
+                    "author": a.author,
+                    "published": _iso(a.published),
+                    "updated": _iso(a.updated),
+                    "tags": list(a.tags),
+                    "text": a.text,
+                    "cluster": m.cluster,
+                    "canonical": m.id == rep.id,
+                }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _log_result(result: SourceResult) -> None:
+    for warning in result.warnings:
+        log.warning("%s", warning)
+    if result.status == "failed":
+        log.error("%s: %s", result.source, result.error)
