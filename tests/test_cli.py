@@ -1,0 +1,137 @@
+"""The CLI contract, exercised through real subprocesses where exit codes matter."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from jjfeed.cli import cli
+from jjfeed.lock import RunLock
+
+from conftest import EXAMPLES, REPO, SEEDS
+
+COMMANDS = ["run", "ingest", "export", "extract"]
+
+
+def jjfeed(*args: str, cwd: Path, env: dict[str, str] | None = None,
+           stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("JJFEED_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "jjfeed", *args], cwd=cwd, env=full_env, capture_output=True,
+        timeout=120, input=stdin.decode() if stdin is not None else None, text=True,
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    help_text = result.output.split("Options:")[0]
+    assert len(help_text.strip().splitlines()) >= 2, f"{command} has no help text"
+
+
+def test_top_level_help_lists_commands() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for command in COMMANDS:
+        assert command in result.output
+
+
+def test_usage_error_exits_2(tmp_path: Path) -> None:
+    assert jjfeed("no-such-command", cwd=tmp_path).returncode == 2
+    assert jjfeed("ingest", cwd=tmp_path).returncode == 2
+
+
+def test_bad_config_exits_1_with_file_line_key(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text("sources:\n  - name: a\n    url: https://a/\n    colour: red\n")
+    result = jjfeed("run", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "feeds.yaml:4: sources[0].colour: unknown key" in result.stderr
+    assert not (tmp_path / ".jjfeed").exists()  # touched nothing
+
+
+def test_missing_config_exits_1(tmp_path: Path) -> None:
+    result = jjfeed("run", cwd=tmp_path)
+    assert result.returncode == 1 and "config file not found" in result.stderr
+
+
+def test_every_source_failing_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text("sources:\n  - name: gone\n    path: missing.xml\n")
+    result = jjfeed("run", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "gone: failed" in result.stderr and "missing.xml" in result.stderr
+
+
+def test_locked_run_exits_75(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text(f"sources:\n  - name: a\n    path: {EXAMPLES / 'feeds/harbor-gazette.rss'}\n")
+    with RunLock(tmp_path / ".jjfeed" / "jjfeed.db"):
+        result = jjfeed("run", cwd=tmp_path)
+    assert result.returncode == 75 and "lock" in result.stderr
+
+
+def test_run_on_shipped_config_then_export(tmp_path: Path) -> None:
+    env = {"JJFEED_DB": str(tmp_path / "env.db"), "JJFEED_OUTPUT": str(tmp_path / "envout")}
+    result = jjfeed("--config", str(REPO / "feeds.yaml"), "--db", str(tmp_path / "flag.db"), "run",
+                    cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "flag.db").exists() and not (tmp_path / "env.db").exists()  # flag beats env
+    assert (tmp_path / "envout" / "feed.atom").exists() and (tmp_path / "envout" / "feed.rss").exists()
+    exported = jjfeed("--config", str(REPO / "feeds.yaml"), "--db", str(tmp_path / "flag.db"), "export",
+                      cwd=tmp_path)
+    records = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert len(records) == 16
+    for record in records:
+        assert {"id", "source", "url", "title", "author", "published", "updated", "tags", "text",
+                "cluster", "canonical"} <= record.keys()
+        assert isinstance(record["tags"], list)
+
+
+def test_quiet_prints_nothing_on_success(tmp_path: Path) -> None:
+    result = jjfeed("--config", str(REPO / "feeds.yaml"), "--db", str(tmp_path / "j.db"),
+                    "--output", str(tmp_path / "out"), "--quiet", "run", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
+
+
+def test_extract_json_stores_nothing(tmp_path: Path) -> None:
+    article = EXAMPLES / "articles" / "mill-street-bridge-closure.txt"
+    result = jjfeed("extract", "--json", str(article), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {"input", "title", "author", "published", "tags", "text"} <= record.keys()
+    assert record["input"] == str(article)
+    assert "cookies" not in record["text"].lower()
+    assert not (tmp_path / ".jjfeed").exists()
+
+
+def test_extract_reads_stdin(tmp_path: Path) -> None:
+    text = (EXAMPLES / "articles" / "port-calder-night-market.txt").read_bytes()
+    result = jjfeed("extract", "-", cwd=tmp_path, stdin=text)
+    assert result.returncode == 0 and result.stdout.startswith("Title: ")
+
+
+@pytest.mark.skipif(not SEEDS.exists(), reason="shared seeds not present")
+def test_ingest_seeds_titles_and_boilerplate(tmp_path: Path) -> None:
+    labels = json.loads((SEEDS / "labels.json").read_text())["files"]
+    files = sorted(str(p) for p in SEEDS.glob("*.txt"))
+    result = jjfeed("--db", str(tmp_path / "j.db"), "--output", str(tmp_path / "out"), "ingest", *files,
+                    cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    exported = jjfeed("--db", str(tmp_path / "j.db"), "export", cwd=tmp_path)
+    records = [json.loads(line) for line in exported.stdout.splitlines()]
+    by_guid = {Path(r["guid"]).name: r for r in records}
+    assert set(by_guid) == set(labels)
+    for name, label in labels.items():
+        lines = (SEEDS / name).read_text().split("\n")
+        record = by_guid[name]
+        assert record["title"] == lines[label["title"] - 1].strip()
+        assert "Cookies help us deliver" not in record["text"]
+        assert "A reporter by trade" not in record["text"]
+        assert "About The Author" not in record["text"]
+    assert len({r["cluster"] for r in by_guid.values()}) == 5  # no two seeds are copies
