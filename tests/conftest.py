@@ -7,8 +7,8 @@ import random
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -71,7 +71,9 @@ class FeedServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05})
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}
+        )
 
     @property
     def base(self) -> str:
@@ -139,8 +141,12 @@ def rss(title: str, link: str, items: list[dict[str, str]]) -> bytes:
         date = item.get("date") or format_datetime(datetime(2026, 11, 1, 12, 0, tzinfo=UTC))
         parts.append(
             f"<item><title>{escape(item['title'])}</title><link>{escape(item['link'])}</link>"
-            f"<guid isPermaLink=\"false\">{escape(item['guid'])}</guid><pubDate>{date}</pubDate>"
-            + "".join(f"<category>{escape(c)}</category>" for c in item.get("categories", "").split(",") if c)
+            f'<guid isPermaLink="false">{escape(item["guid"])}</guid><pubDate>{date}</pubDate>'
+            + "".join(
+                f"<category>{escape(c)}</category>"
+                for c in item.get("categories", "").split(",")
+                if c
+            )
             + f"<content:encoded><![CDATA[{item['body']}]]></content:encoded></item>"
         )
     parts.append("</channel></rss>")

@@ -11,21 +11,26 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import EXAMPLES, REPO, SEEDS
 from jjfeed.cli import cli
 from jjfeed.lock import RunLock
-
-from conftest import EXAMPLES, REPO, SEEDS
 
 COMMANDS = ["run", "ingest", "export", "extract"]
 
 
-def jjfeed(*args: str, cwd: Path, env: dict[str, str] | None = None,
-           stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+def jjfeed(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("JJFEED_")}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "jjfeed", *args], cwd=cwd, env=full_env, capture_output=True,
-        timeout=120, input=stdin.decode() if stdin is not None else None, text=True,
+        [sys.executable, "-m", "jjfeed", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        timeout=120,
+        input=stdin.decode() if stdin is not None else None,
+        text=True,
     )
 
 
@@ -50,7 +55,9 @@ def test_usage_error_exits_2(tmp_path: Path) -> None:
 
 
 def test_bad_config_exits_1_with_file_line_key(tmp_path: Path) -> None:
-    (tmp_path / "feeds.yaml").write_text("sources:\n  - name: a\n    url: https://a/\n    colour: red\n")
+    (tmp_path / "feeds.yaml").write_text(
+        "sources:\n  - name: a\n    url: https://a/\n    colour: red\n"
+    )
     result = jjfeed("run", cwd=tmp_path)
     assert result.returncode == 1
     assert "feeds.yaml:4: sources[0].colour: unknown key" in result.stderr
@@ -70,7 +77,9 @@ def test_every_source_failing_exits_1(tmp_path: Path) -> None:
 
 
 def test_locked_run_exits_75(tmp_path: Path) -> None:
-    (tmp_path / "feeds.yaml").write_text(f"sources:\n  - name: a\n    path: {EXAMPLES / 'feeds/harbor-gazette.rss'}\n")
+    (tmp_path / "feeds.yaml").write_text(
+        f"sources:\n  - name: a\n    path: {EXAMPLES / 'feeds/harbor-gazette.rss'}\n"
+    )
     with RunLock(tmp_path / ".jjfeed" / "jjfeed.db"):
         result = jjfeed("run", cwd=tmp_path)
     assert result.returncode == 75 and "lock" in result.stderr
@@ -78,24 +87,59 @@ def test_locked_run_exits_75(tmp_path: Path) -> None:
 
 def test_run_on_shipped_config_then_export(tmp_path: Path) -> None:
     env = {"JJFEED_DB": str(tmp_path / "env.db"), "JJFEED_OUTPUT": str(tmp_path / "envout")}
-    result = jjfeed("--config", str(REPO / "feeds.yaml"), "--db", str(tmp_path / "flag.db"), "run",
-                    cwd=tmp_path, env=env)
+    result = jjfeed(
+        "--config",
+        str(REPO / "feeds.yaml"),
+        "--db",
+        str(tmp_path / "flag.db"),
+        "run",
+        cwd=tmp_path,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "flag.db").exists() and not (tmp_path / "env.db").exists()  # flag beats env
-    assert (tmp_path / "envout" / "feed.atom").exists() and (tmp_path / "envout" / "feed.rss").exists()
-    exported = jjfeed("--config", str(REPO / "feeds.yaml"), "--db", str(tmp_path / "flag.db"), "export",
-                      cwd=tmp_path)
+    assert (tmp_path / "envout" / "feed.atom").exists() and (
+        tmp_path / "envout" / "feed.rss"
+    ).exists()
+    exported = jjfeed(
+        "--config",
+        str(REPO / "feeds.yaml"),
+        "--db",
+        str(tmp_path / "flag.db"),
+        "export",
+        cwd=tmp_path,
+    )
     records = [json.loads(line) for line in exported.stdout.splitlines()]
     assert len(records) == 16
     for record in records:
-        assert {"id", "source", "url", "title", "author", "published", "updated", "tags", "text",
-                "cluster", "canonical"} <= record.keys()
+        assert {
+            "id",
+            "source",
+            "url",
+            "title",
+            "author",
+            "published",
+            "updated",
+            "tags",
+            "text",
+            "cluster",
+            "canonical",
+        } <= record.keys()
         assert isinstance(record["tags"], list)
 
 
 def test_quiet_prints_nothing_on_success(tmp_path: Path) -> None:
-    result = jjfeed("--config", str(REPO / "feeds.yaml"), "--db", str(tmp_path / "j.db"),
-                    "--output", str(tmp_path / "out"), "--quiet", "run", cwd=tmp_path)
+    result = jjfeed(
+        "--config",
+        str(REPO / "feeds.yaml"),
+        "--db",
+        str(tmp_path / "j.db"),
+        "--output",
+        str(tmp_path / "out"),
+        "--quiet",
+        "run",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
 
 
@@ -120,8 +164,15 @@ def test_extract_reads_stdin(tmp_path: Path) -> None:
 def test_ingest_seeds_titles_and_boilerplate(tmp_path: Path) -> None:
     labels = json.loads((SEEDS / "labels.json").read_text())["files"]
     files = sorted(str(p) for p in SEEDS.glob("*.txt"))
-    result = jjfeed("--db", str(tmp_path / "j.db"), "--output", str(tmp_path / "out"), "ingest", *files,
-                    cwd=tmp_path)
+    result = jjfeed(
+        "--db",
+        str(tmp_path / "j.db"),
+        "--output",
+        str(tmp_path / "out"),
+        "ingest",
+        *files,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     exported = jjfeed("--db", str(tmp_path / "j.db"), "export", cwd=tmp_path)
     records = [json.loads(line) for line in exported.stdout.splitlines()]

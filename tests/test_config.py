@@ -53,18 +53,33 @@ def test_missing_required_config_is_an_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("title: x\nsources:\n  - name: a\n    url: https://a/\n    tagz: [x]\n",
-         r"f\.yaml:5: sources\[0\]\.tagz: unknown key"),
+        (
+            "title: x\nsources:\n  - name: a\n    url: https://a/\n    tagz: [x]\n",
+            r"f\.yaml:5: sources\[0\]\.tagz: unknown key",
+        ),
         ("colour: blue\n", r"f\.yaml:1: colour: unknown key"),
         ("limit: many\n", r"f\.yaml:1: limit: must be an integer, got 'many'"),
         ("limit: 0\n", r"f\.yaml:1: limit: must be at least 1"),
-        ("sources:\n  - name: a\n    url: https://a/\n    tags: news\n",
-         r"f\.yaml:4: sources\[0\]\.tags: must be a list of strings"),
-        ("sources:\n  - name: a\n", r"f\.yaml:2: sources\[0\]: give exactly one of 'url' or 'path'"),
-        ("sources:\n  - url: https://a/\n", r"f\.yaml:2: sources\[0\]: missing required key 'name'"),
-        ("sources:\n  - name: a\n    url: ftp://a/\n", r"f\.yaml:3: sources\[0\]\.url: not an http\(s\) URL"),
-        ("sources:\n  - {name: a, path: x}\n  - {name: a, path: y}\n",
-         r"f\.yaml:3: sources\[1\]\.name: duplicate source name 'a' \(first on line 2\)"),
+        (
+            "sources:\n  - name: a\n    url: https://a/\n    tags: news\n",
+            r"f\.yaml:4: sources\[0\]\.tags: must be a list of strings",
+        ),
+        (
+            "sources:\n  - name: a\n",
+            r"f\.yaml:2: sources\[0\]: give exactly one of 'url' or 'path'",
+        ),
+        (
+            "sources:\n  - url: https://a/\n",
+            r"f\.yaml:2: sources\[0\]: missing required key 'name'",
+        ),
+        (
+            "sources:\n  - name: a\n    url: ftp://a/\n",
+            r"f\.yaml:3: sources\[0\]\.url: not an http\(s\) URL",
+        ),
+        (
+            "sources:\n  - {name: a, path: x}\n  - {name: a, path: y}\n",
+            r"f\.yaml:3: sources\[1\]\.name: duplicate source name 'a' \(first on line 2\)",
+        ),
         ("title: [unclosed\n", r"f\.yaml:2: invalid YAML"),
         ("- just\n- a list\n", r"f\.yaml:1: top level: must be a mapping"),
         ("title: 5\n", r"f\.yaml:1: title: must be a string, got '5'"),

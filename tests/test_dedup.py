@@ -2,10 +2,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from conftest import prose
 from jjfeed import dedup
 from jjfeed.model import Article, Signature, StoredArticle
-
-from conftest import prose
 
 
 @pytest.mark.parametrize(
@@ -102,7 +101,9 @@ def test_best_match_picks_most_similar() -> None:
     assert match is not None and match[0] == 2
 
 
-def _stored(i: int, text: str, priority: int = 0, published: datetime | None = None) -> StoredArticle:
+def _stored(
+    i: int, text: str, priority: int = 0, published: datetime | None = None
+) -> StoredArticle:
     when = datetime(2026, 11, 1, tzinfo=UTC)
     art = Article(source=f"s{i}", guid=str(i), url=None, title="t", text=text, published=published)
     return StoredArticle(i, art, None, "h", "c", when, priority)

@@ -1,9 +1,8 @@
 import gzip
 
+from conftest import FeedServer, Route
 from jjfeed import fetch
 from jjfeed.model import Source, Validators
-
-from conftest import FeedServer, Route
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 
@@ -17,7 +16,9 @@ def test_conditional_headers() -> None:
 
 
 def test_fetch_sends_user_agent_and_keeps_validators(feed_server: FeedServer) -> None:
-    feed_server.routes["/f"] = Route(FEED, etag='"v1"', last_modified="Sun, 01 Nov 2026 00:00:00 GMT")
+    feed_server.routes["/f"] = Route(
+        FEED, etag='"v1"', last_modified="Sun, 01 Nov 2026 00:00:00 GMT"
+    )
     got = fetch.fetch(Source("s", url=feed_server.url("/f")))
     assert got.ok and got.status == 200 and got.content == FEED
     assert got.validators == Validators('"v1"', "Sun, 01 Nov 2026 00:00:00 GMT")

@@ -3,10 +3,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from conftest import EXAMPLES, SHARED
 from jjfeed.errors import ParseError
 from jjfeed.parse import parse_feed
-
-from conftest import EXAMPLES, SHARED
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
@@ -20,7 +19,9 @@ RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 
 
 def test_rss_entries_become_articles_with_utc_dates() -> None:
-    parsed = parse_feed(RSS, {"Content-Type": "application/rss+xml"}, source="t", url="https://t.example/feed")
+    parsed = parse_feed(
+        RSS, {"Content-Type": "application/rss+xml"}, source="t", url="https://t.example/feed"
+    )
     assert parsed.title == "T" and parsed.warnings == ()
     one, two = parsed.articles
     assert one.guid == "https://t.example/?p=1" and one.url == "https://t.example/1"
@@ -49,15 +50,26 @@ def test_json_feed() -> None:
         "version": "https://jsonfeed.org/version/1.1",
         "title": "J",
         "items": [
-            {"id": "1", "url": "https://j.example/1", "title": "A", "content_html": "<p>x</p>",
-             "date_published": "2026-11-02T10:00:00+02:00", "authors": [{"name": "Ann"}], "tags": ["t"]},
+            {
+                "id": "1",
+                "url": "https://j.example/1",
+                "title": "A",
+                "content_html": "<p>x</p>",
+                "date_published": "2026-11-02T10:00:00+02:00",
+                "authors": [{"name": "Ann"}],
+                "tags": ["t"],
+            },
             {"id": "2", "title": 5},
         ],
     }
     parsed = parse_feed(json.dumps(doc).encode(), source="j")
     assert [a.title for a in parsed.articles] == ["A"]
     a = parsed.articles[0]
-    assert a.author == "Ann" and a.published == datetime(2026, 11, 2, 8, tzinfo=UTC) and a.tags == ("t",)
+    assert (
+        a.author == "Ann"
+        and a.published == datetime(2026, 11, 2, 8, tzinfo=UTC)
+        and a.tags == ("t",)
+    )
     assert parsed.warnings and "item 1 skipped" in parsed.warnings[0]
 
 
@@ -66,7 +78,9 @@ def test_json_without_items_is_an_error() -> None:
         parse_feed(b'{"verion": "1.0"}', source="j")
 
 
-@pytest.mark.parametrize("name", ["harbor-gazette.rss", "coastline-wire.atom", "riverside-news.json"])
+@pytest.mark.parametrize(
+    "name", ["harbor-gazette.rss", "coastline-wire.atom", "riverside-news.json"]
+)
 def test_shipped_examples_parse_cleanly(name: str) -> None:
     parsed = parse_feed((EXAMPLES / "feeds" / name).read_bytes(), source="x", url=name)
     assert parsed.warnings == () and len(parsed.articles) >= 3

@@ -6,33 +6,57 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from conftest import EXAMPLES, REPO, FeedServer, Route, html_body, prose, rss
 from jjfeed import pipeline
 from jjfeed.config import Config, load_config
 from jjfeed.errors import LockedError
 from jjfeed.lock import RunLock
 from jjfeed.store import Store
 
-from conftest import EXAMPLES, REPO, FeedServer, Route, html_body, prose, rss
-
 WIRE = prose(11, 420)
 EDITED_WIRE = WIRE.replace("council", "city council", 2) + "\n\nA spokesperson added one more line."
 
 
 def _serve_two_feeds(server: FeedServer) -> None:
-    gazette = rss("Gazette", "https://gazette.example/", [
-        {"title": "Wire story, gazette copy", "link": "https://gazette.example/wire?utm_source=rss",
-         "guid": "https://gazette.example/?p=1",
-         "body": '<div class="share-tools">Share on Facebook</div>' + html_body(WIRE)
-                 + "<p>Sign up for our morning newsletter.</p>"},
-        {"title": "Gazette only", "link": "https://gazette.example/own", "guid": "https://gazette.example/?p=2",
-         "body": html_body(prose(12, 300)), "categories": "Local,Sport"},
-    ])
-    wire = rss("Wire", "https://wire.example/", [
-        {"title": "Wire story, wire copy", "link": "https://wire.example/story", "guid": "wire-1",
-         "body": html_body(EDITED_WIRE)},
-        {"title": "Same link as gazette", "link": "http://www.gazette.example/own/", "guid": "wire-2",
-         "body": html_body(prose(13, 300))},
-    ])
+    gazette = rss(
+        "Gazette",
+        "https://gazette.example/",
+        [
+            {
+                "title": "Wire story, gazette copy",
+                "link": "https://gazette.example/wire?utm_source=rss",
+                "guid": "https://gazette.example/?p=1",
+                "body": '<div class="share-tools">Share on Facebook</div>'
+                + html_body(WIRE)
+                + "<p>Sign up for our morning newsletter.</p>",
+            },
+            {
+                "title": "Gazette only",
+                "link": "https://gazette.example/own",
+                "guid": "https://gazette.example/?p=2",
+                "body": html_body(prose(12, 300)),
+                "categories": "Local,Sport",
+            },
+        ],
+    )
+    wire = rss(
+        "Wire",
+        "https://wire.example/",
+        [
+            {
+                "title": "Wire story, wire copy",
+                "link": "https://wire.example/story",
+                "guid": "wire-1",
+                "body": html_body(EDITED_WIRE),
+            },
+            {
+                "title": "Same link as gazette",
+                "link": "http://www.gazette.example/own/",
+                "guid": "wire-2",
+                "body": html_body(prose(13, 300)),
+            },
+        ],
+    )
     server.routes["/gazette.rss"] = Route(gazette, etag='"g1"')
     server.routes["/wire.rss"] = Route(wire, last_modified="Sun, 01 Nov 2026 10:00:00 GMT")
 
@@ -47,14 +71,18 @@ def _config(tmp_path: Path, server: FeedServer, extra: str = "") -> Config:
     return load_config(path)
 
 
-def test_two_runs_second_is_conditional_and_changes_nothing(tmp_path: Path, feed_server: FeedServer) -> None:
+def test_two_runs_second_is_conditional_and_changes_nothing(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
     _serve_two_feeds(feed_server)
     config = _config(tmp_path, feed_server)
 
     first = pipeline.run(config)
     assert [r.status for r in first.results] == ["ok", "ok"]
     assert sum(r.new for r in first.results) == 2
-    assert sum(r.duplicates for r in first.results) == 2  # near-duplicate text, and same canonical URL
+    assert (
+        sum(r.duplicates for r in first.results) == 2
+    )  # near-duplicate text, and same canonical URL
     atom = (config.output / "feed.atom").read_bytes()
     parsed = feedparser.parse(atom)
     assert not parsed.bozo and len(parsed.entries) == 2
@@ -72,7 +100,9 @@ def test_two_runs_second_is_conditional_and_changes_nothing(tmp_path: Path, feed
         assert store.counts() == before
 
 
-def test_rerun_without_validators_duplicates_nothing(tmp_path: Path, feed_server: FeedServer) -> None:
+def test_rerun_without_validators_duplicates_nothing(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
     _serve_two_feeds(feed_server)
     for route in feed_server.routes.values():
         route.etag = route.last_modified = None
@@ -89,7 +119,9 @@ def test_updated_article_keeps_its_entry_id(tmp_path: Path, feed_server: FeedSer
     config = _config(tmp_path, feed_server)
     pipeline.run(config)
     ids = {e.id for e in feedparser.parse((config.output / "feed.atom").read_bytes()).entries}
-    body = feed_server.routes["/gazette.rss"].body.replace(b"Gazette only", b"Gazette only (updated title)")
+    body = feed_server.routes["/gazette.rss"].body.replace(
+        b"Gazette only", b"Gazette only (updated title)"
+    )
     feed_server.routes["/gazette.rss"] = Route(body, etag='"g2"')
     report = pipeline.run(config)
     assert report.results[0].updated == 1
@@ -100,16 +132,27 @@ def test_updated_article_keeps_its_entry_id(tmp_path: Path, feed_server: FeedSer
 
 def test_one_broken_source_does_not_stop_the_run(tmp_path: Path, feed_server: FeedServer) -> None:
     _serve_two_feeds(feed_server)
-    feed_server.routes["/html"] = Route(b"<html><body>not a feed</body></html>", content_type="text/html")
-    extra = (f"  - name: Missing\n    url: {feed_server.url('/nope')}\n"
-             f"  - name: Html\n    url: {feed_server.url('/html')}\n"
-             f"  - name: Truncated\n    url: {feed_server.url('/truncated')}\n")
-    feed_server.routes["/truncated"] = Route(b"<rss><channel><item><title>x", content_type="text/xml")
+    feed_server.routes["/html"] = Route(
+        b"<html><body>not a feed</body></html>", content_type="text/html"
+    )
+    extra = (
+        f"  - name: Missing\n    url: {feed_server.url('/nope')}\n"
+        f"  - name: Html\n    url: {feed_server.url('/html')}\n"
+        f"  - name: Truncated\n    url: {feed_server.url('/truncated')}\n"
+    )
+    feed_server.routes["/truncated"] = Route(
+        b"<rss><channel><item><title>x", content_type="text/xml"
+    )
     config = _config(tmp_path, feed_server, extra)
     report = pipeline.run(config)
     statuses = {r.source: r.status for r in report.results}
-    assert statuses == {"Gazette": "ok", "Wire": "ok", "Missing": "failed", "Html": "failed",
-                        "Truncated": "ok"}
+    assert statuses == {
+        "Gazette": "ok",
+        "Wire": "ok",
+        "Missing": "failed",
+        "Html": "failed",
+        "Truncated": "ok",
+    }
     assert "not a feed" in str(report.results[3].error)
     truncated = report.results[-1]
     assert truncated.new == 1 and "malformed feed" in truncated.warnings[0]
@@ -145,8 +188,12 @@ def test_shipped_feeds_yaml_merges_the_example_duplicates(tmp_path: Path) -> Non
     by_title = {r["title"]: r for r in records}
     reef = [r for r in records if "Skerrow Point" in str(r["title"])]
     assert len(reef) == 2 and reef[0]["cluster"] == reef[1]["cluster"]
-    tram = [r for r in records if str(r["source"]) in ("Harbor Gazette", "Saved articles")
-            and ("tram line opens" in str(r["title"]) or "Line 3 is finally running" in str(r["title"]))]
+    tram = [
+        r
+        for r in records
+        if str(r["source"]) in ("Harbor Gazette", "Saved articles")
+        and ("tram line opens" in str(r["title"]) or "Line 3 is finally running" in str(r["title"]))
+    ]
     assert len(tram) == 2 and tram[0]["cluster"] != tram[1]["cluster"]
     assert sum(1 for r in records if r["canonical"]) == len(clusters)
     assert by_title  # titles are present
@@ -168,8 +215,10 @@ def test_ingest_reports_bad_inputs_and_keeps_going(tmp_path: Path) -> None:
     config = Config(database=tmp_path / "j.db", output=tmp_path / "out")
     empty = tmp_path / "empty.xml"
     empty.write_bytes(b"")
-    report = pipeline.ingest_inputs(config, [str(tmp_path / "nope.txt"), str(empty),
-                                             str(EXAMPLES / "feeds" / "harbor-gazette.rss")])
+    report = pipeline.ingest_inputs(
+        config,
+        [str(tmp_path / "nope.txt"), str(empty), str(EXAMPLES / "feeds" / "harbor-gazette.rss")],
+    )
     assert [r.status for r in report.results] == ["failed", "failed", "ok"]
     assert "nope.txt: no such file" in str(report.results[0].error)
     assert "empty.xml: empty input" in str(report.results[1].error)

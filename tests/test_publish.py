@@ -5,20 +5,27 @@ import feedparser
 import pytest
 from lxml import etree
 
+from conftest import SHARED
 from jjfeed import publish
 from jjfeed.errors import PublishError
 from jjfeed.model import Article, Cluster, FeedInfo, StoredArticle
-
-from conftest import SHARED
 
 T1 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 T2 = datetime(2026, 11, 2, 12, tzinfo=UTC)
 
 
 def _member(i: int, source: str, url: str | None, published: datetime) -> StoredArticle:
-    art = Article(source=source, guid=f"g{i}", url=url, title=f"Title & <{i}>", author="Ann Lee",
-                  published=published, tags=("News", "news", "Local"),
-                  text="First paragraph.\n\nSecond.", html="<p>First paragraph.</p><p>Second.</p>")
+    art = Article(
+        source=source,
+        guid=f"g{i}",
+        url=url,
+        title=f"Title & <{i}>",
+        author="Ann Lee",
+        published=published,
+        tags=("News", "news", "Local"),
+        text="First paragraph.\n\nSecond.",
+        html="<p>First paragraph.</p><p>Second.</p>",
+    )
     return StoredArticle(i, art, None, "h", f"c{i}", published, 0)
 
 
@@ -47,7 +54,10 @@ def test_atom_and_rss_are_written_and_parse_cleanly(tmp_path: Path) -> None:
         assert [t.term for t in older.tags] == ["News", "Local"]
     atom = feedparser.parse(paths[0].read_bytes())
     assert atom.entries[1].content[0].type == "text/html"
-    assert {link.href for link in atom.entries[1].links} == {"https://h.example/a", "https://w.example/b"}
+    assert {link.href for link in atom.entries[1].links} == {
+        "https://h.example/a",
+        "https://w.example/b",
+    }
     assert atom.entries[1].author == "Ann Lee"
 
 

@@ -12,8 +12,16 @@ NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
 
 def _article(guid: str, text: str = "some words here") -> Article:
-    return Article(source="s", guid=guid, url=f"https://x.example/{guid}", title=guid, text=text,
-                   html=f"<p>{text}</p>", tags=("a", "b"), published=NOW)
+    return Article(
+        source="s",
+        guid=guid,
+        url=f"https://x.example/{guid}",
+        title=guid,
+        text=text,
+        html=f"<p>{text}</p>",
+        tags=("a", "b"),
+        published=NOW,
+    )
 
 
 def test_new_database_is_migrated_with_wal_and_foreign_keys(tmp_path: Path) -> None:
@@ -44,8 +52,14 @@ def test_unusable_path_is_a_store_error(tmp_path: Path) -> None:
 def test_round_trip_and_exact_lookup(tmp_path: Path) -> None:
     with Store(tmp_path / "j.db") as store, store.transaction():
         store.create_cluster("c1", NOW)
-        aid = store.insert(_article("g1"), canonical_url="x.example/g1", content_hash="h1",
-                           cluster="c1", priority=3, when=NOW)
+        aid = store.insert(
+            _article("g1"),
+            canonical_url="x.example/g1",
+            content_hash="h1",
+            cluster="c1",
+            priority=3,
+            when=NOW,
+        )
         store.put_signature(aid, Signature("p", b"\x00\x01"))
     with Store(tmp_path / "j.db") as store:
         got = store.get("s", "g1")
@@ -64,8 +78,14 @@ def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
     with Store(tmp_path / "j.db") as store:
         with pytest.raises(RuntimeError), store.transaction():
             store.create_cluster("c1", NOW)
-            store.insert(_article("g1"), canonical_url=None, content_hash="h", cluster="c1",
-                         priority=0, when=NOW)
+            store.insert(
+                _article("g1"),
+                canonical_url=None,
+                content_hash="h",
+                cluster="c1",
+                priority=0,
+                when=NOW,
+            )
             raise RuntimeError("boom")
         assert store.counts() == {"articles": 0, "clusters": 0, "signatures": 0}
 
@@ -73,10 +93,18 @@ def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
 def test_duplicate_source_guid_is_rejected(tmp_path: Path) -> None:
     with Store(tmp_path / "j.db") as store, store.transaction():
         store.create_cluster("c1", NOW)
-        store.insert(_article("g1"), canonical_url=None, content_hash="h", cluster="c1", priority=0, when=NOW)
+        store.insert(
+            _article("g1"), canonical_url=None, content_hash="h", cluster="c1", priority=0, when=NOW
+        )
         with pytest.raises(sqlite3.IntegrityError):
-            store.insert(_article("g1"), canonical_url=None, content_hash="h", cluster="c1",
-                         priority=0, when=NOW)
+            store.insert(
+                _article("g1"),
+                canonical_url=None,
+                content_hash="h",
+                cluster="c1",
+                priority=0,
+                when=NOW,
+            )
 
 
 def test_source_state(tmp_path: Path) -> None:
@@ -85,7 +113,9 @@ def test_source_state(tmp_path: Path) -> None:
         store.record_failure("s", "https://x/", "HTTP 502")
         state = store.source_state("s")
         assert state is not None and state["failures"] == 2 and state["last_error"] == "HTTP 502"
-        store.record_success("s", "https://x/", Validators('"e1"', "Sun, 01 Nov 2026 00:00:00 GMT"), NOW)
+        store.record_success(
+            "s", "https://x/", Validators('"e1"', "Sun, 01 Nov 2026 00:00:00 GMT"), NOW
+        )
         assert store.validators("s") == Validators('"e1"', "Sun, 01 Nov 2026 00:00:00 GMT")
         state = store.source_state("s")
         assert state is not None and state["failures"] == 0 and state["last_error"] is None

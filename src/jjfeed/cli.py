@@ -47,24 +47,51 @@ class _Settings:
         self.config_path, self.db, self.output, self.quiet = config, db, output, quiet
 
     def load(self, *, required: bool) -> Config:
-        return load_config(self.config_path, required=required, database=self.db, output=self.output)
+        return load_config(
+            self.config_path, required=required, database=self.db, output=self.output
+        )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="jjfeed")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("feeds.yaml"),
-              envvar="JJFEED_CONFIG", show_default=True, help="The feeds.yaml to read (env JJFEED_CONFIG).")
-@click.option("--db", type=click.Path(path_type=Path), envvar="JJFEED_DB", default=None,
-              help="SQLite database (env JJFEED_DB; default from feeds.yaml, else .jjfeed/jjfeed.db).")
-@click.option("--output", type=click.Path(path_type=Path), envvar="JJFEED_OUTPUT", default=None,
-              help="Output folder for the feeds (env JJFEED_OUTPUT; default from feeds.yaml, else output/).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=Path("feeds.yaml"),
+    envvar="JJFEED_CONFIG",
+    show_default=True,
+    help="The feeds.yaml to read (env JJFEED_CONFIG).",
+)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    envvar="JJFEED_DB",
+    default=None,
+    help="SQLite database (env JJFEED_DB; default from feeds.yaml, else .jjfeed/jjfeed.db).",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    envvar="JJFEED_OUTPUT",
+    default=None,
+    help="Output folder for the feeds (env JJFEED_OUTPUT; default from feeds.yaml, else output/).",
+)
 @click.option("-v", "--verbose", count=True, help="More logging on stderr (-v info, -vv debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something failed.")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path, db: Path | None, output: Path | None,
-        verbose: int, quiet: bool) -> None:
+def cli(
+    ctx: click.Context,
+    config_path: Path,
+    db: Path | None,
+    output: Path | None,
+    verbose: int,
+    quiet: bool,
+) -> None:
     """jjfeed: fetch feeds, strip boilerplate, merge duplicates, publish one feed."""
-    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    level = (
+        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
     logging.basicConfig(level=level, format="jjfeed: %(levelname)s: %(message)s", stream=sys.stderr)
     ctx.obj = _Settings(config_path, db, output, quiet)
 
@@ -83,8 +110,12 @@ def run(settings: _Settings) -> None:
 
 @cli.command("ingest")
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--source", "source_name", default=None,
-              help="Source name for the inputs (default: URL host, folder name, or 'stdin').")
+@click.option(
+    "--source",
+    "source_name",
+    default=None,
+    help="Source name for the inputs (default: URL host, folder name, or 'stdin').",
+)
 @click.pass_obj
 @_handle_errors
 def ingest_cmd(settings: _Settings, inputs: tuple[str, ...], source_name: str | None) -> None:
@@ -125,16 +156,19 @@ def extract(settings: _Settings, inputs: tuple[str, ...], as_json: bool) -> None
 
 
 def _extract_json(location: str, a: Article) -> str:
-    return json.dumps({
-        "input": location,
-        "title": a.title,
-        "author": a.author,
-        "published": a.published.isoformat() if a.published else None,
-        "updated": a.updated.isoformat() if a.updated else None,
-        "tags": list(a.tags),
-        "url": a.url,
-        "text": a.text,
-    }, ensure_ascii=False)
+    return json.dumps(
+        {
+            "input": location,
+            "title": a.title,
+            "author": a.author,
+            "published": a.published.isoformat() if a.published else None,
+            "updated": a.updated.isoformat() if a.updated else None,
+            "tags": list(a.tags),
+            "url": a.url,
+            "text": a.text,
+        },
+        ensure_ascii=False,
+    )
 
 
 def _extract_text(a: Article) -> str:

@@ -107,7 +107,9 @@ _TOP_KEYS = ("title", "link", "id", "description", "limit", "database", "output"
 _SOURCE_KEYS = ("name", "url", "path", "tags", "priority")
 
 
-def _sources(v: _Validator, top: dict[str, tuple[yaml.Node, yaml.Node]], base: Path) -> tuple[Source, ...]:
+def _sources(
+    v: _Validator, top: dict[str, tuple[yaml.Node, yaml.Node]], base: Path
+) -> tuple[Source, ...]:
     if "sources" not in top:
         return ()
     key_node, node = top["sources"]
@@ -123,7 +125,11 @@ def _sources(v: _Validator, top: dict[str, tuple[yaml.Node, yaml.Node]], base: P
         if name is None:
             raise v.error(item, where, "missing required key 'name'")
         if name in seen:
-            raise v.error(entry["name"][1], f"{where}.name", f"duplicate source name {name!r} (first on line {seen[name]})")
+            raise v.error(
+                entry["name"][1],
+                f"{where}.name",
+                f"duplicate source name {name!r} (first on line {seen[name]})",
+            )
         seen[name] = item.start_mark.line + 1
         url = v.str_(entry, "url", None, where=where)
         raw_path = v.str_(entry, "path", None, where=where)
@@ -166,16 +172,31 @@ class _Validator:
             out[key] = (key_node, value_node)
         return out
 
-    def known_keys(self, entry: dict[str, tuple[yaml.Node, yaml.Node]], allowed: tuple[str, ...], prefix: str) -> None:
+    def known_keys(
+        self, entry: dict[str, tuple[yaml.Node, yaml.Node]], allowed: tuple[str, ...], prefix: str
+    ) -> None:
         for key, (key_node, _) in entry.items():
             if key not in allowed:
-                raise self.error(key_node, prefix + key, f"unknown key (expected one of: {', '.join(allowed)})")
+                raise self.error(
+                    key_node, prefix + key, f"unknown key (expected one of: {', '.join(allowed)})"
+                )
 
-    def _scalar(self, entry: dict[str, tuple[yaml.Node, yaml.Node]], key: str, where: str, kind: str, tag: str) -> Any:
+    def _scalar(
+        self,
+        entry: dict[str, tuple[yaml.Node, yaml.Node]],
+        key: str,
+        where: str,
+        kind: str,
+        tag: str,
+    ) -> Any:
         _, node = entry[key]
         name = _join(where, key)
         if not isinstance(node, yaml.ScalarNode) or node.tag != tag:
-            shown = node.value if isinstance(node, yaml.ScalarNode) else type(node).__name__.replace("Node", "").lower()
+            shown = (
+                node.value
+                if isinstance(node, yaml.ScalarNode)
+                else type(node).__name__.replace("Node", "").lower()
+            )
             raise self.error(node, name, f"must be {kind}, got {shown!r}")
         if tag == _INT_TAG:
             return yaml.safe_load(node.value)
@@ -183,12 +204,27 @@ class _Validator:
             raise self.error(node, name, f"must be {kind}, got an empty value")
         return node.value.strip()
 
-    def str_(self, entry: dict[str, tuple[yaml.Node, yaml.Node]], key: str, default: str | None, *, where: str = "") -> Any:
+    def str_(
+        self,
+        entry: dict[str, tuple[yaml.Node, yaml.Node]],
+        key: str,
+        default: str | None,
+        *,
+        where: str = "",
+    ) -> Any:
         if key not in entry:
             return default
         return self._scalar(entry, key, where, "a string", _STR_TAG)
 
-    def int_(self, entry: dict[str, tuple[yaml.Node, yaml.Node]], key: str, default: int, *, where: str = "", minimum: int | None = None) -> int:
+    def int_(
+        self,
+        entry: dict[str, tuple[yaml.Node, yaml.Node]],
+        key: str,
+        default: int,
+        *,
+        where: str = "",
+        minimum: int | None = None,
+    ) -> int:
         if key not in entry:
             return default
         value: int = self._scalar(entry, key, where, "an integer", _INT_TAG)
@@ -196,7 +232,9 @@ class _Validator:
             raise self.error(entry[key][1], _join(where, key), f"must be at least {minimum}")
         return value
 
-    def str_list(self, entry: dict[str, tuple[yaml.Node, yaml.Node]], key: str, *, where: str = "") -> tuple[str, ...]:
+    def str_list(
+        self, entry: dict[str, tuple[yaml.Node, yaml.Node]], key: str, *, where: str = ""
+    ) -> tuple[str, ...]:
         if key not in entry:
             return ()
         _, node = entry[key]

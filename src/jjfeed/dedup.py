@@ -38,9 +38,29 @@ _NAMESPACE = uuid.UUID("0d5e3f3c-8a51-4c39-9c59-6a3b0f1de2a7")
 
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid",
-        "ref", "ref_src", "ref_url", "cmpid", "ncid", "sr_share", "_hsenc", "_hsmi",
-        "mkt_tok", "oly_anon_id", "oly_enc_id", "rss", "spm", "s_cid", "guccounter",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "yclid",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "cmpid",
+        "ncid",
+        "sr_share",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "oly_anon_id",
+        "oly_enc_id",
+        "rss",
+        "spm",
+        "s_cid",
+        "guccounter",
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "at_")
@@ -199,7 +219,9 @@ def best_match(text: str, candidates: dict[int, str]) -> tuple[int, Similarity] 
     best: tuple[int, Similarity] | None = None
     for article_id, other in sorted(candidates.items()):
         sim = similarity(text, other)
-        if sim.duplicate and (best is None or (sim.jaccard, sim.containment) > (best[1].jaccard, best[1].containment)):
+        if sim.duplicate and (
+            best is None or (sim.jaccard, sim.containment) > (best[1].jaccard, best[1].containment)
+        ):
             best = (article_id, sim)
     return best
 
@@ -211,6 +233,7 @@ def representative(members: Sequence[StoredArticle]) -> StoredArticle:
     the earliest (published, else first seen), then the lowest id for a
     stable tie-break.
     """
+
     def key(m: StoredArticle) -> tuple[int, int, float, int]:
         when = m.article.published or m.fetched_at
         return (-m.priority, -len(m.article.text), when.timestamp(), m.id)

@@ -30,6 +30,7 @@ MAX_REDIRECTS = 10
 WORKERS = 8
 
 _local = threading.local()
+_NO_VALIDATORS = Validators()
 
 
 def conditional_headers(validators: Validators) -> dict[str, str]:
@@ -56,7 +57,7 @@ def _session() -> requests.Session:
 
 def fetch(
     source: Source,
-    validators: Validators = Validators(),
+    validators: Validators = _NO_VALIDATORS,
     *,
     timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
     max_bytes: int = MAX_BYTES,
@@ -70,24 +71,46 @@ def fetch(
             headers = tuple((k, v) for k, v in response.headers.items())
             final_url = response.url or url
             if response.status_code == 304:
-                return Fetched(source, final_url, 304, headers=headers, validators=validators,
-                               not_modified=True)
+                return Fetched(
+                    source,
+                    final_url,
+                    304,
+                    headers=headers,
+                    validators=validators,
+                    not_modified=True,
+                )
             if response.status_code >= 400:
-                return Fetched(source, final_url, response.status_code, headers=headers,
-                               error=f"HTTP {response.status_code} {response.reason or ''}".strip())
+                return Fetched(
+                    source,
+                    final_url,
+                    response.status_code,
+                    headers=headers,
+                    error=f"HTTP {response.status_code} {response.reason or ''}".strip(),
+                )
             content = _read_capped(response, max_bytes)
             new_validators = Validators(
                 etag=response.headers.get("ETag"),
                 last_modified=response.headers.get("Last-Modified"),
             )
-            return Fetched(source, final_url, response.status_code, content=content,
-                           headers=headers, validators=new_validators)
+            return Fetched(
+                source,
+                final_url,
+                response.status_code,
+                content=content,
+                headers=headers,
+                validators=new_validators,
+            )
     except _TooLarge:
         return Fetched(source, url, None, error=f"response larger than {max_bytes} bytes; aborted")
     except requests.TooManyRedirects:
         return Fetched(source, url, None, error=f"more than {MAX_REDIRECTS} redirects (a loop?)")
     except requests.Timeout:
-        return Fetched(source, url, None, error=f"timed out after {timeout[0]:g}s connect / {timeout[1]:g}s read")
+        return Fetched(
+            source,
+            url,
+            None,
+            error=f"timed out after {timeout[0]:g}s connect / {timeout[1]:g}s read",
+        )
     except requests.ConnectionError as e:
         return Fetched(source, url, None, error=f"connection failed: {_short(e)}")
     except requests.RequestException as e:
@@ -100,8 +123,9 @@ def fetch_all(
     """Fetch many sources concurrently; results come back in the order given."""
     if not jobs:
         return []
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs))),
-                            thread_name_prefix="jjfeed-fetch") as pool:
+    with ThreadPoolExecutor(
+        max_workers=max(1, min(workers, len(jobs))), thread_name_prefix="jjfeed-fetch"
+    ) as pool:
         return list(pool.map(lambda job: fetch(job[0], job[1], **kwargs), jobs))  # type: ignore[arg-type]
 
 

@@ -20,7 +20,16 @@ from .parse import Parsed, looks_like_json_feed, parse_feed
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 FEED_MARKERS = (b"<rss", b"<feed", b"<rdf:rdf", b"<channel")
-PAGE_MARKERS = (b"<!doctype html", b"<html", b"<body", b"<head", b"<article", b"<p>", b"<p ", b"<div")
+PAGE_MARKERS = (
+    b"<!doctype html",
+    b"<html",
+    b"<body",
+    b"<head",
+    b"<article",
+    b"<p>",
+    b"<p ",
+    b"<div",
+)
 FEED_TYPES = ("rss", "atom", "rdf", "feed+json", "xml")
 
 
@@ -53,7 +62,9 @@ def detect_kind(data: bytes, content_type: str | None = None) -> str:
     return "text"
 
 
-def iter_inputs(locations: Iterable[str], stdin: bytes | None = None) -> Iterator[Input | IngestError]:
+def iter_inputs(
+    locations: Iterable[str], stdin: bytes | None = None
+) -> Iterator[Input | IngestError]:
     """Expand folders (sorted, hidden files skipped) and read each file.
 
     An unreadable file is yielded as an :class:`IngestError` value so one bad
@@ -66,8 +77,10 @@ def iter_inputs(locations: Iterable[str], stdin: bytes | None = None) -> Iterato
         path = Path(location)
         if path.is_dir():
             files = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             for file in files:
                 yield read_file(file)
@@ -79,7 +92,9 @@ def read_file(path: Path) -> Input | IngestError:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return IngestError(f"{path}: file is {size} bytes, more than the {MAX_FILE_BYTES} allowed")
+            return IngestError(
+                f"{path}: file is {size} bytes, more than the {MAX_FILE_BYTES} allowed"
+            )
         return Input(str(path), path.read_bytes(), path)
     except FileNotFoundError:
         return IngestError(f"{path}: no such file or folder")
@@ -97,7 +112,9 @@ def articles_from_bytes(
     headers: dict[str, str] | None = None,
 ) -> Parsed:
     """Turn one input's bytes into articles, whatever kind of input it is."""
-    content_type = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), None)
+    content_type = next(
+        (v for k, v in (headers or {}).items() if k.lower() == "content-type"), None
+    )
     if not data.strip():
         raise IngestError(f"{location}: empty input")
     kind = detect_kind(data, content_type)

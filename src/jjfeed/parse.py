@@ -132,7 +132,9 @@ def parse_json_feed(content: bytes, *, source: str) -> Parsed:
     items = doc["items"]
     articles, warnings = [], []
     if doc.get("version") not in JSON_FEED_VERSIONS:
-        warnings.append(f"{source}: JSON Feed with unknown version {doc.get('version')!r}; read anyway")
+        warnings.append(
+            f"{source}: JSON Feed with unknown version {doc.get('version')!r}; read anyway"
+        )
     for i, item in enumerate(items):
         try:
             articles.append(_json_item(item, source))
@@ -146,14 +148,20 @@ def _json_item(item: Any, source: str) -> Article:
     if not isinstance(item, dict):
         raise TypeError("item is not an object")
     html, text = _opt_str(item, "content_html"), _opt_str(item, "content_text")
-    body, kind = (html, "html") if html else (text or _opt_str(item, "summary") or "", "text" if text else "html")
+    body, kind = (
+        (html, "html")
+        if html
+        else (text or _opt_str(item, "summary") or "", "text" if text else "html")
+    )
     url = _opt_str(item, "url")
     title = _opt_str(item, "title") or ""
     raw_id = item.get("id")
     if raw_id is not None and not isinstance(raw_id, str | int):
         raise TypeError("'id' must be a string")
     guid = str(raw_id) if raw_id not in (None, "") else (url or _fallback_guid(title, body))
-    authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
+    authors = item.get("authors") or (
+        [item["author"]] if isinstance(item.get("author"), dict) else []
+    )
     names = [a["name"] for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
     tags = item.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):

@@ -107,8 +107,13 @@ class _Deduper:
         if existing is not None:
             if existing.content_hash == full_hash and existing.article.title == article.title:
                 return "unchanged"
-            self.store.replace_content(existing.id, article, canonical_url=url_key,
-                                       content_hash=full_hash, priority=priority)
+            self.store.replace_content(
+                existing.id,
+                article,
+                canonical_url=url_key,
+                content_hash=full_hash,
+                priority=priority,
+            )
             self._sign(existing.id, article.text)
             self.store.touch_cluster(existing.cluster, self.now)
             return "updated"
@@ -123,8 +128,14 @@ class _Deduper:
             self.store.create_cluster(cluster, self.now)
         else:
             self.store.touch_cluster(cluster, self.now)
-        article_id = self.store.insert(article, canonical_url=url_key, content_hash=full_hash,
-                                       cluster=cluster, priority=priority, when=self.now)
+        article_id = self.store.insert(
+            article,
+            canonical_url=url_key,
+            content_hash=full_hash,
+            cluster=cluster,
+            priority=priority,
+            when=self.now,
+        )
         if sig is not None:
             self.store.put_signature(article_id, sig)
             self._pending.append((article_id, sig))
@@ -155,8 +166,9 @@ class _Deduper:
         self._batch = dedup.Index()
 
 
-def _store_source(deduper: _Deduper, source: Source, articles: Iterable[Article],
-                  warnings: list[str]) -> SourceResult:
+def _store_source(
+    deduper: _Deduper, source: Source, articles: Iterable[Article], warnings: list[str]
+) -> SourceResult:
     counts = {"new": 0, "duplicate": 0, "updated": 0, "unchanged": 0}
     store = deduper.store
     try:
@@ -167,8 +179,14 @@ def _store_source(deduper: _Deduper, source: Source, articles: Iterable[Article]
         deduper.rollback()
         raise
     deduper.commit()
-    return SourceResult(source.name, "ok", new=counts["new"], duplicates=counts["duplicate"],
-                        updated=counts["updated"], warnings=tuple(warnings))
+    return SourceResult(
+        source.name,
+        "ok",
+        new=counts["new"],
+        duplicates=counts["duplicate"],
+        updated=counts["updated"],
+        warnings=tuple(warnings),
+    )
 
 
 # -- reading sources -----------------------------------------------------------
@@ -181,15 +199,20 @@ def _parsed_from_fetch(fetched: Fetched, *, feeds_only: bool = False) -> Parsed:
         raise ParseError(f"{fetched.url}: not a feed (got an HTML page or plain text)")
     try:
         return ingest.articles_from_bytes(
-            fetched.content, source=fetched.source.name, location=fetched.url,
-            url=fetched.url, guid=fetched.url, headers=headers,
+            fetched.content,
+            source=fetched.source.name,
+            location=fetched.url,
+            url=fetched.url,
+            guid=fetched.url,
+            headers=headers,
         )
     except IngestError as e:
         raise ParseError(f"{fetched.source.name}: {e}") from e
 
 
-def _parsed_from_inputs(source_name: str, inputs: Iterable[ingest.Input | IngestError],
-                        warnings: list[str]) -> tuple[list[Article], int, int]:
+def _parsed_from_inputs(
+    source_name: str, inputs: Iterable[ingest.Input | IngestError], warnings: list[str]
+) -> tuple[list[Article], int, int]:
     """Read local inputs; return articles, files read and files rejected."""
     articles: list[Article] = []
     read = rejected = 0
@@ -200,8 +223,9 @@ def _parsed_from_inputs(source_name: str, inputs: Iterable[ingest.Input | Ingest
             continue
         guid = item.path.resolve().as_uri() if item.path is not None else None
         try:
-            parsed = ingest.articles_from_bytes(item.data, source=source_name,
-                                                location=item.location, guid=guid)
+            parsed = ingest.articles_from_bytes(
+                item.data, source=source_name, location=item.location, guid=guid
+            )
         except JJFeedError as e:
             warnings.append(str(e))
             rejected += 1
@@ -212,8 +236,9 @@ def _parsed_from_inputs(source_name: str, inputs: Iterable[ingest.Input | Ingest
     return articles, read, rejected
 
 
-def _process(deduper: _Deduper, source: Source, articles: list[Article],
-             warnings: list[str]) -> SourceResult:
+def _process(
+    deduper: _Deduper, source: Source, articles: list[Article], warnings: list[str]
+) -> SourceResult:
     cleaned = [clean_article(a, source.tags) for a in articles]
     return _store_source(deduper, source, cleaned, warnings)
 
@@ -244,7 +269,10 @@ def run(config: Config, *, now: datetime | None = None) -> RunReport:
         deduper = _Deduper(store, now)
         results = []
         remote = [s for s in config.sources if s.url is not None]
-        fetched = {f.source.name: f for f in fetch.fetch_all([(s, store.validators(s.name)) for s in remote])}
+        fetched = {
+            f.source.name: f
+            for f in fetch.fetch_all([(s, store.validators(s.name)) for s in remote])
+        }
         for source in config.sources:
             if source.url is not None:
                 result = _run_remote(deduper, fetched[source.name], now)
@@ -279,7 +307,9 @@ def _run_remote(deduper: _Deduper, fetched: Fetched, now: datetime) -> SourceRes
 def _run_local(deduper: _Deduper, source: Source) -> SourceResult:
     assert source.path is not None
     warnings: list[str] = []
-    articles, read, _ = _parsed_from_inputs(source.name, ingest.iter_inputs([str(source.path)]), warnings)
+    articles, read, _ = _parsed_from_inputs(
+        source.name, ingest.iter_inputs([str(source.path)]), warnings
+    )
     if read == 0:
         error = warnings[0] if warnings else f"{source.path}: nothing to read"
         deduper.store.record_failure(source.name, str(source.path), error)
@@ -290,8 +320,14 @@ def _run_local(deduper: _Deduper, source: Source) -> SourceResult:
         return SourceResult(source.name, "failed", error=str(e))
 
 
-def ingest_inputs(config: Config, locations: Sequence[str], *, source_name: str | None = None,
-                  stdin: bytes | None = None, now: datetime | None = None) -> RunReport:
+def ingest_inputs(
+    config: Config,
+    locations: Sequence[str],
+    *,
+    source_name: str | None = None,
+    stdin: bytes | None = None,
+    now: datetime | None = None,
+) -> RunReport:
     """One-off ingestion of files, folders, URLs and stdin; stores, dedups and republishes."""
     now = now or datetime.now(UTC)
     with RunLock(config.database, wait=60), Store(config.database) as store:
@@ -305,7 +341,9 @@ def ingest_inputs(config: Config, locations: Sequence[str], *, source_name: str 
         return RunReport(tuple(results), paths, entries)
 
 
-def _ingest_one(deduper: _Deduper, location: str, source_name: str | None, stdin: bytes | None) -> SourceResult:
+def _ingest_one(
+    deduper: _Deduper, location: str, source_name: str | None, stdin: bytes | None
+) -> SourceResult:
     if _is_url(location):
         source = Source(name=source_name or (urlsplit(location).hostname or location), url=location)
         fetched = fetch.fetch(source)
@@ -313,14 +351,18 @@ def _ingest_one(deduper: _Deduper, location: str, source_name: str | None, stdin
             return SourceResult(location, "failed", error=f"{location}: {fetched.error}")
         try:
             parsed = _parsed_from_fetch(fetched)
-            return replace(_process(deduper, source, list(parsed.articles), list(parsed.warnings)),
-                           source=location)
+            return replace(
+                _process(deduper, source, list(parsed.articles), list(parsed.warnings)),
+                source=location,
+            )
         except JJFeedError as e:
             return SourceResult(location, "failed", error=str(e))
     name = source_name or _default_source_name(location)
     source = Source(name=name, path=None if location == "-" else Path(location))
     warnings: list[str] = []
-    articles, read, rejected = _parsed_from_inputs(name, ingest.iter_inputs([location], stdin), warnings)
+    articles, read, rejected = _parsed_from_inputs(
+        name, ingest.iter_inputs([location], stdin), warnings
+    )
     if read == 0:
         error = warnings[0] if warnings else f"{location}: nothing to read"
         return SourceResult(location, "failed", warnings=tuple(warnings[1:]), error=error)
@@ -342,11 +384,15 @@ def _is_url(location: str) -> bool:
     return location.startswith(("http://", "https://"))
 
 
-def extract(locations: Sequence[str], stdin: bytes | None = None) -> Iterator[tuple[str, Article | JJFeedError]]:
+def extract(
+    locations: Sequence[str], stdin: bytes | None = None
+) -> Iterator[tuple[str, Article | JJFeedError]]:
     """Clean each input without storing anything; errors come back as values."""
     for location in locations:
         if _is_url(location):
-            fetched = fetch.fetch(Source(name=urlsplit(location).hostname or location, url=location))
+            fetched = fetch.fetch(
+                Source(name=urlsplit(location).hostname or location, url=location)
+            )
             if not fetched.ok:
                 yield location, IngestError(f"{location}: {fetched.error}")
                 continue
@@ -363,8 +409,9 @@ def extract(locations: Sequence[str], stdin: bytes | None = None) -> Iterator[tu
                 yield location, item
                 continue
             try:
-                parsed = ingest.articles_from_bytes(item.data, source=_default_source_name(location),
-                                                    location=item.location)
+                parsed = ingest.articles_from_bytes(
+                    item.data, source=_default_source_name(location), location=item.location
+                )
             except JJFeedError as e:
                 yield item.location, e
                 continue

@@ -113,7 +113,10 @@ def _first_block(text: str, limit: int = 400) -> str:
 
 
 def publish(
-    clusters: Sequence[Cluster], info: FeedInfo, output: Path, formats: Sequence[str] = ("atom", "rss")
+    clusters: Sequence[Cluster],
+    info: FeedInfo,
+    output: Path,
+    formats: Sequence[str] = ("atom", "rss"),
 ) -> tuple[Path, ...]:
     """Write each format to the output folder atomically; return the paths written."""
     fg = build_feed(clusters, info)

@@ -150,7 +150,9 @@ class Store:
         ).fetchone()
         return Validators(row["etag"], row["last_modified"]) if row else Validators()
 
-    def record_success(self, source: str, url: str | None, validators: Validators, when: datetime) -> None:
+    def record_success(
+        self, source: str, url: str | None, validators: Validators, when: datetime
+    ) -> None:
         self._db.execute(
             """INSERT INTO sources (name, url, etag, last_modified, last_success, last_error, failures)
                VALUES (?, ?, ?, ?, ?, NULL, 0)
@@ -186,9 +188,15 @@ class Store:
             raise StoreError(f"{self.path}: no article with id {article_id}")
         return _stored(row)
 
-    def find_exact(self, guid: str | None, canonical_url: str | None, content_hash: str | None) -> str | None:
+    def find_exact(
+        self, guid: str | None, canonical_url: str | None, content_hash: str | None
+    ) -> str | None:
         """The cluster of a stored article sharing a GUID, canonical URL or content hash."""
-        for column, value in (("guid", guid), ("canonical_url", canonical_url), ("content_hash", content_hash)):
+        for column, value in (
+            ("guid", guid),
+            ("canonical_url", canonical_url),
+            ("content_hash", content_hash),
+        ):
             if not value:
                 continue
             row = self._db.execute(
@@ -207,31 +215,72 @@ class Store:
     def touch_cluster(self, cluster: str, when: datetime) -> None:
         self._db.execute("UPDATE clusters SET updated = ? WHERE id = ?", (_ts(when), cluster))
 
-    def insert(self, article: Article, *, canonical_url: str | None, content_hash: str,
-               cluster: str, priority: int, when: datetime) -> int:
+    def insert(
+        self,
+        article: Article,
+        *,
+        canonical_url: str | None,
+        content_hash: str,
+        cluster: str,
+        priority: int,
+        when: datetime,
+    ) -> int:
         cur = self._db.execute(
             """INSERT INTO articles (source, guid, url, canonical_url, title, author, published,
                    updated, tags, text, html, summary, content_hash, cluster, priority, fetched_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (article.source, article.guid, article.url, canonical_url, article.title,
-             article.author, _ts(article.published), _ts(article.updated),
-             json.dumps(list(article.tags)), article.text, article.html, article.summary,
-             content_hash, cluster, priority, _ts(when)),
+            (
+                article.source,
+                article.guid,
+                article.url,
+                canonical_url,
+                article.title,
+                article.author,
+                _ts(article.published),
+                _ts(article.updated),
+                json.dumps(list(article.tags)),
+                article.text,
+                article.html,
+                article.summary,
+                content_hash,
+                cluster,
+                priority,
+                _ts(when),
+            ),
         )
         assert cur.lastrowid is not None
         return cur.lastrowid
 
-    def replace_content(self, article_id: int, article: Article, *, canonical_url: str | None,
-                        content_hash: str, priority: int) -> None:
+    def replace_content(
+        self,
+        article_id: int,
+        article: Article,
+        *,
+        canonical_url: str | None,
+        content_hash: str,
+        priority: int,
+    ) -> None:
         """Update a stored article in place (same source and GUID, new content); keep its cluster."""
         self._db.execute(
             """UPDATE articles SET url = ?, canonical_url = ?, title = ?, author = ?, published = ?,
                    updated = ?, tags = ?, text = ?, html = ?, summary = ?, content_hash = ?,
                    priority = ?
                WHERE id = ?""",
-            (article.url, canonical_url, article.title, article.author, _ts(article.published),
-             _ts(article.updated), json.dumps(list(article.tags)), article.text, article.html,
-             article.summary, content_hash, priority, article_id),
+            (
+                article.url,
+                canonical_url,
+                article.title,
+                article.author,
+                _ts(article.published),
+                _ts(article.updated),
+                json.dumps(list(article.tags)),
+                article.text,
+                article.html,
+                article.summary,
+                content_hash,
+                priority,
+                article_id,
+            ),
         )
 
     def put_signature(self, article_id: int, signature: Signature) -> None:
@@ -259,7 +308,9 @@ class Store:
         return {int(r["id"]): str(r["text"]) for r in rows}
 
     def cluster_of(self, article_id: int) -> str:
-        row = self._db.execute("SELECT cluster FROM articles WHERE id = ?", (article_id,)).fetchone()
+        row = self._db.execute(
+            "SELECT cluster FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
         if row is None:
             raise StoreError(f"{self.path}: no article with id {article_id}")
         return str(row["cluster"])

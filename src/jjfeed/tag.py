@@ -34,6 +34,8 @@ def merge_tags(*groups: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def tags_for(source_tags: Iterable[str], entry_tags: Iterable[str], recovered: Iterable[str]) -> tuple[str, ...]:
+def tags_for(
+    source_tags: Iterable[str], entry_tags: Iterable[str], recovered: Iterable[str]
+) -> tuple[str, ...]:
     """The article's tags: the source's config first, then the entry's, then those found in the text."""
     return merge_tags(source_tags, entry_tags, recovered)

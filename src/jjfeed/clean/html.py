@@ -35,12 +35,24 @@ DROP_TAGS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 # Substrings of class or id that mark widgets rather than article text.
+# Matched as whole words of the class/id ("share-bar" yes, "shared-content" no).
 BOILERPLATE_HINTS: tuple[str, ...] = (
-    "share", "sharing", "social", "newsletter", "related", "author-bio", "authorbio",
-    "author-box", "about-author", "subscribe", "signup", "sign-up", "cookie", "consent",
-    "gdpr", "promo", "sponsor", "comments", "breadcrumb", "byline", "outbrain", "taboola",
-    "paywall", "popup", "modal", "tag-list", "post-tags", "entry-tags",
+    "share", "sharing", "sharebar", "sharethis", "addthis", "social", "socialmedia",
+    "newsletter", "related", "author-bio", "authorbio", "author-box", "about-author",
+    "subscribe", "subscription", "signup", "sign-up", "cookie", "cookies", "consent", "gdpr",
+    "promo", "sponsor", "sponsored", "comment", "comments", "breadcrumb", "breadcrumbs",
+    "byline", "outbrain", "taboola", "paywall", "popup", "modal", "tag-list", "post-tags",
+    "entry-tags",
 )  # fmt: skip
+_HINT_WORDS = re.compile(
+    r"(?<![a-z0-9])(?:" + "|".join(re.escape(h) for h in BOILERPLATE_HINTS) + r")s?(?![a-z0-9])"
+)
+# A widget never carries much prose. An element the soft rules (class hints,
+# <header>, aria-hidden) would remove is kept when it holds at least this many
+# characters of paragraph text and this share of the whole: some sites put the
+# article inside <header> or a div whose id says "share".
+PROTECTED_MIN_CHARS = 500
+PROTECTED_MIN_SHARE = 0.4
 # Whole class tokens (not substrings: "header" contains "ad") that mark adverts.
 AD_CLASS_TOKENS: frozenset[str] = frozenset({"ad", "ads", "advert", "advertisement", "adsbygoogle", "sr-only"})
 INLINE_TAGS: frozenset[str] = frozenset(
@@ -188,10 +200,11 @@ def _time_kind(element: Tag) -> str:
 
 def strip_markup_boilerplate(root: Tag) -> None:
     """Remove elements whose markup alone marks them as not article text."""
+    total = paragraph_chars(root)
     for element in list(root.find_all(True)):
         if element.decomposed:
             continue
-        if is_markup_boilerplate(element):
+        if is_markup_boilerplate(element) and not _holds_the_article(element, total):
             element.decompose()
 
 
@@ -200,15 +213,32 @@ def is_markup_boilerplate(element: Tag) -> bool:
     name = element.name
     if name in DROP_TAGS:
         return True
-    if name == "header" and _is_page_header(element):
-        return True
     if name == "img":
         return _is_unwanted_image(element)
     if element.has_attr("hidden") or _HIDDEN_STYLE.search(str(element.get("style") or "")):
         return True
+    return _is_soft_boilerplate(element)
+
+
+def _is_soft_boilerplate(element: Tag) -> bool:
+    """Signals that are usually right but that some sites put on the article itself."""
+    if element.name == "header" and _is_page_header(element):
+        return True
     if str(element.get("aria-hidden") or "").lower() == "true":
         return True
     return _has_boilerplate_hint(element)
+
+
+def _holds_the_article(element: Tag, total: int) -> bool:
+    if element.name in DROP_TAGS or not _is_soft_boilerplate(element):
+        return False
+    chars = paragraph_chars(element)
+    return chars >= PROTECTED_MIN_CHARS and chars >= PROTECTED_MIN_SHARE * total
+
+
+def paragraph_chars(element: Tag) -> int:
+    """Characters of paragraph text under ``element``: the measure of prose."""
+    return sum(len(p.get_text(" ", strip=True)) for p in element.find_all("p"))
 
 
 def _is_page_header(element: Tag) -> bool:
@@ -244,7 +274,7 @@ def _has_boilerplate_hint(element: Tag) -> bool:
     if any(token in AD_CLASS_TOKENS for token in tokens):
         return True
     haystack = " ".join([*tokens, str(element.get("id") or "").lower()])
-    return any(hint in haystack for hint in BOILERPLATE_HINTS)
+    return _HINT_WORDS.search(haystack) is not None
 
 
 def _drop_title_heading(root: Tag, title: str) -> None:

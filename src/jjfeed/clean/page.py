@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup, Tag
 
 from jjfeed.clean import meta
 from jjfeed.clean.dates import parse_date
-from jjfeed.clean.html import clean_tree, harvest_markup_meta, is_markup_boilerplate, remove_comments
+from jjfeed.clean.html import clean_tree, harvest_markup_meta, is_markup_boilerplate, paragraph_chars, remove_comments
 from jjfeed.model import Cleaned
 
 # Selectors for the article body, most specific first.
@@ -43,6 +43,10 @@ UPDATED_METAS: tuple[str, ...] = (
 )
 SECTION_METAS: tuple[str, ...] = ('meta[property="article:section"]',)
 TAG_METAS: tuple[str, ...] = ('meta[property="article:tag"]',)
+# The article wrapper holds at least this share of the page's paragraph text.
+DENSE_SHARE = 0.7
+# A semantic marker must hold at least this share of the densest container's text.
+MARKER_MIN_SHARE = 0.5
 # Containers whose paragraphs never count towards "the article" when guessing.
 NOT_ARTICLE_TAGS: frozenset[str] = frozenset({"nav", "header", "footer", "aside", "form"})
 
@@ -101,32 +105,46 @@ def find_main(soup: BeautifulSoup) -> Tag | None:
     """The element holding the article.
 
     Semantic markers first; when several <article>s exist (teasers, related
-    posts) the one with most paragraph text wins. Without markers, the element
-    whose own paragraphs carry the most text.
+    posts) the one with most paragraph text wins. A marker holding much less
+    text than the densest container is a teaser or a sidebar, not the
+    article, and is passed over. Without markers, the element whose own
+    paragraphs carry the most text.
     """
+    densest = _densest_container(soup)
+    floor = MARKER_MIN_SHARE * paragraph_chars(densest) if densest is not None else 0
     for selector in MAIN_SELECTORS:
-        candidates = [el for el in soup.select(selector) if _paragraph_chars(el) > 0]
+        candidates = [el for el in soup.select(selector) if paragraph_chars(el) > max(floor, 0)]
         if candidates:
-            return max(candidates, key=_paragraph_chars)
-    return _densest_container(soup)
+            return max(candidates, key=paragraph_chars)
+    return densest
 
 
 def _densest_container(soup: BeautifulSoup) -> Tag | None:
-    """Score each paragraph's parent (fully) and grandparent (half) by its text."""
-    scores: dict[int, float] = {}
+    """The deepest element that still holds most of the page's paragraph text.
+
+    Articles are often split over several sibling sections, so the single
+    densest parent is too small; the smallest element holding
+    ``DENSE_SHARE`` of all (non-furniture) paragraph text is the article's
+    wrapper.
+    """
+    mass: dict[int, int] = {}
+    depth: dict[int, int] = {}
     elements: dict[int, Tag] = {}
+    total = 0
     for paragraph in soup.find_all("p"):
         if _in_furniture(paragraph):
             continue
         length = len(paragraph.get_text(" ", strip=True))
-        for weight, ancestor in zip((1.0, 0.5), paragraph.parents):
-            if isinstance(ancestor, BeautifulSoup) or ancestor.name == "html":
-                break
-            scores[id(ancestor)] = scores.get(id(ancestor), 0.0) + weight * length
+        total += length
+        ancestors = [a for a in paragraph.parents if not isinstance(a, BeautifulSoup)]
+        for level, ancestor in enumerate(reversed(ancestors)):
+            mass[id(ancestor)] = mass.get(id(ancestor), 0) + length
+            depth[id(ancestor)] = level
             elements[id(ancestor)] = ancestor
-    if not scores:
+    if total == 0:
         return soup.body
-    return elements[max(scores, key=lambda key: scores[key])]
+    heavy = [key for key, chars in mass.items() if chars >= DENSE_SHARE * total]
+    return elements[max(heavy, key=lambda key: depth[key])]
 
 
 def _in_furniture(paragraph: Tag) -> bool:
@@ -136,10 +154,6 @@ def _in_furniture(paragraph: Tag) -> bool:
         for ancestor in paragraph.parents
         if not isinstance(ancestor, BeautifulSoup)
     )
-
-
-def _paragraph_chars(element: Tag) -> int:
-    return sum(len(p.get_text(" ", strip=True)) for p in element.find_all("p"))
 
 
 def _page_title(soup: BeautifulSoup) -> str | None:
