@@ -222,3 +222,20 @@ def test_ingest_reports_bad_inputs_and_keeps_going(tmp_path: Path) -> None:
     assert [r.status for r in report.results] == ["failed", "failed", "ok"]
     assert "nope.txt: no such file" in str(report.results[0].error)
     assert "empty.xml: empty input" in str(report.results[1].error)
+
+
+def test_ingest_urls_of_a_page_and_a_feed(tmp_path: Path, feed_server: FeedServer) -> None:
+    _serve_two_feeds(feed_server)
+    page = (EXAMPLES / "articles" / "calder-evening-post-line3.html").read_bytes()
+    feed_server.routes["/line3.html"] = Route(page, content_type="text/html; charset=utf-8")
+    config = Config(database=tmp_path / "j.db", output=tmp_path / "out")
+    report = pipeline.ingest_inputs(
+        config, [feed_server.url("/line3.html"), feed_server.url("/gazette.rss"), feed_server.url("/gone")]
+    )
+    assert [r.status for r in report.results] == ["ok", "ok", "failed"]
+    assert "HTTP 404" in str(report.results[2].error)
+    records = list(pipeline.export(config))
+    page_record = next(r for r in records if r["url"] == feed_server.url("/line3.html"))
+    assert page_record["title"] == "Line 3 is finally running. Now comes the bill"
+    assert page_record["source"] == "127.0.0.1"
+    assert len(records) == 3

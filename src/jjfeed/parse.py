@@ -88,7 +88,7 @@ def _article(entry: Mapping[str, Any], source: str) -> Article:
         author=(entry.get("author") or None),
         published=_utc(entry.get("published_parsed")),
         # dict.get: FeedParserDict maps a missing updated_parsed to published_parsed (with a warning).
-        updated=_utc(dict.get(entry, "updated_parsed")),  # type: ignore[arg-type]
+        updated=_utc(dict.get(entry, "updated_parsed")),  # type: ignore[call-overload]
         tags=tuple(t["term"].strip() for t in entry.get("tags", []) if t.get("term", "").strip()),
         summary=summary if summary != body else "",
     )
