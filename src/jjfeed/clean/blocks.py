@@ -79,7 +79,10 @@ def _is_hard_wrapped(lines: list[str]) -> bool:
     if len(lines) < 2 or any(meta.bullet_item(line) for line in lines):
         return False
     body = lines[:-1]
-    return all(WRAP_MIN_CHARS <= len(line) <= WRAP_MAX_CHARS for line in body) and len(lines[-1]) <= WRAP_MAX_CHARS
+    return (
+        all(WRAP_MIN_CHARS <= len(line) <= WRAP_MAX_CHARS for line in body)
+        and len(lines[-1]) <= WRAP_MAX_CHARS
+    )
 
 
 def judge_blocks(texts: Sequence[str], *, plain: bool, find_title: bool) -> Judgement:
@@ -94,7 +97,9 @@ def judge_blocks(texts: Sequence[str], *, plain: bool, find_title: bool) -> Judg
     if plain and title_index is not None:
         _take_tags_under_title(texts, reasons, found, title_index)
     _drop_trailing_bio(texts, reasons, found)
-    judged = tuple(Judged(text, reason or CONTENT) for text, reason in zip(texts, reasons))
+    judged = tuple(
+        Judged(text, reason or CONTENT) for text, reason in zip(texts, reasons, strict=True)
+    )
     title = texts[title_index] if title_index is not None else None
     return Judgement(judged, found, title)
 
@@ -145,7 +150,7 @@ def _find_title(texts: Sequence[str], reasons: list[str | None]) -> int | None:
     When the first real block is a long sentence the text simply has no title
     line, and the block stays in the body rather than being lost.
     """
-    for index, (text, reason) in enumerate(zip(texts, reasons)):
+    for index, (text, reason) in enumerate(zip(texts, reasons, strict=True)):
         if reason is None:
             return index if _looks_like_title(text) else None
     return None
@@ -175,7 +180,9 @@ def _drop_about_author(texts: Sequence[str], reasons: list[str | None], found: F
             reasons[following] = "author-bio"
 
 
-def _drop_names_before_datelines(texts: Sequence[str], reasons: list[str | None], found: Found) -> None:
+def _drop_names_before_datelines(
+    texts: Sequence[str], reasons: list[str | None], found: Found
+) -> None:
     """A bare name (and section label) right above a dateline is the byline.
 
     Seed 002 reads "Michelle Jaworski" / "Internet Culture" / "Posted on ...".
@@ -185,7 +192,12 @@ def _drop_names_before_datelines(texts: Sequence[str], reasons: list[str | None]
             continue
         above = _free(texts, reasons, index - 1)
         two_above = _free(texts, reasons, index - 2)
-        if above is not None and two_above is not None and meta.is_person_name(texts[two_above]) and meta.is_section_label(texts[above]):
+        if (
+            above is not None
+            and two_above is not None
+            and meta.is_person_name(texts[two_above])
+            and meta.is_section_label(texts[above])
+        ):
             found.note_author(texts[two_above].strip())
             found.note_section(texts[above].strip())
             reasons[two_above] = "byline"
@@ -202,7 +214,9 @@ def _free(texts: Sequence[str], reasons: list[str | None], index: int) -> int | 
     return None
 
 
-def _take_tags_under_title(texts: Sequence[str], reasons: list[str | None], found: Found, title_index: int) -> None:
+def _take_tags_under_title(
+    texts: Sequence[str], reasons: list[str | None], found: Found, title_index: int
+) -> None:
     """A run of short bullets right under the title is the tag list (seed 004).
 
     Dropped blocks between the title and the bullets are skipped; any kept

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 # Offsets in hours. Only abbreviations that mean one thing in English-language
@@ -130,7 +130,7 @@ def _stamp_from_match(match: re.Match[str]) -> Stamp | None:
         local = datetime(int(groups["year"]), month, int(groups["day"]), hour, minute, tzinfo=zone)
     except ValueError:
         return None
-    return Stamp(local.astimezone(timezone.utc), groups.get("hour") is not None, match.span())
+    return Stamp(local.astimezone(UTC), groups.get("hour") is not None, match.span())
 
 
 def _zone(abbreviation: str | None, offset: str | None) -> timezone:
@@ -141,7 +141,7 @@ def _zone(abbreviation: str | None, offset: str | None) -> timezone:
         sign = -1 if offset[0] == "-" else 1
         digits = offset[1:].replace(":", "")
         return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
-    return timezone.utc
+    return UTC
 
 
 def _parse_iso(value: str) -> datetime | None:
@@ -163,5 +163,5 @@ def _parse_rfc2822(value: str) -> datetime | None:
 def _as_utc(moment: datetime) -> datetime:
     """Naive datetimes are taken to be UTC: the least surprising guess for a feed."""
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import nh3
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-from bs4.element import PageElement
+from bs4 import BeautifulSoup
+from bs4.element import Comment, NavigableString, PageElement, Tag
 
 from jjfeed.clean import meta, rules
 from jjfeed.clean.blocks import BLOCK_SEPARATOR, judge_blocks
@@ -54,7 +54,9 @@ _HINT_WORDS = re.compile(
 PROTECTED_MIN_CHARS = 500
 PROTECTED_MIN_SHARE = 0.4
 # Whole class tokens (not substrings: "header" contains "ad") that mark adverts.
-AD_CLASS_TOKENS: frozenset[str] = frozenset({"ad", "ads", "advert", "advertisement", "adsbygoogle", "sr-only"})
+AD_CLASS_TOKENS: frozenset[str] = frozenset(
+    {"ad", "ads", "advert", "advertisement", "adsbygoogle", "sr-only"}
+)
 INLINE_TAGS: frozenset[str] = frozenset(
     {
         "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "dfn", "em", "font", "i",
@@ -67,7 +69,31 @@ BLOCK_CANDIDATES: tuple[str, ...] = (
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dt", "dd",
     "div", "section", "article", "main", "td", "th", "address", "figure", "header", "caption",
 )  # fmt: skip
-CONTAINERS: frozenset[str] = frozenset({"div", "section", "article", "main", "header", "figure", "address", "body"})
+CONTAINERS: frozenset[str] = frozenset(
+    {"div", "section", "article", "main", "header", "figure", "address", "body"}
+)
+# Elements where text may sit next to nested blocks; everywhere else a run of
+# loose text beside a block is a paragraph of its own.
+TEXT_HOLDERS: frozenset[str] = frozenset(
+    {
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "pre",
+        "li",
+        "dt",
+        "dd",
+        "td",
+        "th",
+        "caption",
+        "blockquote",
+    }
+)
+_BLOCK_NAMES: list[str] = sorted(set(BLOCK_CANDIDATES) | {"ul", "ol", "dl", "table"})
 HEADING_MAP: dict[str, str] = {"h1": "h2", "h5": "h4", "h6": "h4"}
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
@@ -89,7 +115,24 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
 URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
 # Tags that start a new block when the sanitised HTML is read back as text.
 TEXT_BLOCK_TAGS: frozenset[str] = frozenset(
-    {"p", "h2", "h3", "h4", "ul", "ol", "li", "dl", "dt", "dd", "blockquote", "pre", "table", "tr", "caption", "hr"}
+    {
+        "p",
+        "h2",
+        "h3",
+        "h4",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "table",
+        "tr",
+        "caption",
+        "hr",
+    }
 )
 _UNSAFE_URL = re.compile(r"^\s*(?:javascript|data|vbscript)\s*:", re.IGNORECASE)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -135,9 +178,8 @@ def clean_tree(root: Tag, base_url: str | None, *, drop_heading: str | None = No
     strip_markup_boilerplate(root)
     if drop_heading:
         _drop_title_heading(root, drop_heading)
-    text_found = _drop_boilerplate_blocks(root)
-    _merge_found(found, text_found)
     _normalise_structure(root)
+    _merge_found(found, _drop_boilerplate_blocks(root))
     _absolutise_links(root, base_url)
     _drop_empty(root)
     safe = sanitise("".join(str(child) for child in root.contents))
@@ -167,13 +209,17 @@ def harvest_markup_meta(root: Tag) -> Found:
     Read before the widgets holding them are removed.
     """
     found = Found()
-    for element in root.select('[rel~="author"], [itemprop="author"], [class*="byline"], [class*="author-name"]'):
+    for element in root.select(
+        '[rel~="author"], [itemprop="author"], [class*="byline"], [class*="author-name"]'
+    ):
         name = _author_from_element(element)
         if name:
             found.note_author(name)
             break
     for element in root.find_all("time"):
-        moment = parse_date(str(element.get("datetime") or "")) or parse_date(element.get_text(" ", strip=True))
+        moment = parse_date(str(element.get("datetime") or "")) or parse_date(
+            element.get_text(" ", strip=True)
+        )
         if moment is not None:
             found.note_date(_time_kind(element), Stamp(moment, has_time=True))
     found.note_tags([a.get_text(" ", strip=True) for a in root.select('a[rel~="tag"]')])
@@ -181,7 +227,7 @@ def harvest_markup_meta(root: Tag) -> Found:
 
 
 def _author_from_element(element: Tag) -> str | None:
-    named = element.find(attrs={"itemprop": "name"})
+    named = element.select_one('[itemprop="name"]')
     source = named if isinstance(named, Tag) else element
     content = source.get("content")
     text = str(content) if content else source.get_text(" ", strip=True)
@@ -193,7 +239,7 @@ def _author_from_element(element: Tag) -> str | None:
 
 
 def _time_kind(element: Tag) -> str:
-    """"updated" for ``<time>`` marked as a modification date, else "published"."""
+    """Whether a ``<time>`` is marked as a modification ("updated") or not ("published")."""
     marks = " ".join([str(element.get("itemprop") or ""), *_classes(element)]).lower()
     return "updated" if re.search(r"modif|updat", marks) else "published"
 
@@ -254,7 +300,9 @@ def _is_unwanted_image(img: Tag) -> bool:
     src = str(img.get("src") or "").strip()
     if not src or _UNSAFE_URL.match(src):
         return True
-    sizes = [str(img.get(attr) or "").strip().lower().removesuffix("px") for attr in ("width", "height")]
+    sizes = [
+        str(img.get(attr) or "").strip().lower().removesuffix("px") for attr in ("width", "height")
+    ]
     if any(size in {"0", "1"} for size in sizes):
         return True
     return _PIXEL_STYLE.search(str(img.get("style") or "")) is not None
@@ -294,7 +342,7 @@ def _drop_boilerplate_blocks(root: Tag) -> Found:
     pairs = [(el, _collapse(el.get_text(" "))) for el in leaves]
     pairs = [(el, text) for el, text in pairs if text]
     judgement = judge_blocks([text for _, text in pairs], plain=False, find_title=False)
-    for (element, _), judged in zip(pairs, judgement.blocks):
+    for (element, _), judged in zip(pairs, judgement.blocks, strict=True):
         if not judged.kept:
             element.decompose()
     return judgement.found
@@ -320,14 +368,19 @@ def _normalise_structure(root: Tag) -> None:
     for element in root.find_all(list(CONTAINERS)):
         if all(_is_inline(child) for child in element.children):
             element.name = "p"
-    for container in [root, *root.find_all(list(CONTAINERS))]:
-        _wrap_loose_runs(container)
+    for element in [root, *root.find_all(True)]:
+        if element.name not in TEXT_HOLDERS and not _is_inline(element):
+            _wrap_loose_runs(element)
 
 
 def _is_inline(node: PageElement) -> bool:
+    """Text, or an inline tag with no block inside (page builders wrap whole
+    articles in a <span>, which must then be treated as a container)."""
     if isinstance(node, NavigableString):
         return True
-    return isinstance(node, Tag) and node.name in INLINE_TAGS
+    if not isinstance(node, Tag) or node.name not in INLINE_TAGS:
+        return False
+    return node.find(_BLOCK_NAMES) is None
 
 
 def _wrap_loose_runs(container: Tag) -> None:
@@ -408,7 +461,9 @@ def _is_blank(node: PageElement) -> bool:
 def _has_content(node: PageElement) -> bool:
     if isinstance(node, NavigableString):
         return bool(node.strip())
-    return isinstance(node, Tag) and (bool(node.get_text(strip=True)) or node.find("img") is not None or node.name == "img")
+    return isinstance(node, Tag) and (
+        bool(node.get_text(strip=True)) or node.find("img") is not None or node.name == "img"
+    )
 
 
 def _absolutise_links(root: Tag, base_url: str | None) -> None:
@@ -473,4 +528,3 @@ def _flush(blocks: list[str], buffer: list[str]) -> None:
 
 def _collapse(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
-

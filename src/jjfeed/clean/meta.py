@@ -16,7 +16,24 @@ from jjfeed.clean.rules import normalise
 
 # Name particles that may be lowercase inside a person's name.
 NAME_PARTICLES: frozenset[str] = frozenset(
-    {"de", "da", "del", "della", "der", "den", "di", "du", "la", "le", "van", "von", "bin", "ibn", "al", "y"}
+    {
+        "de",
+        "da",
+        "del",
+        "della",
+        "der",
+        "den",
+        "di",
+        "du",
+        "la",
+        "le",
+        "van",
+        "von",
+        "bin",
+        "ibn",
+        "al",
+        "y",
+    }
 )
 # Capitalised words that show a short line is not a person's name.
 NOT_NAME_WORDS: frozenset[str] = frozenset(
@@ -41,7 +58,13 @@ DATE_LABELS: dict[str, str] = {
     "modified": "updated",
 }
 TAG_LINE_LABELS: tuple[str, ...] = ("tags", "tagged", "tagged with", "topics", "keywords")
-SECTION_LINE_LABELS: tuple[str, ...] = ("filed under", "filed in", "category", "categories", "section")
+SECTION_LINE_LABELS: tuple[str, ...] = (
+    "filed under",
+    "filed in",
+    "category",
+    "categories",
+    "section",
+)
 ABOUT_AUTHOR_HEADINGS: frozenset[str] = frozenset(
     {
         "about the author",
@@ -57,7 +80,9 @@ ABOUT_AUTHOR_HEADINGS: frozenset[str] = frozenset(
 )
 BIO_VERBS = r"(?:writer|reporter|editor|journalist|contributor|correspondent|critic|columnist|producer|author|blogger|freelancer)"
 
-_NAME_TOKEN = re.compile(r"^(?:[A-Z][a-zà-ÿ'’]+(?:-[A-Z][a-zà-ÿ'’]+)*|(?:[A-Z]\.){1,3}|[A-Z][a-z]*[A-Z][a-zà-ÿ'’]+)$")
+_NAME_TOKEN = re.compile(
+    r"^(?:[A-Z][a-zà-ÿ'’]+(?:-[A-Z][a-zà-ÿ'’]+)*|(?:[A-Z]\.){1,3}|[A-Z][a-z]*[A-Z][a-zà-ÿ'’]+)$"
+)
 _BYLINE = re.compile(
     r"^(?:written\s+)?by\s*:?\s+(?P<names>.+?)"
     r"(?:\s*(?:[,|•·—–]|\s-\s|\bon\b|\bposted\b|\bpublished\b|\bupdated\b)\s*(?P<rest>.*))?$",
@@ -68,7 +93,8 @@ _LABEL_WORDS = re.compile(
     r"\b(?:first|originally|last|published|posted|updated|modified|date|on|at)\b", re.IGNORECASE
 )
 _DATE_LABEL = re.compile(
-    "|".join(re.escape(label) for label in sorted(DATE_LABELS, key=len, reverse=True)), re.IGNORECASE
+    "|".join(re.escape(label) for label in sorted(DATE_LABELS, key=len, reverse=True)),
+    re.IGNORECASE,
 )
 
 
@@ -146,7 +172,7 @@ def is_section_label(text: str) -> bool:
 
 
 def read_byline(text: str) -> tuple[str, list[tuple[str, Stamp]]] | None:
-    """"By Jane Doe" or "By Jane Doe | Mar 5, 2017": the name and any dates after it.
+    """The name and any dates in a byline: "By Jane Doe" or "By Jane Doe | Mar 5, 2017".
 
     Returns None unless what follows "By" really is a name, so "By the end of
     the season ..." is left alone.

@@ -19,13 +19,23 @@ from bs4 import BeautifulSoup, Tag
 
 from jjfeed.clean import meta
 from jjfeed.clean.dates import parse_date
-from jjfeed.clean.html import clean_tree, harvest_markup_meta, is_markup_boilerplate, paragraph_chars, remove_comments
+from jjfeed.clean.html import (
+    clean_tree,
+    harvest_markup_meta,
+    is_markup_boilerplate,
+    paragraph_chars,
+    remove_comments,
+)
 from jjfeed.model import Cleaned
 
 # Selectors for the article body, most specific first.
 MAIN_SELECTORS: tuple[str, ...] = ('[itemprop="articleBody"]', "article", "main", '[role="main"]')
 TITLE_METAS: tuple[str, ...] = ('meta[property="og:title"]', 'meta[name="twitter:title"]')
-AUTHOR_METAS: tuple[str, ...] = ('meta[name="author"]', 'meta[property="article:author"]', 'meta[name="parsely-author"]')
+AUTHOR_METAS: tuple[str, ...] = (
+    'meta[name="author"]',
+    'meta[property="article:author"]',
+    'meta[name="parsely-author"]',
+)
 PUBLISHED_METAS: tuple[str, ...] = (
     'meta[property="article:published_time"]',
     '[itemprop="datePublished"]',
@@ -157,11 +167,12 @@ def _in_furniture(paragraph: Tag) -> bool:
 
 
 def _page_title(soup: BeautifulSoup) -> str | None:
-    """og:title, else the article's <h1>, else <title> without a trailing site name."""
+    """og:title, else the article's <h1>, else <title>; a trailing " | Site Name" is cut."""
+    site_name = _first_value(soup, ('meta[property="og:site_name"]',))
     for selector in TITLE_METAS:
         value = _first_value(soup, (selector,))
         if value:
-            return value
+            return _strip_site_name(value, site_name)
     heading = soup.find("h1")
     if isinstance(heading, Tag):
         text = _collapse(heading.get_text(" "))
@@ -169,7 +180,7 @@ def _page_title(soup: BeautifulSoup) -> str | None:
             return text
     title = soup.find("title")
     if isinstance(title, Tag):
-        return _strip_site_name(_collapse(title.get_text(" ")), _first_value(soup, ('meta[property="og:site_name"]',)))
+        return _strip_site_name(_collapse(title.get_text(" ")), site_name)
     return None
 
 
@@ -246,4 +257,3 @@ def _unique(values: Iterable[str]) -> list[str]:
         if value not in seen:
             seen.append(value)
     return seen
-

@@ -173,7 +173,7 @@ _TRAILING_PAREN_CREDIT = re.compile(
     re.IGNORECASE,
 )
 # "Marvel Entertainment/YouTube", "Netflix / Marvel": capitalised words around a slash.
-_CAP_WORDS = r"[A-Z0-9][\w.&'’-]*(?:\s+(?:[A-Z0-9&][\w.&'’-]*|of|and|the|de|for))*"
+_CAP_WORDS = r"[A-Z][\w.&'’-]*(?:\s+(?:[A-Z0-9&][\w.&'’-]*|of|and|the|de|for))*"
 _SLASH_CREDIT = re.compile(rf"^{_CAP_WORDS}\s?/\s?{_CAP_WORDS}$")
 # A caption sentence followed by its credit: "... post-Kilgrave. Netflix / Marvel".
 _CAPTION_TAIL = re.compile(rf"[.!?”\")]\s+(?P<credit>{_CAP_WORDS}\s?/\s?{_CAP_WORDS})$")
@@ -192,7 +192,9 @@ _COOKIE = re.compile(
 )
 _APPEARED_FIRST = re.compile(r"^the post\b.+\bappeared first on\b.+$", re.IGNORECASE)
 _EDITORS_NOTE = re.compile(r"^(?:\*\s*)?editor[’']?s[’']?\s+note\b", re.IGNORECASE)
-_ABOUT_PAGE = re.compile(r"\b(?:this|the)\s+(?:article|story|post|piece|page|list)\b", re.IGNORECASE)
+_ABOUT_PAGE = re.compile(
+    r"\b(?:this|the)\s+(?:article|story|post|piece|page|list)\b", re.IGNORECASE
+)
 _PAGE_NOTICE = re.compile(
     r"^(?:this|the)\s+(?:article|story|post|piece|page)\s+"
     r"(?:(?:has\s+been|was|is|will\s+be|may\s+be)\s+)?(?:originally\s+|regularly\s+|last\s+|periodically\s+)?"
@@ -200,7 +202,8 @@ _PAGE_NOTICE = re.compile(
     re.IGNORECASE,
 )
 _AFFILIATE = re.compile(
-    r"\b(?:affiliate\s+(?:links?|commission)|may\s+earn\s+(?:a\s+)?(?:small\s+)?commission)\b", re.IGNORECASE
+    r"\b(?:affiliate\s+(?:links?|commission)|may\s+earn\s+(?:a\s+)?(?:small\s+)?commission)\b",
+    re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[”\"’')\]]*\s+(?=\S)")
 
@@ -256,7 +259,9 @@ def is_reader_call(text: str) -> bool:
     calls = [_opens_with_call(p) for p in parts]
     if not any(calls):
         return False
-    return all(call or part.rstrip("”\"’' ").endswith("?") for call, part in zip(calls, parts))
+    return all(
+        call or part.rstrip("”\"’' ").endswith("?") for call, part in zip(calls, parts, strict=True)
+    )
 
 
 def _opens_with_call(sentence: str) -> bool:

@@ -1,0 +1,351 @@
+"""clean_html (feed fragments) and clean_page (whole pages)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from jjfeed.clean import clean_html, clean_page
+
+BASE = "https://example.com/news/2024/story.html"
+PARA = "<p>The first paragraph of the story is long enough to be real prose.</p>"
+PARA_TEXT = "The first paragraph of the story is long enough to be real prose."
+
+
+def _blocks(text: str) -> list[str]:
+    return text.split("\n\n") if text else []
+
+
+# --- widgets and furniture ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "widget",
+    [
+        '<div class="share-buttons"><a href="https://facebook.com/sharer">Facebook</a> <a href="#">Tweet</a></div>',
+        '<div class="newsletter-signup"><p>Get the best stories every morning.</p></div>',
+        '<section class="related-posts"><h3>More like this</h3><ul><li><a href="/a">Other story</a></li></ul></section>',
+        '<div class="author-bio"><p>Jane Doe writes about television.</p></div>',
+        '<div id="social-links"><a href="https://twitter.com/x">Follow</a></div>',
+        "<aside><p>Sidebar teaser text that is not the article.</p></aside>",
+        '<nav><a href="/">Home</a></nav>',
+        "<footer><p>Copyright 2024 Example</p></footer>",
+        "<p>Share this article</p>",
+        "<p>Let us know in the comments!</p>",
+        '<p>The post <a href="https://example.com/x">Jessica Jones returns</a> appeared first on '
+        '<a href="https://example.com">Example</a>.</p>',
+    ],
+)
+def test_widgets_removed(widget: str) -> None:
+    cleaned = clean_html(PARA + widget)
+    assert _blocks(cleaned.text) == [PARA_TEXT]
+    assert cleaned.html == PARA
+
+
+def test_shared_content_class_is_not_a_share_widget() -> None:
+    """Hints match whole words of class names: "shared-content" is not "share"."""
+    cleaned = clean_html(f'<div class="shared-content">{PARA}</div>')
+    assert _blocks(cleaned.text) == [PARA_TEXT]
+
+
+def test_paragraph_mentioning_comments_kept() -> None:
+    line = "However, comments from Mike Colter suggest the two do not hold a grudge."
+    cleaned = clean_html(f"{PARA}<p>{line}</p>")
+    assert _blocks(cleaned.text) == [PARA_TEXT, line]
+
+
+# --- images, captions, pixels ---------------------------------------------------
+
+
+def test_figcaption_and_alt_text_not_in_text() -> None:
+    fragment = (
+        PARA + '<figure><img src="/img/still.jpg" alt="jessica jones season 2 hogarth trish">'
+        "<figcaption>Jessica Jones season 2. Photo via Netflix</figcaption></figure>"
+    )
+    cleaned = clean_html(fragment, BASE)
+    assert _blocks(cleaned.text) == [PARA_TEXT]
+    assert "Netflix" not in cleaned.html
+    assert 'src="https://example.com/img/still.jpg"' in cleaned.html
+
+
+def test_credit_paragraph_removed() -> None:
+    cleaned = clean_html(PARA + "<p>Marvel Entertainment/YouTube</p><p>(Photo Credit - EW)</p>")
+    assert _blocks(cleaned.text) == [PARA_TEXT]
+
+
+def test_tracking_pixel_removed() -> None:
+    fragment = (
+        PARA + '<img src="https://feeds.example.com/~r/x/~4/abc" width="1" height="1" alt="">'
+    )
+    fragment += '<img src="https://stats.example.com/p.gif" style="width:1px;height:1px">'
+    cleaned = clean_html(fragment)
+    assert "<img" not in cleaned.html
+    assert cleaned.html == PARA
+
+
+# --- safety -----------------------------------------------------------------------
+
+
+def test_scripts_handlers_and_bad_urls_removed() -> None:
+    fragment = (
+        "<script>alert('x')</script><style>p{color:red}</style>"
+        '<p onclick="steal()">Click <a href="javascript:alert(1)">here</a> or '
+        '<a href=" JaVaScRiPt:alert(2)">there</a> or <a href="vbscript:msgbox">this</a> or '
+        '<a href="data:text/html;base64,PHNjcmlwdD4=">that</a>.</p>'
+        '<iframe src="https://evil.example.com"></iframe>'
+        '<form action="/x"><input name="q"><button>Go</button></form>'
+        '<img src="data:image/gif;base64,R0lGOD" alt="x">'
+    )
+    cleaned = clean_html(fragment, BASE)
+    html = cleaned.html.lower()
+    for banned in (
+        "<script",
+        "<style",
+        "onclick",
+        "javascript:",
+        "vbscript:",
+        "data:",
+        "<iframe",
+        "<form",
+        "<input",
+    ):
+        assert banned not in html, banned
+    assert _blocks(cleaned.text) == ["Click here or there or this or that."]
+
+
+def test_relative_links_made_absolute() -> None:
+    fragment = (
+        '<p>See <a href="../2023/older.html">the older story</a> and <a href="/about">us</a>.</p>'
+    )
+    cleaned = clean_html(fragment, BASE)
+    assert 'href="https://example.com/news/2023/older.html"' in cleaned.html
+    assert 'href="https://example.com/about"' in cleaned.html
+
+
+def test_relative_links_untouched_without_base() -> None:
+    cleaned = clean_html('<p>See <a href="/about">us</a>.</p>')
+    assert 'href="/about"' in cleaned.html
+
+
+# --- structure ----------------------------------------------------------------------
+
+
+def test_headings_and_lists_preserved_in_order() -> None:
+    fragment = (
+        "<h1>Big heading</h1><p>Intro paragraph.</p><h3>The cast</h3>"
+        "<ul><li>Krysten Ritter</li><li>Rachael Taylor</li></ul>"
+        "<h6>Small heading</h6><ol><li>First</li><li>Second</li></ol>"
+        "<blockquote><p>A quote from the showrunner.</p></blockquote>"
+    )
+    cleaned = clean_html(fragment)
+    assert _blocks(cleaned.text) == [
+        "Big heading",
+        "Intro paragraph.",
+        "The cast",
+        "Krysten Ritter",
+        "Rachael Taylor",
+        "Small heading",
+        "First",
+        "Second",
+        "A quote from the showrunner.",
+    ]
+    assert cleaned.html == (
+        "<h2>Big heading</h2><p>Intro paragraph.</p><h3>The cast</h3>"
+        "<ul><li>Krysten Ritter</li><li>Rachael Taylor</li></ul>"
+        "<h4>Small heading</h4><ol><li>First</li><li>Second</li></ol>"
+        "<blockquote><p>A quote from the showrunner.</p></blockquote>"
+    )
+
+
+def test_inline_formatting_kept() -> None:
+    cleaned = clean_html("<p>Some <em>emphasis</em> and <strong>strength</strong>.</p>")
+    assert cleaned.html == "<p>Some <em>emphasis</em> and <strong>strength</strong>.</p>"
+
+
+def test_loose_text_and_double_breaks_become_paragraphs() -> None:
+    cleaned = clean_html("First paragraph.<br><br>Second <b>paragraph</b>.<br>Same paragraph.")
+    assert _blocks(cleaned.text) == ["First paragraph.", "Second paragraph.\nSame paragraph."]
+    assert cleaned.html.count("<p>") == 2
+
+
+def test_empty_elements_dropped() -> None:
+    cleaned = clean_html(f"<p></p><div><span> </span></div>{PARA}<p>&nbsp;</p>")
+    assert cleaned.html == PARA
+
+
+def test_empty_fragment() -> None:
+    cleaned = clean_html("")
+    assert (cleaned.text, cleaned.html) == ("", "")
+
+
+# --- metadata in fragments -------------------------------------------------------------
+
+
+def test_fragment_byline_and_time() -> None:
+    fragment = (
+        '<p>By Jane Doe</p><p><time datetime="2024-03-05T10:00:00-05:00">March 5</time></p>' + PARA
+    )
+    cleaned = clean_html(fragment)
+    assert cleaned.author == "Jane Doe"
+    assert cleaned.published == datetime(2024, 3, 5, 15, 0, tzinfo=UTC)
+    assert "Jane Doe" not in cleaned.text
+
+
+def test_rel_tag_links_become_tags() -> None:
+    fragment = (
+        PARA
+        + '<p class="post-tags"><a rel="tag" href="/t/tv">TV</a> <a rel="tag" href="/t/marvel">Marvel</a></p>'
+    )
+    cleaned = clean_html(fragment)
+    assert cleaned.tags == ("TV", "Marvel")
+    assert _blocks(cleaned.text) == [PARA_TEXT]
+
+
+# --- whole pages ---------------------------------------------------------------------------
+
+PAGE = """<!doctype html>
+<html><head>
+<title>Jessica Jones Returns | Example Times</title>
+<meta property="og:site_name" content="Example Times">
+<meta property="og:title" content="Jessica Jones Returns | Example Times">
+<meta property="article:section" content="Television">
+<meta property="article:tag" content="Marvel">
+<meta property="article:tag" content="Netflix">
+<script>var tracking = true;</script>
+</head>
+<body>
+<div class="cookie-banner"><p>We use cookies to give you the best experience. Accept all cookies?</p>
+<button>OK</button></div>
+<header class="site-header"><a href="/">Example Times</a>
+<nav><ul><li><a href="/tv">TV</a></li><li><a href="/film">Film</a></li></ul></nav></header>
+<main>
+<article>
+<header>
+<h1>Jessica Jones Returns</h1>
+<p class="byline">By <a rel="author" href="/staff/jane">Jane Doe</a></p>
+<time datetime="2018-03-08T09:00:00-05:00">March 8, 2018</time>
+</header>
+<p>Jessica Jones is back for a second season, and she is angrier than ever.</p>
+<figure><img src="/img/jj.jpg" alt="jessica jones season 2"><figcaption>Photo via Netflix</figcaption></figure>
+<h2>What to expect</h2>
+<p>The showrunner promised a more personal story, with <a href="/tv/defenders">The Defenders</a> in the past.</p>
+<div class="share-tools"><a href="https://twitter.com/intent/tweet">Tweet</a><a href="#">Share</a></div>
+<p>Let us know in the comments!</p>
+</article>
+<aside class="related"><h3>Related</h3><p>Luke Cage is cancelled, and other news from the week.</p></aside>
+</main>
+<footer><p>Copyright 2024 Example Times. All rights reserved.</p><a href="/privacy">Privacy</a></footer>
+</body></html>
+"""
+
+
+def test_page_main_content_and_meta() -> None:
+    cleaned = clean_page(PAGE, "https://example.com/tv/jessica-jones-returns")
+    assert _blocks(cleaned.text) == [
+        "Jessica Jones is back for a second season, and she is angrier than ever.",
+        "What to expect",
+        "The showrunner promised a more personal story, with The Defenders in the past.",
+    ]
+    assert cleaned.title == "Jessica Jones Returns"
+    assert cleaned.author == "Jane Doe"
+    assert cleaned.published == datetime(2018, 3, 8, 14, 0, tzinfo=UTC)
+    assert cleaned.section == "Television"
+    assert cleaned.tags == ("Marvel", "Netflix")
+    assert 'href="https://example.com/tv/defenders"' in cleaned.html
+    assert 'src="https://example.com/img/jj.jpg"' in cleaned.html
+    for furniture in (
+        "cookies",
+        "Copyright",
+        "Luke Cage",
+        "Tweet",
+        "Example Times",
+        "comments",
+        "<h1",
+        "<script",
+    ):
+        assert furniture not in cleaned.html, furniture
+        assert furniture not in cleaned.text, furniture
+
+
+def test_page_meta_dates_win_over_time_element() -> None:
+    page = PAGE.replace(
+        "<script>",
+        '<meta property="article:published_time" content="2018-03-07T12:00:00Z">'
+        '<meta property="article:modified_time" content="2018-03-09T12:00:00Z"><script>',
+    )
+    cleaned = clean_page(page)
+    assert cleaned.published == datetime(2018, 3, 7, 12, 0, tzinfo=UTC)
+    assert cleaned.updated == datetime(2018, 3, 9, 12, 0, tzinfo=UTC)
+
+
+def test_page_without_markers_uses_densest_container() -> None:
+    prose = " ".join(["The article body goes on at length about the new season."] * 4)
+    page = (
+        "<html><head><title>Plain Page</title></head><body>"
+        '<div id="menu"><p>Home</p><p>About</p></div>'
+        f'<div id="content"><h1>Plain Page</h1><div class="part"><p>{prose}</p></div>'
+        f'<div class="part"><p>{prose}</p><p>Short closing line.</p></div></div>'
+        '<div id="bottom"><p>Contact us</p></div>'
+        "</body></html>"
+    )
+    cleaned = clean_page(page)
+    assert cleaned.title == "Plain Page"
+    assert _blocks(cleaned.text) == [prose, prose, "Short closing line."]
+
+
+def test_page_prefers_the_full_article_over_teasers() -> None:
+    prose = " ".join(["This is the real article text, sentence after sentence."] * 6)
+    page = (
+        "<html><body>"
+        "<article><p>A teaser for another story.</p></article>"
+        f'<article class="post"><h1>The Real One</h1><p>{prose}</p></article>'
+        "<article><p>Another teaser.</p></article>"
+        "</body></html>"
+    )
+    cleaned = clean_page(page)
+    assert cleaned.title == "The Real One"
+    assert _blocks(cleaned.text) == [prose]
+
+
+def test_page_meta_author_url_is_not_a_name() -> None:
+    page = PAGE.replace(
+        "<script>",
+        '<meta property="article:author" content="https://facebook.com/janedoe"><script>',
+    )
+    assert clean_page(page).author == "Jane Doe"
+
+
+def test_empty_page() -> None:
+    cleaned = clean_page("")
+    assert (cleaned.text, cleaned.html, cleaned.title) == ("", "", None)
+
+
+def test_span_wrapping_blocks_is_a_container() -> None:
+    """Some page builders put the whole body in a <span>; loose text still becomes <p>s."""
+    cleaned = clean_html(
+        "<span>Intro text.<br><br>More intro.<h2>Part</h2>After the heading.</span>"
+    )
+    assert _blocks(cleaned.text) == ["Intro text.", "More intro.", "Part", "After the heading."]
+    assert cleaned.html.count("<p>") == 3
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        PARA + '<div class="share-buttons"><a href="#">Tweet</a></div><ul><li>One</li></ul>',
+        "First paragraph.<br><br>Second <b>paragraph</b>.<br>Same paragraph.",
+        "<h1>Big</h1><p>By Jane Doe</p><p>Text with <a href='/x'>a link</a>.</p>",
+    ],
+)
+def test_clean_html_idempotent(source: str) -> None:
+    """Cleaning already-clean HTML changes neither the HTML nor the text."""
+    first = clean_html(source, BASE)
+    again = clean_html(first.html, BASE)
+    assert (again.html, again.text) == (first.html, first.text)
+
+
+def test_clean_page_output_is_stable_under_clean_html() -> None:
+    first = clean_page(PAGE, "https://example.com/tv/jessica-jones-returns")
+    again = clean_html(first.html)
+    assert (again.html, again.text) == (first.html, first.text)
