@@ -44,10 +44,22 @@ def test_content_hash_ignores_case_spacing_and_punctuation() -> None:
     assert dedup.hash_key("too short") is None
 
 
-def test_shingles() -> None:
-    assert dedup.shingles("a b c d") == {"a b c", "b c d"}
-    assert dedup.shingles("A b") == {"a b"}
-    assert dedup.shingles("...") == set()
+def test_shingle_hashes() -> None:
+    assert len(dedup.shingle_hashes("a b c d")) == 2
+    assert len(dedup.shingle_hashes("a b c a b c")) == 3  # "a b c", "b c a", "c a b"
+    assert len(dedup.shingle_hashes("A b")) == 1
+    assert len(dedup.shingle_hashes("...")) == 0
+    assert (dedup.shingle_hashes("The cat, sat!") == dedup.shingle_hashes("the CAT sat")).all()
+    assert (dedup.shingle_hashes("a b c") != dedup.shingle_hashes("c b a")).all()
+
+
+def test_band_keys_are_stable_and_per_band() -> None:
+    sig = dedup.signature(prose(9))
+    assert sig is not None
+    keys = dedup.band_keys(sig)
+    assert keys == dedup.band_keys(sig)
+    assert len(keys) == len(set(keys)) > 10
+    assert all(-(2**63) <= k < 2**63 for k in keys)
 
 
 def _edit(text: str, every: int) -> str:

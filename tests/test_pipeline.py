@@ -7,10 +7,11 @@ import feedparser
 import pytest
 
 from conftest import EXAMPLES, REPO, FeedServer, Route, html_body, prose, rss
-from jjfeed import pipeline
+from jjfeed import dedup, pipeline
 from jjfeed.config import Config, load_config
 from jjfeed.errors import LockedError
 from jjfeed.lock import RunLock
+from jjfeed.model import Signature
 from jjfeed.store import Store
 
 WIRE = prose(11, 420)
@@ -230,7 +231,8 @@ def test_ingest_urls_of_a_page_and_a_feed(tmp_path: Path, feed_server: FeedServe
     feed_server.routes["/line3.html"] = Route(page, content_type="text/html; charset=utf-8")
     config = Config(database=tmp_path / "j.db", output=tmp_path / "out")
     report = pipeline.ingest_inputs(
-        config, [feed_server.url("/line3.html"), feed_server.url("/gazette.rss"), feed_server.url("/gone")]
+        config,
+        [feed_server.url("/line3.html"), feed_server.url("/gazette.rss"), feed_server.url("/gone")],
     )
     assert [r.status for r in report.results] == ["ok", "ok", "failed"]
     assert "HTTP 404" in str(report.results[2].error)
@@ -239,3 +241,35 @@ def test_ingest_urls_of_a_page_and_a_feed(tmp_path: Path, feed_server: FeedServe
     assert page_record["title"] == "Line 3 is finally running. Now comes the bill"
     assert page_record["source"] == "127.0.0.1"
     assert len(records) == 3
+
+
+def test_near_duplicate_found_across_separate_runs(tmp_path: Path) -> None:
+    config = Config(database=tmp_path / "j.db", output=tmp_path / "out")
+    first, second = tmp_path / "a" / "wire.txt", tmp_path / "b" / "wire.txt"
+    first.parent.mkdir()
+    second.parent.mkdir()
+    first.write_text("Wire story\n\n" + WIRE)
+    second.write_text("Wire story, edited\n\n" + EDITED_WIRE)
+    assert pipeline.ingest_inputs(config, [str(first)]).results[0].new == 1
+    assert pipeline.ingest_inputs(config, [str(second)]).results[0].duplicates == 1
+    assert len({r["cluster"] for r in pipeline.export(config)}) == 1
+
+
+def test_changed_dedup_parameters_rebuild_the_index(tmp_path: Path) -> None:
+    config = Config(database=tmp_path / "j.db", output=tmp_path / "out")
+    first = tmp_path / "a" / "wire.txt"
+    first.parent.mkdir()
+    first.write_text("Wire story\n\n" + WIRE)
+    pipeline.ingest_inputs(config, [str(first)])
+    with Store(config.database) as store:
+        ((article_id, sig),) = store.signatures()
+        store.put_signature(article_id, Signature("old-params", sig.hashvalues))
+        store.clear_bands()
+        store.set_meta("lsh_params", "old")
+    second = tmp_path / "b" / "wire.txt"
+    second.parent.mkdir()
+    second.write_text("Wire story, edited\n\n" + EDITED_WIRE)
+    assert pipeline.ingest_inputs(config, [str(second)]).results[0].duplicates == 1
+    with Store(config.database) as store:
+        assert {s.params for _, s in store.signatures()} == {dedup.PARAMS}
+        assert store.get_meta("lsh_params") == dedup.LSH_PARAMS

@@ -6,7 +6,7 @@ import pytest
 
 from jjfeed.errors import StoreError
 from jjfeed.model import Article, Signature, Validators
-from jjfeed.store import SCHEMA_VERSION, Store
+from jjfeed.store import MIGRATIONS, SCHEMA_VERSION, Store
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
@@ -119,3 +119,23 @@ def test_source_state(tmp_path: Path) -> None:
         assert store.validators("s") == Validators('"e1"', "Sun, 01 Nov 2026 00:00:00 GMT")
         state = store.source_state("s")
         assert state is not None and state["failures"] == 0 and state["last_error"] is None
+
+
+def test_old_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
+    db = tmp_path / "j.db"
+    raw = sqlite3.connect(db)
+    raw.executescript(MIGRATIONS[0])
+    raw.execute("PRAGMA user_version = 1")
+    raw.execute("INSERT INTO clusters VALUES ('c1', '2026-11-01T00:00:00+00:00', '2026-11-01T00:00:00+00:00')")
+    raw.execute(
+        "INSERT INTO articles (source, guid, title, text, html, content_hash, cluster, fetched_at) "
+        "VALUES ('s', 'g', 't', 'x', '<p>x</p>', 'h', 'c1', '2026-11-01T00:00:00+00:00')"
+    )
+    raw.commit()
+    raw.close()
+    with Store(db) as store:
+        assert store.version == SCHEMA_VERSION == 2
+        assert store.get("s", "g") is not None
+        store.put_bands(1, [5, 6])
+        assert store.band_candidates([6, 7]) == [1]
+        assert store.get_meta("lsh_params") is None

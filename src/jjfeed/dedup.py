@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from .model import Signature, StoredArticle
 
@@ -31,7 +32,7 @@ CONTAINMENT_DUPLICATE = 0.8
 MIN_CONTAINMENT_SHINGLES = 25
 MIN_HASH_WORDS = 8
 
-PARAMS = f"minhash:w{SHINGLE_WORDS}:p{NUM_PERM}:s{SEED}:{SCHEME}"
+PARAMS = f"minhash:w{SHINGLE_WORDS}:crc32:p{NUM_PERM}:s{SEED}:{SCHEME}"
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _NAMESPACE = uuid.UUID("0d5e3f3c-8a51-4c39-9c59-6a3b0f1de2a7")
@@ -122,53 +123,105 @@ def new_cluster_id(source: str, guid: str) -> str:
 
 
 # -- signatures -------------------------------------------------------------
+#
+# Shingles are hashed, not stored as strings: each word is hashed once with
+# CRC-32 (C speed, and stable across processes, unlike ``hash()``), and each
+# run of ``k`` word hashes is folded into one 32-bit shingle hash with numpy.
+# datasketch's MinHash then applies its permutations to those integers
+# (``hashfunc`` is the identity), which keeps signatures compatible with
+# datasketch's LSH and its Redis storage.
+
+_FOLD = np.uint64(1_000_003)
+_MASK32 = np.uint64(0xFFFFFFFF)
 
 
-def shingles(text: str, k: int = SHINGLE_WORDS) -> set[str]:
-    """Word ``k``-shingles of the text; a text shorter than ``k`` words is one shingle."""
+def shingle_hashes(text: str, k: int = SHINGLE_WORDS) -> np.ndarray:
+    """Sorted unique 32-bit hashes of the word ``k``-shingles of ``text``.
+
+    A text shorter than ``k`` words is one shingle; a text with no words has none.
+    """
     tokens = words(text)
     if not tokens:
-        return set()
-    if len(tokens) <= k:
-        return {" ".join(tokens)}
-    return {" ".join(tokens[i : i + k]) for i in range(len(tokens) - k + 1)}
+        return np.empty(0, dtype=np.uint64)
+    hashes = np.fromiter(
+        map(zlib.crc32, map(str.encode, tokens)), dtype=np.uint64, count=len(tokens)
+    )
+    width = min(k, len(hashes))
+    count = len(hashes) - width + 1
+    folded = np.zeros(count, dtype=np.uint64)
+    for j in range(width):
+        folded = (folded * _FOLD + hashes[j : j + count]) & _MASK32
+    return np.unique(folded)
+
+
+def _identity(value: int) -> int:
+    return value
 
 
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
 
 
-def _minhash(shingle_set: Iterable[str]) -> MinHash:
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_TEMPLATE.permutations)
-    m.update_batch([s.encode() for s in shingle_set])
+def minhash_of(hashes: np.ndarray) -> MinHash:
+    m = MinHash(
+        num_perm=NUM_PERM,
+        seed=SEED,
+        scheme=SCHEME,
+        hashfunc=_identity,
+        permutations=_TEMPLATE.permutations,
+    )
+    m.update_batch(hashes.tolist())
     return m
 
 
 def signature(text: str) -> Signature | None:
     """The MinHash signature of ``text``, or None for a text with no words."""
-    shingle_set = shingles(text)
-    if not shingle_set:
+    hashes = shingle_hashes(text)
+    if not len(hashes):
         return None
-    return Signature(PARAMS, _minhash(shingle_set).hashvalues.astype("<u4").tobytes())
+    return Signature(PARAMS, minhash_of(hashes).hashvalues.astype("<u4").tobytes())
 
 
-def _from_signature(sig: Signature) -> MinHash:
-    values = np.frombuffer(sig.hashvalues, dtype="<u4").astype(np.uint64)
-    return MinHash(seed=SEED, scheme=SCHEME, hashvalues=values, permutations=_TEMPLATE.permutations)
+def hashvalues(sig: Signature) -> np.ndarray:
+    return np.frombuffer(sig.hashvalues, dtype="<u4").astype(np.uint64)
+
+
+# -- LSH ----------------------------------------------------------------------
+#
+# The bands are chosen by datasketch for LSH_THRESHOLD (tuned for recall: the
+# exact check below decides). Each band of a signature becomes one 63-bit
+# key; the store keeps (key, article) rows, so a new article finds its
+# candidates with one indexed lookup and a run never loads the archive.
+
+_BANDS, _ROWS = (
+    MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).b,
+    MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).r,
+)
+LSH_PARAMS = f"{PARAMS}:lsh{LSH_THRESHOLD}:b{_BANDS}:r{_ROWS}"
+
+
+def band_keys(sig: Signature) -> list[int]:
+    """One signed 64-bit key per LSH band (band number mixed in, so one column serves all)."""
+    values = np.frombuffer(sig.hashvalues, dtype="<u4")
+    keys = []
+    for band in range(_BANDS):
+        chunk = values[band * _ROWS : (band + 1) * _ROWS].tobytes()
+        digest = hashlib.blake2b(chunk, digest_size=8, person=band.to_bytes(2, "little")).digest()
+        keys.append(int.from_bytes(digest, "little", signed=True))
+    return keys
 
 
 class Index:
-    """An LSH index over signatures, keyed by stored article id.
+    """An in-memory LSH index (datasketch's MinHashLSH) keyed by article id.
 
-    Tuned for recall (a low threshold): it only proposes candidates; the
-    verdict is :func:`similarity` on the real shingle sets.
+    The store's band table is the persistent index; this one serves callers
+    with no store, such as benchmarks comparing a batch with itself.
     """
 
     def __init__(self) -> None:
         self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-        self._size = 0
 
     def __len__(self) -> int:
-        return self._size
+        return len(self._lsh.keys)
 
     def add(self, article_id: int, sig: Signature) -> bool:
         """Index (or re-index) a signature; signatures made with other parameters are refused."""
@@ -176,13 +229,16 @@ class Index:
             return False
         if article_id in self._lsh:
             self._lsh.remove(article_id)
-            self._size -= 1
-        self._lsh.insert(article_id, _from_signature(sig))
-        self._size += 1
+        self._lsh.insert(
+            article_id,
+            LeanMinHash(seed=SEED, hashvalues=hashvalues(sig), scheme=SCHEME),
+            check_duplication=False,
+        )
         return True
 
     def candidates(self, sig: Signature) -> list[int]:
-        return sorted(int(k) for k in self._lsh.query(_from_signature(sig)))
+        query = LeanMinHash(seed=SEED, hashvalues=hashvalues(sig), scheme=SCHEME)
+        return sorted(int(k) for k in self._lsh.query(query))
 
 
 # -- the verdict ------------------------------------------------------------
@@ -198,17 +254,19 @@ class Similarity:
         return self.jaccard >= JACCARD_DUPLICATE or self.containment >= CONTAINMENT_DUPLICATE
 
 
-def similarity(a: str, b: str) -> Similarity:
+def similarity(a: str | np.ndarray, b: str | np.ndarray) -> Similarity:
     """Exact Jaccard of the shingle sets and containment of the smaller in the larger.
 
-    Containment only counts when the smaller text has enough shingles to be
-    an article (a summary-only entry inside its full text), not a stock phrase.
+    Takes texts or their :func:`shingle_hashes`. Containment only counts when
+    the smaller text has enough shingles to be an article (a summary-only
+    entry inside its full text), not a stock phrase.
     """
-    sa, sb = shingles(a), shingles(b)
-    if not sa or not sb:
+    sa = shingle_hashes(a) if isinstance(a, str) else a
+    sb = shingle_hashes(b) if isinstance(b, str) else b
+    if not len(sa) or not len(sb):
         return Similarity(0.0, 0.0)
-    inter = len(sa & sb)
-    jaccard = inter / len(sa | sb)
+    inter = len(np.intersect1d(sa, sb, assume_unique=True))
+    jaccard = inter / (len(sa) + len(sb) - inter)
     small = min(len(sa), len(sb))
     containment = inter / small if small >= MIN_CONTAINMENT_SHINGLES else 0.0
     return Similarity(jaccard, containment)
@@ -216,9 +274,10 @@ def similarity(a: str, b: str) -> Similarity:
 
 def best_match(text: str, candidates: dict[int, str]) -> tuple[int, Similarity] | None:
     """The most similar candidate that is a duplicate of ``text``, if any."""
+    mine = shingle_hashes(text)
     best: tuple[int, Similarity] | None = None
     for article_id, other in sorted(candidates.items()):
-        sim = similarity(text, other)
+        sim = similarity(mine, other)
         if sim.duplicate and (
             best is None or (sim.jaccard, sim.containment) > (best[1].jaccard, best[1].containment)
         ):

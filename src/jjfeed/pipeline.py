@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -81,23 +81,33 @@ def _clean_body(article: Article) -> Cleaned:
 
 @dataclass
 class _Deduper:
-    """Files each new article into a cluster, using the store and one LSH index per run."""
+    """Files each new article into a cluster, using the store's exact keys and LSH band table."""
 
     store: Store
     now: datetime
-    _index: dedup.Index | None = None
-    _pending: list[tuple[int, Signature]] = field(default_factory=list)
-    _batch: dedup.Index = field(default_factory=dedup.Index)
 
-    @property
-    def index(self) -> dedup.Index:
-        if self._index is None:
-            self._index = dedup.Index()
-            loaded = 0
-            for article_id, sig in self.store.signatures(since=self.now - DEDUP_WINDOW):
-                loaded += self._index.add(article_id, sig)
-            log.debug("dedup index: %d signatures loaded", loaded)
-        return self._index
+    def prepare(self) -> None:
+        """Rebuild the LSH band table when the dedup parameters changed since it was built.
+
+        Signatures made with the current parameters are reused as they are;
+        only the others are recomputed from the stored clean text.
+        """
+        if self.store.get_meta("lsh_params") == dedup.LSH_PARAMS:
+            return
+        with self.store.transaction():
+            self.store.clear_bands()
+            stale = []
+            for article_id, sig in self.store.signatures():
+                if sig.params == dedup.PARAMS:
+                    self.store.put_bands(article_id, dedup.band_keys(sig))
+                else:
+                    stale.append(article_id)
+            for article_id, text in self.store.texts(stale).items():
+                self._sign(article_id, text)
+            self.store.set_meta("lsh_params", dedup.LSH_PARAMS)
+        log.info(
+            "dedup index rebuilt for %s (%d signatures recomputed)", dedup.LSH_PARAMS, len(stale)
+        )
 
     def file(self, article: Article, priority: int) -> str:
         """Store one cleaned article; return "new", "duplicate", "updated" or "unchanged"."""
@@ -138,32 +148,19 @@ class _Deduper:
         )
         if sig is not None:
             self.store.put_signature(article_id, sig)
-            self._pending.append((article_id, sig))
-            self._batch.add(article_id, sig)
+            self.store.put_bands(article_id, dedup.band_keys(sig))
         return status
 
     def _sign(self, article_id: int, text: str) -> None:
         sig = dedup.signature(text)
         if sig is not None:
             self.store.put_signature(article_id, sig)
-            self._pending.append((article_id, sig))
-            self._batch.add(article_id, sig)
+            self.store.put_bands(article_id, dedup.band_keys(sig))
 
     def _near_duplicate(self, text: str, sig: Signature) -> str | None:
-        # Articles stored earlier in this source's transaction are in the batch
-        # index; the run's index only learns ids once their transaction commits.
-        candidates = set(self.index.candidates(sig)) | set(self._batch.candidates(sig))
+        candidates = self.store.band_candidates(dedup.band_keys(sig), since=self.now - DEDUP_WINDOW)
         match = dedup.best_match(text, self.store.texts(candidates))
         return self.store.cluster_of(match[0]) if match else None
-
-    def commit(self) -> None:
-        for article_id, sig in self._pending:
-            self.index.add(article_id, sig)
-        self.rollback()
-
-    def rollback(self) -> None:
-        self._pending.clear()
-        self._batch = dedup.Index()
 
 
 def _store_source(
@@ -171,14 +168,9 @@ def _store_source(
 ) -> SourceResult:
     counts = {"new": 0, "duplicate": 0, "updated": 0, "unchanged": 0}
     store = deduper.store
-    try:
-        with store.transaction():
-            for article in articles:
-                counts[deduper.file(article, source.priority)] += 1
-    except BaseException:
-        deduper.rollback()
-        raise
-    deduper.commit()
+    with store.transaction():
+        for article in articles:
+            counts[deduper.file(article, source.priority)] += 1
     return SourceResult(
         source.name,
         "ok",
@@ -267,6 +259,7 @@ def run(config: Config, *, now: datetime | None = None) -> RunReport:
     now = now or datetime.now(UTC)
     with RunLock(config.database, wait=0), Store(config.database) as store:
         deduper = _Deduper(store, now)
+        deduper.prepare()
         results = []
         remote = [s for s in config.sources if s.url is not None]
         fetched = {
@@ -332,6 +325,7 @@ def ingest_inputs(
     now = now or datetime.now(UTC)
     with RunLock(config.database, wait=60), Store(config.database) as store:
         deduper = _Deduper(store, now)
+        deduper.prepare()
         results = [_ingest_one(deduper, loc, source_name, stdin) for loc in locations]
         for result in results:
             _log_result(result)

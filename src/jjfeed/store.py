@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +64,21 @@ MIGRATIONS: tuple[str, ...] = (
         article INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
         params TEXT NOT NULL,
         hashvalues BLOB NOT NULL
+    );
+    """,
+    # 2: the persistent LSH index (one row per band of each signature) and a
+    # key/value table for facts about the database, such as the parameters
+    # the LSH rows were made with.
+    """
+    CREATE TABLE lsh (
+        key INTEGER NOT NULL,
+        article INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        PRIMARY KEY (key, article)
+    ) WITHOUT ROWID;
+    CREATE INDEX lsh_article ON lsh (article);
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
     );
     """,
 )
@@ -298,6 +313,42 @@ class Store:
             args = (_ts(since),)
         for row in self._db.execute(query, args):
             yield int(row[0]), Signature(row[1], bytes(row[2]))
+
+    def put_bands(self, article_id: int, keys: Iterable[int]) -> None:
+        """Replace an article's LSH band keys."""
+        self._db.execute("DELETE FROM lsh WHERE article = ?", (article_id,))
+        self._db.executemany(
+            "INSERT OR IGNORE INTO lsh (key, article) VALUES (?, ?)",
+            [(k, article_id) for k in keys],
+        )
+
+    def band_candidates(self, keys: Sequence[int], since: datetime | None = None) -> list[int]:
+        """Articles sharing at least one band key, fetched at or after ``since``."""
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        query = "SELECT DISTINCT l.article FROM lsh l"
+        args: list[object] = list(keys)
+        if since is not None:
+            query += " JOIN articles a ON a.id = l.article"
+        query += f" WHERE l.key IN ({marks})"
+        if since is not None:
+            query += " AND a.fetched_at >= ?"
+            args.append(_ts(since))
+        return sorted(int(r[0]) for r in self._db.execute(query, args))
+
+    def clear_bands(self) -> None:
+        self._db.execute("DELETE FROM lsh")
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     def texts(self, article_ids: Iterable[int]) -> dict[int, str]:
         ids = list(article_ids)
