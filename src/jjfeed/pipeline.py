@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import dedup, fetch, ingest, publish, tag
-from .clean import clean_html, clean_page, clean_text
+from .clean import clean_html, clean_page, clean_text, furniture
 from .config import Config
 from .errors import IngestError, JJFeedError, ParseError
 from .lock import RunLock
@@ -45,12 +45,16 @@ _GLOBAL_GUID = re.compile(r"^(https?://|file://|urn:|tag:|sha256:)", re.I)
 
 
 def clean_article(article: Article, source_tags: Sequence[str] = ()) -> Article:
-    """Run the clean stage on one article and fold in what it recovered.
+    """Run the clean stage on one article and fold in what it recovered."""
+    return fold_cleaned(article, _clean_body(article), source_tags)
+
+
+def fold_cleaned(article: Article, cleaned: Cleaned, source_tags: Sequence[str] = ()) -> Article:
+    """The article with the clean stage's text, HTML and recovered metadata.
 
     Metadata the feed gave wins over metadata recovered from the text; for
     files and pages (no feed), the recovered title wins over the file name.
     """
-    cleaned = _clean_body(article)
     from_feed = article.raw_kind == "html"
     title = article.title if (from_feed and article.title) else (cleaned.title or article.title)
     summary = clean_html(article.summary).text if article.summary else ""
@@ -66,6 +70,37 @@ def clean_article(article: Article, source_tags: Sequence[str] = ()) -> Article:
         summary=summary,
         raw="",
     )
+
+
+def clean_batch(
+    store: Store, source: Source, articles: Sequence[Article], now: datetime
+) -> list[Article]:
+    """Clean one source's articles, learning and removing the source's furniture.
+
+    Blocks are counted once per new article (an article seen before does not
+    count again), together with what earlier runs counted, so furniture is
+    recognised from the first run on when a feed carries enough articles.
+    """
+    cleaned = [_clean_body(a) for a in articles]
+    prints = [furniture.block_fingerprints(c) for c in cleaned]
+    batch: dict[str, tuple[int, int]] = {}
+    for article, fps in zip(articles, prints, strict=True):
+        if store.get(article.source, article.guid) is not None:
+            continue
+        for fp, words in fps.items():
+            seen, _ = batch.get(fp, (0, words))
+            batch[fp] = (seen + 1, words)
+    stored = store.furniture_counts(source.name, {fp for fps in prints for fp in fps})
+    combined = dict(stored)
+    for fp, (n, words) in batch.items():
+        combined[fp] = (stored.get(fp, (0, words))[0] + n, words)
+    known = furniture.furniture_of(combined)
+    if batch:
+        store.add_furniture(source.name, batch, now)
+    return [
+        fold_cleaned(a, furniture.drop_furniture(c, known), source.tags)
+        for a, c in zip(articles, cleaned, strict=True)
+    ]
 
 
 def _clean_body(article: Article) -> Cleaned:
@@ -163,24 +198,6 @@ class _Deduper:
         return self.store.cluster_of(match[0]) if match else None
 
 
-def _store_source(
-    deduper: _Deduper, source: Source, articles: Iterable[Article], warnings: list[str]
-) -> SourceResult:
-    counts = {"new": 0, "duplicate": 0, "updated": 0, "unchanged": 0}
-    store = deduper.store
-    with store.transaction():
-        for article in articles:
-            counts[deduper.file(article, source.priority)] += 1
-    return SourceResult(
-        source.name,
-        "ok",
-        new=counts["new"],
-        duplicates=counts["duplicate"],
-        updated=counts["updated"],
-        warnings=tuple(warnings),
-    )
-
-
 # -- reading sources -----------------------------------------------------------
 
 
@@ -231,8 +248,19 @@ def _parsed_from_inputs(
 def _process(
     deduper: _Deduper, source: Source, articles: list[Article], warnings: list[str]
 ) -> SourceResult:
-    cleaned = [clean_article(a, source.tags) for a in articles]
-    return _store_source(deduper, source, cleaned, warnings)
+    """Clean, dedup and store one source's articles in one transaction."""
+    counts = {"new": 0, "duplicate": 0, "updated": 0, "unchanged": 0}
+    with deduper.store.transaction():
+        for article in clean_batch(deduper.store, source, articles, deduper.now):
+            counts[deduper.file(article, source.priority)] += 1
+    return SourceResult(
+        source.name,
+        "ok",
+        new=counts["new"],
+        duplicates=counts["duplicate"],
+        updated=counts["updated"],
+        warnings=tuple(warnings),
+    )
 
 
 # -- publishing ----------------------------------------------------------------

@@ -81,6 +81,18 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    # 3: per-source furniture: in how many distinct articles of a source each
+    # block fingerprint has appeared (the clean stage learns boilerplate from it).
+    """
+    CREATE TABLE furniture (
+        source TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        articles INTEGER NOT NULL,
+        words INTEGER NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (source, fingerprint)
+    ) WITHOUT ROWID;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -339,6 +351,33 @@ class Store:
 
     def clear_bands(self) -> None:
         self._db.execute("DELETE FROM lsh")
+
+    def furniture_counts(
+        self, source: str, fingerprints: Iterable[str]
+    ) -> dict[str, tuple[int, int]]:
+        """``{fingerprint: (articles, words)}`` for the given fingerprints of one source."""
+        fps = list(dict.fromkeys(fingerprints))
+        out: dict[str, tuple[int, int]] = {}
+        for start in range(0, len(fps), 500):
+            chunk = fps[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT fingerprint, articles, words FROM furniture WHERE source = ? AND fingerprint IN ({marks})",
+                [source, *chunk],
+            )
+            out.update({r[0]: (int(r[1]), int(r[2])) for r in rows})
+        return out
+
+    def add_furniture(
+        self, source: str, counts: dict[str, tuple[int, int]], when: datetime
+    ) -> None:
+        """Add ``{fingerprint: (new articles, words)}`` to a source's furniture counts."""
+        self._db.executemany(
+            """INSERT INTO furniture (source, fingerprint, articles, words, last_seen) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (source, fingerprint) DO UPDATE SET
+                   articles = articles + excluded.articles, last_seen = excluded.last_seen""",
+            [(source, fp, n, words, _ts(when)) for fp, (n, words) in counts.items()],
+        )
 
     def get_meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -1,0 +1,100 @@
+"""Per-source furniture: blocks that recur across a site's articles.
+
+A site's boilerplate repeats from article to article while its stories do
+not. The pipeline counts, per source, in how many distinct articles each
+block (by fingerprint) has appeared; this module turns those counts into a
+verdict and removes the blocks found to be furniture. No page-at-a-time
+extractor can see this; an aggregator sees every article of the site.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+
+from bs4 import BeautifulSoup
+
+from jjfeed.clean.blocks import BLOCK_SEPARATOR
+from jjfeed.model import Cleaned
+
+# A block seen in this many distinct articles of one source is furniture...
+MIN_ARTICLES = 3
+# ...unless it is long, article-like prose: a paragraph that recurs in a few
+# articles is more likely a running story's background than a widget. Such a
+# block needs far more evidence before it goes.
+LONG_PROSE_WORDS = 40
+LONG_PROSE_MIN_ARTICLES = 12
+
+_WORD = re.compile(r"\w+")
+_HTML_BLOCKS = (
+    "p",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "dt",
+    "dd",
+    "figcaption",
+)
+
+
+def fingerprint(block: str) -> str | None:
+    """A short hash of a block's words, blind to case, punctuation and spacing."""
+    tokens = _WORD.findall(block.casefold())
+    if not tokens:
+        return None
+    return hashlib.blake2b(" ".join(tokens).encode(), digest_size=8).hexdigest()
+
+
+def block_fingerprints(cleaned: Cleaned) -> dict[str, int]:
+    """Each distinct block fingerprint of an article, with the block's word count."""
+    out: dict[str, int] = {}
+    for block in cleaned.text.split(BLOCK_SEPARATOR):
+        fp = fingerprint(block)
+        if fp is not None:
+            out[fp] = len(_WORD.findall(block))
+    return out
+
+
+def is_furniture(articles: int, words: int) -> bool:
+    """The verdict for one block, from how many of the source's articles carried it."""
+    needed = LONG_PROSE_MIN_ARTICLES if words >= LONG_PROSE_WORDS else MIN_ARTICLES
+    return articles >= needed
+
+
+def furniture_of(counts: Mapping[str, tuple[int, int]]) -> frozenset[str]:
+    """Fingerprints that are furniture, from ``{fingerprint: (articles, words)}``."""
+    return frozenset(
+        fp for fp, (articles, words) in counts.items() if is_furniture(articles, words)
+    )
+
+
+def drop_furniture(cleaned: Cleaned, furniture: frozenset[str]) -> Cleaned:
+    """Remove the blocks whose fingerprints are furniture from the text and the HTML.
+
+    An article made of nothing but furniture is left as it is: better a
+    page of furniture than an empty entry, and the evidence is likely wrong.
+    """
+    if not furniture:
+        return cleaned
+    blocks = cleaned.text.split(BLOCK_SEPARATOR)
+    kept = [b for b in blocks if fingerprint(b) not in furniture]
+    if len(kept) == len(blocks) or not kept:
+        return cleaned
+    soup = BeautifulSoup(cleaned.html, "html.parser")
+    for element in soup.find_all(_HTML_BLOCKS):
+        if element.decomposed:
+            continue
+        if fingerprint(element.get_text(" ")) in furniture:
+            element.decompose()
+    for holder in soup.find_all(("ul", "ol", "dl")):
+        if not holder.get_text(strip=True):
+            holder.decompose()
+    return replace(cleaned, text=BLOCK_SEPARATOR.join(kept), html=str(soup))

@@ -1,0 +1,95 @@
+from pathlib import Path
+
+from conftest import FeedServer, Route, html_body, prose, rss
+from jjfeed import pipeline
+from jjfeed.clean import clean_html
+from jjfeed.clean.furniture import (
+    block_fingerprints,
+    drop_furniture,
+    fingerprint,
+    furniture_of,
+    is_furniture,
+)
+from jjfeed.config import Config
+from jjfeed.model import Source
+from jjfeed.store import Store
+
+PROMPT = "Support independent local journalism: become a member today."
+BACKGROUND = " ".join(
+    prose(99, 60).split()
+)  # a long paragraph, repeated like a running story's background
+
+
+def test_fingerprint_ignores_case_and_punctuation() -> None:
+    assert fingerprint("Read MORE!") == fingerprint("read more")
+    assert fingerprint("read more") != fingerprint("read less")
+    assert fingerprint(" ... ") is None
+
+
+def test_verdict_needs_more_evidence_for_long_prose() -> None:
+    assert not is_furniture(2, 5)
+    assert is_furniture(3, 5)
+    assert not is_furniture(5, 60)
+    assert is_furniture(12, 60)
+    assert furniture_of({"a": (3, 5), "b": (1, 5)}) == frozenset({"a"})
+
+
+def test_drop_furniture_removes_text_and_html_blocks() -> None:
+    cleaned = clean_html(
+        f"<p>The story itself, told in full.</p><p>{PROMPT}</p><ul><li>{PROMPT}</li></ul>"
+    )
+    assert len(block_fingerprints(cleaned)) == 2
+    dropped = drop_furniture(cleaned, frozenset({fingerprint(PROMPT) or ""}))
+    assert dropped.text == "The story itself, told in full."
+    assert PROMPT not in dropped.html and "<ul>" not in dropped.html
+
+
+def test_an_article_of_nothing_but_furniture_is_left_alone() -> None:
+    cleaned = clean_html(f"<p>{PROMPT}</p>")
+    assert drop_furniture(cleaned, frozenset({fingerprint(PROMPT) or ""})) == cleaned
+
+
+def _feed(n: int, start: int = 0) -> bytes:
+    items = [
+        {
+            "title": f"Story {i}",
+            "link": f"https://site.example/{i}",
+            "guid": f"https://site.example/?p={i}",
+            "body": html_body(prose(200 + i, 200)) + f"<p>{PROMPT}</p><p>{BACKGROUND}</p>",
+        }
+        for i in range(start, start + n)
+    ]
+    return rss("Site", "https://site.example/", items)
+
+
+def test_source_furniture_is_learned_and_removed(tmp_path: Path, feed_server: FeedServer) -> None:
+    feed_server.routes["/feed"] = Route(_feed(4))
+    config = Config(
+        sources=(Source("Site", url=feed_server.url("/feed")),),
+        database=tmp_path / "j.db",
+        output=tmp_path / "out",
+    )
+    pipeline.run(config)
+    texts = [str(r["text"]) for r in pipeline.export(config)]
+    assert len(texts) == 4
+    assert all(PROMPT not in t for t in texts)  # short block in 4 articles: furniture
+    assert all(BACKGROUND in t for t in texts)  # long prose in 4 articles: kept
+    with Store(config.database) as store:
+        counts = store.furniture_counts("Site", [fingerprint(PROMPT) or ""])
+    assert counts == {fingerprint(PROMPT): (4, 8)}  # 4 articles, 8 words
+
+    # A rerun of the same articles counts nothing twice.
+    pipeline.run(config)
+    with Store(config.database) as store:
+        assert (
+            store.furniture_counts("Site", [fingerprint(PROMPT) or ""])[fingerprint(PROMPT) or ""][
+                0
+            ]
+            == 4
+        )
+
+    # A later single new article has its furniture removed from what earlier runs learned.
+    feed_server.routes["/feed"] = Route(_feed(1, start=10))
+    pipeline.run(config)
+    new = next(r for r in pipeline.export(config) if r["title"] == "Story 10")
+    assert PROMPT not in str(new["text"])
