@@ -281,17 +281,18 @@ def test_page_meta_dates_win_over_time_element() -> None:
 
 def test_page_without_markers_uses_densest_container() -> None:
     prose = " ".join(["The article body goes on at length about the new season."] * 4)
+    more = " ".join(["A second part of the body looks back at the first season."] * 4)
     page = (
         "<html><head><title>Plain Page</title></head><body>"
         '<div id="menu"><p>Home</p><p>About</p></div>'
         f'<div id="content"><h1>Plain Page</h1><div class="part"><p>{prose}</p></div>'
-        f'<div class="part"><p>{prose}</p><p>Short closing line.</p></div></div>'
+        f'<div class="part"><p>{more}</p><p>Short closing line.</p></div></div>'
         '<div id="bottom"><p>Contact us</p></div>'
         "</body></html>"
     )
     cleaned = clean_page(page)
     assert cleaned.title == "Plain Page"
-    assert _blocks(cleaned.text) == [prose, prose, "Short closing line."]
+    assert _blocks(cleaned.text) == [prose, more, "Short closing line."]
 
 
 def test_page_prefers_the_full_article_over_teasers() -> None:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+import lxml.html
 import nh3
 from bs4 import BeautifulSoup
 from bs4.element import Comment, NavigableString, PageElement, Tag
@@ -209,9 +210,7 @@ def harvest_markup_meta(root: Tag) -> Found:
     Read before the widgets holding them are removed.
     """
     found = Found()
-    for element in root.select(
-        '[rel~="author"], [itemprop="author"], [class*="byline"], [class*="author-name"]'
-    ):
+    for element in root.find_all(_marks_author):
         name = _author_from_element(element)
         if name:
             found.note_author(name)
@@ -222,8 +221,25 @@ def harvest_markup_meta(root: Tag) -> Found:
         )
         if moment is not None:
             found.note_date(_time_kind(element), Stamp(moment, has_time=True))
-    found.note_tags([a.get_text(" ", strip=True) for a in root.select('a[rel~="tag"]')])
+    found.note_tags([a.get_text(" ", strip=True) for a in root.find_all("a", rel="tag")])
     return found
+
+
+def _marks_author(element: Tag) -> bool:
+    """rel~=author, itemprop=author, or a class containing "byline" / "author-name"."""
+    attrs = element.attrs
+    if not attrs:
+        return False
+    if "author" in _tokens(attrs.get("rel")) or attrs.get("itemprop") == "author":
+        return True
+    classes = " ".join(_tokens(attrs.get("class")))
+    return "byline" in classes or "author-name" in classes
+
+
+def _tokens(value: object) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else str(value).split()
 
 
 def _author_from_element(element: Tag) -> str | None:
@@ -248,10 +264,16 @@ def strip_markup_boilerplate(root: Tag) -> None:
     """Remove elements whose markup alone marks them as not article text."""
     total = paragraph_chars(root)
     for element in list(root.find_all(True)):
-        if element.decomposed:
+        if _is_gone(element):
             continue
         if is_markup_boilerplate(element) and not _holds_the_article(element, total):
             element.decompose()
+
+
+def _is_gone(element: Tag) -> bool:
+    """``element.decomposed`` without its cost: bs4 answers that property through
+    ``__getattr__``, which searches the subtree for a tag named "_decomposed"."""
+    return bool(element.__dict__.get("_decomposed", False))
 
 
 def is_markup_boilerplate(element: Tag) -> bool:
@@ -338,7 +360,7 @@ def _drop_title_heading(root: Tag, title: str) -> None:
 
 def _drop_boilerplate_blocks(root: Tag) -> Found:
     """Judge the leaf blocks' text with the shared rules and remove the losers."""
-    leaves = [el for el in root.find_all(BLOCK_CANDIDATES) if el.find(BLOCK_CANDIDATES) is None]
+    leaves = _leaf_blocks(root)
     pairs = [(el, _collapse(el.get_text(" "))) for el in leaves]
     pairs = [(el, text) for el, text in pairs if text]
     judgement = judge_blocks([text for _, text in pairs], plain=False, find_title=False)
@@ -346,6 +368,22 @@ def _drop_boilerplate_blocks(root: Tag) -> Found:
         if not judged.kept:
             element.decompose()
     return judgement.found
+
+
+def _leaf_blocks(root: Tag) -> list[Tag]:
+    """Block candidates holding no other candidate, in document order.
+
+    One pass: every candidate marks its ancestors as not-a-leaf (calling
+    ``find`` on each element instead is quadratic on long pages).
+    """
+    candidates = root.find_all(BLOCK_CANDIDATES)
+    wrappers: set[int] = set()
+    for element in candidates:
+        for ancestor in element.parents:
+            if id(ancestor) in wrappers:
+                break
+            wrappers.add(id(ancestor))
+    return [el for el in candidates if id(el) not in wrappers]
 
 
 def _merge_found(into: Found, extra: Found) -> None:
@@ -481,18 +519,21 @@ def _drop_empty(root: Tag) -> None:
     """Remove elements left with no text and no image, innermost first."""
     keep_empty = {"br", "hr", "img"}
     for element in reversed(root.find_all(True)):
-        if element.name in keep_empty or element.decomposed:
+        if element.name in keep_empty or _is_gone(element):
             continue
         if not element.get_text(strip=True) and element.find(["img", "hr"]) is None:
             element.decompose()
 
 
 def html_to_text(markup: str) -> str:
-    """Plain text of sanitised HTML: one block per paragraph, heading or list item."""
-    soup = BeautifulSoup(markup, "lxml")
-    root = soup.body
-    if root is None:
+    """Plain text of sanitised HTML: one block per paragraph, heading or list item.
+
+    Read with lxml rather than bs4: the markup is already safe and simple, and
+    this runs on every article.
+    """
+    if not markup.strip():
         return ""
+    root = lxml.html.fragment_fromstring(markup, create_parent="div")
     blocks: list[str] = []
     buffer: list[str] = []
     _walk_text(root, blocks, buffer)
@@ -500,22 +541,24 @@ def html_to_text(markup: str) -> str:
     return BLOCK_SEPARATOR.join(blocks)
 
 
-def _walk_text(node: Tag, blocks: list[str], buffer: list[str]) -> None:
-    for child in node.children:
-        if isinstance(child, NavigableString):
-            buffer.append(re.sub(r"\s+", " ", str(child)))
-        elif isinstance(child, Tag):
-            if child.name == "br":
-                buffer.append("\n")
-            elif child.name in {"td", "th"}:
-                buffer.append(" ")
-                _walk_text(child, blocks, buffer)
-            elif child.name in TEXT_BLOCK_TAGS:
-                _flush(blocks, buffer)
-                _walk_text(child, blocks, buffer)
-                _flush(blocks, buffer)
-            elif child.name != "img":
-                _walk_text(child, blocks, buffer)
+def _walk_text(node: lxml.html.HtmlElement, blocks: list[str], buffer: list[str]) -> None:
+    if node.text:
+        buffer.append(re.sub(r"\s+", " ", node.text))
+    for child in node:
+        name = child.tag if isinstance(child.tag, str) else None
+        if name == "br":
+            buffer.append("\n")
+        elif name in {"td", "th"}:
+            buffer.append(" ")
+            _walk_text(child, blocks, buffer)
+        elif name in TEXT_BLOCK_TAGS:
+            _flush(blocks, buffer)
+            _walk_text(child, blocks, buffer)
+            _flush(blocks, buffer)
+        elif name is not None and name != "img":
+            _walk_text(child, blocks, buffer)
+        if child.tail:
+            buffer.append(re.sub(r"\s+", " ", child.tail))
 
 
 def _flush(blocks: list[str], buffer: list[str]) -> None:

@@ -84,8 +84,8 @@ _NAME_TOKEN = re.compile(
     r"^(?:[A-Z][a-zà-ÿ'’]+(?:-[A-Z][a-zà-ÿ'’]+)*|(?:[A-Z]\.){1,3}|[A-Z][a-z]*[A-Z][a-zà-ÿ'’]+)$"
 )
 _BYLINE = re.compile(
-    r"^(?:written\s+)?by\s*:?\s+(?P<names>.+?)"
-    r"(?:\s*(?:[,|•·—–]|\s-\s|\bon\b|\bposted\b|\bpublished\b|\bupdated\b)\s*(?P<rest>.*))?$",
+    r"^(?:(?:written|posted|published|words|story|text)\s+)?by\s*:?\s+(?P<names>.+?)"
+    r"(?:\s*(?:[,|•·—–]|\s-\s|\bon\b|\bat\b|\bposted\b|\bpublished\b|\bupdated\b)\s*(?P<rest>.*))?$",
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^\s*(?:[•·▪◦‣∙●*]|-(?=\s))\s+(?P<item>\S.*)$")

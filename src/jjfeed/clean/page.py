@@ -1,10 +1,16 @@
 """Cleaning a whole HTML page: find the article, read the page's metadata.
 
 A page is mostly not the article: masthead, navigation, cookie banner,
-sidebars, footer. We pick the element that holds the article (the most
-specific semantic marker first, paragraph density as the fallback), read
-title/author/dates from the page's own metadata, and then clean that element
-exactly like a feed fragment.
+sidebars, footer. trafilatura (imported here and nowhere else) finds the
+article; what it returns is then cleaned exactly like a feed fragment, so our
+block rules apply on top of its choices. When it finds nothing, our own
+finder picks the element that holds the article (the most specific semantic
+marker first, paragraph density as the fallback). Title, author and dates come
+from the page's own metadata first, trafilatura's reading second, and facts
+recovered from the text last.
+
+The page is parsed once with lxml for the metadata and for trafilatura; only
+the (small) extracted article is handed to BeautifulSoup.
 """
 
 from __future__ import annotations
@@ -15,7 +21,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin
 
+import lxml.html
+import trafilatura
 from bs4 import BeautifulSoup, Tag
+from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura.metadata import extract_metadata
+from trafilatura.settings import use_config
 
 from jjfeed.clean import meta
 from jjfeed.clean.dates import parse_date
@@ -28,37 +40,67 @@ from jjfeed.clean.html import (
 )
 from jjfeed.model import Cleaned
 
-# Selectors for the article body, most specific first.
+# Selectors (bs4/CSS) for the article body in our fallback finder, most specific first.
 MAIN_SELECTORS: tuple[str, ...] = ('[itemprop="articleBody"]', "article", "main", '[role="main"]')
-TITLE_METAS: tuple[str, ...] = ('meta[property="og:title"]', 'meta[name="twitter:title"]')
+# The page's own metadata, as XPath; the first non-empty value wins.
+TITLE_METAS: tuple[str, ...] = (
+    '//meta[@property="og:title"]',
+    '//meta[@name="twitter:title"]',
+)
+SITE_NAME_METAS: tuple[str, ...] = ('//meta[@property="og:site_name"]',)
 AUTHOR_METAS: tuple[str, ...] = (
-    'meta[name="author"]',
-    'meta[property="article:author"]',
-    'meta[name="parsely-author"]',
+    '//meta[@name="author"]',
+    '//meta[@property="article:author"]',
+    '//meta[@name="parsely-author"]',
 )
 PUBLISHED_METAS: tuple[str, ...] = (
-    'meta[property="article:published_time"]',
-    '[itemprop="datePublished"]',
-    'meta[name="parsely-pub-date"]',
-    'meta[name="pubdate"]',
-    'meta[name="publishdate"]',
-    'meta[name="date"]',
-    'meta[name="dc.date"]',
-    'meta[name="DC.date.issued"]',
+    '//meta[@property="article:published_time"]',
+    '//*[@itemprop="datePublished"]',
+    '//meta[@name="parsely-pub-date"]',
+    '//meta[@name="pubdate"]',
+    '//meta[@name="publishdate"]',
+    '//meta[@name="date"]',
+    '//meta[@name="dc.date"]',
+    '//meta[@name="DC.date.issued"]',
 )
 UPDATED_METAS: tuple[str, ...] = (
-    'meta[property="article:modified_time"]',
-    'meta[property="og:updated_time"]',
-    '[itemprop="dateModified"]',
+    '//meta[@property="article:modified_time"]',
+    '//meta[@property="og:updated_time"]',
+    '//*[@itemprop="dateModified"]',
 )
-SECTION_METAS: tuple[str, ...] = ('meta[property="article:section"]',)
-TAG_METAS: tuple[str, ...] = ('meta[property="article:tag"]',)
+SECTION_METAS: tuple[str, ...] = ('//meta[@property="article:section"]',)
+TAG_METAS: tuple[str, ...] = ('//meta[@property="article:tag"]',)
 # The article wrapper holds at least this share of the page's paragraph text.
 DENSE_SHARE = 0.7
 # A semantic marker must hold at least this share of the densest container's text.
 MARKER_MIN_SHARE = 0.5
 # Containers whose paragraphs never count towards "the article" when guessing.
 NOT_ARTICLE_TAGS: frozenset[str] = frozenset({"nav", "header", "footer", "aside", "form"})
+
+# Work per page is capped: past this many characters a page loses its scripts,
+# styles and comments, and is then cut (no article needs megabytes of markup).
+MAX_PAGE_CHARS = 1_000_000
+# htmldate's date search grows fast with page size; past this it is skipped.
+MAX_META_PAGE_CHARS = 500_000
+# And the article trafilatura returns is cut, at a paragraph end, past this size.
+MAX_ARTICLE_CHARS = 200_000
+_BULKY = re.compile(
+    r"<(script|style|svg|noscript|template)\b(?![^>]*ld\+json)[^>]*>.*?</\1\s*>|<!--.*?-->",
+    re.IGNORECASE | re.DOTALL,
+)
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_OUTPUT_BLOCK = re.compile(r"<(?:p|h[1-6]|li|blockquote|pre|tr|td)\b")
+# trafilatura's own knobs, as measured by benchmarks/bench_clean.py.
+FAVOR_PRECISION = False
+FAVOR_RECALL = False
+# Skip trafilatura's second opinions (readability, jusText): most of its time.
+FAST = False
+_TRAFILATURA_CONFIG = use_config()
+_TRAFILATURA_CONFIG.set("DEFAULT", "MAX_FILE_SIZE", str(MAX_PAGE_CHARS * 4))
+_TRAFILATURA_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+# htmldate without its slow exhaustive scan: the page's markup usually says it.
+_DATE_PARAMS: dict[str, object] = {"extensive_search": False, "original_date": True}
 
 
 @dataclass
@@ -74,11 +116,117 @@ class PageMeta:
 
 
 def clean_page(page: str, url: str | None = None) -> Cleaned:
-    """Clean a whole HTML page: its article text plus the page's metadata."""
+    """Clean a whole HTML page: its article text plus the page's metadata.
+
+    trafilatura finds the article; our block rules then clean what it
+    returns. When trafilatura finds nothing (tiny or odd pages), our own
+    container finder takes over. Metadata: the page's <head> first, then
+    trafilatura's reading of the page, then facts found in the text.
+    """
+    page = bound_page(page)
+    tree = _parse(page)
+    if tree is None:
+        return Cleaned(text="", html="")
+    page_meta = read_page_meta(tree)
+    base_url = _base_url(tree, url)
+    extracted = _extract_main(tree, url)
+    if extracted is None or _is_flattened(extracted, tree):
+        return _clean_with_our_finder(page, base_url, page_meta)
+    soup = BeautifulSoup(_bound_article(extracted), "lxml")
+    if soup.body is None:
+        return _clean_with_our_finder(page, base_url, page_meta)
+    result = clean_tree(soup.body, base_url, drop_heading=page_meta.title)
+    found = result.found
+    wanted = not (page_meta.author and page_meta.published) and len(page) <= MAX_META_PAGE_CHARS
+    theirs = _their_meta(tree, url) if wanted else PageMeta()
+    return Cleaned(
+        text=result.text,
+        html=result.html,
+        title=page_meta.title or theirs.title,
+        author=page_meta.author or theirs.author or found.author,
+        published=page_meta.published or theirs.published or found.published_at,
+        updated=page_meta.updated or found.updated_at,
+        section=page_meta.section or found.section,
+        tags=tuple(_unique([*page_meta.tags, *found.tags])),
+    )
+
+
+def bound_page(page: str) -> str:
+    """Cap the work one page can cost.
+
+    A page over ``MAX_PAGE_CHARS`` first loses its scripts (JSON-LD metadata
+    apart), styles and comments, usually most of a huge page; what is still
+    too long is cut.
+    Control characters, which lxml refuses, and an XML declaration, which it
+    refuses in a str, go too.
+    """
+    if len(page) > MAX_PAGE_CHARS:
+        page = _BULKY.sub(" ", page)
+        page = page[:MAX_PAGE_CHARS]
+    page = _CONTROL_CHARS.sub("", page)
+    return _XML_DECLARATION.sub("", page, count=1)
+
+
+def _bound_article(extracted: str) -> str:
+    """Cut an overlong extraction after its last whole paragraph within the cap."""
+    if len(extracted) <= MAX_ARTICLE_CHARS:
+        return extracted
+    end = extracted.rfind("</p>", 0, MAX_ARTICLE_CHARS)
+    return extracted[: end + len("</p>")] if end > 0 else extracted[:MAX_ARTICLE_CHARS]
+
+
+def _parse(page: str) -> HtmlElement | None:
+    if not page.strip():
+        return None
+    try:
+        tree = lxml.html.document_fromstring(page)
+    except (ValueError, etree.ParserError):
+        return None
+    return tree if isinstance(tree, HtmlElement) else None
+
+
+def _extract_main(tree: HtmlElement, url: str | None) -> str | None:
+    """The article as trafilatura sees it, as simple HTML, or None."""
+    try:
+        extracted = trafilatura.extract(
+            tree,
+            url=url,
+            output_format="html",
+            include_comments=False,
+            include_tables=True,
+            favor_precision=FAVOR_PRECISION,
+            favor_recall=FAVOR_RECALL,
+            fast=FAST,
+            config=_TRAFILATURA_CONFIG,
+        )
+    except (ValueError, TypeError, etree.LxmlError, RecursionError):
+        return None
+    return extracted or None
+
+
+def _is_flattened(extracted: str, tree: HtmlElement) -> bool:
+    """trafilatura's last resort pours a short page into one paragraph;
+    when the page had paragraphs of its own, our finder does better."""
+    return len(_OUTPUT_BLOCK.findall(extracted)) <= 1 and len(_select(tree, "//body//p")) >= 2
+
+
+def _their_meta(tree: HtmlElement, url: str | None) -> PageMeta:
+    """trafilatura's (htmldate's) reading of title, author and date: a second opinion."""
+    try:
+        document = extract_metadata(tree, url, _DATE_PARAMS, True)
+    except (ValueError, TypeError, etree.LxmlError, RecursionError):
+        return PageMeta()
+    return PageMeta(
+        title=document.title or None,
+        author=document.author or None,
+        published=parse_date(str(document.date or "")),
+    )
+
+
+def _clean_with_our_finder(page: str, base_url: str | None, page_meta: PageMeta) -> Cleaned:
+    """The fallback: pick the article element ourselves, then clean it."""
     soup = BeautifulSoup(page, "lxml")
     remove_comments(soup)
-    page_meta = read_page_meta(soup)
-    base_url = _base_url(soup, url)
     for element in soup.find_all(["script", "style", "noscript", "template"]):
         element.decompose()
     page_found = harvest_markup_meta(soup)
@@ -99,15 +247,15 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
     )
 
 
-def read_page_meta(soup: BeautifulSoup) -> PageMeta:
+def read_page_meta(tree: HtmlElement) -> PageMeta:
     """Title, author, dates, section and tags as the page declares them."""
     return PageMeta(
-        title=_page_title(soup),
-        author=_first_author(soup),
-        published=_first_date(soup, PUBLISHED_METAS),
-        updated=_first_date(soup, UPDATED_METAS),
-        section=_first_value(soup, SECTION_METAS),
-        tags=_unique(v for sel in TAG_METAS for v in (_value(el) for el in soup.select(sel)) if v),
+        title=_page_title(tree),
+        author=_first_author(tree),
+        published=_first_date(tree, PUBLISHED_METAS),
+        updated=_first_date(tree, UPDATED_METAS),
+        section=_first_value(tree, SECTION_METAS),
+        tags=_unique(v for xp in TAG_METAS for v in (_value(el) for el in _select(tree, xp)) if v),
     )
 
 
@@ -166,21 +314,18 @@ def _in_furniture(paragraph: Tag) -> bool:
     )
 
 
-def _page_title(soup: BeautifulSoup) -> str | None:
-    """og:title, else the article's <h1>, else <title>; a trailing " | Site Name" is cut."""
-    site_name = _first_value(soup, ('meta[property="og:site_name"]',))
-    for selector in TITLE_METAS:
-        value = _first_value(soup, (selector,))
-        if value:
-            return _strip_site_name(value, site_name)
-    heading = soup.find("h1")
-    if isinstance(heading, Tag):
-        text = _collapse(heading.get_text(" "))
+def _page_title(tree: HtmlElement) -> str | None:
+    """og:title, else the first <h1>, else <title>; a trailing " | Site Name" is cut."""
+    site_name = _first_value(tree, SITE_NAME_METAS)
+    value = _first_value(tree, TITLE_METAS)
+    if value:
+        return _strip_site_name(value, site_name)
+    for heading in _select(tree, "//h1"):
+        text = _collapse(heading.text_content())
         if text:
             return text
-    title = soup.find("title")
-    if isinstance(title, Tag):
-        return _strip_site_name(_collapse(title.get_text(" ")), site_name)
+    for title in _select(tree, "//title"):
+        return _strip_site_name(_collapse(title.text_content()), site_name)
     return None
 
 
@@ -196,10 +341,10 @@ def _strip_site_name(title: str, site_name: str | None) -> str | None:
     return title
 
 
-def _first_author(soup: BeautifulSoup) -> str | None:
+def _first_author(tree: HtmlElement) -> str | None:
     """A declared author; URLs (article:author often is one) are not names."""
-    for selector in AUTHOR_METAS:
-        for element in soup.select(selector):
+    for xpath in AUTHOR_METAS:
+        for element in _select(tree, xpath):
             value = _value(element)
             if value and not re.match(r"^https?://", value):
                 byline = meta.read_byline(value)
@@ -207,43 +352,48 @@ def _first_author(soup: BeautifulSoup) -> str | None:
     return None
 
 
-def _first_date(soup: BeautifulSoup, selectors: tuple[str, ...]) -> datetime | None:
-    for selector in selectors:
-        for element in soup.select(selector):
+def _first_date(tree: HtmlElement, xpaths: tuple[str, ...]) -> datetime | None:
+    for xpath in xpaths:
+        for element in _select(tree, xpath):
             moment = parse_date(_value(element) or "")
             if moment is not None:
                 return moment
     return None
 
 
-def _first_value(soup: BeautifulSoup, selectors: tuple[str, ...]) -> str | None:
-    for selector in selectors:
-        for element in soup.select(selector):
+def _first_value(tree: HtmlElement, xpaths: tuple[str, ...]) -> str | None:
+    for xpath in xpaths:
+        for element in _select(tree, xpath):
             value = _value(element)
             if value:
                 return value
     return None
 
 
-def _value(element: Tag) -> str | None:
+def _select(tree: HtmlElement, xpath: str) -> list[HtmlElement]:
+    found = tree.xpath(xpath)
+    return [el for el in found if isinstance(el, HtmlElement)] if isinstance(found, list) else []
+
+
+def _value(element: HtmlElement) -> str | None:
     """The stated value of a meta-like element: content, datetime, or its text."""
     for attr in ("content", "datetime"):
         raw = element.get(attr)
         if raw:
             return _collapse(str(raw))
-    text = _collapse(element.get_text(" "))
+    text = _collapse(element.text_content())
     return text or None
 
 
-def _base_url(soup: BeautifulSoup, url: str | None) -> str | None:
+def _base_url(tree: HtmlElement, url: str | None) -> str | None:
     """<base href> resolved against the page URL, else the page URL itself."""
-    base = soup.find("base", href=True)
-    if isinstance(base, Tag):
+    for base in _select(tree, "//base[@href]"):
         href = str(base.get("href") or "")
         if url:
             return urljoin(url, href)
         if re.match(r"^https?://", href):
             return href
+        break
     return url
 
 

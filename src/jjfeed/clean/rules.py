@@ -70,6 +70,40 @@ FURNITURE_LINES: frozenset[str] = frozenset(
         "skip to main content",
         "follow us",
         "newsletter",
+        "newsletters",
+        # Site links that trail an article on whole pages.
+        "privacy policy",
+        "cookie policy",
+        "advertising policy",
+        "terms & conditions",
+        "terms and conditions",
+        "terms of use",
+        "terms of service",
+        "all rights reserved",
+        "contact us",
+        "sign in",
+        "log in",
+        "login",
+        "register",
+        "back to blog",
+        "back to all posts",
+        "back to news",
+        "blog index",
+        "tags",
+        "categories",
+        "partner links",
+        "pin it",
+        "pin for later",
+        "previous article",
+        "next article",
+        "previous post",
+        "next post",
+        "older post",
+        "newer post",
+        "share on facebook",
+        "share on twitter",
+        "share on linkedin",
+        "copy link",
     }
 )
 
@@ -106,6 +140,15 @@ PROMPT_PREFIXES: tuple[str, ...] = (
     "don't miss",
     "don't forget to follow",
     "don't forget to subscribe",
+    "previous article:",
+    "next article:",
+    "previous post:",
+    "next post:",
+    "join medium",
+    "would you like to receive notifications",
+    "products are chosen independently",
+    "feature image by",
+    "featured image by",
 )
 
 # Sentences that ask the reader to react. A block is only dropped when every
@@ -203,6 +246,12 @@ _PAGE_NOTICE = re.compile(
 )
 _AFFILIATE = re.compile(
     r"\b(?:affiliate\s+(?:links?|commission)|may\s+earn\s+(?:a\s+)?(?:small\s+)?commission)\b",
+    re.IGNORECASE,
+)
+# "11 min read", "5 minute read", "Reading time: 4 minutes".
+_READING_TIME = re.compile(
+    r"^(?:(?:estimated\s+)?reading\s+time\s*:?\s*)?(?:about\s+)?\d+\s*(?:-|–)?\s*"
+    r"(?:min(?:ute)?s?\.?)(?:\s+(?:read|reading|to\s+read))?$",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[”\"’')\]]*\s+(?=\S)")
@@ -324,6 +373,11 @@ def is_page_note(text: str) -> bool:
     return bool(_PAGE_NOTICE.match(stripped) or _AFFILIATE.search(stripped))
 
 
+def is_reading_time(text: str) -> bool:
+    """A reading-time badge: "11 min read", "Reading time: 4 minutes"."""
+    return word_count(text) <= 6 and _READING_TIME.match(normalise(text)) is not None
+
+
 # Rules that need nothing but the block itself, in the order they are tried.
 # The name is reported as the reason a block was dropped.
 STANDALONE_RULES: tuple[tuple[str, Rule], ...] = (
@@ -335,4 +389,5 @@ STANDALONE_RULES: tuple[tuple[str, Rule], ...] = (
     ("page-note", is_page_note),
     ("credit", is_credit),
     ("caption", is_caption),
+    ("reading-time", is_reading_time),
 )

@@ -1,0 +1,179 @@
+"""clean_page on whole pages: trafilatura finds the article, our rules finish it.
+
+The pages here are long enough for trafilatura to take its normal path (short
+toy pages drop to our own finder; test_clean_html.py covers those).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from jjfeed.clean import clean_page
+from jjfeed.model import Cleaned
+
+PARAGRAPHS = [
+    "The city council voted on Tuesday to turn the old tram depot on Harbour Street into "
+    "a covered market, ending a dispute that has run for almost a decade.",
+    "Supporters say the market will bring back the Saturday crowds that left the "
+    "waterfront when the depot closed, and that the building's iron roof is worth saving.",
+    "Opponents, led by the residents' association, argued that the money would be better "
+    "spent on the bus routes that replaced the trams, several of which now run half empty.",
+    "The council's own survey found that two thirds of the people asked would visit a "
+    "market at least once a month, and that most of them would walk or cycle there.",
+    "Work on the roof is due to start in the spring, and the first stalls should open "
+    "before the end of next year if the builders keep to the schedule they have promised.",
+]
+
+REAL_PAGE = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Tram depot to become a market | Harbour Gazette</title>
+<meta property="og:site_name" content="Harbour Gazette">
+<meta property="og:title" content="Tram depot to become a market">
+<meta name="author" content="Ruth Okafor">
+<meta property="article:published_time" content="2024-04-09T08:30:00Z">
+<meta property="article:section" content="Local">
+</head><body>
+<div id="cookie-consent" class="cookie-banner"><p>We use cookies to improve your
+experience. By continuing you accept our cookie policy.</p><button>Accept</button></div>
+<header class="site-header"><a href="/">Harbour Gazette</a>
+<nav><ul><li><a href="/local">Local</a></li><li><a href="/sport">Sport</a></li>
+<li><a href="/opinion">Opinion</a></li></ul></nav></header>
+<main><article>
+<h1>Tram depot to become a market</h1>
+<p class="byline">By Ruth Okafor</p>
+<p>{PARAGRAPHS[0]}</p>
+<p>{PARAGRAPHS[1]}</p>
+<div class="share-buttons"><a href="#">Share on Facebook</a><a href="#">Tweet</a></div>
+<h2>A long dispute</h2>
+<p>{PARAGRAPHS[2]}</p>
+<blockquote><p>{PARAGRAPHS[3]}</p></blockquote>
+<p>{PARAGRAPHS[4]}</p>
+<p>Share this article</p>
+<p>Let us know what you think in the comments!</p>
+</article>
+<aside class="related"><h3>Related stories</h3><ul>
+<li><a href="/a">Bus routes cut again as passenger numbers fall across the region</a></li>
+<li><a href="/b">Harbour Street traders call for more parking spaces near the front</a></li>
+</ul></aside></main>
+<footer><p>Copyright 2024 Harbour Gazette. All rights reserved.</p>
+<a href="/privacy">Privacy Policy</a></footer>
+</body></html>"""
+
+
+def _blocks(text: str) -> list[str]:
+    return [block for block in text.split("\n\n") if block]
+
+
+def test_real_page_gives_the_article() -> None:
+    cleaned = clean_page(REAL_PAGE, "https://gazette.example/local/tram-depot")
+    blocks = _blocks(cleaned.text)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in blocks
+    assert "A long dispute" in blocks
+    assert blocks.index(PARAGRAPHS[0]) < blocks.index("A long dispute")
+    assert blocks.index("A long dispute") < blocks.index(PARAGRAPHS[4])
+    for furniture in (
+        "cookie",
+        "Sport",
+        "Share",
+        "Tweet",
+        "comments",
+        "Related",
+        "Bus routes cut",
+        "Copyright",
+        "Privacy",
+        "By Ruth Okafor",
+    ):
+        assert furniture not in cleaned.text, furniture
+    assert cleaned.title == "Tram depot to become a market"
+    assert cleaned.author == "Ruth Okafor"
+    assert cleaned.published is not None and cleaned.published.date().isoformat() == "2024-04-09"
+    assert cleaned.section == "Local"
+    assert "<script" not in cleaned.html
+
+
+def test_huge_page_returns() -> None:
+    """Ten megabytes of markup are capped before parsing, not fed to the parser whole."""
+    filler = "<div class='row'><p>Filler text for a very long listing page.</p></div>\n"
+    page = (
+        "<html><head><title>Huge</title></head><body><article>"
+        + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+        + "</article>"
+        + filler * (10_000_000 // len(filler))
+        + "</body></html>"
+    )
+    assert len(page) >= 10_000_000
+    start = time.perf_counter()
+    cleaned = clean_page(page)
+    assert isinstance(cleaned, Cleaned)
+    # Not a timing assertion, just a record when the test is run with -s.
+    print(f"10 MB page: {time.perf_counter() - start:.2f} s")
+
+
+def test_huge_script_is_dropped_before_cutting() -> None:
+    """A page made big by inline scripts keeps its article."""
+    script = "<script>var data = '" + "x" * 9_000_000 + "';</script>"
+    page = (
+        f"<html><head><title>Scripted</title>{script}</head><body><article>"
+        + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+        + "</article></body></html>"
+    )
+    cleaned = clean_page(page)
+    assert PARAGRAPHS[0] in cleaned.text
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "",
+        "   \n  ",
+        "<html><body><div><p>Unclosed <b>bold <i>and italic<p>Another<table><tr><td>cell",
+        "<p>just a fragment</p>",
+        "<<<>>> </div></div></body> <html",
+        '<?xml version="1.0" encoding="utf-8"?><html><body><p>Declared</p></body></html>',
+        "\x00\x01\x02binary\xff\xfe garbage \x1b[0m" * 200,
+        bytes(range(256)).decode("latin-1") * 50,
+        "<html><body>" + "<div>" * 5000 + "deep" + "</div>" * 5000 + "</body></html>",
+    ],
+)
+def test_bad_input_gives_a_cleaned(page: str) -> None:
+    cleaned = clean_page(page)
+    assert isinstance(cleaned, Cleaned)
+    assert isinstance(cleaned.text, str)
+
+
+def test_cjk_page() -> None:
+    body = "".join(
+        f"<p>{sentence}</p>"
+        for sentence in (
+            "市议会周二投票决定将港口街的旧电车车库改建为室内市场，结束了近十年的争论。",
+            "支持者表示，市场将把周六的人流带回海滨，而且这座建筑的铁制屋顶值得保留。",
+            "反对者认为，这笔钱最好用于取代电车的公交线路，其中几条线路现在半空运行。",
+            "屋顶工程预计将于春季开始，如果施工方按计划进行，第一批摊位将在明年年底前开放。",
+        )
+    )
+    page = (
+        f"<html><head><title>电车车库</title></head><body><article>{body}</article></body></html>"
+    )
+    cleaned = clean_page(page)
+    assert "市议会周二投票" in cleaned.text
+
+
+def test_rtl_page() -> None:
+    body = "".join(
+        f"<p>{sentence}</p>"
+        for sentence in (
+            "صوّت مجلس المدينة يوم الثلاثاء على تحويل مستودع الترام القديم إلى سوق مغطاة.",
+            "يقول المؤيدون إن السوق ستعيد حشود يوم السبت إلى الواجهة البحرية.",
+            "وجادل المعارضون بأن المال من الأفضل إنفاقه على خطوط الحافلات.",
+            "ومن المقرر أن يبدأ العمل على السقف في الربيع المقبل حسب الجدول.",
+        )
+    )
+    page = (
+        '<html dir="rtl" lang="ar"><head><title>سوق</title></head>'
+        f"<body><article>{body}</article></body></html>"
+    )
+    cleaned = clean_page(page)
+    assert "صوّت مجلس المدينة" in cleaned.text
