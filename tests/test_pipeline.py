@@ -273,3 +273,37 @@ def test_changed_dedup_parameters_rebuild_the_index(tmp_path: Path) -> None:
     with Store(config.database) as store:
         assert {s.params for _, s in store.signatures()} == {dedup.PARAMS}
         assert store.get_meta("lsh_params") == dedup.LSH_PARAMS
+
+
+@pytest.mark.parametrize("summary_first", [True, False])
+def test_summary_only_entry_merges_with_its_full_article(
+    tmp_path: Path, summary_first: bool
+) -> None:
+    config = Config(database=tmp_path / "j.db", output=tmp_path / "out")
+    full_text = prose(21, 500)
+    lead = " ".join(full_text.split()[:60])
+    summary = tmp_path / "teaser" / "story.txt"
+    full = tmp_path / "site" / "story.txt"
+    summary.parent.mkdir()
+    full.parent.mkdir()
+    summary.write_text(f"Harbour story\n\n{lead}\n\nRead more")
+    full.write_text(f"Harbour story in full\n\n{full_text}")
+    order = [summary, full] if summary_first else [full, summary]
+    pipeline.ingest_inputs(config, [str(order[0])])
+    assert pipeline.ingest_inputs(config, [str(order[1])]).results[0].duplicates == 1
+
+
+def test_short_generic_entries_never_merge(tmp_path: Path) -> None:
+    config = Config(database=tmp_path / "j.db", output=tmp_path / "out")
+    for name in ("a", "b", "c"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "gallery.txt").write_text(
+            f"Photo gallery\n\nPhoto gallery: the week in pictures from {name}."
+        )
+        (folder / "corrections.txt").write_text(
+            "Corrections\n\nCorrections and clarifications for the past week, as published in print."
+        )
+        pipeline.ingest_inputs(config, [str(folder)])
+    records = list(pipeline.export(config))
+    assert len(records) == 6 and len({r["cluster"] for r in records}) == 6

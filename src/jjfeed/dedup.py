@@ -30,7 +30,15 @@ LSH_THRESHOLD = 0.3
 JACCARD_DUPLICATE = 0.5
 CONTAINMENT_DUPLICATE = 0.8
 MIN_CONTAINMENT_SHINGLES = 25
-MIN_HASH_WORDS = 8
+# Texts shorter than this are never matched by content: one-liners such as
+# "Photo gallery" or "Corrections for the past week" recur across unrelated
+# entries (measured: every false merge in benchmarks/bench_dedup.py was one).
+MIN_WORDS = 25
+# A summary-only entry is the opening of its article: its Jaccard with the
+# full text is tiny (0.01-0.12 measured), so LSH on the full signature never
+# proposes the pair. Each article is also indexed by the signature of its
+# first LEAD_WORDS words, which a summary does resemble.
+LEAD_WORDS = 80
 
 PARAMS = f"minhash:w{SHINGLE_WORDS}:crc32:p{NUM_PERM}:s{SEED}:{SCHEME}"
 
@@ -114,7 +122,7 @@ def content_hash(text: str) -> str:
 
 def hash_key(text: str) -> str | None:
     """The content hash, or None when the text is too short to identify an article."""
-    return content_hash(text) if len(words(text)) >= MIN_HASH_WORDS else None
+    return content_hash(text) if len(words(text)) >= MIN_WORDS else None
 
 
 def new_cluster_id(source: str, guid: str) -> str:
@@ -174,9 +182,9 @@ def minhash_of(hashes: np.ndarray) -> MinHash:
 
 
 def signature(text: str) -> Signature | None:
-    """The MinHash signature of ``text``, or None for a text with no words."""
+    """The MinHash signature of ``text``, or None for a text too short to match (< MIN_WORDS)."""
     hashes = shingle_hashes(text)
-    if not len(hashes):
+    if len(hashes) < MIN_WORDS - SHINGLE_WORDS + 1:
         return None
     return Signature(PARAMS, minhash_of(hashes).hashvalues.astype("<u4").tobytes())
 
@@ -196,7 +204,7 @@ _BANDS, _ROWS = (
     MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).b,
     MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).r,
 )
-LSH_PARAMS = f"{PARAMS}:lsh{LSH_THRESHOLD}:b{_BANDS}:r{_ROWS}"
+LSH_PARAMS = f"{PARAMS}:lsh{LSH_THRESHOLD}:b{_BANDS}:r{_ROWS}:lead{LEAD_WORDS}:min{MIN_WORDS}"
 
 
 def band_keys(sig: Signature) -> list[int]:
@@ -208,6 +216,25 @@ def band_keys(sig: Signature) -> list[int]:
         digest = hashlib.blake2b(chunk, digest_size=8, person=band.to_bytes(2, "little")).digest()
         keys.append(int.from_bytes(digest, "little", signed=True))
     return keys
+
+
+def lsh_keys(text: str) -> tuple[Signature | None, list[int]]:
+    """The text's signature and every LSH key it is indexed and queried under.
+
+    Keys of the full text and of its lead share one key space, so a summary
+    (whose full text is a lead) meets the lead of its article, whichever
+    arrives first.
+    """
+    sig = signature(text)
+    if sig is None:
+        return None, []
+    keys = band_keys(sig)
+    tokens = _WORD.findall(text)
+    if len(tokens) > LEAD_WORDS:
+        lead = signature(" ".join(tokens[:LEAD_WORDS]))
+        if lead is not None:
+            keys += band_keys(lead)
+    return sig, sorted(set(keys))
 
 
 class Index:

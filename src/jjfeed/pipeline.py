@@ -27,7 +27,6 @@ from .model import (
     Cluster,
     Fetched,
     RunReport,
-    Signature,
     Source,
     SourceResult,
     StoredArticle,
@@ -122,27 +121,17 @@ class _Deduper:
     now: datetime
 
     def prepare(self) -> None:
-        """Rebuild the LSH band table when the dedup parameters changed since it was built.
-
-        Signatures made with the current parameters are reused as they are;
-        only the others are recomputed from the stored clean text.
-        """
+        """Rebuild the LSH band table when the dedup parameters changed since it was built."""
         if self.store.get_meta("lsh_params") == dedup.LSH_PARAMS:
             return
         with self.store.transaction():
             self.store.clear_bands()
-            stale = []
-            for article_id, sig in self.store.signatures():
-                if sig.params == dedup.PARAMS:
-                    self.store.put_bands(article_id, dedup.band_keys(sig))
-                else:
-                    stale.append(article_id)
-            for article_id, text in self.store.texts(stale).items():
-                self._sign(article_id, text)
+            count = 0
+            for stored in self.store.articles():
+                self._sign(stored.id, stored.article.text)
+                count += 1
             self.store.set_meta("lsh_params", dedup.LSH_PARAMS)
-        log.info(
-            "dedup index rebuilt for %s (%d signatures recomputed)", dedup.LSH_PARAMS, len(stale)
-        )
+        log.info("dedup index rebuilt for %s (%d articles)", dedup.LSH_PARAMS, count)
 
     def file(self, article: Article, priority: int) -> str:
         """Store one cleaned article; return "new", "duplicate", "updated" or "unchanged"."""
@@ -164,9 +153,9 @@ class _Deduper:
             return "updated"
         guid_key = article.guid if _GLOBAL_GUID.match(article.guid) else None
         cluster = self.store.find_exact(guid_key, url_key, dedup.hash_key(article.text))
-        sig = dedup.signature(article.text)
-        if cluster is None and sig is not None:
-            cluster = self._near_duplicate(article.text, sig)
+        sig, keys = dedup.lsh_keys(article.text)
+        if cluster is None and keys:
+            cluster = self._near_duplicate(article.text, keys)
         status = "duplicate" if cluster is not None else "new"
         if cluster is None:
             cluster = dedup.new_cluster_id(article.source, article.guid)
@@ -183,17 +172,17 @@ class _Deduper:
         )
         if sig is not None:
             self.store.put_signature(article_id, sig)
-            self.store.put_bands(article_id, dedup.band_keys(sig))
+            self.store.put_bands(article_id, keys)
         return status
 
     def _sign(self, article_id: int, text: str) -> None:
-        sig = dedup.signature(text)
+        sig, keys = dedup.lsh_keys(text)
         if sig is not None:
             self.store.put_signature(article_id, sig)
-            self.store.put_bands(article_id, dedup.band_keys(sig))
+        self.store.put_bands(article_id, keys)
 
-    def _near_duplicate(self, text: str, sig: Signature) -> str | None:
-        candidates = self.store.band_candidates(dedup.band_keys(sig), since=self.now - DEDUP_WINDOW)
+    def _near_duplicate(self, text: str, keys: list[int]) -> str | None:
+        candidates = self.store.band_candidates(keys, since=self.now - DEDUP_WINDOW)
         match = dedup.best_match(text, self.store.texts(candidates))
         return self.store.cluster_of(match[0]) if match else None
 
