@@ -1,6 +1,7 @@
 """End to end: real HTTP server, real SQLite, real files."""
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
@@ -307,3 +308,53 @@ def test_short_generic_entries_never_merge(tmp_path: Path) -> None:
         pipeline.ingest_inputs(config, [str(folder)])
     records = list(pipeline.export(config))
     assert len(records) == 6 and len({r["cluster"] for r in records}) == 6
+
+
+def test_an_article_bridging_two_clusters_merges_them(tmp_path: Path) -> None:
+    """A teaser (matched later by URL) and a wire copy (by text) become one with the original."""
+    config = Config(database=tmp_path / "j.db", output=tmp_path / "out")
+    teaser = rss(
+        "T",
+        "https://t.example/",
+        [
+            {
+                "title": "Teaser",
+                "link": "https://origin.example/story?utm_source=t",
+                "guid": "t-1",
+                "body": "<p>Short teaser about the harbour story.</p>",
+            }
+        ],
+    )
+    wire = rss(
+        "W",
+        "https://w.example/",
+        [
+            {
+                "title": "Wire copy",
+                "link": "https://w.example/copy",
+                "guid": "w-1",
+                "body": html_body(WIRE),
+            }
+        ],
+    )
+    origin = rss(
+        "O",
+        "https://origin.example/",
+        [
+            {
+                "title": "Original",
+                "link": "https://origin.example/story",
+                "guid": "o-1",
+                "body": html_body(WIRE),
+            }
+        ],
+    )
+    for hour, (name, data) in enumerate((("teaser", teaser), ("wire", wire), ("origin", origin))):
+        path = tmp_path / f"{name}.rss"
+        path.write_bytes(data)
+        when = datetime.now(UTC) + timedelta(hours=hour)
+        pipeline.ingest_inputs(config, [str(path)], source_name=name, now=when)
+    records = list(pipeline.export(config))
+    assert len(records) == 3 and len({r["cluster"] for r in records}) == 1
+    teaser_cluster = dedup.new_cluster_id("teaser", "t-1")
+    assert records[0]["cluster"] == teaser_cluster  # the oldest cluster keeps its id

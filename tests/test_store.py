@@ -67,10 +67,11 @@ def test_round_trip_and_exact_lookup(tmp_path: Path) -> None:
         assert got.article.tags == ("a", "b")
         assert got.article.published == NOW
         assert got.priority == 3
-        assert store.find_exact(None, "x.example/g1", None) == "c1"
-        assert store.find_exact(None, None, "h1") == "c1"
-        assert store.find_exact("g1", None, None) == "c1"
-        assert store.find_exact(None, "other", "h2") is None
+        assert store.exact_clusters(None, "x.example/g1", None) == {"c1"}
+        assert store.exact_clusters(None, None, "h1") == {"c1"}
+        assert store.exact_clusters("g1", None, None) == {"c1"}
+        assert store.exact_clusters(None, "other", "h2") == set()
+        assert store.clusters_of([aid]) == {"c1"}
         assert list(store.signatures()) == [(aid, Signature("p", b"\x00\x01"))]
 
 
@@ -126,7 +127,9 @@ def test_old_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
     raw = sqlite3.connect(db)
     raw.executescript(MIGRATIONS[0])
     raw.execute("PRAGMA user_version = 1")
-    raw.execute("INSERT INTO clusters VALUES ('c1', '2026-11-01T00:00:00+00:00', '2026-11-01T00:00:00+00:00')")
+    raw.execute(
+        "INSERT INTO clusters VALUES ('c1', '2026-11-01T00:00:00+00:00', '2026-11-01T00:00:00+00:00')"
+    )
     raw.execute(
         "INSERT INTO articles (source, guid, title, text, html, content_hash, cluster, fetched_at) "
         "VALUES ('s', 'g', 't', 'x', '<p>x</p>', 'h', 'c1', '2026-11-01T00:00:00+00:00')"
@@ -134,8 +137,28 @@ def test_old_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
     raw.commit()
     raw.close()
     with Store(db) as store:
-        assert store.version == SCHEMA_VERSION >= 3
+        assert store.version == SCHEMA_VERSION >= 4
         assert store.get("s", "g") is not None
         store.put_bands(1, [5, 6])
         assert store.band_candidates([6, 7]) == [1]
         assert store.get_meta("lsh_params") is None
+
+
+def test_merge_clusters_moves_members_and_keeps_aliases(tmp_path: Path) -> None:
+    later = datetime(2026, 11, 2, tzinfo=UTC)
+    with Store(tmp_path / "j.db") as store, store.transaction():
+        for cluster, guid in (("c1", "a"), ("c2", "b"), ("c3", "c")):
+            store.create_cluster(cluster, NOW)
+            store.insert(
+                _article(guid),
+                canonical_url=None,
+                content_hash=guid,
+                cluster=cluster,
+                priority=0,
+                when=NOW,
+            )
+        store.merge_clusters("c2", ["c3"], later)
+        store.merge_clusters("c1", ["c2"], later)
+        assert {s.cluster for s in store.articles()} == {"c1"}
+        assert store.counts()["clusters"] == 1
+        assert store.cluster_created(["c1", "c2"]) == {"c1": NOW}

@@ -15,6 +15,7 @@ import uuid
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import numpy as np
@@ -310,6 +311,17 @@ def best_match(text: str, candidates: dict[int, str]) -> tuple[int, Similarity] 
         ):
             best = (article_id, sim)
     return best
+
+
+def duplicates_among(text: str, candidates: dict[int, str]) -> list[int]:
+    """Every candidate that the exact check finds to be a duplicate of ``text``."""
+    mine = shingle_hashes(text)
+    return [i for i, other in sorted(candidates.items()) if similarity(mine, other).duplicate]
+
+
+def survivor(created: dict[str, datetime]) -> str:
+    """When clusters turn out to be one, the oldest keeps its id (ties: the smallest id)."""
+    return min(created, key=lambda c: (created[c], c))
 
 
 def representative(members: Sequence[StoredArticle]) -> StoredArticle:

@@ -152,16 +152,20 @@ class _Deduper:
             self.store.touch_cluster(existing.cluster, self.now)
             return "updated"
         guid_key = article.guid if _GLOBAL_GUID.match(article.guid) else None
-        cluster = self.store.find_exact(guid_key, url_key, dedup.hash_key(article.text))
+        matches = self.store.exact_clusters(guid_key, url_key, dedup.hash_key(article.text))
         sig, keys = dedup.lsh_keys(article.text)
-        if cluster is None and keys:
-            cluster = self._near_duplicate(article.text, keys)
-        status = "duplicate" if cluster is not None else "new"
-        if cluster is None:
+        if keys:
+            candidates = self.store.band_candidates(keys, since=self.now - DEDUP_WINDOW)
+            found = dedup.duplicates_among(article.text, self.store.texts(candidates))
+            matches |= self.store.clusters_of(found)
+        status = "duplicate" if matches else "new"
+        if not matches:
             cluster = dedup.new_cluster_id(article.source, article.guid)
             self.store.create_cluster(cluster, self.now)
         else:
-            self.store.touch_cluster(cluster, self.now)
+            # An article that is a copy of two clusters shows they are one.
+            cluster = dedup.survivor(self.store.cluster_created(matches))
+            self.store.merge_clusters(cluster, matches - {cluster}, self.now)
         article_id = self.store.insert(
             article,
             canonical_url=url_key,
@@ -180,11 +184,6 @@ class _Deduper:
         if sig is not None:
             self.store.put_signature(article_id, sig)
         self.store.put_bands(article_id, keys)
-
-    def _near_duplicate(self, text: str, keys: list[int]) -> str | None:
-        candidates = self.store.band_candidates(keys, since=self.now - DEDUP_WINDOW)
-        match = dedup.best_match(text, self.store.texts(candidates))
-        return self.store.cluster_of(match[0]) if match else None
 
 
 # -- reading sources -----------------------------------------------------------

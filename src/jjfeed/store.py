@@ -93,6 +93,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (source, fingerprint)
     ) WITHOUT ROWID;
     """,
+    # 4: clusters found to be one are merged into the oldest; the others'
+    # ids live on as aliases.
+    """
+    CREATE TABLE cluster_aliases (
+        alias TEXT PRIMARY KEY,
+        cluster TEXT NOT NULL REFERENCES clusters (id),
+        merged TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -215,23 +224,52 @@ class Store:
             raise StoreError(f"{self.path}: no article with id {article_id}")
         return _stored(row)
 
-    def find_exact(
+    def exact_clusters(
         self, guid: str | None, canonical_url: str | None, content_hash: str | None
-    ) -> str | None:
-        """The cluster of a stored article sharing a GUID, canonical URL or content hash."""
+    ) -> set[str]:
+        """Clusters of stored articles sharing a GUID, canonical URL or content hash."""
+        found: set[str] = set()
         for column, value in (
             ("guid", guid),
             ("canonical_url", canonical_url),
             ("content_hash", content_hash),
         ):
-            if not value:
+            if value:
+                rows = self._db.execute(
+                    f"SELECT DISTINCT cluster FROM articles WHERE {column} = ?", (value,)
+                )
+                found.update(str(r[0]) for r in rows)
+        return found
+
+    def clusters_of(self, article_ids: Iterable[int]) -> set[str]:
+        ids = list(article_ids)
+        if not ids:
+            return set()
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(f"SELECT DISTINCT cluster FROM articles WHERE id IN ({marks})", ids)
+        return {str(r[0]) for r in rows}
+
+    def cluster_created(self, clusters: Iterable[str]) -> dict[str, datetime]:
+        ids = list(clusters)
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(f"SELECT id, created FROM clusters WHERE id IN ({marks})", ids)
+        return {str(r[0]): _dt(r[1]) or datetime.now(UTC) for r in rows}
+
+    def merge_clusters(self, survivor: str, others: Iterable[str], when: datetime) -> None:
+        """Move every member of ``others`` into ``survivor``; remember the old ids as aliases."""
+        for other in others:
+            if other == survivor:
                 continue
-            row = self._db.execute(
-                f"SELECT cluster FROM articles WHERE {column} = ? ORDER BY id LIMIT 1", (value,)
-            ).fetchone()
-            if row is not None:
-                return str(row["cluster"])
-        return None
+            self._db.execute("UPDATE articles SET cluster = ? WHERE cluster = ?", (survivor, other))
+            self._db.execute(
+                "UPDATE cluster_aliases SET cluster = ? WHERE cluster = ?", (survivor, other)
+            )
+            self._db.execute(
+                "INSERT OR REPLACE INTO cluster_aliases (alias, cluster, merged) VALUES (?, ?, ?)",
+                (other, survivor, _ts(when)),
+            )
+            self._db.execute("DELETE FROM clusters WHERE id = ?", (other,))
+        self.touch_cluster(survivor, when)
 
     def create_cluster(self, cluster: str, when: datetime) -> None:
         self._db.execute(
