@@ -106,13 +106,6 @@ def test_signature_refuses_other_params() -> None:
     assert index.add(1, sig) and len(index) == 1  # re-indexing replaces
 
 
-def test_best_match_picks_most_similar() -> None:
-    base = prose(5, 400)
-    candidates = {1: _edit(base, 5), 2: _edit(base, 50), 3: prose(6, 400)}
-    match = dedup.best_match(base, candidates)
-    assert match is not None and match[0] == 2
-
-
 def _stored(
     i: int, text: str, priority: int = 0, published: datetime | None = None
 ) -> StoredArticle:

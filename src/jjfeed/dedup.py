@@ -300,19 +300,6 @@ def similarity(a: str | np.ndarray, b: str | np.ndarray) -> Similarity:
     return Similarity(jaccard, containment)
 
 
-def best_match(text: str, candidates: dict[int, str]) -> tuple[int, Similarity] | None:
-    """The most similar candidate that is a duplicate of ``text``, if any."""
-    mine = shingle_hashes(text)
-    best: tuple[int, Similarity] | None = None
-    for article_id, other in sorted(candidates.items()):
-        sim = similarity(mine, other)
-        if sim.duplicate and (
-            best is None or (sim.jaccard, sim.containment) > (best[1].jaccard, best[1].containment)
-        ):
-            best = (article_id, sim)
-    return best
-
-
 def duplicates_among(text: str, candidates: dict[int, str]) -> list[int]:
     """Every candidate that the exact check finds to be a duplicate of ``text``."""
     mine = shingle_hashes(text)

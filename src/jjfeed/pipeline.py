@@ -209,14 +209,13 @@ def _parsed_from_fetch(fetched: Fetched, *, feeds_only: bool = False) -> Parsed:
 
 def _parsed_from_inputs(
     source_name: str, inputs: Iterable[ingest.Input | IngestError], warnings: list[str]
-) -> tuple[list[Article], int, int]:
-    """Read local inputs; return articles, files read and files rejected."""
+) -> tuple[list[Article], int]:
+    """Read local inputs; return the articles and how many files could be read."""
     articles: list[Article] = []
-    read = rejected = 0
+    read = 0
     for item in inputs:
         if isinstance(item, IngestError):
             warnings.append(str(item))
-            rejected += 1
             continue
         guid = item.path.resolve().as_uri() if item.path is not None else None
         try:
@@ -225,12 +224,11 @@ def _parsed_from_inputs(
             )
         except JJFeedError as e:
             warnings.append(str(e))
-            rejected += 1
             continue
         read += 1
         warnings.extend(parsed.warnings)
         articles.extend(parsed.articles)
-    return articles, read, rejected
+    return articles, read
 
 
 def _process(
@@ -316,7 +314,7 @@ def _run_remote(deduper: _Deduper, fetched: Fetched, now: datetime) -> SourceRes
 def _run_local(deduper: _Deduper, source: Source) -> SourceResult:
     assert source.path is not None
     warnings: list[str] = []
-    articles, read, _ = _parsed_from_inputs(
+    articles, read = _parsed_from_inputs(
         source.name, ingest.iter_inputs([str(source.path)]), warnings
     )
     if read == 0:
@@ -370,9 +368,7 @@ def _ingest_one(
     name = source_name or _default_source_name(location)
     source = Source(name=name, path=None if location == "-" else Path(location))
     warnings: list[str] = []
-    articles, read, rejected = _parsed_from_inputs(
-        name, ingest.iter_inputs([location], stdin), warnings
-    )
+    articles, read = _parsed_from_inputs(name, ingest.iter_inputs([location], stdin), warnings)
     if read == 0:
         error = warnings[0] if warnings else f"{location}: nothing to read"
         return SourceResult(location, "failed", warnings=tuple(warnings[1:]), error=error)

@@ -291,25 +291,13 @@ class Store:
         when: datetime,
     ) -> int:
         cur = self._db.execute(
-            """INSERT INTO articles (source, guid, url, canonical_url, title, author, published,
-                   updated, tags, text, html, summary, content_hash, cluster, priority, fetched_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            f"""INSERT INTO articles (source, guid, {", ".join(_CONTENT_COLUMNS)}, cluster, fetched_at)
+               VALUES (?, ?, {", ".join("?" * len(_CONTENT_COLUMNS))}, ?, ?)""",
             (
                 article.source,
                 article.guid,
-                article.url,
-                canonical_url,
-                article.title,
-                article.author,
-                _ts(article.published),
-                _ts(article.updated),
-                json.dumps(list(article.tags)),
-                article.text,
-                article.html,
-                article.summary,
-                content_hash,
+                *_content_values(article, canonical_url, content_hash, priority),
                 cluster,
-                priority,
                 _ts(when),
             ),
         )
@@ -326,26 +314,10 @@ class Store:
         priority: int,
     ) -> None:
         """Update a stored article in place (same source and GUID, new content); keep its cluster."""
+        assignments = ", ".join(f"{column} = ?" for column in _CONTENT_COLUMNS)
         self._db.execute(
-            """UPDATE articles SET url = ?, canonical_url = ?, title = ?, author = ?, published = ?,
-                   updated = ?, tags = ?, text = ?, html = ?, summary = ?, content_hash = ?,
-                   priority = ?
-               WHERE id = ?""",
-            (
-                article.url,
-                canonical_url,
-                article.title,
-                article.author,
-                _ts(article.published),
-                _ts(article.updated),
-                json.dumps(list(article.tags)),
-                article.text,
-                article.html,
-                article.summary,
-                content_hash,
-                priority,
-                article_id,
-            ),
+            f"UPDATE articles SET {assignments} WHERE id = ?",
+            (*_content_values(article, canonical_url, content_hash, priority), article_id),
         )
 
     def put_signature(self, article_id: int, signature: Signature) -> None:
@@ -470,6 +442,32 @@ class Store:
             "clusters": self._db.execute("SELECT count(*) FROM clusters").fetchone()[0],
             "signatures": self._db.execute("SELECT count(*) FROM signatures").fetchone()[0],
         }
+
+
+# The columns an article's content fills, in the order of _content_values.
+_CONTENT_COLUMNS = (
+    "url", "canonical_url", "title", "author", "published", "updated", "tags",
+    "text", "html", "summary", "content_hash", "priority",
+)  # fmt: skip
+
+
+def _content_values(
+    article: Article, canonical_url: str | None, content_hash: str, priority: int
+) -> tuple[object, ...]:
+    return (
+        article.url,
+        canonical_url,
+        article.title,
+        article.author,
+        _ts(article.published),
+        _ts(article.updated),
+        json.dumps(list(article.tags)),
+        article.text,
+        article.html,
+        article.summary,
+        content_hash,
+        priority,
+    )
 
 
 def _statements(script: str) -> list[str]:

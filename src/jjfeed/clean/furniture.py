@@ -17,6 +17,7 @@ from dataclasses import replace
 from bs4 import BeautifulSoup
 
 from jjfeed.clean.blocks import BLOCK_SEPARATOR
+from jjfeed.clean.html import TEXT_HOLDERS
 from jjfeed.model import Cleaned
 
 # A block seen in this many distinct articles of one source is furniture...
@@ -28,21 +29,7 @@ LONG_PROSE_WORDS = 40
 LONG_PROSE_MIN_ARTICLES = 12
 
 _WORD = re.compile(r"\w+")
-_HTML_BLOCKS = (
-    "p",
-    "li",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "pre",
-    "dt",
-    "dd",
-    "figcaption",
-)
+_HTML_BLOCKS = sorted(TEXT_HOLDERS | {"figcaption"})
 
 
 def fingerprint(block: str) -> str | None:
