@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import SEEDS
 from jjfeed.clean import clean_text
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed articles not found at {SEEDS}")
 
 
