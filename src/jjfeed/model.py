@@ -126,6 +126,9 @@ class Cluster:
     members: tuple[StoredArticle, ...]
     representative: StoredArticle
     updated: datetime
+    story: str = ""
+    # Representatives of the other clusters in the same story: "Also covered by".
+    coverage: tuple[StoredArticle, ...] = ()
 
 
 @dataclass(frozen=True)

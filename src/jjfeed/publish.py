@@ -47,6 +47,22 @@ def sources_html(members: Sequence[StoredArticle]) -> str:
     return f'<p class="jjfeed-sources">Sources: {", ".join(parts)}</p>'
 
 
+def coverage_html(coverage: Sequence[StoredArticle]) -> str:
+    """An "Also covered by" line linking the other write-ups of the same story."""
+    if not coverage:
+        return ""
+    parts = []
+    for m in coverage:
+        label = html.escape(
+            f"{m.article.source}: {m.article.title}" if m.article.title else m.article.source
+        )
+        if m.article.url:
+            parts.append(f'<a href="{html.escape(m.article.url, quote=True)}">{label}</a>')
+        else:
+            parts.append(label)
+    return f'<p class="jjfeed-coverage">Also covered by: {"; ".join(parts)}</p>'
+
+
 def build_feed(clusters: Sequence[Cluster], info: FeedInfo) -> FeedGenerator:
     """A feedgen model of the merged feed, newest entries first."""
     fg = FeedGenerator()
@@ -81,7 +97,11 @@ def _add_entry(fg: FeedGenerator, cluster: Cluster) -> None:
         if url and url not in seen:
             seen.add(url)
             fe.link(href=url, rel="related", title=member.article.source)
-    body = (art.html or f"<p>{html.escape(art.text)}</p>") + sources_html(cluster.members)
+    body = (
+        (art.html or f"<p>{html.escape(art.text)}</p>")
+        + sources_html(cluster.members)
+        + coverage_html(cluster.coverage)
+    )
     fe.content(body, type="html")
     summary = art.summary or _first_block(art.text)
     if summary:
