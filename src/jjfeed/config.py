@@ -7,7 +7,8 @@ is usually looking at a cron mail, not at the code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ from .model import FeedInfo, Source
 
 DEFAULT_DATABASE = Path(".jjfeed/jjfeed.db")
 DEFAULT_OUTPUT = Path("output")
+GROUPS = ("cluster", "story")
+DEFAULT_WINDOW_DAYS = 30
+DEFAULT_STORY_WINDOW_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,12 @@ class Config:
     output: Path = DEFAULT_OUTPUT
     feed: FeedInfo = field(default_factory=FeedInfo)
     path: Path | None = None
+    # One feed entry per duplicate cluster, or one per story.
+    group: str = "cluster"
+    # New articles are compared with what arrived within this window...
+    window: timedelta = timedelta(days=DEFAULT_WINDOW_DAYS)
+    # ...and grouped into stories with articles dated within this one.
+    story_window: timedelta = timedelta(days=DEFAULT_STORY_WINDOW_DAYS)
 
 
 def load_config(
@@ -59,13 +69,7 @@ def load_config(
     if output is not None:
         overrides["output"] = output
     if overrides:
-        config = Config(
-            sources=config.sources,
-            database=overrides.get("database", config.database),
-            output=overrides.get("output", config.output),
-            feed=config.feed,
-            path=config.path,
-        )
+        config = replace(config, **overrides)
     return config
 
 
@@ -92,18 +96,46 @@ def parse_config(text: str, path: Path) -> Config:
         description=v.str_(top, "description", feed_defaults.description),
         limit=v.int_(top, "limit", feed_defaults.limit, minimum=1),
     )
+    group = v.str_(top, "group", "cluster")
+    if group not in GROUPS:
+        raise v.error(
+            top["group"][1], "group", f"must be one of {', '.join(GROUPS)}, got {group!r}"
+        )
+    window, story_window = _dedup(v, top)
     return Config(
         sources=_sources(v, top, base),
         database=base / v.str_(top, "database", str(DEFAULT_DATABASE)),
         output=base / v.str_(top, "output", str(DEFAULT_OUTPUT)),
         feed=feed,
         path=path,
+        group=group,
+        window=window,
+        story_window=story_window,
     )
+
+
+def _dedup(
+    v: _Validator, top: dict[str, tuple[yaml.Node, yaml.Node]]
+) -> tuple[timedelta, timedelta]:
+    """The ``dedup:`` section: how far back duplicates and stories are looked for."""
+    if "dedup" not in top:
+        return timedelta(days=DEFAULT_WINDOW_DAYS), timedelta(days=DEFAULT_STORY_WINDOW_DAYS)
+    section = v.mapping(top["dedup"][1], "dedup")
+    v.known_keys(section, _DEDUP_KEYS, "dedup.")
+    days = v.int_(section, "window_days", DEFAULT_WINDOW_DAYS, where="dedup", minimum=1)
+    story_days = v.int_(
+        section, "story_window_days", DEFAULT_STORY_WINDOW_DAYS, where="dedup", minimum=0
+    )
+    return timedelta(days=days), timedelta(days=story_days)
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _INT_TAG = "tag:yaml.org,2002:int"
-_TOP_KEYS = ("title", "link", "id", "description", "limit", "database", "output", "sources")
+_TOP_KEYS = (
+    "title", "link", "id", "description", "limit", "database", "output", "sources",
+    "group", "dedup",
+)  # fmt: skip
+_DEDUP_KEYS = ("window_days", "story_window_days")
 _SOURCE_KEYS = ("name", "url", "path", "tags", "priority")
 
 

@@ -13,7 +13,7 @@ import hashlib
 import re
 import uuid
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -324,3 +324,39 @@ def representative(members: Sequence[StoredArticle]) -> StoredArticle:
         return (-m.priority, -len(m.article.text), when.timestamp(), m.id)
 
     return min(members, key=key)
+
+
+# -- story candidates -----------------------------------------------------------
+#
+# The story level (``story.py``) decides on small sets of identifying terms
+# (headline words, the names a body repeats). Write-ups of one event share
+# few of them, so candidates must come from low Jaccard: one row per band,
+# STORY_BANDS bands. Two term sets with Jaccard J become candidates with
+# probability 1 - (1 - J) ** STORY_BANDS: 0.999 at J = 0.2, 0.96 at J = 0.1.
+
+STORY_BANDS = 32
+STORY_SEED = 7
+STORY_PARAMS = f"story-minhash:crc32:p{STORY_BANDS}:s{STORY_SEED}:r1"
+_STORY_TEMPLATE = MinHash(num_perm=STORY_BANDS, seed=STORY_SEED, scheme=SCHEME)
+
+
+def story_keys(terms: Iterable[str]) -> list[int]:
+    """One signed 64-bit key per band of the terms' MinHash (none for an empty set)."""
+    hashes = sorted({zlib.crc32(t.encode("utf-8")) for t in terms})
+    if not hashes:
+        return []
+    m = MinHash(
+        num_perm=STORY_BANDS,
+        seed=STORY_SEED,
+        scheme=SCHEME,
+        hashfunc=_identity,
+        permutations=_STORY_TEMPLATE.permutations,
+    )
+    m.update_batch(hashes)
+    keys = []
+    for band, value in enumerate(m.hashvalues.tolist()):
+        digest = hashlib.blake2b(
+            int(value).to_bytes(8, "little"), digest_size=8, person=b"story" + bytes([band])
+        ).digest()
+        keys.append(int.from_bytes(digest, "little", signed=True))
+    return keys

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import dedup, fetch, ingest, publish, tag
+from . import dedup, fetch, ingest, publish, story, tag
 from .clean import clean_html, clean_page, clean_text, furniture
 from .config import Config
 from .errors import IngestError, JJFeedError, ParseError
@@ -37,6 +37,8 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 DEDUP_WINDOW = timedelta(days=30)
+STORY_PARAMS = f"{dedup.STORY_PARAMS}:{story.TERMS_VERSION}"
+COVERAGE_LIMIT = 10
 _GLOBAL_GUID = re.compile(r"^(https?://|file://|urn:|tag:|sha256:)", re.I)
 
 
@@ -119,9 +121,27 @@ class _Deduper:
 
     store: Store
     now: datetime
+    window: timedelta = DEDUP_WINDOW
+    story_window: timedelta = story.WINDOW
 
     def prepare(self) -> None:
-        """Rebuild the LSH band table when the dedup parameters changed since it was built."""
+        """Rebuild the LSH tables whose parameters changed since they were built."""
+        self._prepare_duplicates()
+        self._prepare_stories()
+
+    def _prepare_stories(self) -> None:
+        if self.store.get_meta("story_params") == STORY_PARAMS:
+            return
+        with self.store.transaction():
+            self.store.clear_story_terms()
+            count = 0
+            for stored in self.store.articles():
+                self._put_story_terms(stored.id, stored.article, stored.fetched_at)
+                count += 1
+            self.store.set_meta("story_params", STORY_PARAMS)
+        log.info("story index rebuilt for %s (%d articles)", STORY_PARAMS, count)
+
+    def _prepare_duplicates(self) -> None:
         if self.store.get_meta("lsh_params") == dedup.LSH_PARAMS:
             return
         with self.store.transaction():
@@ -149,13 +169,14 @@ class _Deduper:
                 priority=priority,
             )
             self._sign(existing.id, article.text)
+            self._put_story_terms(existing.id, article, existing.fetched_at)
             self.store.touch_cluster(existing.cluster, self.now)
             return "updated"
         guid_key = article.guid if _GLOBAL_GUID.match(article.guid) else None
         matches = self.store.exact_clusters(guid_key, url_key, dedup.hash_key(article.text))
         sig, keys = dedup.lsh_keys(article.text)
         if keys:
-            candidates = self.store.band_candidates(keys, since=self.now - DEDUP_WINDOW)
+            candidates = self.store.band_candidates(keys, since=self.now - self.window)
             found = dedup.duplicates_among(article.text, self.store.texts(candidates))
             matches |= self.store.clusters_of(found)
         status = "duplicate" if matches else "new"
@@ -177,7 +198,35 @@ class _Deduper:
         if sig is not None:
             self.store.put_signature(article_id, sig)
             self.store.put_bands(article_id, keys)
+        if status == "new":
+            joined = self._find_story(article)
+            if joined is not None:
+                self.store.set_story(cluster, joined)
+        self._put_story_terms(article_id, article, self.now)
         return status
+
+    def _story_date(self, article: Article, first_seen: datetime) -> datetime:
+        return article.published or first_seen
+
+    def _find_story(self, article: Article) -> str | None:
+        """The existing story a new article's cluster joins, if any (see :mod:`jjfeed.story`)."""
+        terms = story.story_terms(article.title, article.text)
+        if len(terms) < story.MIN_TERMS:
+            return None
+        at = self._story_date(article, self.now)
+        start, end = at - self.story_window, at + self.story_window
+        similarities: dict[str, list[float]] = {}
+        for _, sid, other in self.store.story_candidates(dedup.story_keys(terms), start, end):
+            sim = story.story_similarity(terms, other)
+            if sim > 0:
+                similarities.setdefault(sid, []).append(sim)
+        sizes = self.store.story_sizes(similarities, start, end)
+        return story.choose_story(similarities, sizes)
+
+    def _put_story_terms(self, article_id: int, article: Article, first_seen: datetime) -> None:
+        terms = story.story_terms(article.title, article.text)
+        keys = dedup.story_keys(terms) if len(terms) >= story.MIN_TERMS else []
+        self.store.put_story_terms(article_id, self._story_date(article, first_seen), terms, keys)
 
     def _sign(self, article_id: int, text: str) -> None:
         sig, keys = dedup.lsh_keys(text)
@@ -252,15 +301,58 @@ def _process(
 # -- publishing ----------------------------------------------------------------
 
 
-def load_clusters(store: Store, limit: int) -> list[Cluster]:
+def load_clusters(store: Store, limit: int, group: str = "cluster") -> list[Cluster]:
+    """The feed's entries: one per duplicate cluster (default) or one per story.
+
+    Each entry carries the other write-ups of its story as ``coverage``
+    ("Also covered by"); its ``updated`` moves when that coverage grows.
+    """
+    if group == "story":
+        return _load_stories(store, limit)
+    rows = store.recent_clusters(limit)
+    loaded = {cid: members for cid, _, members, _ in rows}
+    stories = store.story_clusters({sid for *_, sid in rows})
     clusters = []
-    for cluster_id, updated, members in store.recent_clusters(limit):
-        clusters.append(Cluster(cluster_id, tuple(members), dedup.representative(members), updated))
+    for cid, updated, members, sid in rows:
+        others = [c for c in stories.get(sid, []) if c != cid][:COVERAGE_LIMIT]
+        coverage = []
+        for other in others:
+            other_members = loaded.get(other) or store.cluster_members(other)
+            if other_members:
+                coverage.append(dedup.representative(other_members))
+                updated = max(updated, store.cluster_updated(other))
+        clusters.append(
+            Cluster(
+                cid,
+                tuple(members),
+                dedup.representative(members),
+                updated,
+                story=sid,
+                coverage=tuple(coverage),
+            )
+        )
     return clusters
 
 
+def _load_stories(store: Store, limit: int) -> list[Cluster]:
+    """One entry per story: its representative write-up, the others as coverage."""
+    entries = []
+    recent = store.recent_stories(limit)
+    stories = store.story_clusters(sid for sid, _ in recent)
+    for sid, updated in recent:
+        groups = [m for m in (store.cluster_members(c) for c in stories.get(sid, [])) if m]
+        if not groups:
+            continue
+        reps = [dedup.representative(members) for members in groups]
+        lead = dedup.representative(reps)
+        members = groups[reps.index(lead)]
+        coverage = tuple(r for r in reps if r is not lead)[:COVERAGE_LIMIT]
+        entries.append(Cluster(sid, tuple(members), lead, updated, story=sid, coverage=coverage))
+    return entries
+
+
 def _publish(store: Store, config: Config) -> tuple[tuple[Path, ...], int]:
-    clusters = load_clusters(store, config.feed.limit)
+    clusters = load_clusters(store, config.feed.limit, config.group)
     paths = publish.publish(clusters, config.feed, config.output)
     return paths, min(len(clusters), config.feed.limit)
 
@@ -272,7 +364,7 @@ def run(config: Config, *, now: datetime | None = None) -> RunReport:
     """The cron job: every configured source, then one publish."""
     now = now or datetime.now(UTC)
     with RunLock(config.database, wait=0), Store(config.database) as store:
-        deduper = _Deduper(store, now)
+        deduper = _Deduper(store, now, config.window, config.story_window)
         deduper.prepare()
         results = []
         remote = [s for s in config.sources if s.url is not None]
@@ -338,7 +430,7 @@ def ingest_inputs(
     """One-off ingestion of files, folders, URLs and stdin; stores, dedups and republishes."""
     now = now or datetime.now(UTC)
     with RunLock(config.database, wait=60), Store(config.database) as store:
-        deduper = _Deduper(store, now)
+        deduper = _Deduper(store, now, config.window, config.story_window)
         deduper.prepare()
         results = [_ingest_one(deduper, loc, source_name, stdin) for loc in locations]
         for result in results:
@@ -429,6 +521,7 @@ def export(config: Config) -> Iterator[dict[str, object]]:
     """Every stored article as a plain dict, with its cluster and whether it represents it."""
     with Store(config.database) as store:
         by_cluster: dict[str, list[StoredArticle]] = {}
+        stories = store.cluster_stories()
         for stored in store.articles():
             by_cluster.setdefault(stored.cluster, []).append(stored)
         for members in by_cluster.values():
@@ -447,6 +540,7 @@ def export(config: Config) -> Iterator[dict[str, object]]:
                     "tags": list(a.tags),
                     "text": a.text,
                     "cluster": m.cluster,
+                    "story": stories.get(m.cluster, m.cluster),
                     "canonical": m.id == rep.id,
                 }
 
