@@ -171,6 +171,7 @@ _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
 
 
 def minhash_of(hashes: np.ndarray) -> MinHash:
+    """datasketch's own MinHash of 32-bit shingle hashes (the reference for :func:`min_hashes`)."""
     m = MinHash(
         num_perm=NUM_PERM,
         seed=SEED,
@@ -182,12 +183,38 @@ def minhash_of(hashes: np.ndarray) -> MinHash:
     return m
 
 
+# MurmurHash3's 32-bit finaliser, which datasketch's "affine32" scheme applies
+# to each input before its affine permutations.
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
+
+
+def min_hashes(hashes: np.ndarray) -> np.ndarray:
+    """The same hash values as ``minhash_of(hashes).hashvalues``, about three times faster.
+
+    datasketch hashes each input with a Python call before its vectorised
+    permutations; the inputs here are already 32-bit hashes, so the whole
+    computation stays in numpy. A test checks it against datasketch.
+    """
+    a, b = _TEMPLATE.permutations
+    hv = hashes.astype(np.uint32)
+    s1, m1, s2, m2 = _FMIX32
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    hv = hv ^ (hv >> s1)
+    if len(hv) == 0:
+        return _TEMPLATE.hashvalues.copy()
+    result: np.ndarray = (hv.reshape(-1, 1) * a + b).min(axis=0)
+    return result
+
+
 def signature(text: str) -> Signature | None:
     """The MinHash signature of ``text``, or None for a text too short to match (< MIN_WORDS)."""
     hashes = shingle_hashes(text)
     if len(hashes) < MIN_WORDS - SHINGLE_WORDS + 1:
         return None
-    return Signature(PARAMS, minhash_of(hashes).hashvalues.astype("<u4").tobytes())
+    return Signature(PARAMS, min_hashes(hashes).astype("<u4").tobytes())
 
 
 def hashvalues(sig: Signature) -> np.ndarray:
