@@ -143,7 +143,7 @@ def test_wrong_charset_bytes_are_passed_through_untouched(faults: FaultServer) -
 def test_deadline_already_past_sends_nothing(faults: FaultServer) -> None:
     faults.routes["/f"] = Fault()
     got = get(faults, "/f", deadline=time.monotonic() - 1)
-    assert not got.ok and got.error_kind == "timeout" and faults.requests == []
+    assert not got.ok and got.error_kind == "budget" and faults.requests == []
 
 
 # -- many at once -------------------------------------------------------------

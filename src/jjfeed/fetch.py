@@ -14,7 +14,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -86,11 +86,24 @@ def fetch(
     """
     target = url or source.url or ""
     limit = time.monotonic() + settings.request_timeout
-    deadline = limit if deadline is None else min(deadline, limit)
+    run_deadline = deadline
+    deadline = limit if run_deadline is None else min(run_deadline, limit)
     if session is None:
         with new_session() as own:
-            return _fetch(source, target, validators, settings, deadline, own)
-    return _fetch(source, target, validators, settings, deadline, session)
+            result = _fetch(source, target, validators, settings, deadline, own)
+    else:
+        result = _fetch(source, target, validators, settings, deadline, session)
+    if (
+        result.error_kind == "timeout"
+        and run_deadline is not None
+        and run_deadline < limit
+        and time.monotonic() >= run_deadline
+    ):
+        # The run's budget cut this request short: not the source's fault.
+        return replace(
+            result, error_kind="budget", error="cut off: the run's time budget was spent"
+        )
+    return result
 
 
 def _fetch(
