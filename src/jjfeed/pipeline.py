@@ -347,6 +347,7 @@ def run(
             for source in config.sources:
                 if source.url is None:
                     results[source.name] = _run_local(deduper, source)
+                    _record_local(store, source, results[source.name], now)
                     _log_result(results[source.name])
                     events.source_done(results[source.name])
             for fetched in fetching:
@@ -395,6 +396,18 @@ def _run_remote(
     return replace(
         result, note=decision.note, alert=decision.alert, next_attempt=decision.state.next_attempt
     )
+
+
+def _record_local(store: Store, source: Source, result: SourceResult, now: datetime) -> None:
+    """A local source's standing for `jjfeed feeds`; files are read every run, never backed off."""
+    state = store.get_source(source.name) or SourceState(source.name, str(source.path))
+    if result.status == "failed":
+        state = replace(state, last_attempt=now, error_kind="read", last_error=result.error)
+    else:
+        state = replace(
+            state, last_attempt=now, last_success=now, failures=0, error_kind=None, last_error=None
+        )
+    store.put_source(replace(state, url=str(source.path)))
 
 
 def _failed(store: Store, source: Source, decision: schedule.Decision, error: str) -> SourceResult:
@@ -565,10 +578,11 @@ def _log_result(result: SourceResult) -> None:
     elif result.status == "skipped":
         log.info("%s: skipped: %s", result.source, result.note)
     else:
-        log.debug(
-            "%s: %s (%d new, %d duplicates)",
+        log.info(
+            "%s: %s (%d new, %d duplicates, %d updated)",
             result.source,
             result.status,
             result.new,
             result.duplicates,
+            result.updated,
         )
