@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from conftest import FeedServer, Route, html_body, prose, rss
 from jjfeed import discover, opml, pipeline
 from jjfeed.cli import cli
-from jjfeed.config import load_config
+from jjfeed.config import append_sources, load_config
 from jjfeed.errors import ConfigError
 from jjfeed.model import Source
 
@@ -243,3 +243,54 @@ def test_feeds_shows_state_and_enable_brings_a_gone_source_back(
     assert report.results[1].status == "ok"
     code, out = invoke(tmp_path, "enable", "nobody")
     assert code == 1 and "no source named 'nobody'" in out
+
+
+def test_fetch_settings_from_feeds_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.yaml"
+    path.write_text("workers: 4\nper_host: 1\ntime_budget: 30\nread_timeout: 20\nmax_size: 2048\n")
+    settings = load_config(path).fetch
+    assert (settings.workers, settings.per_host, settings.time_budget) == (4, 1, 30)
+    assert (settings.read_timeout, settings.max_bytes) == (20, 2048)
+    assert settings.request_timeout == 30  # 2 x read timeout, but never past the budget
+    path.write_text("per_host: 0\n")
+    with pytest.raises(ConfigError, match="feeds.yaml:1: per_host: must be at least 1"):
+        load_config(path)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("title: x\n", "title: x\nsources:\n  - name: n\n    url: https://n/\n"),
+        ("title: x", "title: x\nsources:\n  - name: n\n    url: https://n/\n"),
+        ("sources: []\nlimit: 3\n", "sources:\n  - name: n\n    url: https://n/\nlimit: 3\n"),
+        (
+            "sources:\n- name: a\n  url: https://a/\n  tags:\n  - t\n\n# end\n",
+            "sources:\n- name: a\n  url: https://a/\n  tags:\n  - t\n- name: n\n  url: https://n/\n\n# end\n",
+        ),
+    ],
+)
+def test_append_sources_edits_only_the_end_of_the_list(
+    tmp_path: Path, before: str, after: str
+) -> None:
+    path = tmp_path / "feeds.yaml"
+    path.write_text(before)
+    append_sources(path, [Source("n", url="https://n/")])
+    assert path.read_text() == after
+
+
+def test_append_sources_refuses_what_it_cannot_do_and_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.yaml"
+    path.write_text("sources: [{name: a, url: 'https://a/'}]\n")
+    with pytest.raises(ConfigError, match="block list"):
+        append_sources(path, [Source("n", url="https://n/")])
+    path.write_text("sources:\n  - name: a\n    url: https://a/\n")
+    with pytest.raises(ConfigError, match="duplicate source name 'a'"):
+        append_sources(path, [Source("a", url="https://b/")])
+    assert path.read_text() == "sources:\n  - name: a\n    url: https://a/\n"
+
+
+@pytest.mark.parametrize("name", ["plain", "with: colon", "# hash", "quote's", "yes", "123", "ünï"])
+def test_appended_names_read_back_exactly(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "feeds.yaml"
+    config = append_sources(path, [Source(name, url="https://n/?a=1&b=2", tags=("a,b", "c"))])
+    assert config.sources == (Source(name, url="https://n/?a=1&b=2", tags=("a,b", "c")),)

@@ -325,7 +325,8 @@ def insert_sources(text: str, sources: Sequence[Source], path: Path) -> str:
                 "write it as a block list (one '- name: ...' per source) so jjfeed can add to it"
             )
         block = "".join(_render(s, "  ", " ") for s in sources).rstrip("\n")
-        return text[: node.start_mark.index] + "\n" + block + text[node.end_mark.index :]
+        head = text[: node.start_mark.index].rstrip(" \t")
+        return head + "\n" + block + text[node.end_mark.index :]
     first = node.value[0]
     line = text.splitlines()[first.start_mark.line]
     dash = line.index("-")
