@@ -13,7 +13,7 @@ from conftest import SEEDS, html_body, prose, rss
 from jjfeed import dedup, pipeline
 from jjfeed.config import Config, load_config
 from jjfeed.errors import ConfigError
-from jjfeed.store import Store
+from jjfeed.store import MIGRATIONS, Store
 
 BRIDGE_NAMES = (
     "Mayor Ada Lindqvist said the Harbour Bridge would stay shut. "
@@ -171,18 +171,24 @@ def test_version_4_database_gets_stories_and_a_story_index(tmp_path: Path) -> No
     """An archive from before stories: every cluster founds its own, and new write-ups join them."""
     config = Config(database=tmp_path / "j.db", output=tmp_path / "out")
     a, b, _ = _bridge(tmp_path)
-    pipeline.ingest_inputs(config, [str(a)])
-    db = sqlite3.connect(config.database)
-    with db:
-        db.executescript(
-            "DROP TABLE story_lsh; DROP TABLE story_terms; DROP INDEX clusters_story;"
-            "ALTER TABLE clusters DROP COLUMN story; DELETE FROM meta WHERE key = 'story_params';"
-            "PRAGMA user_version = 4;"
-        )
-    db.close()
+    raw = sqlite3.connect(config.database)
+    for script in MIGRATIONS[:4]:
+        raw.executescript(script)
+    raw.execute("PRAGMA user_version = 4")
+    when = datetime.now(UTC).isoformat()
+    raw.execute("INSERT INTO clusters VALUES ('old', ?, ?)", (when, when))
+    title, body = a.read_text().split("\n\n", 1)
+    raw.execute(
+        "INSERT INTO articles (source, guid, title, text, html, content_hash, cluster, fetched_at)"
+        " VALUES ('gazette', 'file:///gazette/bridge.txt', ?, ?, '', 'h', 'old', ?)",
+        (title, body, when),
+    )
+    raw.commit()
+    raw.close()
     pipeline.ingest_inputs(config, [str(b)])
     records = _records(config)
-    assert records["wire"]["story"] == records["gazette"]["story"] == records["gazette"]["cluster"]
+    assert records["gazette"]["cluster"] == "old"
+    assert records["wire"]["story"] == records["gazette"]["story"] == "old"
 
 
 def test_story_keys_are_deterministic_and_similarity_sensitive() -> None:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import StoreError
-from .model import Article, Signature, StoredArticle, Validators
+from .model import Article, Signature, SourceState, StoredArticle, Validators
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the foundation schema.
@@ -121,6 +121,19 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (key, article)
     ) WITHOUT ROWID;
     CREATE INDEX story_lsh_article ON story_lsh (article);
+    """,
+    # 6: each source's schedule and standing: when it was last tried,
+    # how it failed, when it is due again, whether it is disabled (410), and
+    # where a permanent redirect moved it.
+    """
+    ALTER TABLE sources ADD COLUMN last_attempt TEXT;
+    ALTER TABLE sources ADD COLUMN last_status INTEGER;
+    ALTER TABLE sources ADD COLUMN error_kind TEXT;
+    ALTER TABLE sources ADD COLUMN next_attempt TEXT;
+    ALTER TABLE sources ADD COLUMN disabled TEXT;
+    ALTER TABLE sources ADD COLUMN moved_to TEXT;
+    ALTER TABLE sources ADD COLUMN redirect_to TEXT;
+    ALTER TABLE sources ADD COLUMN redirect_runs INTEGER NOT NULL DEFAULT 0;
     """,
 )
 
@@ -229,6 +242,40 @@ class Store:
     def source_state(self, source: str) -> dict[str, object] | None:
         row = self._db.execute("SELECT * FROM sources WHERE name = ?", (source,)).fetchone()
         return dict(row) if row else None
+
+    def get_source(self, source: str) -> SourceState | None:
+        """The stored schedule and standing of one source, or None if never seen."""
+        row = self._db.execute("SELECT * FROM sources WHERE name = ?", (source,)).fetchone()
+        return _source_state(row) if row else None
+
+    def sources(self) -> list[SourceState]:
+        return [_source_state(r) for r in self._db.execute("SELECT * FROM sources ORDER BY name")]
+
+    def put_source(self, state: SourceState) -> None:
+        """Store a source's whole state (insert or replace every column)."""
+        values = (
+            state.url,
+            state.etag,
+            state.last_modified,
+            _ts(state.last_attempt),
+            _ts(state.last_success),
+            state.last_status,
+            state.error_kind,
+            state.last_error,
+            state.failures,
+            _ts(state.next_attempt),
+            state.disabled,
+            state.moved_to,
+            state.redirect_to,
+            state.redirect_runs,
+        )
+        assignments = ", ".join(f"{c} = excluded.{c}" for c in _SOURCE_COLUMNS)
+        self._db.execute(
+            f"""INSERT INTO sources (name, {", ".join(_SOURCE_COLUMNS)})
+                VALUES (?, {", ".join("?" * len(_SOURCE_COLUMNS))})
+                ON CONFLICT (name) DO UPDATE SET {assignments}""",
+            (state.name, *values),
+        )
 
     # -- articles -------------------------------------------------------
 
@@ -596,6 +643,34 @@ def _content_values(
         article.summary,
         content_hash,
         priority,
+    )
+
+
+# The columns of a source's state after its name, in the order put_source writes them.
+_SOURCE_COLUMNS = (
+    "url", "etag", "last_modified", "last_attempt", "last_success", "last_status", "error_kind",
+    "last_error", "failures", "next_attempt", "disabled", "moved_to", "redirect_to",
+    "redirect_runs",
+)  # fmt: skip
+
+
+def _source_state(row: sqlite3.Row) -> SourceState:
+    return SourceState(
+        name=row["name"],
+        url=row["url"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        last_attempt=_dt(row["last_attempt"]),
+        last_success=_dt(row["last_success"]),
+        last_status=row["last_status"],
+        error_kind=row["error_kind"],
+        last_error=row["last_error"],
+        failures=int(row["failures"]),
+        next_attempt=_dt(row["next_attempt"]),
+        disabled=row["disabled"],
+        moved_to=row["moved_to"],
+        redirect_to=row["redirect_to"],
+        redirect_runs=int(row["redirect_runs"]),
     )
 
 
