@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from .errors import IngestError, ParseError
 from .model import Article
 from .parse import Parsed, looks_like_json_feed, parse_feed
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_BYTES = 10 * 1024 * 1024  # as fetch.MAX_BYTES: a feed is never larger
 FEED_MARKERS = (b"<rss", b"<feed", b"<rdf:rdf", b"<channel")
 PAGE_MARKERS = (
     b"<!doctype html",
@@ -72,7 +73,13 @@ def iter_inputs(
     """
     for location in locations:
         if location == "-":
-            yield Input("-", stdin if stdin is not None else b"")
+            data = stdin if stdin is not None else b""
+            if len(data) > MAX_FILE_BYTES:
+                yield IngestError(
+                    f"-: stdin is {len(data)} bytes, more than the {MAX_FILE_BYTES} allowed"
+                )
+            else:
+                yield Input("-", data)
             continue
         path = Path(location)
         if path.is_dir():
@@ -89,13 +96,25 @@ def iter_inputs(
 
 
 def read_file(path: Path) -> Input | IngestError:
+    """Read one file, refusing what is not a regular file or is past the size cap.
+
+    The cap is enforced on the bytes read, not only on what ``stat`` says,
+    so a file that grows while being read (or lies about its size) is still
+    bounded; a FIFO or a device would block or never end, so it is refused.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return IngestError(f"{path}: not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
             return IngestError(
-                f"{path}: file is {size} bytes, more than the {MAX_FILE_BYTES} allowed"
+                f"{path}: file is {info.st_size} bytes, more than the {MAX_FILE_BYTES} allowed"
             )
-        return Input(str(path), path.read_bytes(), path)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            return IngestError(f"{path}: file is more than the {MAX_FILE_BYTES} bytes allowed")
+        return Input(str(path), data, path)
     except FileNotFoundError:
         return IngestError(f"{path}: no such file or folder")
     except OSError as e:

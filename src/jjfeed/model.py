@@ -142,6 +142,10 @@ class SourceResult:
     updated: int = 0
     warnings: tuple[str, ...] = ()
     error: str | None = None
+    # Local files behind this source (ingest, path sources): read, read with warnings, rejected.
+    files: int = 0
+    files_warned: int = 0
+    files_rejected: int = 0
 
 
 @dataclass(frozen=True)
