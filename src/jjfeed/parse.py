@@ -62,7 +62,10 @@ JSON_FEED_VERSIONS = ("https://jsonfeed.org/version/1", "https://jsonfeed.org/ve
 
 def looks_like_json_feed(content: bytes) -> bool:
     """Anything that starts as a JSON object is read as JSON Feed (XML cannot start with ``{``)."""
-    return content[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    return content[:4096].lstrip(_JSON_SPACE).startswith(b"{")
+
+
+_JSON_SPACE = b"\xef\xbb\xbf \t\r\n"
 
 
 def parse_feed(
@@ -80,7 +83,7 @@ def parse_feed(
     :class:`ParseError`. Messages name ``url`` (the file or URL) when given.
     """
     where = url or source
-    if looks_like_json_feed(content):
+    if looks_like_json_feed(content) or content[:1024].lstrip(_JSON_SPACE).startswith(b"["):
         return parse_json_feed(content, source=source, where=where, max_entries=max_entries)
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     if url and "content-location" not in response_headers:
@@ -137,14 +140,16 @@ def _article(entry: Mapping[str, Any], source: str) -> tuple[Article, list[str]]
         guid=bounded_guid(guid),
         url=link,
         title=title,
-        raw=_cut(body, MAX_BODY_CHARS, "body", notes),
+        raw=xml_safe(_cut(body, MAX_BODY_CHARS, "body", notes)),
         raw_kind=kind,
         author=plain_text(_str(entry.get("author")), MAX_AUTHOR_CHARS) or None,
         published=_utc(entry.get("published_parsed")),
         # dict.get: FeedParserDict maps a missing updated_parsed to published_parsed (with a warning).
         updated=_utc(dict.get(entry, "updated_parsed")),  # type: ignore[call-overload]
         tags=plain_tags(terms),
-        summary=_cut(summary, MAX_BODY_CHARS, "summary", notes) if summary != body else "",
+        summary=xml_safe(_cut(summary, MAX_BODY_CHARS, "summary", notes))
+        if summary != body
+        else "",
     )
     return article, notes
 
@@ -182,7 +187,9 @@ def _cut(text: str, limit: int, what: str, notes: list[str]) -> str:
 
 # Characters no reader should receive: C0/C1 controls except tab/newline, and
 # the Unicode non-characters XML cannot carry.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# What XML 1.0 cannot carry at all; lxml (and so the publish stage) refuses it.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _TAG_OPENER = re.compile(r"<(?=[A-Za-z/!?])")
 _URL_JUNK = re.compile(r"[\x00-\x20\x7f]")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
@@ -208,6 +215,14 @@ class _TextOnly(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self._hidden:
             self.parts.append(data)
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry (NUL, most C0 controls, lone surrogates).
+
+    One such character in one stored article made every later publish fail.
+    """
+    return _NOT_XML.sub("", text)
 
 
 def plain_text(value: str, limit: int = MAX_TITLE_CHARS) -> str:
@@ -243,7 +258,7 @@ def safe_url(url: str | None) -> str | None:
     """
     if not url:
         return None
-    cleaned = _URL_JUNK.sub("", url)
+    cleaned = xml_safe(_URL_JUNK.sub("", url))
     if not cleaned or len(cleaned) > MAX_URL_CHARS:
         return None
     try:
@@ -352,13 +367,13 @@ def _json_item(item: Any, source: str) -> tuple[Article, list[str]]:
         guid=bounded_guid(guid),
         url=url,
         title=title,
-        raw=_cut(body, MAX_BODY_CHARS, "body", notes),
+        raw=xml_safe(_cut(body, MAX_BODY_CHARS, "body", notes)),
         raw_kind=kind,
         author=plain_text(", ".join(names), MAX_AUTHOR_CHARS) or None,
         published=_iso(_opt_str(item, "date_published")),
         updated=_iso(_opt_str(item, "date_modified")),
         tags=plain_tags(tags),
-        summary=_cut(_opt_str(item, "summary") or "", MAX_BODY_CHARS, "summary", notes),
+        summary=xml_safe(_cut(_opt_str(item, "summary") or "", MAX_BODY_CHARS, "summary", notes)),
     )
     return article, notes
 

@@ -402,7 +402,7 @@ def _run_local(deduper: _Deduper, source: Source) -> SourceResult:
         error = tally.rejected[0] if tally.rejected else f"{source.path}: nothing to read"
         deduper.store.record_failure(source.name, str(source.path), error)
         return tally.into(
-            SourceResult(source.name, "failed", warnings=tuple(warnings[1:]), error=error)
+            SourceResult(source.name, "failed", warnings=tuple(warnings), error=error)
         )
     try:
         return tally.into(_process(deduper, source, articles, warnings))
@@ -457,9 +457,7 @@ def _ingest_one(
     )
     if read == 0:
         error = tally.rejected[0] if tally.rejected else f"{location}: nothing to read"
-        return tally.into(
-            SourceResult(location, "failed", warnings=tuple(warnings[1:]), error=error)
-        )
+        return tally.into(SourceResult(location, "failed", warnings=tuple(warnings), error=error))
     try:
         result = _process(deduper, source, articles, warnings)
     except JJFeedError as e:
