@@ -34,7 +34,7 @@ from .model import (
     SourceResult,
     StoredArticle,
 )
-from .parse import Parsed
+from .parse import MAX_AUTHOR_CHARS, MAX_BODY_CHARS, Parsed, plain_tags, plain_text
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -89,17 +89,22 @@ def fold_cleaned(article: Article, cleaned: Cleaned, source_tags: Sequence[str] 
     files and pages (no feed), the recovered title wins over the file name.
     """
     from_feed = article.raw_kind == "html"
-    title = article.title if (from_feed and article.title) else (cleaned.title or article.title)
-    summary = clean_html(article.summary).text if article.summary else ""
+    # What the clean stage recovered from a page is as untrusted as a feed's own fields:
+    # plain text that no reader can take for markup (the feed's were made so by parse).
+    recovered_title = plain_text(cleaned.title or "")
+    title = article.title if (from_feed and article.title) else (recovered_title or article.title)
+    summary = (
+        plain_text(clean_html(article.summary).text, MAX_BODY_CHARS) if article.summary else ""
+    )
     return replace(
         article,
         title=title,
         text=cleaned.text,
         html=cleaned.html,
-        author=article.author or cleaned.author,
+        author=article.author or plain_text(cleaned.author or "", MAX_AUTHOR_CHARS) or None,
         published=article.published or cleaned.published,
         updated=article.updated or cleaned.updated,
-        tags=tag.tags_for(source_tags, article.tags, cleaned.tags),
+        tags=tag.tags_for(source_tags, article.tags, plain_tags(list(cleaned.tags))),
         summary=summary,
         raw="",
     )
