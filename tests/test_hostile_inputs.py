@@ -254,3 +254,18 @@ def test_misencoded_feeds_keep_their_words(tmp_path: Path, name: str) -> None:
     assert "harbour council" in atom
     if name.startswith("latin1"):
         assert "Café crème" in atom
+
+
+def test_time_limit_interrupts_a_stage_and_then_disarms() -> None:
+    import signal
+
+    from jjfeed.pipeline import StageTimeout, time_limit
+
+    with (
+        pytest.raises(StageTimeout, match=r"^spin\.xml: took longer than 0\.2 s"),
+        time_limit(0.2, "spin.xml"),
+    ):
+        for _ in range(10**10):  # bounded, but far longer than the limit
+            pass
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.default_int_handler, None)
