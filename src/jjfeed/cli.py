@@ -252,6 +252,11 @@ def _finish(report: RunReport, settings: _Settings) -> None:
             f"{new} new, {dups} duplicates merged, {updated} updated; "
             f"{report.entries} entries published to {', '.join(str(p) for p in report.published)}"
         )
+        files = sum(r.files for r in report.results)
+        rejected = sum(r.files_rejected for r in report.results)
+        if files or rejected:
+            warned = sum(r.files_warned for r in report.results)
+            click.echo(f"files: {files} ingested ({warned} with warnings), {rejected} rejected")
 
 
 def _finish_run(report: RunReport, settings: _Settings, elapsed: float) -> None:

@@ -63,11 +63,17 @@ def load_config(
         config = Config()
     else:
         try:
-            text = path.read_text(encoding="utf-8")
+            data = path.read_bytes()
+            text = data.decode("utf-8")
         except FileNotFoundError:
             raise ConfigError(f"{path}: config file not found") from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise ConfigError(f"{path}: cannot read config file: {e}") from e
+        except UnicodeDecodeError as e:
+            line = data[: e.start].count(b"\n") + 1
+            raise ConfigError(
+                f"{path}:{line}: not UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8"
+            ) from e
+        except OSError as e:
+            raise ConfigError(f"{path}: cannot read config file: {e.strerror or e}") from e
         config = parse_config(text, path)
     overrides: dict[str, Any] = {}
     if database is not None:
@@ -83,10 +89,15 @@ def parse_config(text: str, path: Path) -> Config:
     """Validate YAML ``text`` (read from ``path``) and build a :class:`Config`."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow; no mark, a position
+        line = text.count("\n", 0, e.position) + 1
+        raise ConfigError(
+            f"{path}:{line}: invalid YAML: {e.reason} (character #x{e.character:04x})"
+        ) from e
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(e, "problem", None) or str(e)
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise ConfigError(f"{where}: invalid YAML: {problem}") from e
     if root is None:
         return Config(path=path)
@@ -159,6 +170,7 @@ def _fetch_settings(v: _Validator, top: dict[str, tuple[yaml.Node, yaml.Node]]) 
     return replace(settings, request_timeout=min(total, settings.time_budget))
 
 
+MAX_INT = 1_000_000_000
 _STR_TAG = "tag:yaml.org,2002:str"
 _INT_TAG = "tag:yaml.org,2002:int"
 _TOP_KEYS = (
@@ -290,6 +302,8 @@ class _Validator:
         if key not in entry:
             return default
         value: int = self._scalar(entry, key, where, "an integer", _INT_TAG)
+        if abs(value) > MAX_INT:  # SQLite holds 64-bit integers; nothing here needs more
+            raise self.error(entry[key][1], _join(where, key), f"must be at most {MAX_INT}")
         if minimum is not None and value < minimum:
             raise self.error(entry[key][1], _join(where, key), f"must be at least {minimum}")
         return value

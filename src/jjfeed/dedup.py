@@ -96,8 +96,12 @@ def canonical_url(url: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     host = parts.hostname.lower().rstrip(".")
+    if not host:  # "http://./" names no host; its key would be "/" and meet every other such URL
+        return None
     if host.startswith("www."):
         host = host[4:]
+    if ":" in host:  # an IPv6 literal keeps its brackets, or [::1]:8080 and [::1:8080] collide
+        host = f"[{host}]"
     if port is not None and port not in (80, 443):
         host = f"{host}:{port}"
     path = re.sub(r"/{2,}", "/", parts.path or "/")

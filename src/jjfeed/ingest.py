@@ -9,16 +9,18 @@ a URL given to ``jjfeed ingest``.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import IngestError, ParseError
 from .model import Article
-from .parse import Parsed, looks_like_json_feed, parse_feed
+from .parse import Parsed, looks_like_json_feed, parse_feed, plain_text, xml_safe
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_BYTES = 10 * 1024 * 1024  # as fetch.MAX_BYTES: a feed is never larger
 FEED_MARKERS = (b"<rss", b"<feed", b"<rdf:rdf", b"<channel")
 PAGE_MARKERS = (
     b"<!doctype html",
@@ -44,22 +46,81 @@ class Input:
 
 def detect_kind(data: bytes, content_type: str | None = None) -> str:
     """``"feed"``, ``"page"`` or ``"text"``, from the bytes first and the type second."""
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n\x00").lower()
-    if looks_like_json_feed(data):
-        return "feed"
+    if looks_like_json_feed(data) or _is_json_array(data):
+        return "feed"  # a JSON array is no feed; the parser says so
+    window = _ascii_window(data[:8192]).lower()
+    head = window[:4096].lstrip(b" \t\r\n\x00")
     if head.startswith(b"<"):
-        window = data[:8192].lower()
         if any(m in window for m in FEED_MARKERS):
             return "feed"
         if any(m in window for m in PAGE_MARKERS):
             return "page"
         return "feed"
+    if b"<?xml" in window and any(m in window for m in FEED_MARKERS):
+        return "feed"  # junk (say, HTTP headers) before the XML; feedparser reads past it
     ctype = (content_type or "").lower()
     if any(t in ctype for t in FEED_TYPES):
         return "feed"
     if "html" in ctype:
         return "page"
     return "text"
+
+
+_UTF16_32_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+)
+
+
+def _ascii_window(head: bytes) -> bytes:
+    """The start of ``data`` as ASCII-compatible bytes, so markers can be looked for.
+
+    UTF-16 and UTF-32 (with a byte-order mark, or UTF-16 without one, where
+    every other byte of ``<?xml`` is NUL) are decoded first; a UTF-8 BOM is dropped.
+    """
+    encoding = next((enc for bom, enc in _UTF16_32_BOMS if head.startswith(bom)), None)
+    if encoding is None and head[:2] in (b"<\x00", b"\x00<"):
+        encoding = "utf-16-le" if head[0:1] == b"<" else "utf-16-be"
+    if encoding is not None:
+        return head.decode(encoding, "ignore").encode("utf-8", "ignore").lstrip("\ufeff".encode())
+    return head.removeprefix(b"\xef\xbb\xbf")
+
+
+def _is_json_array(data: bytes) -> bool:
+    if not data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        return False
+    try:
+        json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return True
+
+
+_BINARY_MAGIC = (
+    (b"\x1f\x8b", "gzip-compressed"),
+    (b"PK\x03\x04", "a zip archive"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF"),
+    (b"\x7fELF", "a program"),
+)
+
+
+def binary_reason(data: bytes) -> str | None:
+    """Why ``data`` is not text (a known binary format, NUL bytes, mostly control bytes), or None."""
+    for magic, what in _BINARY_MAGIC:
+        if data.startswith(magic):
+            return f"binary data ({what}), not a feed or an article"
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return "binary data (NUL bytes), not a feed or an article"
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    if controls > len(sample) // 20:
+        return "binary data (control bytes), not a feed or an article"
+    return None
 
 
 def iter_inputs(
@@ -72,7 +133,13 @@ def iter_inputs(
     """
     for location in locations:
         if location == "-":
-            yield Input("-", stdin if stdin is not None else b"")
+            data = stdin if stdin is not None else b""
+            if len(data) > MAX_FILE_BYTES:
+                yield IngestError(
+                    f"-: stdin is {len(data)} bytes, more than the {MAX_FILE_BYTES} allowed"
+                )
+            else:
+                yield Input("-", data)
             continue
         path = Path(location)
         if path.is_dir():
@@ -89,13 +156,25 @@ def iter_inputs(
 
 
 def read_file(path: Path) -> Input | IngestError:
+    """Read one file, refusing what is not a regular file or is past the size cap.
+
+    The cap is enforced on the bytes read, not only on what ``stat`` says,
+    so a file that grows while being read (or lies about its size) is still
+    bounded; a FIFO or a device would block or never end, so it is refused.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return IngestError(f"{path}: not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
             return IngestError(
-                f"{path}: file is {size} bytes, more than the {MAX_FILE_BYTES} allowed"
+                f"{path}: file is {info.st_size} bytes, more than the {MAX_FILE_BYTES} allowed"
             )
-        return Input(str(path), path.read_bytes(), path)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            return IngestError(f"{path}: file is more than the {MAX_FILE_BYTES} bytes allowed")
+        return Input(str(path), data, path)
     except FileNotFoundError:
         return IngestError(f"{path}: no such file or folder")
     except OSError as e:
@@ -115,15 +194,17 @@ def articles_from_bytes(
     content_type = next(
         (v for k, v in (headers or {}).items() if k.lower() == "content-type"), None
     )
-    if not data.strip():
+    if not data.lstrip(b"\xef\xbb\xbf").strip():
         raise IngestError(f"{location}: empty input")
     kind = detect_kind(data, content_type)
+    if kind != "feed" and (reason := binary_reason(data)) is not None:
+        raise IngestError(f"{location}: {reason}")
     if kind == "feed":
         try:
             return parse_feed(data, headers, source=source, url=url or location)
         except ParseError as e:
             raise IngestError(str(e)) from e
-    text = decode(data, content_type)
+    text = xml_safe(decode(data, content_type))
     key = guid or url or "sha256:" + hashlib.sha256(data).hexdigest()
     article = Article(
         source=source,
@@ -156,4 +237,4 @@ def decode(data: bytes, content_type: str | None = None) -> str:
 
 def _fallback_title(location: str) -> str:
     stem = Path(location).stem if location != "-" else "stdin"
-    return re.sub(r"[_-]+", " ", stem).strip() or "untitled"
+    return plain_text(re.sub(r"[_-]+", " ", stem)) or "untitled"

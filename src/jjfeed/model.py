@@ -153,6 +153,10 @@ class SourceResult:
     next_attempt: datetime | None = None
     # True when this outcome needs a person even under --quiet.
     alert: bool = False
+    # Local files behind this source (ingest, path sources): read, read with warnings, rejected.
+    files: int = 0
+    files_warned: int = 0
+    files_rejected: int = 0
 
 
 @dataclass(frozen=True)

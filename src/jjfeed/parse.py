@@ -3,6 +3,12 @@
 feedparser gets bytes plus the response headers (it never touches the
 network here), so it can weigh the HTTP charset against the XML
 declaration. JSON Feed, which feedparser does not read, is parsed here too.
+
+Everything a feed says is untrusted. The XML parser refuses DTD entities
+(:mod:`jjfeed.xmlguard`); links keep only ``http``/``https`` URLs; titles,
+authors and tags become plain text that no reader can take for markup; and
+every field is capped (entries per feed, body, title, tag and URL lengths),
+so one hostile feed cannot starve the others.
 """
 
 from __future__ import annotations
@@ -10,16 +16,36 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
+import feedparser.api
 
+from . import xmlguard
 from .errors import ParseError
 from .model import Article
+
+# feedparser asks xml.sax for the first driver in this list that imports;
+# ours is expat refusing entity declarations (see xmlguard for why).
+if xmlguard.__name__ not in feedparser.api.PREFERRED_XML_PARSERS:
+    feedparser.api.PREFERRED_XML_PARSERS.insert(0, xmlguard.__name__)
+
+MAX_ENTRIES = 1000  # per feed; the rest are dropped with a warning
+MAX_BODY_CHARS = 1_000_000  # an entry body longer than this is cut
+MAX_TITLE_CHARS = 1000
+MAX_AUTHOR_CHARS = 300
+MAX_TAGS = 50
+MAX_TAG_CHARS = 100
+MAX_URL_CHARS = 4096
+MAX_GUID_CHARS = 1000  # a longer id is replaced by its hash
+SAFE_URL_SCHEMES = ("http", "https")
 
 
 @dataclass(frozen=True)
@@ -36,20 +62,29 @@ JSON_FEED_VERSIONS = ("https://jsonfeed.org/version/1", "https://jsonfeed.org/ve
 
 def looks_like_json_feed(content: bytes) -> bool:
     """Anything that starts as a JSON object is read as JSON Feed (XML cannot start with ``{``)."""
-    return content[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    return content[:4096].lstrip(_JSON_SPACE).startswith(b"{")
+
+
+_JSON_SPACE = b"\xef\xbb\xbf \t\r\n"
 
 
 def parse_feed(
-    content: bytes, headers: Mapping[str, str] | None = None, *, source: str, url: str | None = None
+    content: bytes,
+    headers: Mapping[str, str] | None = None,
+    *,
+    source: str,
+    url: str | None = None,
+    max_entries: int = MAX_ENTRIES,
 ) -> Parsed:
     """Parse RSS 0.9x/1.0/2.0, Atom or JSON Feed bytes into articles.
 
     A feed that feedparser marks ``bozo`` but that still yields entries is
     kept, with a warning; one that yields nothing recognisable raises
-    :class:`ParseError`.
+    :class:`ParseError`. Messages name ``url`` (the file or URL) when given.
     """
-    if looks_like_json_feed(content):
-        return parse_json_feed(content, source=source)
+    where = url or source
+    if looks_like_json_feed(content) or content[:1024].lstrip(_JSON_SPACE).startswith(b"["):
+        return parse_json_feed(content, source=source, where=where, max_entries=max_entries)
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     if url and "content-location" not in response_headers:
         response_headers["content-location"] = url
@@ -59,50 +94,195 @@ def parse_feed(
     try:
         parsed = feedparser.parse(content, response_headers=response_headers, sanitize_html=False)
     except Exception as e:  # feedparser is meant not to raise; wrap it if it does
-        raise ParseError(f"{url or source}: feed parser failed: {e}") from e
+        raise ParseError(f"{where}: feed parser failed: {type(e).__name__}: {e}") from e
     warnings: list[str] = []
     if parsed.get("bozo"):
-        problem = str(parsed.get("bozo_exception", "malformed feed")).splitlines()[0][:200]
+        problem = _first_line(str(parsed.get("bozo_exception", "malformed feed")))
         if not parsed.entries and not parsed.get("version"):
-            raise ParseError(f"{url or source}: not a feed ({problem})")
-        warnings.append(f"{url or source}: malformed feed, kept what could be read: {problem}")
+            raise ParseError(f"{where}: not a feed ({problem})")
+        warnings.append(f"{where}: malformed feed, kept what could be read: {problem}")
     if not parsed.get("version") and not parsed.entries:
-        raise ParseError(f"{url or source}: not a feed (no RSS, Atom or JSON Feed found)")
-    articles = tuple(_article(entry, source) for entry in parsed.entries)
-    return Parsed(articles, parsed.feed.get("title"), tuple(warnings))
+        raise ParseError(f"{where}: not a feed (no RSS, Atom or JSON Feed found)")
+    entries = parsed.entries
+    if len(entries) > max_entries:
+        warnings.append(f"{where}: {len(entries)} entries, kept the first {max_entries}")
+        entries = entries[:max_entries]
+    articles = []
+    for i, entry in enumerate(entries):
+        try:
+            article, notes = _article(entry, source)
+        except Exception as e:  # one odd entry must not sink the feed; the warning says why
+            warnings.append(f"{where}: entry {i} skipped (unexpected {type(e).__name__}: {e})")
+            continue
+        articles.append(article)
+        warnings.extend(f"{where}: entry {i}: {note}" for note in notes)
+    title = plain_text(_str(parsed.feed.get("title")), MAX_TITLE_CHARS) or None
+    return Parsed(tuple(articles), title, tuple(warnings))
 
 
-def _article(entry: Mapping[str, Any], source: str) -> Article:
+def _first_line(text: str) -> str:
+    return (text.splitlines() or [""])[0][:200]
+
+
+def _article(entry: Mapping[str, Any], source: str) -> tuple[Article, list[str]]:
+    notes: list[str] = []
     body, kind = _body(entry)
-    summary = entry.get("summary", "") or ""
-    link = entry.get("link") or None
-    title = (entry.get("title") or "").strip()
-    guid = entry.get("id") or link or _fallback_guid(title, body)
-    return Article(
+    summary = _str(entry.get("summary"))
+    raw_link = _str(entry.get("link")) or None
+    link = safe_url(raw_link)
+    if link is None and _risky_scheme(raw_link):
+        notes.append(f"link dropped (not an http(s) URL): {(raw_link or '')[:80]!r}")
+    title = plain_text(_str(entry.get("title")), MAX_TITLE_CHARS)
+    guid = _str(entry.get("id")) or link or _fallback_guid(title, body)
+    terms = [_str(t.get("term")) for t in _list(entry.get("tags")) if isinstance(t, Mapping)]
+    article = Article(
         source=source,
-        guid=str(guid),
+        guid=bounded_guid(guid),
         url=link,
         title=title,
-        raw=body,
+        raw=xml_safe(_cut(body, MAX_BODY_CHARS, "body", notes)),
         raw_kind=kind,
-        author=(entry.get("author") or None),
+        author=plain_text(_str(entry.get("author")), MAX_AUTHOR_CHARS) or None,
         published=_utc(entry.get("published_parsed")),
         # dict.get: FeedParserDict maps a missing updated_parsed to published_parsed (with a warning).
         updated=_utc(dict.get(entry, "updated_parsed")),  # type: ignore[call-overload]
-        tags=tuple(t["term"].strip() for t in entry.get("tags", []) if t.get("term", "").strip()),
-        summary=summary if summary != body else "",
+        tags=plain_tags(terms),
+        summary=xml_safe(_cut(summary, MAX_BODY_CHARS, "summary", notes))
+        if summary != body
+        else "",
     )
+    return article, notes
 
 
 def _body(entry: Mapping[str, Any]) -> tuple[str, str]:
     """The fullest body an entry carries: its longest ``content``, else the summary."""
-    contents = [c for c in entry.get("content", []) if c.get("value")]
+    contents = [
+        c for c in _list(entry.get("content")) if isinstance(c, Mapping) and _str(c.get("value"))
+    ]
     if contents:
         best = max(contents, key=lambda c: len(c["value"]))
         return best["value"], "text" if best.get("type") == "text/plain" else "html"
-    detail = entry.get("summary_detail") or {}
-    summary = entry.get("summary", "") or ""
-    return summary, "text" if detail.get("type") == "text/plain" else "html"
+    detail = entry.get("summary_detail")
+    kind = detail.get("type") if isinstance(detail, Mapping) else None
+    return _str(entry.get("summary")), "text" if kind == "text/plain" else "html"
+
+
+def _str(value: Any) -> str:
+    """A string field of a parsed feed; anything else (None, a list, a number) reads as empty."""
+    return value if isinstance(value, str) else ""
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _cut(text: str, limit: int, what: str, notes: list[str]) -> str:
+    if len(text) <= limit:
+        return text
+    notes.append(f"{what} of {len(text)} characters cut to {limit}")
+    return text[:limit]
+
+
+# -- untrusted fields -----------------------------------------------------------
+
+# Characters no reader should receive: C0/C1 controls except tab/newline, and
+# the Unicode non-characters XML cannot carry.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# What XML 1.0 cannot carry at all; lxml (and so the publish stage) refuses it.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_TAG_OPENER = re.compile(r"<(?=[A-Za-z/!?])")
+_URL_JUNK = re.compile(r"[\x00-\x20\x7f]")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_RISKY_SCHEMES = frozenset({"javascript", "vbscript", "livescript", "data", "file", "blob"})
+
+
+class _TextOnly(HTMLParser):
+    """Collects the text of an HTML fragment, dropping tags, comments, scripts and styles."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in ("script", "style"):
+            self._hidden += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry (NUL, most C0 controls, lone surrogates).
+
+    One such character in one stored article made every later publish fail.
+    """
+    return _NOT_XML.sub("", text)
+
+
+def plain_text(value: str, limit: int = MAX_TITLE_CHARS) -> str:
+    """A one-line plain-text field (title, author, tag) that no reader can take for markup.
+
+    RSS readers differ on whether a title is text or HTML, so the safe value
+    is one that reads the same either way: markup is stripped, entities are
+    decoded, and a ``<`` that could still open a tag (``&lt;b&gt;`` decodes
+    to one) gets a space after it, so ``<b>`` shows as ``< b>``.
+    """
+    if "<" in value or "&" in value:
+        parser = _TextOnly()
+        parser.feed(value)
+        parser.close()
+        value = "".join(parser.parts)
+    value = " ".join(_CONTROL.sub("", value).split())
+    value = _TAG_OPENER.sub("< ", value)
+    if len(value) > limit:
+        value = value[: limit - 1].rstrip() + "…"
+    return value
+
+
+def plain_tags(terms: list[str]) -> tuple[str, ...]:
+    tags = (plain_text(t, MAX_TAG_CHARS) for t in terms[: MAX_TAGS * 2])
+    return tuple(t for t in tags if t)[:MAX_TAGS]
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if it is an absolute http(s) URL a reader may follow, else ``None``.
+
+    Browsers ignore tabs, newlines and leading spaces inside a scheme
+    (``java<TAB>script:``), so those are removed before the scheme is checked.
+    """
+    if not url:
+        return None
+    cleaned = xml_safe(_URL_JUNK.sub("", url))
+    if not cleaned or len(cleaned) > MAX_URL_CHARS:
+        return None
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in SAFE_URL_SCHEMES or not parts.netloc:
+        return None
+    return cleaned
+
+
+def _risky_scheme(url: str | None) -> bool:
+    """True for a URL whose scheme can run code or read local data (worth a warning).
+
+    Other non-http(s) links (``tag:``, ``urn:``, relative paths) are dropped quietly.
+    """
+    match = _SCHEME.match(_URL_JUNK.sub("", url or ""))
+    return match is not None and match.group(1).lower() in _RISKY_SCHEMES
+
+
+def bounded_guid(guid: str) -> str:
+    if len(guid) <= MAX_GUID_CHARS:
+        return guid
+    return "sha256:" + hashlib.sha256(guid.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _utc(parsed: time.struct_time | None) -> datetime | None:
@@ -121,64 +301,81 @@ def _fallback_guid(title: str, body: str) -> str:
 # -- JSON Feed ---------------------------------------------------------------
 
 
-def parse_json_feed(content: bytes, *, source: str) -> Parsed:
+def parse_json_feed(
+    content: bytes, *, source: str, where: str | None = None, max_entries: int = MAX_ENTRIES
+) -> Parsed:
     """Parse a JSON Feed 1.0/1.1 document; wrong types in an item skip that item."""
+    where = where or source
     try:
         doc = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ParseError(f"{source}: invalid JSON Feed: {e}") from e
+        raise ParseError(f"{where}: invalid JSON Feed: {e}") from e
+    except RecursionError:
+        raise ParseError(f"{where}: invalid JSON Feed: nested too deeply") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
-        raise ParseError(f"{source}: not a JSON Feed (no 'items' list)")
+        raise ParseError(f"{where}: not a JSON Feed (no 'items' list)")
     items = doc["items"]
     articles, warnings = [], []
     if doc.get("version") not in JSON_FEED_VERSIONS:
-        warnings.append(
-            f"{source}: JSON Feed with unknown version {doc.get('version')!r}; read anyway"
-        )
+        shown = repr(doc.get("version"))[:80]
+        warnings.append(f"{where}: JSON Feed with unknown version {shown}; read anyway")
+    if len(items) > max_entries:
+        warnings.append(f"{where}: {len(items)} items, kept the first {max_entries}")
+        items = items[:max_entries]
     for i, item in enumerate(items):
         try:
-            articles.append(_json_item(item, source))
+            article, notes = _json_item(item, source)
         except (TypeError, ValueError) as e:
-            warnings.append(f"{source}: JSON Feed item {i} skipped: {e}")
-    title = doc.get("title") if isinstance(doc.get("title"), str) else None
+            warnings.append(f"{where}: JSON Feed item {i} skipped: {e}")
+            continue
+        articles.append(article)
+        warnings.extend(f"{where}: JSON Feed item {i}: {note}" for note in notes)
+    title = plain_text(_str(doc.get("title"))) or None
     return Parsed(tuple(articles), title, tuple(warnings))
 
 
-def _json_item(item: Any, source: str) -> Article:
+def _json_item(item: Any, source: str) -> tuple[Article, list[str]]:
     if not isinstance(item, dict):
         raise TypeError("item is not an object")
+    notes: list[str] = []
     html, text = _opt_str(item, "content_html"), _opt_str(item, "content_text")
     body, kind = (
         (html, "html")
         if html
         else (text or _opt_str(item, "summary") or "", "text" if text else "html")
     )
-    url = _opt_str(item, "url")
-    title = _opt_str(item, "title") or ""
+    raw_url = _opt_str(item, "url")
+    url = safe_url(raw_url)
+    if url is None and _risky_scheme(raw_url):
+        notes.append(f"url dropped (not an http(s) URL): {(raw_url or '')[:80]!r}")
+    title = plain_text(_opt_str(item, "title") or "")
     raw_id = item.get("id")
-    if raw_id is not None and not isinstance(raw_id, str | int):
+    if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, str | int)):
         raise TypeError("'id' must be a string")
     guid = str(raw_id) if raw_id not in (None, "") else (url or _fallback_guid(title, body))
     authors = item.get("authors") or (
         [item["author"]] if isinstance(item.get("author"), dict) else []
     )
+    if not isinstance(authors, list):
+        raise TypeError("'authors' must be a list of objects")
     names = [a["name"] for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
     tags = item.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise TypeError("'tags' must be a list of strings")
-    return Article(
+    article = Article(
         source=source,
-        guid=guid,
+        guid=bounded_guid(guid),
         url=url,
-        title=title.strip(),
-        raw=body,
+        title=title,
+        raw=xml_safe(_cut(body, MAX_BODY_CHARS, "body", notes)),
         raw_kind=kind,
-        author=", ".join(names) or None,
+        author=plain_text(", ".join(names), MAX_AUTHOR_CHARS) or None,
         published=_iso(_opt_str(item, "date_published")),
         updated=_iso(_opt_str(item, "date_modified")),
-        tags=tuple(t.strip() for t in tags if t.strip()),
-        summary=_opt_str(item, "summary") or "",
+        tags=plain_tags(tags),
+        summary=xml_safe(_cut(_opt_str(item, "summary") or "", MAX_BODY_CHARS, "summary", notes)),
     )
+    return article, notes
 
 
 def _opt_str(item: dict[str, Any], key: str) -> str | None:
@@ -195,8 +392,8 @@ def _iso(value: str | None) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # not a date, or one that leaves datetime's range
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)

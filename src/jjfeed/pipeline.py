@@ -11,9 +11,12 @@ from __future__ import annotations
 import logging
 import random
 import re
+import signal
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -35,7 +38,7 @@ from .model import (
     SourceState,
     StoredArticle,
 )
-from .parse import Parsed
+from .parse import MAX_AUTHOR_CHARS, MAX_BODY_CHARS, Parsed, plain_tags, plain_text
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,37 @@ DEDUP_WINDOW = timedelta(days=30)
 STORY_PARAMS = f"{dedup.STORY_PARAMS}:{story.TERMS_VERSION}"
 COVERAGE_LIMIT = 10
 _GLOBAL_GUID = re.compile(r"^(https?://|file://|urn:|tag:|sha256:)", re.I)
+PARSE_SECONDS = 60.0  # per input (one file, one fetched feed): past this it is rejected
+CLEAN_SECONDS = 20.0  # per article: past this the article is skipped
+
+
+class StageTimeout(JJFeedError):
+    """One input or article took longer than its time bound."""
+
+
+@contextmanager
+def time_limit(seconds: float, what: str) -> Iterator[None]:
+    """Raise :class:`StageTimeout` in the block once ``seconds`` have passed.
+
+    A bound on the pure stages (parse, clean) so one hostile input cannot
+    hold the run: SIGALRM interrupts Python code between bytecodes (a long
+    call inside C finishes first). Only the main thread gets signals, so
+    elsewhere the block runs unbounded. Never wrap store writes in it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise StageTimeout(f"{what}: took longer than {seconds:g} s, gave up")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 # -- clean ---------------------------------------------------------------------
@@ -61,24 +95,33 @@ def fold_cleaned(article: Article, cleaned: Cleaned, source_tags: Sequence[str] 
     files and pages (no feed), the recovered title wins over the file name.
     """
     from_feed = article.raw_kind == "html"
-    title = article.title if (from_feed and article.title) else (cleaned.title or article.title)
-    summary = clean_html(article.summary).text if article.summary else ""
+    # What the clean stage recovered from a page is as untrusted as a feed's own fields:
+    # plain text that no reader can take for markup (the feed's were made so by parse).
+    recovered_title = plain_text(cleaned.title or "")
+    title = article.title if (from_feed and article.title) else (recovered_title or article.title)
+    summary = (
+        plain_text(clean_html(article.summary).text, MAX_BODY_CHARS) if article.summary else ""
+    )
     return replace(
         article,
         title=title,
         text=cleaned.text,
         html=cleaned.html,
-        author=article.author or cleaned.author,
+        author=article.author or plain_text(cleaned.author or "", MAX_AUTHOR_CHARS) or None,
         published=article.published or cleaned.published,
         updated=article.updated or cleaned.updated,
-        tags=tag.tags_for(source_tags, article.tags, cleaned.tags),
+        tags=tag.tags_for(source_tags, article.tags, plain_tags(list(cleaned.tags))),
         summary=summary,
         raw="",
     )
 
 
 def clean_batch(
-    store: Store, source: Source, articles: Sequence[Article], now: datetime
+    store: Store,
+    source: Source,
+    articles: Sequence[Article],
+    now: datetime,
+    warnings: list[str] | None = None,
 ) -> list[Article]:
     """Clean one source's articles, learning and removing the source's furniture.
 
@@ -86,7 +129,7 @@ def clean_batch(
     count again), together with what earlier runs counted, so furniture is
     recognised from the first run on when a feed carries enough articles.
     """
-    cleaned = [_clean_body(a) for a in articles]
+    cleaned, articles = _clean_bounded(articles, warnings if warnings is not None else [])
     prints = [furniture.block_fingerprints(c) for c in cleaned]
     batch: dict[str, tuple[int, int]] = {}
     for article, fps in zip(articles, prints, strict=True):
@@ -106,6 +149,22 @@ def clean_batch(
         fold_cleaned(a, furniture.drop_furniture(c, known), source.tags)
         for a, c in zip(articles, cleaned, strict=True)
     ]
+
+
+def _clean_bounded(
+    articles: Sequence[Article], warnings: list[str]
+) -> tuple[list[Cleaned], list[Article]]:
+    """Clean each article within :data:`CLEAN_SECONDS`; one that takes longer is skipped."""
+    cleaned, kept = [], []
+    for article in articles:
+        try:
+            with time_limit(CLEAN_SECONDS, f"{article.source}: {article.url or article.guid}"):
+                cleaned.append(_clean_body(article))
+        except StageTimeout as e:
+            warnings.append(f"{e} (article skipped)")
+            continue
+        kept.append(article)
+    return cleaned, kept
 
 
 def _clean_body(article: Article) -> Cleaned:
@@ -248,40 +307,66 @@ def _parsed_from_fetch(fetched: Fetched, *, feeds_only: bool = False) -> Parsed:
     if feeds_only and ingest.detect_kind(fetched.content, fetched.header("content-type")) != "feed":
         raise ParseError(f"{fetched.url}: not a feed (got an HTML page or plain text)")
     try:
-        return ingest.articles_from_bytes(
-            fetched.content,
-            source=fetched.source.name,
-            location=fetched.url,
-            url=fetched.url,
-            guid=fetched.url,
-            headers=headers,
-        )
-    except IngestError as e:
+        with time_limit(PARSE_SECONDS, fetched.url):
+            return ingest.articles_from_bytes(
+                fetched.content,
+                source=fetched.source.name,
+                location=fetched.url,
+                url=fetched.url,
+                guid=fetched.url,
+                headers=headers,
+            )
+    except (IngestError, StageTimeout) as e:
         raise ParseError(f"{fetched.source.name}: {e}") from e
 
 
+@dataclass
+class _Tally:
+    """What became of each local file: read, read with warnings, or rejected (one line each)."""
+
+    read: int = 0
+    warned: int = 0
+    rejected: list[str] = field(default_factory=list)
+
+    def into(self, result: SourceResult) -> SourceResult:
+        return replace(
+            result, files=self.read, files_warned=self.warned, files_rejected=len(self.rejected)
+        )
+
+
 def _parsed_from_inputs(
-    source_name: str, inputs: Iterable[ingest.Input | IngestError], warnings: list[str]
+    source_name: str,
+    inputs: Iterable[ingest.Input | IngestError],
+    warnings: list[str],
+    tally: _Tally | None = None,
 ) -> tuple[list[Article], int]:
-    """Read local inputs; return the articles and how many files could be read."""
+    """Read local inputs; return the articles and how many files could be read.
+
+    A file that cannot be read or parsed is rejected: one warning line that
+    names it and says why, and the rest go on.
+    """
+    tally = tally if tally is not None else _Tally()
     articles: list[Article] = []
-    read = 0
     for item in inputs:
         if isinstance(item, IngestError):
-            warnings.append(str(item))
+            tally.rejected.append(str(item))
+            warnings.append(f"rejected {item}")
             continue
         guid = item.path.resolve().as_uri() if item.path is not None else None
         try:
-            parsed = ingest.articles_from_bytes(
-                item.data, source=source_name, location=item.location, guid=guid
-            )
+            with time_limit(PARSE_SECONDS, item.location):
+                parsed = ingest.articles_from_bytes(
+                    item.data, source=source_name, location=item.location, guid=guid
+                )
         except JJFeedError as e:
-            warnings.append(str(e))
+            tally.rejected.append(str(e))
+            warnings.append(f"rejected {e}")
             continue
-        read += 1
+        tally.read += 1
+        tally.warned += bool(parsed.warnings)
         warnings.extend(parsed.warnings)
         articles.extend(parsed.articles)
-    return articles, read
+    return articles, tally.read
 
 
 def _process(
@@ -296,7 +381,7 @@ def _process(
     if events is not None:
         events.articles_found(len(articles))
     with deduper.store.transaction():
-        for article in clean_batch(deduper.store, source, articles, deduper.now):
+        for article in clean_batch(deduper.store, source, articles, deduper.now, warnings):
             counts[deduper.file(article, source.priority)] += 1
             if events is not None:
                 events.article_done()
@@ -518,15 +603,18 @@ def _failed(store: Store, source: Source, decision: schedule.Decision, error: st
 def _run_local(deduper: _Deduper, source: Source) -> SourceResult:
     assert source.path is not None
     warnings: list[str] = []
+    tally = _Tally()
     articles, read = _parsed_from_inputs(
-        source.name, ingest.iter_inputs([str(source.path)]), warnings
+        source.name, ingest.iter_inputs([str(source.path)]), warnings, tally
     )
     if read == 0:
-        error = warnings[0] if warnings else f"{source.path}: nothing to read"
+        error = tally.rejected[0] if tally.rejected else f"{source.path}: nothing to read"
         deduper.store.record_failure(source.name, str(source.path), error)
-        return SourceResult(source.name, "failed", warnings=tuple(warnings), error=error)
+        return tally.into(
+            SourceResult(source.name, "failed", warnings=tuple(warnings), error=error)
+        )
     try:
-        return _process(deduper, source, articles, warnings)
+        return tally.into(_process(deduper, source, articles, warnings))
     except JJFeedError as e:
         return SourceResult(source.name, "failed", error=str(e))
 
@@ -572,15 +660,18 @@ def _ingest_one(
     name = source_name or _default_source_name(location)
     source = Source(name=name, path=None if location == "-" else Path(location))
     warnings: list[str] = []
-    articles, read = _parsed_from_inputs(name, ingest.iter_inputs([location], stdin), warnings)
+    tally = _Tally()
+    articles, read = _parsed_from_inputs(
+        name, ingest.iter_inputs([location], stdin), warnings, tally
+    )
     if read == 0:
-        error = warnings[0] if warnings else f"{location}: nothing to read"
-        return SourceResult(location, "failed", warnings=tuple(warnings[1:]), error=error)
+        error = tally.rejected[0] if tally.rejected else f"{location}: nothing to read"
+        return tally.into(SourceResult(location, "failed", warnings=tuple(warnings), error=error))
     try:
         result = _process(deduper, source, articles, warnings)
     except JJFeedError as e:
         return SourceResult(location, "failed", error=str(e))
-    return replace(result, source=location)
+    return tally.into(replace(result, source=location))
 
 
 def _default_source_name(location: str) -> str:
