@@ -283,6 +283,11 @@ class _Deduper:
             sim = story.story_similarity(terms, other)
             if sim > 0:
                 similarities.setdefault(sid, []).append(sim)
+        # Only a story the article has enough evidence for can be joined; the
+        # others need no size (the one query here that grows with a story).
+        similarities = {
+            sid: sims for sid, sims in similarities.items() if sum(sims) >= story.STORY_EVIDENCE
+        }
         sizes = self.store.story_sizes(similarities, start, end)
         return story.choose_story(similarities, sizes)
 

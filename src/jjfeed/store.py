@@ -382,23 +382,39 @@ class Store:
         self._db.execute("DELETE FROM story_terms")
 
     def story_candidates(
-        self, keys: Sequence[int], start: datetime, end: datetime
+        self, keys: Sequence[int], start: datetime, end: datetime, per_key: int = 50
     ) -> list[tuple[int, str, frozenset[str]]]:
-        """``(article, story, terms)`` for articles dated in ``[start, end]`` sharing a story key."""
-        if not keys:
-            return []
-        marks = ",".join("?" * len(keys))
-        rows = self._db.execute(
-            f"""SELECT DISTINCT t.article, c.story, t.terms
-                FROM story_lsh l
-                JOIN story_terms t ON t.article = l.article
-                JOIN articles a ON a.id = l.article
-                JOIN clusters c ON c.id = a.cluster
-                WHERE l.key IN ({marks}) AND t.at BETWEEN ? AND ?
-                ORDER BY t.article""",
-            [*keys, _ts(start), _ts(end)],
-        )
-        return [(int(r[0]), str(r[1]), frozenset(str(r[2]).split("\n"))) for r in rows]
+        """``(article, story, terms)`` for articles dated in ``[start, end]`` sharing a story key.
+
+        At most ``per_key`` articles per key, the most recent: a key shared by
+        hundreds of articles in the window stands for a term as common as a
+        stopword this week, and a story it belongs to has other keys.
+        """
+        found: set[int] = set()
+        for key in dict.fromkeys(keys):
+            rows = self._db.execute(
+                """SELECT l.article FROM story_lsh l
+                   JOIN story_terms t ON t.article = l.article
+                   WHERE l.key = ? AND t.at BETWEEN ? AND ?
+                   ORDER BY l.article DESC LIMIT ?""",
+                (key, _ts(start), _ts(end), per_key),
+            )
+            found.update(int(r[0]) for r in rows)
+        out = []
+        ids = sorted(found)
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start : chunk_start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"""SELECT t.article, coalesce(c.story, c.id), t.terms
+                    FROM story_terms t
+                    JOIN articles a ON a.id = t.article
+                    JOIN clusters c ON c.id = a.cluster
+                    WHERE t.article IN ({marks}) ORDER BY t.article""",
+                chunk,
+            )
+            out.extend((int(r[0]), str(r[1]), frozenset(str(r[2]).split("\n"))) for r in rows)
+        return out
 
     def story_sizes(self, stories: Iterable[str], start: datetime, end: datetime) -> dict[str, int]:
         """Articles of each story dated in ``[start, end]``."""
