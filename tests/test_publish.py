@@ -40,7 +40,7 @@ def _clusters() -> list[Cluster]:
 
 
 def test_atom_and_rss_are_written_and_parse_cleanly(tmp_path: Path) -> None:
-    paths = publish.publish(_clusters(), FeedInfo(), tmp_path)
+    paths = publish.publish(_clusters(), FeedInfo(), tmp_path, formats=("atom", "rss"))
     assert [p.name for p in paths] == ["feed.atom", "feed.rss"]
     for path in paths:
         parsed = feedparser.parse(path.read_bytes())

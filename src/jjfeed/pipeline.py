@@ -260,9 +260,14 @@ def load_clusters(store: Store, limit: int) -> list[Cluster]:
 
 
 def _publish(store: Store, config: Config) -> tuple[tuple[Path, ...], int]:
-    clusters = load_clusters(store, config.feed.limit)
-    paths = publish.publish(clusters, config.feed, config.output)
-    return paths, min(len(clusters), config.feed.limit)
+    clusters = load_clusters(store, publish.window(config.feed, config.outputs))
+    clusters = tag.tag_clusters(clusters, config.tagging)
+    done = publish.publish_outputs(
+        clusters, config.feed, config.outputs, config.output, config.sources
+    )
+    for warning in done.warnings:
+        log.warning("%s", warning)
+    return done.paths, done.entries
 
 
 # -- the commands ----------------------------------------------------------------
