@@ -106,20 +106,23 @@ def unify_spellings(
     """One spelling per topic across all entries, so a reader sees one tag, not three.
 
     A spelling in ``fixed`` (the synonyms' targets) always wins; otherwise the
-    most used spelling, then the one with more capitals ("News" over "news"),
-    then the first in code-point order, so the choice never depends on order.
+    most used spelling, then a capitalised one over all-capitals over lower
+    case ("News", "NEWS", "news"), then the first in code-point order, so the
+    choice never depends on the order of entries.
     """
     counts: Counter[str] = Counter(t for tags in tag_lists for t in tags)
     best: dict[str, str] = {}
-    for spelling in sorted(counts, key=lambda s: (-counts[s], -_capitals(s), s)):
+    for spelling in sorted(counts, key=lambda s: (-counts[s], _case_rank(s), s)):
         best.setdefault(spelling.casefold(), spelling)
     for spelling in fixed:
         best[spelling.casefold()] = spelling
     return [merge_tags(best.get(t.casefold(), t) for t in tags) for tags in tag_lists]
 
 
-def _capitals(text: str) -> int:
-    return sum(c.isupper() for c in text)
+def _case_rank(text: str) -> int:
+    if text[:1].isupper() and not text.isupper():
+        return 0
+    return 1 if text.isupper() else 2
 
 
 # -- salient names -------------------------------------------------------------
@@ -213,7 +216,7 @@ def _key(display: str) -> str:
 
 
 def _spelling(name: _Name) -> str:
-    return min(name.spellings, key=lambda s: (-name.spellings[s], s))
+    return min(name.spellings, key=lambda s: (-name.spellings[s], -len(s), s))
 
 
 def _absorb_single_words(names: dict[str, _Name]) -> None:
@@ -253,8 +256,12 @@ def _name_runs(text: str) -> Iterable[tuple[list[str], bool]]:
                 yield from _finish(run, run_mid)
                 run = []
             capital = core[:1].isupper() and core.casefold().rstrip(".") not in _NOT_NAMES
-            # "The" mid-sentence opens a name ("in The Defenders"); at a sentence start it may not.
-            capital = capital or (core == "The" and not sentence_start and not run and not trail)
+            # "The" mid-sentence opens a name ("of The Defenders"); at a sentence start it may not.
+            the = core == "The" and not sentence_start and not trail
+            if the and run and run[-1] in _CONNECTORS:
+                yield from _finish(run, run_mid)
+                run = []
+            capital = capital or (the and not run)
             if capital and not honorific:
                 if not run:
                     run_mid = not sentence_start

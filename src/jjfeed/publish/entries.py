@@ -157,12 +157,15 @@ def make_entry(cluster: Cluster, feed_urls: Mapping[str, str] | None = None) -> 
     """The entry a reader sees for one cluster; ``feed_urls`` maps source names to feed URLs."""
     rep = cluster.representative
     art = rep.article
-    link = _absolute(art.url)
+    # The representative's own page; failing that (a saved file), the first copy online.
+    link = _absolute(art.url) or next(
+        (u for u in (_absolute(m.article.url) for m in cluster.members) if u), None
+    )
     body = art.html or "".join(
         f"<p>{html.escape(p.strip())}</p>" for p in art.text.split("\n\n") if p.strip()
     )
     content = (
-        sanitise(body, link)
+        sanitise(body, _absolute(art.url))
         + sanitise(sources_html(cluster.members), None)
         + sanitise(coverage_html(cluster.coverage), None)
     )

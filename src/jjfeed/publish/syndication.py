@@ -2,8 +2,10 @@
 
 feedgen writes RFC 3339 dates for Atom and RFC 822 dates for RSS, escapes
 the body once (Atom ``type="html"``, RSS ``content:encoded``), and emits the
-RSS ``atom:link rel="self"``. A small extension adds ``atom:link rel="hub"``
-to RSS, which feedgen leaves out.
+RSS ``atom:link rel="self"``. Two small extensions fill feedgen's gaps: one
+adds ``atom:link rel="hub"`` to RSS, which feedgen leaves out; the other writes
+the Atom entry links, because feedgen 1.0 drops every attribute of an entry
+link but ``href`` (so each would read as another ``rel="alternate"``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from feedgen.ext.base import BaseExtension
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
@@ -53,6 +55,18 @@ class _RssHub(BaseExtension):  # type: ignore[misc]
         return rss_feed
 
 
+class _AtomEntryLinks(BaseEntryExtension):  # type: ignore[misc]
+    """Writes an Atom entry's ``<link>`` elements with all their attributes."""
+
+    def __init__(self) -> None:
+        self.links: list[dict[str, str]] = []
+
+    def extend_atom(self, entry: object) -> object:
+        for attrs in self.links:
+            xml_elem(f"{{{ATOM_NS}}}link", entry, **attrs)
+        return entry
+
+
 def build(entries: Sequence[Entry], meta: FeedMeta, *, rss: bool = False) -> FeedGenerator:
     """A feedgen model of the entries, in the order given (newest first).
 
@@ -62,6 +76,8 @@ def build(entries: Sequence[Entry], meta: FeedMeta, *, rss: bool = False) -> Fee
     """
     fg = FeedGenerator()
     fg.load_extension("dc")
+    if not rss:
+        fg.register_extension("jjfeed_links", BaseExtension, _AtomEntryLinks, atom=True, rss=False)
     if rss and meta.hub:
         fg.register_extension("jjfeed_hub", _RssHub, atom=False, rss=True)
         fg.jjfeed_hub.hub = meta.hub
@@ -80,21 +96,28 @@ def build(entries: Sequence[Entry], meta: FeedMeta, *, rss: bool = False) -> Fee
     fg.updated(newest)
     fg.lastBuildDate(newest)
     for entry in entries:
-        _add(fg, entry)
+        _add(fg, entry, rss)
     return fg
 
 
-def _add(fg: FeedGenerator, entry: Entry) -> None:
+def _add(fg: FeedGenerator, entry: Entry, rss: bool) -> None:
     fe = fg.add_entry(order="append")
     fe.id(entry.id)
     fe.guid(entry.id, permalink=False)
     fe.title(entry.title)
-    if entry.link:
-        fe.link(href=entry.link, rel="alternate", type="text/html")
-    for link in entry.related:
-        fe.link(href=link.href, rel="related", title=link.title, type="text/html")
-    for link in entry.via:
-        fe.link(href=link.href, rel="via", title=link.title)
+    if rss:
+        if entry.link:
+            fe.link(href=entry.link)  # RSS <link>: the article itself
+    else:
+        links = fe.jjfeed_links.links
+        if entry.link:
+            links.append({"href": entry.link, "rel": "alternate", "type": "text/html"})
+        for link in entry.related:
+            links.append(
+                {"href": link.href, "rel": "related", "type": "text/html", "title": link.title}
+            )
+        for link in entry.via:
+            links.append({"href": link.href, "rel": "via", "title": link.title})
     fe.content(entry.content_html, type="html")
     if entry.summary:
         fe.summary(entry.summary)  # also the RSS <description>
