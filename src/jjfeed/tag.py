@@ -175,9 +175,9 @@ def salient_names(title: str, text: str, limit: int = 5) -> tuple[str, ...]:
     A name is a run of capitalised words ("Jessica Jones", "New York Police
     Department"), cut at punctuation and at words that are capitalised for
     other reasons (sentence starts, "Season", "Monday"). A lone word that is
-    part of a longer name ("Jessica", "Jones") counts for that name. A name
-    must be met mid-sentence at least once (a sentence's first word proves
-    nothing), and score at least 2: one per mention, one more for being in
+    part of a longer name ("Jessica", "Jones") counts for that name. A
+    one-word name must be met mid-sentence at least once (a sentence's first
+    word proves nothing), and every name must score at least 2: one per mention, one more for being in
     the title, one more for having several words.
     """
     names: dict[str, _Name] = {}
@@ -192,7 +192,8 @@ def salient_names(title: str, text: str, limit: int = 5) -> tuple[str, ...]:
             name = names[key] = _Name(first=position)
         name.spellings[display] += 1
         name.count += 1
-        name.mid_sentence = name.mid_sentence or mid
+        # Two capitalised words in a row are a name wherever they stand.
+        name.mid_sentence = name.mid_sentence or mid or len(run) > 1
         position += 1
     _absorb_single_words(names)
     folded_title = " " + " ".join(re.findall(r"[\w&'’.\-]+", title)).casefold() + " "
