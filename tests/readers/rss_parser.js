@@ -17,7 +17,8 @@ async function main() {
     id: item.guid || item.id,
     date: item.isoDate,
     categories: item.categories || [],
-    content: item.content || "",
+    // RSS: the full body is content:encoded (item.content is the description).
+    content: item["content:encoded"] || item.content || "",
   }));
   process.stdout.write(JSON.stringify({ title: feed.title, link: feed.link, items }));
 }

@@ -43,6 +43,7 @@ URL_SCHEMES = frozenset({"http", "https", "mailto"})
 # Only our own markers may carry a class; a source's classes mean nothing here.
 ALLOWED_CLASSES = {"p": {"jjfeed-sources", "jjfeed-coverage"}}
 SUMMARY_LIMIT = 400
+SUMMARY_WORDS = 25
 
 
 @dataclass(frozen=True)
@@ -202,9 +203,15 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _summary(text: str, limit: int = SUMMARY_LIMIT) -> str:
-    first = text.strip().split("\n\n", 1)[0].strip()
-    first = _one_line(first)
+def _summary(text: str, limit: int = SUMMARY_LIMIT, words: int = SUMMARY_WORDS) -> str:
+    """The opening paragraphs as one line: a short first one ("Warning: spoilers") takes
+    the next along, up to ``words`` words; cut at a word boundary past ``limit``."""
+    parts: list[str] = []
+    for paragraph in text.strip().split("\n\n"):
+        parts.append(_one_line(paragraph))
+        if sum(len(p.split()) for p in parts) >= words:
+            break
+    first = " ".join(p for p in parts if p)
     return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 

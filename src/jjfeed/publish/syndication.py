@@ -63,7 +63,8 @@ class _AtomEntryLinks(BaseEntryExtension):  # type: ignore[misc]
 
     def extend_atom(self, entry: object) -> object:
         for attrs in self.links:
-            xml_elem(f"{{{ATOM_NS}}}link", entry, **attrs)
+            # Unqualified like feedgen's own elements: the Atom namespace is the default.
+            xml_elem("link", entry, **attrs)
         return entry
 
 
