@@ -287,15 +287,15 @@ def _http_url(
 
 
 def _outputs(v: _Validator, top: dict[str, tuple[yaml.Node, yaml.Node]]) -> tuple[OutputSpec, ...]:
+    if "hub" in top and "public_url" not in top:
+        raise v.error(
+            top["hub"][1], "hub", "a hub needs public_url, the address feeds are served at"
+        )
     if "outputs" not in top:
         return ()
     _, node = top["outputs"]
     if not isinstance(node, yaml.SequenceNode) or not node.value:
         raise v.error(node, "outputs", "must be a non-empty list of outputs")
-    if "hub" in top and "public_url" not in top:
-        raise v.error(
-            top["hub"][1], "hub", "a hub needs public_url, the address feeds are served at"
-        )
     specs: list[OutputSpec] = []
     seen: dict[str, int] = {}
     for i, item in enumerate(node.value):
