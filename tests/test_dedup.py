@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 
 from conftest import prose
@@ -135,3 +136,11 @@ def test_duplicates_among_and_survivor() -> None:
     early, late = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 2, tzinfo=UTC)
     assert dedup.survivor({"b": early, "a": late}) == "b"
     assert dedup.survivor({"b": early, "a": early}) == "a"
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 7, 300, 5000])
+def test_fast_min_hashes_equal_datasketch(count: int) -> None:
+    """The numpy path must give datasketch's signature exactly, or stored signatures break."""
+    rng = np.random.default_rng(count)
+    hashes = np.unique(rng.integers(0, 2**32, count, dtype=np.uint64))
+    assert dedup.min_hashes(hashes).tolist() == dedup.minhash_of(hashes).hashvalues.tolist()

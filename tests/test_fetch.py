@@ -2,7 +2,7 @@ import gzip
 
 from conftest import FeedServer, Route
 from jjfeed import fetch
-from jjfeed.model import Source, Validators
+from jjfeed.model import FetchSettings, Source, Validators
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 
@@ -51,7 +51,10 @@ def test_redirect_loop_is_an_error(feed_server: FeedServer) -> None:
     feed_server.routes["/a"] = Route(b"", status=302, headers={"Location": "/b"})
     feed_server.routes["/b"] = Route(b"", status=302, headers={"Location": "/a"})
     got = fetch.fetch(Source("s", url=feed_server.url("/a")))
-    assert not got.ok and "redirects" in (got.error or "")
+    assert not got.ok and got.error_kind == "redirect"
+    assert (got.error or "").startswith("redirect loop: ") and got.error.endswith(
+        "/b -> " + got.url
+    )
 
 
 def test_http_error_is_a_value(feed_server: FeedServer) -> None:
@@ -61,18 +64,24 @@ def test_http_error_is_a_value(feed_server: FeedServer) -> None:
 
 def test_body_over_cap_is_aborted(feed_server: FeedServer) -> None:
     feed_server.routes["/big"] = Route(b"x" * 5000)
-    got = fetch.fetch(Source("s", url=feed_server.url("/big")), max_bytes=1000)
+    got = fetch.fetch(
+        Source("s", url=feed_server.url("/big")), settings=FetchSettings(max_bytes=1000)
+    )
     assert not got.ok and "larger than 1000 bytes" in (got.error or "")
 
 
 def test_connection_refused_is_a_value() -> None:
-    got = fetch.fetch(Source("s", url="http://127.0.0.1:9/"), timeout=(1, 1))
-    assert not got.ok and "connection failed" in (got.error or "")
+    got = fetch.fetch(
+        Source("s", url="http://127.0.0.1:9/"),
+        settings=FetchSettings(connect_timeout=1, read_timeout=1),
+    )
+    assert not got.ok and got.error_kind == "connection" and "connection failed" in str(got.error)
 
 
 def test_fetch_all_keeps_order(feed_server: FeedServer) -> None:
     for i in range(5):
         feed_server.routes[f"/{i}"] = Route(FEED + str(i).encode())
-    jobs = [(Source(str(i), url=feed_server.url(f"/{i}")), Validators()) for i in range(5)]
-    got = fetch.fetch_all(jobs, workers=3)
+    jobs = [fetch.Job(Source(str(i)), feed_server.url(f"/{i}")) for i in range(5)]
+    with fetch.fetch_all(jobs, settings=FetchSettings(workers=3)) as fetching:
+        got = list(fetching)
     assert [f.content[-1:] for f in got] == [str(i).encode() for i in range(5)]

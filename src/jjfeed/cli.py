@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -17,10 +18,10 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__, pipeline
+from . import __version__, pipeline, sources
 from .config import Config, load_config
 from .errors import JJFeedError, LockedError
-from .model import Article, RunReport
+from .model import Article, RunReport, SourceResult
 from .serve import serve as serve_folder
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
@@ -79,7 +80,13 @@ class _Settings:
     help="Output folder for the feeds (env JJFEED_OUTPUT; default from feeds.yaml, else output/).",
 )
 @click.option("-v", "--verbose", count=True, help="More logging on stderr (-v info, -vv debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something failed.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something needs a person.")
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also append log records (info and up, debug with -vv) to this file.",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -88,13 +95,51 @@ def cli(
     output: Path | None,
     verbose: int,
     quiet: bool,
+    log_file: Path | None,
 ) -> None:
     """jjfeed: fetch feeds, strip boilerplate, merge duplicates, publish one feed."""
+    _setup_logging(verbose, quiet, log_file)
+    ctx.obj = _Settings(config_path, db, output, quiet)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is now (rich swaps it while progress bars show)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def _setup_logging(verbose: int, quiet: bool, log_file: Path | None) -> None:
+    """jjfeed's records to stderr at the chosen level (and to ``log_file``); others at -vv."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "jjfeed", False)]:
+        root.removeHandler(handler)
+        handler.close()
     level = (
         logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     )
-    logging.basicConfig(level=level, format="jjfeed: %(levelname)s: %(message)s", stream=sys.stderr)
-    ctx.obj = _Settings(config_path, db, output, quiet)
+    stderr = _StderrHandler(sys.stderr)
+    stderr.setLevel(level)
+    stderr.setFormatter(logging.Formatter("jjfeed: %(levelname)s: %(message)s"))
+    handlers: list[logging.Handler] = [stderr]
+    if log_file is not None:
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            to_file = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as e:
+            raise click.BadParameter(
+                f"{log_file}: {e.strerror or e}", param_hint="--log-file"
+            ) from e
+        to_file.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO)
+        to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handlers.append(to_file)
+    for handler in handlers:
+        handler.jjfeed = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    lowest = min(h.level for h in handlers)
+    root.setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
+    logging.getLogger("jjfeed").setLevel(lowest)
 
 
 @cli.command()
@@ -105,8 +150,15 @@ def run(settings: _Settings) -> None:
     config = settings.load(required=True)
     if not config.sources:
         raise JJFeedError(f"{config.path}: no sources configured")
-    report = pipeline.run(config)
-    _finish(report, settings)
+    started = time.monotonic()
+    if not settings.quiet and sys.stderr.isatty():
+        from .progress import RunProgress
+
+        with RunProgress() as progress:
+            report = pipeline.run(config, events=progress)
+    else:
+        report = pipeline.run(config)
+    _finish_run(report, settings, time.monotonic() - started)
 
 
 @cli.command("ingest")
@@ -224,6 +276,158 @@ def _finish(report: RunReport, settings: _Settings) -> None:
             f"{new} new, {dups} duplicates merged, {updated} updated; "
             f"{report.entries} entries published to {', '.join(str(p) for p in report.published)}"
         )
+
+
+def _finish_run(report: RunReport, settings: _Settings, elapsed: float) -> None:
+    """Failures and notes on stderr, the summary on stdout.
+
+    Under ``--quiet`` only what needs a person is printed: a source failing
+    for the ``alert_after``-th time in a row, one disabled (410) or moved
+    (permanent redirect adopted), and a run that published nothing.
+    """
+    for result in report.results:
+        if result.status == "failed" and (not settings.quiet or result.alert):
+            click.echo(f"jjfeed: {result.source}: failed: {result.error}{_next(result)}", err=True)
+        if result.note and result.status != "skipped" and (not settings.quiet or result.alert):
+            click.echo(f"jjfeed: {result.source}: {result.note}", err=True)
+    if not report.published:
+        raise JJFeedError("nothing published: every source failed")
+    if settings.quiet:
+        return
+    from .progress import summary_figures
+
+    figures = summary_figures(report, elapsed)
+    if sys.stdout.isatty():
+        from rich.console import Console
+
+        from .progress import print_summary
+
+        print_summary(Console(), figures)
+        return
+    values = dict(figures)
+    click.echo(
+        f"{len(report.results)} sources: {values['sources fetched']} fetched, "
+        f"{values['not modified']} not modified, {values['failed']} failed, "
+        f"{values['skipped']} skipped; {values['new articles']} new articles, "
+        f"{values['duplicates merged']} duplicates merged, {values['updated']} updated; "
+        f"{report.entries} entries published to {', '.join(str(p) for p in report.published)}; "
+        f"{values['time']}"
+    )
+
+
+def _next(result: SourceResult) -> str:
+    if result.next_attempt is None:
+        return ""
+    return f" (next attempt {result.next_attempt.isoformat(timespec='seconds')})"
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--name", default=None, help="Source name (default: the feed's own title).")
+@click.option("--tag", "tags", multiple=True, help="A tag for every article (repeatable).")
+@click.pass_obj
+@_handle_errors
+def add(settings: _Settings, url: str, name: str | None, tags: tuple[str, ...]) -> None:
+    """Add a feed to feeds.yaml: URL may be the feed or a page that links to it.
+
+    A web page is searched for <link rel="alternate"> feeds; the first that
+    works is appended to the sources list, keeping the file's comments.
+    """
+    source = sources.add(settings.config_path, url, name=name, tags=tags)
+    if not settings.quiet:
+        click.echo(f"added {source.name!r}: {source.url} to {settings.config_path}")
+
+
+@cli.command("import-opml")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+@_handle_errors
+def import_opml(settings: _Settings, file: Path) -> None:
+    """Append the feeds of an OPML export (from another reader) to feeds.yaml.
+
+    Folders and categories become tags; feeds already present are skipped.
+    """
+    added, skipped = sources.import_opml(settings.config_path, file.read_bytes(), str(file))
+    if not settings.quiet:
+        click.echo(
+            f"imported {len(added)} feeds into {settings.config_path}"
+            + (f" ({len(skipped)} already there)" if skipped else "")
+        )
+
+
+@cli.command("export-opml")
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here instead of stdout.",
+)
+@click.pass_obj
+@_handle_errors
+def export_opml(settings: _Settings, output_file: Path | None) -> None:
+    """Print feeds.yaml's feeds as OPML 2.0, for importing into another reader."""
+    text = sources.export_opml(settings.load(required=True))
+    if output_file is None:
+        click.echo(text, nl=False)
+    else:
+        output_file.write_text(text, encoding="utf-8")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON array of objects, for scripts.")
+@click.pass_obj
+@_handle_errors
+def feeds(settings: _Settings, as_json: bool) -> None:
+    """Show every source's state: last success, failures, last error, next attempt.
+
+    Status is new, ok, moved (fetched from where a permanent redirect led),
+    failing (backing off) or disabled (HTTP 410; see `jjfeed enable`).
+    """
+    rows = sources.feed_rows(settings.load(required=True))
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
+        return
+    headers = ("name", "status", "last success", "fails", "last error", "next attempt")
+    table = []
+    for row in rows:
+        d = row.as_dict()
+        error = f"{d['error_kind']}: {d['last_error']}" if d["error_kind"] else ""
+        table.append(
+            (
+                str(d["name"]),
+                str(d["status"]),
+                _short_time(d["last_success"]),
+                str(d["failures"]),
+                error if len(error) <= 60 else error[:57] + "...",
+                "disabled" if d["disabled"] else (_short_time(d["next_attempt"]) or "now"),
+            )
+        )
+    if sys.stdout.isatty():
+        from rich.console import Console
+
+        from .progress import print_table
+
+        print_table(Console(), headers, table)
+        return
+    widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(headers)]
+    for line in (headers, *table):
+        click.echo("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())
+
+
+def _short_time(value: object) -> str:
+    return str(value)[:16].replace("T", " ") if value else ""
+
+
+@cli.command()
+@click.argument("name")
+@click.pass_obj
+@_handle_errors
+def enable(settings: _Settings, name: str) -> None:
+    """Re-enable a source (disabled after HTTP 410, or backing off) so the next run fetches it."""
+    sources.enable(settings.load(required=True), name)
+    if not settings.quiet:
+        click.echo(f"{name}: enabled; the next run fetches it")
 
 
 def main() -> None:

@@ -7,18 +7,26 @@ is usually looking at a cron mail, not at the code.
 
 from __future__ import annotations
 
+import json
+import os
 import re
-from dataclasses import dataclass, field
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import ConfigError
-from .model import FeedInfo, OutputSpec, Source, Tagging, TagRule
+from .model import FeedInfo, FetchSettings, OutputSpec, Source, Tagging, TagRule
 
 DEFAULT_DATABASE = Path(".jjfeed/jjfeed.db")
 DEFAULT_OUTPUT = Path("output")
+GROUPS = ("cluster", "story")
+DEFAULT_WINDOW_DAYS = 30
+DEFAULT_STORY_WINDOW_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,13 @@ class Config:
     output: Path = DEFAULT_OUTPUT
     feed: FeedInfo = field(default_factory=FeedInfo)
     path: Path | None = None
+    # One feed entry per duplicate cluster, or one per story.
+    group: str = "cluster"
+    # New articles are compared with what arrived within this window...
+    window: timedelta = timedelta(days=DEFAULT_WINDOW_DAYS)
+    # ...and grouped into stories with articles dated within this one.
+    story_window: timedelta = timedelta(days=DEFAULT_STORY_WINDOW_DAYS)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
     outputs: tuple[OutputSpec, ...] = ()
     tagging: Tagging = field(default_factory=Tagging)
 
@@ -62,15 +77,7 @@ def load_config(
     if output is not None:
         overrides["output"] = output
     if overrides:
-        config = Config(
-            sources=config.sources,
-            database=overrides.get("database", config.database),
-            output=overrides.get("output", config.output),
-            feed=config.feed,
-            path=config.path,
-            outputs=config.outputs,
-            tagging=config.tagging,
-        )
+        config = replace(config, **overrides)
     return config
 
 
@@ -99,6 +106,12 @@ def parse_config(text: str, path: Path) -> Config:
         public_url=_http_url(v, top, "public_url"),
         hub=_http_url(v, top, "hub"),
     )
+    group = v.str_(top, "group", "cluster")
+    if group not in GROUPS:
+        raise v.error(
+            top["group"][1], "group", f"must be one of {', '.join(GROUPS)}, got {group!r}"
+        )
+    window, story_window = _dedup(v, top)
     return Config(
         outputs=_outputs(v, top),
         tagging=_tagging(v, top),
@@ -107,12 +120,58 @@ def parse_config(text: str, path: Path) -> Config:
         output=base / v.str_(top, "output", str(DEFAULT_OUTPUT)),
         feed=feed,
         path=path,
+        group=group,
+        window=window,
+        story_window=story_window,
+        fetch=_fetch_settings(v, top),
     )
+
+
+def _dedup(
+    v: _Validator, top: dict[str, tuple[yaml.Node, yaml.Node]]
+) -> tuple[timedelta, timedelta]:
+    """The ``dedup:`` section: how far back duplicates and stories are looked for."""
+    if "dedup" not in top:
+        return timedelta(days=DEFAULT_WINDOW_DAYS), timedelta(days=DEFAULT_STORY_WINDOW_DAYS)
+    section = v.mapping(top["dedup"][1], "dedup")
+    v.known_keys(section, _DEDUP_KEYS, "dedup.")
+    days = v.int_(section, "window_days", DEFAULT_WINDOW_DAYS, where="dedup", minimum=1)
+    story_days = v.int_(
+        section, "story_window_days", DEFAULT_STORY_WINDOW_DAYS, where="dedup", minimum=0
+    )
+    return timedelta(days=days), timedelta(days=story_days)
+
+
+# feeds.yaml key -> (FetchSettings field, minimum). All whole numbers.
+_FETCH_KEYS = {
+    "workers": ("workers", 1),
+    "per_host": ("per_host", 1),
+    "time_budget": ("time_budget", 1),
+    "connect_timeout": ("connect_timeout", 1),
+    "read_timeout": ("read_timeout", 1),
+    "max_size": ("max_bytes", 1024),
+}
+
+
+def _fetch_settings(v: _Validator, top: dict[str, tuple[yaml.Node, yaml.Node]]) -> FetchSettings:
+    defaults = FetchSettings()
+    changes: dict[str, Any] = {}
+    for key, (attr, minimum) in _FETCH_KEYS.items():
+        if key in top:
+            changes[attr] = v.int_(top, key, 0, minimum=minimum)
+    settings = replace(defaults, **changes)
+    # A whole request may take twice the read timeout, and never more than the budget.
+    total = max(defaults.request_timeout, 2 * settings.read_timeout)
+    return replace(settings, request_timeout=min(total, settings.time_budget))
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _INT_TAG = "tag:yaml.org,2002:int"
-_TOP_KEYS = ("title", "link", "id", "description", "limit", "database", "output", "sources")
+_TOP_KEYS = (
+    "title", "link", "id", "description", "limit", "database", "output", "sources",
+    "group", "dedup", *_FETCH_KEYS,
+)  # fmt: skip
+_DEDUP_KEYS = ("window_days", "story_window_days")
 _SOURCE_KEYS = ("name", "url", "path", "tags", "priority")
 
 
@@ -262,6 +321,118 @@ class _Validator:
 
 def _join(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
+
+
+# -- adding sources (jjfeed add, jjfeed import-opml) -----------------------------
+
+
+def append_sources(path: Path, sources: Sequence[Source]) -> Config:
+    """Add ``sources`` to the end of feeds.yaml's source list and save; return the new config.
+
+    The file is edited as text: the new items go right after the last
+    existing one, in its indentation, so every comment, blank line and key
+    order stays as the person wrote it. The result is validated before it
+    replaces the file (a duplicate name changes nothing).
+    """
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read config file: {e}") from e
+    parse_config(text, path)
+    new_text = insert_sources(text, sources, path)
+    config = parse_config(new_text, path)
+    _write_atomically(path, new_text)
+    return config
+
+
+def insert_sources(text: str, sources: Sequence[Source], path: Path) -> str:
+    """``text`` with ``sources`` appended to its ``sources:`` list (created when absent)."""
+    if not sources:
+        return text
+    root = yaml.compose(text, Loader=yaml.SafeLoader) if text.strip() else None
+    node = None
+    if isinstance(root, yaml.MappingNode):
+        node = next((v for k, v in root.value if k.value == "sources"), None)
+    if node is None:
+        block = "".join(_render(s, "  ", " ") for s in sources)
+        sep = "" if not text or text.endswith("\n") else "\n"
+        return f"{text}{sep}sources:\n{block}"
+    if not isinstance(node, yaml.SequenceNode):
+        raise ConfigError(f"{path}:{node.start_mark.line + 1}: sources: must be a list of sources")
+    if node.flow_style:
+        if node.value:
+            raise ConfigError(
+                f"{path}:{node.start_mark.line + 1}: sources: written as a [...] list; "
+                "write it as a block list (one '- name: ...' per source) so jjfeed can add to it"
+            )
+        block = "".join(_render(s, "  ", " ") for s in sources).rstrip("\n")
+        head = text[: node.start_mark.index].rstrip(" \t")
+        return head + "\n" + block + text[node.end_mark.index :]
+    first = node.value[0]
+    line = text.splitlines()[first.start_mark.line]
+    dash = line.index("-")
+    indent, gap = line[:dash], " " * max(1, first.start_mark.column - dash - 1)
+    end = _content_end(node.value[-1]).index
+    newline = text.find("\n", end)
+    at = len(text) if newline < 0 else newline + 1
+    head = text[:at] if newline >= 0 else text[:at] + "\n"
+    return head + "".join(_render(s, indent, gap) for s in sources) + text[at:]
+
+
+def _content_end(node: yaml.Node) -> yaml.Mark:
+    """Where a block node's last value ends (a mapping's own end mark runs past comments)."""
+    for _ in range(100):  # nesting depth; feeds.yaml is two or three levels deep
+        if isinstance(node, yaml.MappingNode) and node.value and not node.flow_style:
+            node = node.value[-1][1]
+        elif isinstance(node, yaml.SequenceNode) and node.value and not node.flow_style:
+            node = node.value[-1]
+        else:
+            break
+    return node.end_mark
+
+
+def _render(source: Source, indent: str, gap: str) -> str:
+    pad = indent + " " + gap
+    lines = [f"{indent}-{gap}name: {_scalar(source.name)}"]
+    lines.append(f"{pad}url: {_scalar(source.url or '')}")
+    if source.tags:
+        lines.append(f"{pad}tags: [{', '.join(_scalar(t, flow=True) for t in source.tags)}]")
+    if source.priority:
+        lines.append(f"{pad}priority: {source.priority}")
+    return "\n".join(lines) + "\n"
+
+
+_PLAIN = re.compile(r"^[\w][\w .,/:?&=%+~@()'-]*$")
+
+
+def _scalar(value: str, *, flow: bool = False) -> str:
+    """A YAML scalar for ``value``: plain when that reads back as the same string, else quoted."""
+    plain = _PLAIN.match(value) and ": " not in value and " #" not in value
+    if plain and flow and "," in value:
+        plain = False
+    if plain:
+        try:
+            if yaml.safe_load(f"k: {value}") == {"k": value}:
+                return value
+        except yaml.YAMLError:
+            pass
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise ConfigError(f"{path}: cannot write config file: {e}") from e
 
 
 # -- publishing: outputs, self link, hub, tags (issue 5) ----------------------------

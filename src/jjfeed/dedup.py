@@ -13,7 +13,7 @@ import hashlib
 import re
 import uuid
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -171,6 +171,7 @@ _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
 
 
 def minhash_of(hashes: np.ndarray) -> MinHash:
+    """datasketch's own MinHash of 32-bit shingle hashes (the reference for :func:`min_hashes`)."""
     m = MinHash(
         num_perm=NUM_PERM,
         seed=SEED,
@@ -182,12 +183,38 @@ def minhash_of(hashes: np.ndarray) -> MinHash:
     return m
 
 
+# MurmurHash3's 32-bit finaliser, which datasketch's "affine32" scheme applies
+# to each input before its affine permutations.
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
+
+
+def min_hashes(hashes: np.ndarray) -> np.ndarray:
+    """The same hash values as ``minhash_of(hashes).hashvalues``, about three times faster.
+
+    datasketch hashes each input with a Python call before its vectorised
+    permutations; the inputs here are already 32-bit hashes, so the whole
+    computation stays in numpy. A test checks it against datasketch.
+    """
+    a, b = _TEMPLATE.permutations
+    hv = hashes.astype(np.uint32)
+    s1, m1, s2, m2 = _FMIX32
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    hv = hv ^ (hv >> s1)
+    if len(hv) == 0:
+        return _TEMPLATE.hashvalues.copy()
+    result: np.ndarray = (hv.reshape(-1, 1) * a + b).min(axis=0)
+    return result
+
+
 def signature(text: str) -> Signature | None:
     """The MinHash signature of ``text``, or None for a text too short to match (< MIN_WORDS)."""
     hashes = shingle_hashes(text)
     if len(hashes) < MIN_WORDS - SHINGLE_WORDS + 1:
         return None
-    return Signature(PARAMS, minhash_of(hashes).hashvalues.astype("<u4").tobytes())
+    return Signature(PARAMS, min_hashes(hashes).astype("<u4").tobytes())
 
 
 def hashvalues(sig: Signature) -> np.ndarray:
@@ -324,3 +351,39 @@ def representative(members: Sequence[StoredArticle]) -> StoredArticle:
         return (-m.priority, -len(m.article.text), when.timestamp(), m.id)
 
     return min(members, key=key)
+
+
+# -- story candidates -----------------------------------------------------------
+#
+# The story level (``story.py``) decides on small sets of identifying terms
+# (headline words, the names a body repeats). Write-ups of one event share
+# few of them, so candidates must come from low Jaccard: one row per band,
+# STORY_BANDS bands. Two term sets with Jaccard J become candidates with
+# probability 1 - (1 - J) ** STORY_BANDS: 0.999 at J = 0.2, 0.96 at J = 0.1.
+
+STORY_BANDS = 32
+STORY_SEED = 7
+STORY_PARAMS = f"story-minhash:crc32:p{STORY_BANDS}:s{STORY_SEED}:r1"
+_STORY_TEMPLATE = MinHash(num_perm=STORY_BANDS, seed=STORY_SEED, scheme=SCHEME)
+
+
+def story_keys(terms: Iterable[str]) -> list[int]:
+    """One signed 64-bit key per band of the terms' MinHash (none for an empty set)."""
+    hashes = sorted({zlib.crc32(t.encode("utf-8")) for t in terms})
+    if not hashes:
+        return []
+    m = MinHash(
+        num_perm=STORY_BANDS,
+        seed=STORY_SEED,
+        scheme=SCHEME,
+        hashfunc=_identity,
+        permutations=_STORY_TEMPLATE.permutations,
+    )
+    m.update_batch(hashes)
+    keys = []
+    for band, value in enumerate(m.hashvalues.tolist()):
+        digest = hashlib.blake2b(
+            int(value).to_bytes(8, "little"), digest_size=8, person=b"story" + bytes([band])
+        ).digest()
+        keys.append(int.from_bytes(digest, "little", signed=True))
+    return keys

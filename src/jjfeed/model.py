@@ -47,6 +47,11 @@ class Fetched:
     validators: Validators = Validators()
     not_modified: bool = False
     error: str | None = None
+    # "http", "gone", "rate_limited", "timeout", "connection", "too_large",
+    # "redirect", "decoding", "budget" or "invalid_url" when error is set.
+    error_kind: str | None = None
+    # Every redirect hop followed: (status, the Location it pointed to).
+    redirects: tuple[tuple[int, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -138,12 +143,18 @@ class SourceResult:
     """The outcome of one source in one run: a value, never an exception."""
 
     source: str
-    status: str  # "ok", "not_modified" or "failed"
+    status: str  # "ok", "not_modified", "failed" or "skipped" (not due, disabled, out of time)
     new: int = 0
     duplicates: int = 0
     updated: int = 0
     warnings: tuple[str, ...] = ()
     error: str | None = None
+    error_kind: str | None = None
+    # Something a person should read: a source disabled, a stored URL updated.
+    note: str | None = None
+    next_attempt: datetime | None = None
+    # True when this outcome needs a person even under --quiet.
+    alert: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,6 +184,60 @@ class RunReport:
     @property
     def failed(self) -> tuple[SourceResult, ...]:
         return tuple(r for r in self.results if r.status == "failed")
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """How politely and how patiently sources are fetched (feeds.yaml can change each).
+
+    Times are seconds. ``max_delay`` bounds every deferral: exponential
+    backoff, ``Retry-After`` and ``Cache-Control: max-age``.
+    """
+
+    workers: int = 16
+    per_host: int = 2
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    request_timeout: float = 60.0
+    max_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 10
+    time_budget: float = 300.0
+    backoff_base: float = 900.0
+    max_delay: float = 86400.0
+    redirect_runs: int = 3
+    alert_after: int = 3
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What the store remembers about one source between runs.
+
+    ``url`` is the URL from feeds.yaml this state belongs to; ``moved_to`` is
+    where a permanent redirect that held over several runs pointed, and is
+    fetched instead. ``redirect_to``/``redirect_runs`` count the runs a
+    permanent redirect has been seen in a row. ``disabled`` holds the reason
+    (e.g. HTTP 410) while the source is switched off.
+    """
+
+    name: str
+    url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    last_status: int | None = None
+    error_kind: str | None = None
+    last_error: str | None = None
+    failures: int = 0
+    next_attempt: datetime | None = None
+    disabled: str | None = None
+    moved_to: str | None = None
+    redirect_to: str | None = None
+    redirect_runs: int = 0
+
+    @property
+    def validators(self) -> Validators:
+        return Validators(self.etag, self.last_modified)
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,16 @@ lost with it.
 from __future__ import annotations
 
 import logging
+import random
 import re
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import dedup, fetch, ingest, publish, tag
+from . import dedup, fetch, ingest, publish, schedule, story, tag
 from .clean import clean_html, clean_page, clean_text, furniture
 from .config import Config
 from .errors import IngestError, JJFeedError, ParseError
@@ -26,9 +28,11 @@ from .model import (
     Cleaned,
     Cluster,
     Fetched,
+    FetchSettings,
     RunReport,
     Source,
     SourceResult,
+    SourceState,
     StoredArticle,
 )
 from .parse import Parsed
@@ -37,6 +41,8 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 DEDUP_WINDOW = timedelta(days=30)
+STORY_PARAMS = f"{dedup.STORY_PARAMS}:{story.TERMS_VERSION}"
+COVERAGE_LIMIT = 10
 _GLOBAL_GUID = re.compile(r"^(https?://|file://|urn:|tag:|sha256:)", re.I)
 
 
@@ -119,9 +125,27 @@ class _Deduper:
 
     store: Store
     now: datetime
+    window: timedelta = DEDUP_WINDOW
+    story_window: timedelta = story.WINDOW
 
     def prepare(self) -> None:
-        """Rebuild the LSH band table when the dedup parameters changed since it was built."""
+        """Rebuild the LSH tables whose parameters changed since they were built."""
+        self._prepare_duplicates()
+        self._prepare_stories()
+
+    def _prepare_stories(self) -> None:
+        if self.store.get_meta("story_params") == STORY_PARAMS:
+            return
+        with self.store.transaction():
+            self.store.clear_story_terms()
+            count = 0
+            for stored in self.store.articles():
+                self._put_story_terms(stored.id, stored.article, stored.fetched_at)
+                count += 1
+            self.store.set_meta("story_params", STORY_PARAMS)
+        log.info("story index rebuilt for %s (%d articles)", STORY_PARAMS, count)
+
+    def _prepare_duplicates(self) -> None:
         if self.store.get_meta("lsh_params") == dedup.LSH_PARAMS:
             return
         with self.store.transaction():
@@ -149,13 +173,14 @@ class _Deduper:
                 priority=priority,
             )
             self._sign(existing.id, article.text)
+            self._put_story_terms(existing.id, article, existing.fetched_at)
             self.store.touch_cluster(existing.cluster, self.now)
             return "updated"
         guid_key = article.guid if _GLOBAL_GUID.match(article.guid) else None
         matches = self.store.exact_clusters(guid_key, url_key, dedup.hash_key(article.text))
         sig, keys = dedup.lsh_keys(article.text)
         if keys:
-            candidates = self.store.band_candidates(keys, since=self.now - DEDUP_WINDOW)
+            candidates = self.store.band_candidates(keys, since=self.now - self.window)
             found = dedup.duplicates_among(article.text, self.store.texts(candidates))
             matches |= self.store.clusters_of(found)
         status = "duplicate" if matches else "new"
@@ -177,7 +202,35 @@ class _Deduper:
         if sig is not None:
             self.store.put_signature(article_id, sig)
             self.store.put_bands(article_id, keys)
+        if status == "new":
+            joined = self._find_story(article)
+            if joined is not None:
+                self.store.set_story(cluster, joined)
+        self._put_story_terms(article_id, article, self.now)
         return status
+
+    def _story_date(self, article: Article, first_seen: datetime) -> datetime:
+        return article.published or first_seen
+
+    def _find_story(self, article: Article) -> str | None:
+        """The existing story a new article's cluster joins, if any (see :mod:`jjfeed.story`)."""
+        terms = story.story_terms(article.title, article.text)
+        if len(terms) < story.MIN_TERMS:
+            return None
+        at = self._story_date(article, self.now)
+        start, end = at - self.story_window, at + self.story_window
+        similarities: dict[str, list[float]] = {}
+        for _, sid, other in self.store.story_candidates(dedup.story_keys(terms), start, end):
+            sim = story.story_similarity(terms, other)
+            if sim > 0:
+                similarities.setdefault(sid, []).append(sim)
+        sizes = self.store.story_sizes(similarities, start, end)
+        return story.choose_story(similarities, sizes)
+
+    def _put_story_terms(self, article_id: int, article: Article, first_seen: datetime) -> None:
+        terms = story.story_terms(article.title, article.text)
+        keys = dedup.story_keys(terms) if len(terms) >= story.MIN_TERMS else []
+        self.store.put_story_terms(article_id, self._story_date(article, first_seen), terms, keys)
 
     def _sign(self, article_id: int, text: str) -> None:
         sig, keys = dedup.lsh_keys(text)
@@ -232,13 +285,21 @@ def _parsed_from_inputs(
 
 
 def _process(
-    deduper: _Deduper, source: Source, articles: list[Article], warnings: list[str]
+    deduper: _Deduper,
+    source: Source,
+    articles: list[Article],
+    warnings: list[str],
+    events: RunEvents | None = None,
 ) -> SourceResult:
     """Clean, dedup and store one source's articles in one transaction."""
     counts = {"new": 0, "duplicate": 0, "updated": 0, "unchanged": 0}
+    if events is not None:
+        events.articles_found(len(articles))
     with deduper.store.transaction():
         for article in clean_batch(deduper.store, source, articles, deduper.now):
             counts[deduper.file(article, source.priority)] += 1
+            if events is not None:
+                events.article_done()
     return SourceResult(
         source.name,
         "ok",
@@ -252,15 +313,58 @@ def _process(
 # -- publishing ----------------------------------------------------------------
 
 
-def load_clusters(store: Store, limit: int) -> list[Cluster]:
+def load_clusters(store: Store, limit: int, group: str = "cluster") -> list[Cluster]:
+    """The feed's entries: one per duplicate cluster (default) or one per story.
+
+    Each entry carries the other write-ups of its story as ``coverage``
+    ("Also covered by"); its ``updated`` moves when that coverage grows.
+    """
+    if group == "story":
+        return _load_stories(store, limit)
+    rows = store.recent_clusters(limit)
+    loaded = {cid: members for cid, _, members, _ in rows}
+    stories = store.story_clusters({sid for *_, sid in rows})
     clusters = []
-    for cluster_id, updated, members in store.recent_clusters(limit):
-        clusters.append(Cluster(cluster_id, tuple(members), dedup.representative(members), updated))
+    for cid, updated, members, sid in rows:
+        others = [c for c in stories.get(sid, []) if c != cid][:COVERAGE_LIMIT]
+        coverage = []
+        for other in others:
+            other_members = loaded.get(other) or store.cluster_members(other)
+            if other_members:
+                coverage.append(dedup.representative(other_members))
+                updated = max(updated, store.cluster_updated(other))
+        clusters.append(
+            Cluster(
+                cid,
+                tuple(members),
+                dedup.representative(members),
+                updated,
+                story=sid,
+                coverage=tuple(coverage),
+            )
+        )
     return clusters
 
 
+def _load_stories(store: Store, limit: int) -> list[Cluster]:
+    """One entry per story: its representative write-up, the others as coverage."""
+    entries = []
+    recent = store.recent_stories(limit)
+    stories = store.story_clusters(sid for sid, _ in recent)
+    for sid, updated in recent:
+        groups = [m for m in (store.cluster_members(c) for c in stories.get(sid, [])) if m]
+        if not groups:
+            continue
+        reps = [dedup.representative(members) for members in groups]
+        lead = dedup.representative(reps)
+        members = groups[reps.index(lead)]
+        coverage = tuple(r for r in reps if r is not lead)[:COVERAGE_LIMIT]
+        entries.append(Cluster(sid, tuple(members), lead, updated, story=sid, coverage=coverage))
+    return entries
+
+
 def _publish(store: Store, config: Config) -> tuple[tuple[Path, ...], int]:
-    clusters = load_clusters(store, publish.window(config.feed, config.outputs))
+    clusters = load_clusters(store, publish.window(config.feed, config.outputs), config.group)
     clusters = tag.tag_clusters(clusters, config.tagging)
     done = publish.publish_outputs(
         clusters, config.feed, config.outputs, config.output, config.sources
@@ -273,47 +377,147 @@ def _publish(store: Store, config: Config) -> tuple[tuple[Path, ...], int]:
 # -- the commands ----------------------------------------------------------------
 
 
-def run(config: Config, *, now: datetime | None = None) -> RunReport:
-    """The cron job: every configured source, then one publish."""
+class RunEvents:
+    """What a run tells whoever watches it (the CLI's progress bars); no-ops here."""
+
+    def sources(self, total: int) -> None:
+        """The run will report on ``total`` sources."""
+
+    def source_done(self, result: SourceResult) -> None:
+        """One source is finished (fetched and processed, skipped or failed)."""
+
+    def articles_found(self, count: int) -> None:
+        """``count`` more articles are about to be processed."""
+
+    def article_done(self) -> None:
+        """One article was cleaned, compared and stored."""
+
+
+def run(
+    config: Config,
+    *,
+    now: datetime | None = None,
+    events: RunEvents | None = None,
+    rng: random.Random | None = None,
+) -> RunReport:
+    """The cron job: every configured source that is due, then one publish.
+
+    Remote sources are fetched in the background (see :func:`fetch.fetch_all`)
+    while local ones are read; each fetched source is processed as soon as
+    it and those before it in line have arrived.
+    """
     now = now or datetime.now(UTC)
+    events = events or RunEvents()
+    rng = rng or random.Random()
+    settings = config.fetch
     with RunLock(config.database, wait=0), Store(config.database) as store:
-        deduper = _Deduper(store, now)
+        deduper = _Deduper(store, now, config.window, config.story_window)
         deduper.prepare()
-        results = []
+        events.sources(len(config.sources))
+        results: dict[str, SourceResult] = {}
         remote = [s for s in config.sources if s.url is not None]
-        fetched = {
-            f.source.name: f
-            for f in fetch.fetch_all([(s, store.validators(s.name)) for s in remote])
-        }
-        for source in config.sources:
-            if source.url is not None:
-                result = _run_remote(deduper, fetched[source.name], now)
-            else:
-                result = _run_local(deduper, source)
-            _log_result(result)
-            results.append(result)
-        if results and all(r.status == "failed" for r in results):
-            return RunReport(tuple(results))
+        states = {s.name: schedule.state_for(s, store.get_source(s.name)) for s in remote}
+        due = []
+        for source in remote:
+            state = states[source.name]
+            reason = schedule.skip_reason(state, now)
+            if reason is None:
+                due.append(source)
+                continue
+            results[source.name] = SourceResult(
+                source.name, "skipped", note=reason, next_attempt=state.next_attempt
+            )
+            _log_result(results[source.name])
+            events.source_done(results[source.name])
+        order = schedule.fetch_order([states[s.name] for s in due])
+        jobs = [
+            fetch.Job(
+                due[i],
+                schedule.fetch_url(due[i], states[due[i].name]),
+                states[due[i].name].validators,
+            )
+            for i in order
+        ]
+        with fetch.fetch_all(
+            jobs, settings=settings, deadline=time.monotonic() + settings.time_budget
+        ) as fetching:
+            for source in config.sources:
+                if source.url is None:
+                    results[source.name] = _run_local(deduper, source)
+                    _record_local(store, source, results[source.name], now)
+                    _log_result(results[source.name])
+                    events.source_done(results[source.name])
+            for fetched in fetching:
+                name = fetched.source.name
+                results[name] = _run_remote(
+                    deduper, fetched, states[name], now, settings, rng, events
+                )
+                _log_result(results[name])
+                events.source_done(results[name])
+        report = tuple(results[s.name] for s in config.sources)
+        if report and all(r.status == "failed" for r in report):
+            return RunReport(report)
         paths, entries = _publish(store, config)
-        return RunReport(tuple(results), paths, entries)
+        return RunReport(report, paths, entries)
 
 
-def _run_remote(deduper: _Deduper, fetched: Fetched, now: datetime) -> SourceResult:
+def _run_remote(
+    deduper: _Deduper,
+    fetched: Fetched,
+    state: SourceState,
+    now: datetime,
+    settings: FetchSettings,
+    rng: random.Random,
+    events: RunEvents | None = None,
+) -> SourceResult:
+    """Process one fetched source and store what its outcome does to its schedule."""
     source, store = fetched.source, deduper.store
+    if fetched.error_kind == "budget":
+        return SourceResult(source.name, "skipped", note=fetched.error, error_kind="budget")
     if not fetched.ok:
-        store.record_failure(source.name, source.url, fetched.error or "fetch failed")
-        return SourceResult(source.name, "failed", error=fetched.error)
-    if fetched.not_modified:
-        store.record_success(source.name, source.url, fetched.validators, now)
-        return SourceResult(source.name, "not_modified")
-    try:
-        parsed = _parsed_from_fetch(fetched, feeds_only=True)
-        result = _process(deduper, source, list(parsed.articles), list(parsed.warnings))
-    except JJFeedError as e:
-        store.record_failure(source.name, source.url, str(e))
-        return SourceResult(source.name, "failed", error=str(e))
-    store.record_success(source.name, source.url, fetched.validators, now)
-    return result
+        error = f"{fetched.url}: {fetched.error}"
+        decision = schedule.failed(
+            state, fetched.error_kind or "http", str(fetched.error), now, settings, rng, fetched
+        )
+        return _failed(store, source, decision, error)
+    result = SourceResult(source.name, "not_modified")
+    if not fetched.not_modified:
+        try:
+            parsed = _parsed_from_fetch(fetched, feeds_only=True)
+            result = _process(deduper, source, list(parsed.articles), list(parsed.warnings), events)
+        except JJFeedError as e:
+            decision = schedule.failed(state, "parse", str(e), now, settings, rng, fetched)
+            return _failed(store, source, decision, str(e))
+    decision = schedule.succeeded(state, fetched, now, settings)
+    store.put_source(decision.state)
+    return replace(
+        result, note=decision.note, alert=decision.alert, next_attempt=decision.state.next_attempt
+    )
+
+
+def _record_local(store: Store, source: Source, result: SourceResult, now: datetime) -> None:
+    """A local source's standing for `jjfeed feeds`; files are read every run, never backed off."""
+    state = store.get_source(source.name) or SourceState(source.name, str(source.path))
+    if result.status == "failed":
+        state = replace(state, last_attempt=now, error_kind="read", last_error=result.error)
+    else:
+        state = replace(
+            state, last_attempt=now, last_success=now, failures=0, error_kind=None, last_error=None
+        )
+    store.put_source(replace(state, url=str(source.path)))
+
+
+def _failed(store: Store, source: Source, decision: schedule.Decision, error: str) -> SourceResult:
+    store.put_source(decision.state)
+    return SourceResult(
+        source.name,
+        "failed",
+        error=error,
+        error_kind=decision.state.error_kind,
+        note=decision.note,
+        next_attempt=decision.state.next_attempt,
+        alert=decision.alert,
+    )
 
 
 def _run_local(deduper: _Deduper, source: Source) -> SourceResult:
@@ -343,7 +547,7 @@ def ingest_inputs(
     """One-off ingestion of files, folders, URLs and stdin; stores, dedups and republishes."""
     now = now or datetime.now(UTC)
     with RunLock(config.database, wait=60), Store(config.database) as store:
-        deduper = _Deduper(store, now)
+        deduper = _Deduper(store, now, config.window, config.story_window)
         deduper.prepare()
         results = [_ingest_one(deduper, loc, source_name, stdin) for loc in locations]
         for result in results:
@@ -434,6 +638,7 @@ def export(config: Config) -> Iterator[dict[str, object]]:
     """Every stored article as a plain dict, with its cluster and whether it represents it."""
     with Store(config.database) as store:
         by_cluster: dict[str, list[StoredArticle]] = {}
+        stories = store.cluster_stories()
         for stored in store.articles():
             by_cluster.setdefault(stored.cluster, []).append(stored)
         for members in by_cluster.values():
@@ -452,6 +657,7 @@ def export(config: Config) -> Iterator[dict[str, object]]:
                     "tags": list(a.tags),
                     "text": a.text,
                     "cluster": m.cluster,
+                    "story": stories.get(m.cluster, m.cluster),
                     "canonical": m.id == rep.id,
                 }
 
@@ -461,7 +667,21 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _log_result(result: SourceResult) -> None:
+    """Log one source's outcome; the CLI prints failures itself, so they go out at info."""
     for warning in result.warnings:
         log.warning("%s", warning)
+    if result.note and result.status != "skipped":
+        log.warning("%s: %s", result.source, result.note)
     if result.status == "failed":
-        log.error("%s: %s", result.source, result.error)
+        log.info("%s: failed: %s", result.source, result.error)
+    elif result.status == "skipped":
+        log.info("%s: skipped: %s", result.source, result.note)
+    else:
+        log.info(
+            "%s: %s (%d new, %d duplicates, %d updated)",
+            result.source,
+            result.status,
+            result.new,
+            result.duplicates,
+            result.updated,
+        )

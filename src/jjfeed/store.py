@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import StoreError
-from .model import Article, Signature, StoredArticle, Validators
+from .model import Article, Signature, SourceState, StoredArticle, Validators
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the foundation schema.
@@ -101,6 +101,39 @@ MIGRATIONS: tuple[str, ...] = (
         cluster TEXT NOT NULL REFERENCES clusters (id),
         merged TEXT NOT NULL
     );
+    """,
+    # 5: stories. Each cluster belongs to one story (a story's id is the id
+    # of the cluster that founded it). Each article keeps its story terms,
+    # the date they count from, and its story MinHash band keys.
+    """
+    ALTER TABLE clusters ADD COLUMN story TEXT;
+    UPDATE clusters SET story = id;
+    CREATE INDEX clusters_story ON clusters (story);
+    CREATE TABLE story_terms (
+        article INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        terms TEXT NOT NULL
+    );
+    CREATE INDEX story_terms_at ON story_terms (at);
+    CREATE TABLE story_lsh (
+        key INTEGER NOT NULL,
+        article INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        PRIMARY KEY (key, article)
+    ) WITHOUT ROWID;
+    CREATE INDEX story_lsh_article ON story_lsh (article);
+    """,
+    # 6: each source's schedule and standing: when it was last tried,
+    # how it failed, when it is due again, whether it is disabled (410), and
+    # where a permanent redirect moved it.
+    """
+    ALTER TABLE sources ADD COLUMN last_attempt TEXT;
+    ALTER TABLE sources ADD COLUMN last_status INTEGER;
+    ALTER TABLE sources ADD COLUMN error_kind TEXT;
+    ALTER TABLE sources ADD COLUMN next_attempt TEXT;
+    ALTER TABLE sources ADD COLUMN disabled TEXT;
+    ALTER TABLE sources ADD COLUMN moved_to TEXT;
+    ALTER TABLE sources ADD COLUMN redirect_to TEXT;
+    ALTER TABLE sources ADD COLUMN redirect_runs INTEGER NOT NULL DEFAULT 0;
     """,
 )
 
@@ -210,6 +243,40 @@ class Store:
         row = self._db.execute("SELECT * FROM sources WHERE name = ?", (source,)).fetchone()
         return dict(row) if row else None
 
+    def get_source(self, source: str) -> SourceState | None:
+        """The stored schedule and standing of one source, or None if never seen."""
+        row = self._db.execute("SELECT * FROM sources WHERE name = ?", (source,)).fetchone()
+        return _source_state(row) if row else None
+
+    def sources(self) -> list[SourceState]:
+        return [_source_state(r) for r in self._db.execute("SELECT * FROM sources ORDER BY name")]
+
+    def put_source(self, state: SourceState) -> None:
+        """Store a source's whole state (insert or replace every column)."""
+        values = (
+            state.url,
+            state.etag,
+            state.last_modified,
+            _ts(state.last_attempt),
+            _ts(state.last_success),
+            state.last_status,
+            state.error_kind,
+            state.last_error,
+            state.failures,
+            _ts(state.next_attempt),
+            state.disabled,
+            state.moved_to,
+            state.redirect_to,
+            state.redirect_runs,
+        )
+        assignments = ", ".join(f"{c} = excluded.{c}" for c in _SOURCE_COLUMNS)
+        self._db.execute(
+            f"""INSERT INTO sources (name, {", ".join(_SOURCE_COLUMNS)})
+                VALUES (?, {", ".join("?" * len(_SOURCE_COLUMNS))})
+                ON CONFLICT (name) DO UPDATE SET {assignments}""",
+            (state.name, *values),
+        )
+
     # -- articles -------------------------------------------------------
 
     def get(self, source: str, guid: str) -> StoredArticle | None:
@@ -256,10 +323,19 @@ class Store:
         return {str(r[0]): _dt(r[1]) or datetime.now(UTC) for r in rows}
 
     def merge_clusters(self, survivor: str, others: Iterable[str], when: datetime) -> None:
-        """Move every member of ``others`` into ``survivor``; remember the old ids as aliases."""
+        """Move every member of ``others`` into ``survivor``; remember the old ids as aliases.
+
+        Copies of one article are one story too: the stories of ``others``
+        join the survivor's story.
+        """
+        story = self.story_of(survivor)
         for other in others:
             if other == survivor:
                 continue
+            self._db.execute(
+                "UPDATE clusters SET story = ? WHERE story = (SELECT story FROM clusters WHERE id = ?)",
+                (story, other),
+            )
             self._db.execute("UPDATE articles SET cluster = ? WHERE cluster = ?", (survivor, other))
             self._db.execute(
                 "UPDATE cluster_aliases SET cluster = ? WHERE cluster = ?", (survivor, other)
@@ -271,11 +347,106 @@ class Store:
             self._db.execute("DELETE FROM clusters WHERE id = ?", (other,))
         self.touch_cluster(survivor, when)
 
-    def create_cluster(self, cluster: str, when: datetime) -> None:
+    def create_cluster(self, cluster: str, when: datetime, story: str | None = None) -> None:
+        """A new cluster; it founds its own story unless ``story`` names one to join."""
         self._db.execute(
-            "INSERT OR IGNORE INTO clusters (id, created, updated) VALUES (?, ?, ?)",
-            (cluster, _ts(when), _ts(when)),
+            "INSERT OR IGNORE INTO clusters (id, created, updated, story) VALUES (?, ?, ?, ?)",
+            (cluster, _ts(when), _ts(when), story or cluster),
         )
+
+    def set_story(self, cluster: str, story: str) -> None:
+        self._db.execute("UPDATE clusters SET story = ? WHERE id = ?", (story, cluster))
+
+    def story_of(self, cluster: str) -> str:
+        row = self._db.execute("SELECT story FROM clusters WHERE id = ?", (cluster,)).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: no cluster {cluster}")
+        return str(row[0] or cluster)
+
+    def put_story_terms(
+        self, article_id: int, at: datetime, terms: Iterable[str], keys: Iterable[int]
+    ) -> None:
+        """Replace an article's story terms (dated ``at``) and story band keys."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO story_terms (article, at, terms) VALUES (?, ?, ?)",
+            (article_id, _ts(at), "\n".join(sorted(terms))),
+        )
+        self._db.execute("DELETE FROM story_lsh WHERE article = ?", (article_id,))
+        self._db.executemany(
+            "INSERT OR IGNORE INTO story_lsh (key, article) VALUES (?, ?)",
+            [(k, article_id) for k in keys],
+        )
+
+    def clear_story_terms(self) -> None:
+        self._db.execute("DELETE FROM story_lsh")
+        self._db.execute("DELETE FROM story_terms")
+
+    def story_candidates(
+        self, keys: Sequence[int], start: datetime, end: datetime
+    ) -> list[tuple[int, str, frozenset[str]]]:
+        """``(article, story, terms)`` for articles dated in ``[start, end]`` sharing a story key."""
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        rows = self._db.execute(
+            f"""SELECT DISTINCT t.article, c.story, t.terms
+                FROM story_lsh l
+                JOIN story_terms t ON t.article = l.article
+                JOIN articles a ON a.id = l.article
+                JOIN clusters c ON c.id = a.cluster
+                WHERE l.key IN ({marks}) AND t.at BETWEEN ? AND ?
+                ORDER BY t.article""",
+            [*keys, _ts(start), _ts(end)],
+        )
+        return [(int(r[0]), str(r[1]), frozenset(str(r[2]).split("\n"))) for r in rows]
+
+    def story_sizes(self, stories: Iterable[str], start: datetime, end: datetime) -> dict[str, int]:
+        """Articles of each story dated in ``[start, end]``."""
+        ids = list(stories)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            f"""SELECT c.story, count(*) FROM clusters c
+                JOIN articles a ON a.cluster = c.id
+                JOIN story_terms t ON t.article = a.id
+                WHERE c.story IN ({marks}) AND t.at BETWEEN ? AND ?
+                GROUP BY c.story""",
+            [*ids, _ts(start), _ts(end)],
+        )
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    def story_clusters(self, stories: Iterable[str]) -> dict[str, list[str]]:
+        """The clusters of each story, oldest first."""
+        ids = list(dict.fromkeys(stories))
+        out: dict[str, list[str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT story, id FROM clusters WHERE story IN ({marks}) ORDER BY created, id",
+                chunk,
+            )
+            for r in rows:
+                out.setdefault(str(r[0]), []).append(str(r[1]))
+        return out
+
+    def cluster_stories(self) -> dict[str, str]:
+        """``{cluster: story}`` for every cluster."""
+        rows = self._db.execute("SELECT id, coalesce(story, id) FROM clusters")
+        return {str(r[0]): str(r[1]) for r in rows}
+
+    def cluster_members(self, cluster: str) -> list[StoredArticle]:
+        return [
+            _stored(m)
+            for m in self._db.execute(
+                "SELECT * FROM articles WHERE cluster = ? ORDER BY id", (cluster,)
+            )
+        ]
+
+    def cluster_updated(self, cluster: str) -> datetime:
+        row = self._db.execute("SELECT updated FROM clusters WHERE id = ?", (cluster,)).fetchone()
+        return (_dt(row[0]) if row else None) or datetime.now(UTC)
 
     def touch_cluster(self, cluster: str, when: datetime) -> None:
         self._db.execute("UPDATE clusters SET updated = ? WHERE id = ?", (_ts(when), cluster))
@@ -419,22 +590,27 @@ class Store:
         for row in self._db.execute("SELECT * FROM articles ORDER BY id"):
             yield _stored(row)
 
-    def recent_clusters(self, limit: int) -> list[tuple[str, datetime, list[StoredArticle]]]:
-        """The ``limit`` most recently updated clusters with all their members."""
+    def recent_clusters(self, limit: int) -> list[tuple[str, datetime, list[StoredArticle], str]]:
+        """The ``limit`` most recently updated clusters: id, updated, members, story."""
         rows = self._db.execute(
-            "SELECT id, updated FROM clusters ORDER BY updated DESC, id LIMIT ?", (limit,)
+            "SELECT id, updated, story FROM clusters ORDER BY updated DESC, id LIMIT ?", (limit,)
         ).fetchall()
         out = []
         for row in rows:
-            members = [
-                _stored(m)
-                for m in self._db.execute(
-                    "SELECT * FROM articles WHERE cluster = ? ORDER BY id", (row["id"],)
-                )
-            ]
+            members = self.cluster_members(str(row["id"]))
             if members:
-                out.append((str(row["id"]), _dt(row["updated"]) or datetime.now(UTC), members))
+                updated = _dt(row["updated"]) or datetime.now(UTC)
+                out.append((str(row["id"]), updated, members, str(row["story"] or row["id"])))
         return out
+
+    def recent_stories(self, limit: int) -> list[tuple[str, datetime]]:
+        """The ``limit`` stories whose clusters were most recently updated."""
+        rows = self._db.execute(
+            """SELECT coalesce(story, id) AS s, max(updated) AS u FROM clusters
+               GROUP BY s ORDER BY u DESC, s LIMIT ?""",
+            (limit,),
+        ).fetchall()
+        return [(str(r[0]), _dt(r[1]) or datetime.now(UTC)) for r in rows]
 
     def counts(self) -> dict[str, int]:
         return {
@@ -467,6 +643,34 @@ def _content_values(
         article.summary,
         content_hash,
         priority,
+    )
+
+
+# The columns of a source's state after its name, in the order put_source writes them.
+_SOURCE_COLUMNS = (
+    "url", "etag", "last_modified", "last_attempt", "last_success", "last_status", "error_kind",
+    "last_error", "failures", "next_attempt", "disabled", "moved_to", "redirect_to",
+    "redirect_runs",
+)  # fmt: skip
+
+
+def _source_state(row: sqlite3.Row) -> SourceState:
+    return SourceState(
+        name=row["name"],
+        url=row["url"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        last_attempt=_dt(row["last_attempt"]),
+        last_success=_dt(row["last_success"]),
+        last_status=row["last_status"],
+        error_kind=row["error_kind"],
+        last_error=row["last_error"],
+        failures=int(row["failures"]),
+        next_attempt=_dt(row["next_attempt"]),
+        disabled=row["disabled"],
+        moved_to=row["moved_to"],
+        redirect_to=row["redirect_to"],
+        redirect_runs=int(row["redirect_runs"]),
     )
 
 

@@ -24,7 +24,8 @@ Two levels of decision, measured on real headlines
   (Jaccard of the term sets >= :data:`SAME_STORY`, with at least
   :data:`MIN_SHARED` shared terms, inside the time window);
 - :func:`joins_story`: an article joins an existing story when its *mean*
-  similarity to the story's members is >= :data:`STORY_LINK` (average link).
+  similarity to the story's members is >= :data:`STORY_LINK` (average link)
+  and its similarities add up to :data:`STORY_EVIDENCE`.
   Single-link chaining over pairwise matches merges neighbouring stories
   ("stocks fall on China data" chains into "oil falls on China data"); the
   average over all members is what keeps precision.
@@ -46,8 +47,11 @@ SAME_STORY = 0.35
 MIN_SHARED = 2
 """Shared terms needed for any pairwise match: one common word is never a story."""
 
-STORY_LINK = 0.07
+STORY_LINK = 0.02
 """Mean similarity to a story's members at or above which an article joins it."""
+
+STORY_EVIDENCE = 0.2
+"""Sum of the similarities to a story's members needed to join it (one match of 0.2 will do)."""
 
 MIN_TERMS = 2
 """An article with fewer story terms ("Going Through Channels") decides nothing."""
@@ -59,6 +63,9 @@ WINDOW = timedelta(days=3)
 """Two articles further apart than this are not one story (when both dates are known)."""
 
 ENTITY_PREFIX = "e:"
+
+TERMS_VERSION = "terms1"
+"""Bump when :func:`story_terms` changes, so stored term sets are rebuilt."""
 
 # -- vocabulary ---------------------------------------------------------------
 
@@ -302,7 +309,37 @@ def story_link(similarities: Iterable[float], story_size: int) -> float:
 
 
 def joins_story(
-    similarities: Iterable[float], story_size: int, threshold: float = STORY_LINK
+    similarities: Iterable[float],
+    story_size: int,
+    threshold: float = STORY_LINK,
+    evidence: float = STORY_EVIDENCE,
 ) -> bool:
-    """True when the article's mean similarity to the story reaches ``threshold``."""
-    return story_size > 0 and story_link(similarities, story_size) >= threshold
+    """True when the article is close to the story as a whole *and* to enough of it.
+
+    Two conditions: the mean similarity over all the story's members reaches
+    ``threshold`` (a big story does not swallow an article that touches one
+    of its hundred members), and the similarities add up to ``evidence`` (a
+    one-article story is not joined on one shared word).
+    """
+    values = list(similarities)
+    return (
+        story_size > 0 and sum(values) >= evidence and story_link(values, story_size) >= threshold
+    )
+
+
+def choose_story(similarities: dict[str, list[float]], sizes: dict[str, int]) -> str | None:
+    """The story an article joins: the best average link among those it may join.
+
+    ``similarities`` maps each candidate story to the article's similarities
+    with its proposed members; ``sizes`` gives each story's size inside the
+    window. Ties go to the smaller story id, so the verdict is deterministic.
+    """
+    best: tuple[float, str] | None = None
+    for sid in sorted(similarities):
+        values, size = similarities[sid], sizes.get(sid, 0)
+        if not joins_story(values, size):
+            continue
+        link = story_link(values, size)
+        if best is None or link > best[0]:
+            best = (link, sid)
+    return best[1] if best else None
