@@ -146,6 +146,8 @@ _NOT_NAMES = frozenset(
     monday tuesday wednesday thursday friday saturday sunday january february march april may june
     july august september october november december spring summer autumn fall winter
     mr mrs ms miss dr prof sir dame lord lady st mt
+    councillor mayor president minister senator governor judge chief professor captain inspector
+    detective officer sergeant coach showrunner director
     season seasons episode episodes series part chapter volume issue photo photos picture pictures
     image images video videos trailer teaser clip update updates warning spoiler spoilers review
     reviews interview news report exclusive breaking live watch read more click share related
