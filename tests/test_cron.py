@@ -126,7 +126,7 @@ def test_no_tty_means_plain_summary_without_colour(tmp_path: Path, feed_server: 
     assert "\x1b" not in result.stdout + result.stderr
     assert re.fullmatch(
         r"2 sources: 1 fetched, 0 not modified, 1 failed, 0 skipped; 1 new articles, "
-        r"0 duplicates merged, 0 updated; 1 entries published to \S+feed.atom, \S+feed.rss; "
+        r"0 duplicates merged, 0 updated; 1 entries published to \S+feed.atom, \S+feed.rss, \S+feed.json, \S+index.html, \S+sources.opml; "
         r"\d+\.\d s\n",
         result.stdout,
     ), result.stdout

@@ -1,3 +1,6 @@
+import json
+import subprocess
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -6,9 +9,11 @@ import pytest
 from lxml import etree
 
 from conftest import SHARED
+from helpers_publish import require_tool
 from jjfeed import publish
 from jjfeed.errors import PublishError
-from jjfeed.model import Article, Cluster, FeedInfo, StoredArticle
+from jjfeed.model import Article, Cluster, FeedInfo, OutputSpec, Source, StoredArticle
+from jjfeed.parse import parse_json_feed
 
 T1 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 T2 = datetime(2026, 11, 2, 12, tzinfo=UTC)
@@ -40,7 +45,7 @@ def _clusters() -> list[Cluster]:
 
 
 def test_atom_and_rss_are_written_and_parse_cleanly(tmp_path: Path) -> None:
-    paths = publish.publish(_clusters(), FeedInfo(), tmp_path)
+    paths = publish.publish(_clusters(), FeedInfo(), tmp_path, formats=("atom", "rss"))
     assert [p.name for p in paths] == ["feed.atom", "feed.rss"]
     for path in paths:
         parsed = feedparser.parse(path.read_bytes())
@@ -102,3 +107,202 @@ def test_write_atomic_leaves_no_temp_files_and_reports_errors(tmp_path: Path) ->
     blocker.write_text("x")
     with pytest.raises(PublishError, match="blocker/f: cannot write"):
         publish.write_atomic(blocker / "f", b"x")
+
+
+# -- every format, from one model ------------------------------------------------
+
+HOSTILE = (
+    '<p onclick="steal()">Hello <a href="/local/page">relative</a> '
+    '<a href="javascript:alert(1)">js</a> <img src="data:image/png;base64,AAAA" alt="d">'
+    '<img src="pic.jpg" alt="pic"><script>alert(2)</script><style>p{}</style>'
+    '<iframe src="https://evil.example/"></iframe><span style="color:red">styled</span></p>'
+)
+JSONFEED_SCHEMA = SHARED / "data" / "schemas" / "jsonfeed-v1.1.schema.json"
+INFO = FeedInfo(
+    title="Merged",
+    link="https://merged.example/",
+    public_url="https://feeds.example/jj",
+    hub="https://hub.example/",
+)
+
+
+def _hostile_cluster() -> Cluster:
+    art = Article(
+        source="Harbor",
+        guid="h1",
+        url="https://h.example/news/story.html",
+        title="Hostile & <b>bold</b>",
+        html=HOSTILE,
+        text="Hello relative js",
+        tags=("Local",),
+        published=T1,
+    )
+    copy = replace(art, source="Wire", guid="w1", url="https://w.example/copy")
+    members = (
+        StoredArticle(1, art, None, "h", "c", T1),
+        StoredArticle(2, copy, None, "h", "c", T1),
+    )
+    return Cluster("33333333-3333-5333-8333-333333333333", members, members[0], T2)
+
+
+def test_outbound_html_is_sanitised_and_links_made_absolute() -> None:
+    safe = publish.sanitise(HOSTILE, "https://h.example/news/story.html")
+    assert 'href="https://h.example/local/page"' in safe
+    assert 'src="https://h.example/news/pic.jpg"' in safe
+    for bad in (
+        "onclick",
+        "javascript:",
+        "data:",
+        "<script",
+        "alert(2)",
+        "<style",
+        "iframe",
+        "style=",
+    ):
+        assert bad not in safe, bad
+    # Without a base a relative link cannot be resolved, so it goes.
+    assert "/local/page" not in publish.sanitise(HOSTILE, None)
+
+
+def test_entry_carries_sources_related_via_and_tags_in_every_format(tmp_path: Path) -> None:
+    sources = (Source("Harbor", url="https://h.example/feed.xml"), Source("Wire", path=tmp_path))
+    publish.publish([_hostile_cluster()], INFO, tmp_path, sources=sources)
+    atom = etree.parse(str(tmp_path / "feed.atom"))
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entry = atom.find("a:entry", ns)
+    assert entry is not None
+    links = {(ln.get("rel"), ln.get("href")) for ln in entry.findall("a:link", ns)}
+    assert links == {
+        ("alternate", "https://h.example/news/story.html"),
+        ("related", "https://w.example/copy"),
+        ("via", "https://h.example/feed.xml"),
+    }
+    content = entry.find("a:content", ns)
+    assert content is not None and content.get("type") == "html"
+    assert "Sources:" in (content.text or "") and "<script" not in (content.text or "")
+    feed_links = {(ln.get("rel"), ln.get("href")) for ln in atom.getroot().findall("a:link", ns)}
+    assert ("self", "https://feeds.example/jj/feed.atom") in feed_links
+    assert ("hub", "https://hub.example/") in feed_links
+    # Atom: RFC 3339 dates.
+    assert entry.findtext("a:updated", namespaces=ns) == "2026-11-02T12:00:00+00:00"
+    assert entry.findtext("a:published", namespaces=ns) == "2026-11-01T12:00:00+00:00"
+    assert [c.get("term") for c in entry.findall("a:category", ns)] == ["Local"]
+
+    rss = etree.parse(str(tmp_path / "feed.rss"))
+    item = rss.find("channel/item")
+    assert item is not None
+    assert item.findtext("pubDate") == "Sun, 01 Nov 2026 12:00:00 +0000"  # RFC 822
+    assert item.findtext("link") == "https://h.example/news/story.html"
+    assert [c.text for c in item.findall("category")] == ["Local"]
+    rss_links = {(ln.get("rel"), ln.get("href")) for ln in rss.iter("{*}link") if ln.get("rel")}
+    assert rss_links == {
+        ("self", "https://feeds.example/jj/feed.rss"),
+        ("hub", "https://hub.example/"),
+    }
+
+    feed = json.loads((tmp_path / "feed.json").read_text())
+    assert feed["feed_url"] == "https://feeds.example/jj/feed.json"
+    assert feed["hubs"] == [{"type": "WebSub", "url": "https://hub.example/"}]
+    item = feed["items"][0]
+    assert item["tags"] == ["Local"] and item["date_published"] == "2026-11-01T12:00:00+00:00"
+    assert "Sources:" in item["content_html"] and "javascript:" not in item["content_html"]
+
+    opml = etree.parse(str(tmp_path / "sources.opml"))
+    outlines = [(o.get("text"), o.get("xmlUrl")) for o in opml.iter("outline")]
+    assert outlines == [
+        ("Harbor", "https://h.example/feed.xml"),
+        (f"Wire (local: {tmp_path})", None),
+    ]
+
+    page = (tmp_path / "index.html").read_text()
+    assert "Hostile &amp; &lt;b&gt;bold&lt;/b&gt;" in page and "<script" not in page
+    assert 'type="application/atom+xml"' in page and "Content-Security-Policy" in page
+
+
+def test_every_feed_format_reads_back(tmp_path: Path) -> None:
+    clusters = [*_clusters(), _hostile_cluster()]
+    publish.publish(clusters, INFO, tmp_path)
+    ids = {publish.entry_id(c.id) for c in clusters}
+    for name in ("feed.atom", "feed.rss"):
+        parsed = feedparser.parse((tmp_path / name).read_bytes())
+        assert not parsed.bozo, (name, parsed.get("bozo_exception"))
+        assert {e.id for e in parsed.entries} == ids, name
+    # feedparser 6.0 (the newest release) does not read JSON Feed; jjfeed's own reader does.
+    parsed_json = parse_json_feed((tmp_path / "feed.json").read_bytes(), source="self")
+    assert {a.guid for a in parsed_json.articles} == ids
+    # Reading back applies jjfeed's inbound rule: a title is plain text, tags dropped.
+    assert {a.title for a in parsed_json.articles} == {
+        "Title & <1>",
+        "Title & <3>",
+        "Hostile & bold",
+    }
+
+
+def test_atom_passes_xmllint_relaxng(tmp_path: Path) -> None:
+    require_tool("xmllint", "libxml2-utils")
+    publish.publish([*_clusters(), _hostile_cluster()], INFO, tmp_path)
+    result = subprocess.run(
+        ["xmllint", "--noout", "--relaxng", str(ATOM_RNG), str(tmp_path / "feed.atom")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "validates" in result.stderr
+
+
+def test_json_feed_validates_against_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    publish.publish([*_clusters(), _hostile_cluster()], INFO, tmp_path)
+    schema = json.loads(JSONFEED_SCHEMA.read_text())
+    validator = jsonschema.Draft7Validator(
+        schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
+    )
+    feed = json.loads((tmp_path / "feed.json").read_text())
+    errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(feed)]
+    assert errors == []
+    # The check can fail: a date that is not RFC 3339 is caught.
+    feed["items"][0]["date_published"] = "1 Nov 2026"
+    assert list(validator.iter_errors(feed))
+
+
+def test_all_five_files_are_byte_identical_on_an_idle_rerun(tmp_path: Path) -> None:
+    clusters = [*_clusters(), _hostile_cluster()]
+    paths = publish.publish(clusters, INFO, tmp_path)
+    assert sorted(p.name for p in paths) == sorted(publish.FORMATS.values())
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in paths}
+    again = publish.publish_outputs(clusters, INFO, (), tmp_path)
+    assert again.changed == ()
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in paths} == before
+
+
+def test_outputs_filter_by_tag_and_query(tmp_path: Path) -> None:
+    a, b = _clusters()
+    hostile = _hostile_cluster()
+    tagged_b = replace(b, tags=("Sport",))
+    specs = (
+        OutputSpec(formats=("json",)),
+        OutputSpec(path="local", formats=("json",), include_tags=("local",), limit=5),
+        OutputSpec(path="no-local", formats=("json",), exclude_tags=("LOCAL",)),
+        OutputSpec(path="query", formats=("json", "atom"), query='"Hello relative" -sport'),
+    )
+    done = publish.publish_outputs([a, tagged_b, hostile], FeedInfo(), specs, tmp_path)
+    assert done.entries == 3
+
+    def ids(sub: str) -> list[str]:
+        feed = json.loads((tmp_path / sub / "feed.json").read_text())
+        return [i["id"].rsplit(":", 1)[1][:2] for i in feed["items"]]
+
+    assert ids(".") == ["22", "33", "11"]
+    assert ids("local") == ["33", "11"]
+    assert ids("no-local") == ["22"]
+    assert ids("query") == ["33"]
+    query_feed = feedparser.parse((tmp_path / "query" / "feed.atom").read_bytes())
+    assert [e.id for e in query_feed.entries] == [publish.entry_id(hostile.id)]
+    assert query_feed.feed.id != FeedInfo().id  # a sub-output is a feed of its own
+
+
+def test_output_paths_must_stay_inside(tmp_path: Path) -> None:
+    with pytest.raises(PublishError, match="inside the output folder"):
+        publish.publish_outputs(_clusters(), FeedInfo(), (OutputSpec(path="../x"),), tmp_path)

@@ -22,6 +22,7 @@ from . import __version__, pipeline, sources
 from .config import Config, load_config
 from .errors import JJFeedError, LockedError
 from .model import Article, RunReport, SourceResult
+from .serve import serve as serve_folder
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
 
@@ -205,6 +206,29 @@ def extract(settings: _Settings, inputs: tuple[str, ...], as_json: bool) -> None
         click.echo(_extract_json(location, result) if as_json else _extract_text(result))
     if failed:
         sys.exit(EXIT_FAILED)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="0 picks one."
+)
+@click.pass_obj
+@_handle_errors
+def serve(settings: _Settings, host: str, port: int) -> None:
+    """Serve the output folder over HTTP (feed types, ETag/304, gzip) until Ctrl-C."""
+    config = settings.load(required=False)
+    if not config.output.is_dir():
+        click.echo(f"jjfeed: {config.output}: no output yet; serving it once published", err=True)
+
+    def ready(url: str) -> None:
+        click.echo(f"Serving {config.output} at {url} (Ctrl-C to stop)")
+        sys.stdout.flush()
+
+    try:
+        serve_folder(config.output, host, port, ready)
+    except OSError as e:
+        raise JJFeedError(f"cannot listen on {host}:{port}: {e}") from e
 
 
 def _extract_json(location: str, a: Article) -> str:

@@ -134,6 +134,8 @@ class Cluster:
     story: str = ""
     # Representatives of the other clusters in the same story: "Also covered by".
     coverage: tuple[StoredArticle, ...] = ()
+    # The entry's final tags (tag stage: members' tags, rules, auto names); empty = members' tags.
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,10 @@ class FeedInfo:
     id: str = "urn:uuid:6f1c8d52-3b0a-5a56-9a0e-3b0e4f7f2a11"
     description: str = "Merged and deduplicated by jjfeed"
     limit: int = 100
+    # Where the output folder is really served; self links are built from it.
+    public_url: str | None = None
+    # A WebSub hub: the feeds carry rel="hub" and each publish pings it.
+    hub: str | None = None
 
 
 @dataclass(frozen=True)
@@ -236,3 +242,47 @@ class SourceState:
     @property
     def validators(self) -> Validators:
         return Validators(self.etag, self.last_modified)
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """One published feed of ``outputs:`` in feeds.yaml: where, which formats, which entries.
+
+    ``path`` is a folder relative to the output folder ("" for the folder itself).
+    Unset ``title``/``link``/``id``/``description``/``limit`` come from the top-level feed.
+    """
+
+    path: str = ""
+    formats: tuple[str, ...] = ("atom", "rss", "json", "html", "opml")
+    limit: int | None = None
+    title: str | None = None
+    link: str | None = None
+    id: str | None = None
+    description: str | None = None
+    include_tags: tuple[str, ...] = ()
+    exclude_tags: tuple[str, ...] = ()
+    query: str | None = None
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.include_tags or self.exclude_tags or self.query)
+
+
+@dataclass(frozen=True)
+class TagRule:
+    """Tag ``tag`` when any phrase (whole words) or regex matches the title or text."""
+
+    tag: str
+    phrases: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Tagging:
+    """The ``tags:`` section of feeds.yaml."""
+
+    rules: tuple[TagRule, ...] = ()
+    # variant (compared without case) -> the one spelling to publish
+    synonyms: tuple[tuple[str, str], ...] = ()
+    auto: bool = True
+    auto_max: int = 5

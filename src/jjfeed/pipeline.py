@@ -454,9 +454,14 @@ def _load_stories(store: Store, limit: int) -> list[Cluster]:
 
 
 def _publish(store: Store, config: Config) -> tuple[tuple[Path, ...], int]:
-    clusters = load_clusters(store, config.feed.limit, config.group)
-    paths = publish.publish(clusters, config.feed, config.output)
-    return paths, min(len(clusters), config.feed.limit)
+    clusters = load_clusters(store, publish.window(config.feed, config.outputs), config.group)
+    clusters = tag.tag_clusters(clusters, config.tagging)
+    done = publish.publish_outputs(
+        clusters, config.feed, config.outputs, config.output, config.sources
+    )
+    for warning in done.warnings:
+        log.warning("%s", warning)
+    return done.paths, done.entries
 
 
 # -- the commands ----------------------------------------------------------------

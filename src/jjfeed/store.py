@@ -400,7 +400,7 @@ class Store:
                 (key, _ts(start), _ts(end), per_key),
             )
             found.update(int(r[0]) for r in rows)
-        out = []
+        out: list[tuple[int, str, frozenset[str]]] = []
         ids = sorted(found)
         for chunk_start in range(0, len(ids), 500):
             chunk = ids[chunk_start : chunk_start + 500]

@@ -1,0 +1,219 @@
+"""One format-neutral model of the merged entries, from which every format is written.
+
+An :class:`Entry` is what a reader sees of one cluster: its stable id, the
+representative's title and link, the body (sanitised again on the way out and
+followed by the "Sources:" and "Also covered by" lines), a plain-text summary,
+dates, tags and every copy's link. Atom, RSS, JSON Feed and the HTML page all
+render the same entries, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+import nh3
+
+from ..model import Cluster, StoredArticle
+
+# The allow-list for what leaves jjfeed. The clean stage sanitised the body
+# already; this pass guards against anything a later change lets through, and
+# makes relative links absolute against the article's own URL.
+ALLOWED_TAGS = frozenset(
+    {
+        "p", "br", "hr", "h2", "h3", "h4", "ul", "ol", "li", "dl", "dt", "dd", "blockquote",
+        "pre", "code", "a", "em", "strong", "b", "i", "u", "s", "del", "ins", "mark", "small",
+        "sub", "sup", "q", "cite", "abbr", "img", "figure", "figcaption", "table", "thead",
+        "tbody", "tfoot", "tr", "th", "td", "caption",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+# Only our own markers may carry a class; a source's classes mean nothing here.
+ALLOWED_CLASSES = {"p": {"jjfeed-sources", "jjfeed-coverage"}}
+SUMMARY_LIMIT = 400
+SUMMARY_WORDS = 25
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    title: str
+    link: str | None
+    content_html: str
+    summary: str
+    author: str | None
+    published: datetime
+    updated: datetime
+    tags: tuple[str, ...]
+    # Other copies of this entry (Atom rel="related").
+    related: tuple[Link, ...]
+    # The feeds each copy came through (Atom rel="via").
+    via: tuple[Link, ...]
+    sources: tuple[str, ...]
+
+
+def entry_id(cluster_id: str) -> str:
+    """The feed entry id of a cluster: a ``urn:uuid`` IRI, valid in Atom and RSS."""
+    return f"urn:uuid:{cluster_id}"
+
+
+def entry_order(cluster: Cluster) -> tuple[datetime, str]:
+    rep = cluster.representative
+    return (rep.article.published or rep.fetched_at, cluster.id)
+
+
+def sanitise(markup: str, base_url: str | None) -> str:
+    """nh3 with the allow-list; relative links resolved against ``base_url`` or dropped.
+
+    No script or style survives (their content neither), no event handler, no
+    ``style`` attribute, and no URL outside http, https and mailto: ``javascript:``
+    and ``data:`` links lose their ``href``/``src``.
+    """
+    base = base_url if base_url and urlsplit(base_url).scheme in ("http", "https") else None
+
+    def resolve(url: str) -> str | None:
+        return urljoin(base, url) if base else None
+
+    return nh3.clean(
+        markup,
+        tags=set(ALLOWED_TAGS),
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        clean_content_tags={"script", "style"},
+        allowed_classes={k: set(v) for k, v in ALLOWED_CLASSES.items()},
+        link_rel="noopener noreferrer",
+        url_relative=resolve,
+    ).strip()
+
+
+def _absolute(url: str | None) -> str | None:
+    """A URL fit for a feed's link: absolute http(s), else nothing."""
+    if url and urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc:
+        return url
+    return None
+
+
+def sources_html(members: Sequence[StoredArticle]) -> str:
+    """A visible "Sources:" line naming every copy, linked where it has a URL."""
+    parts = []
+    for m in members:
+        name = html.escape(m.article.source)
+        url = _absolute(m.article.url)
+        if url:
+            parts.append(f'<a href="{html.escape(url, quote=True)}">{name}</a>')
+        else:
+            parts.append(name)
+    return f'<p class="jjfeed-sources">Sources: {", ".join(parts)}</p>'
+
+
+def coverage_html(coverage: Sequence[StoredArticle]) -> str:
+    """An "Also covered by" line linking the other write-ups of the same story."""
+    if not coverage:
+        return ""
+    parts = []
+    for m in coverage:
+        label = html.escape(
+            f"{m.article.source}: {m.article.title}" if m.article.title else m.article.source
+        )
+        if m.article.url:
+            parts.append(f'<a href="{html.escape(m.article.url, quote=True)}">{label}</a>')
+        else:
+            parts.append(label)
+    return f'<p class="jjfeed-coverage">Also covered by: {"; ".join(parts)}</p>'
+
+
+def cluster_tags(cluster: Cluster) -> tuple[str, ...]:
+    """The tag stage's tags, else every member's, representative first, each once."""
+    if cluster.tags:
+        return cluster.tags
+    seen: set[str] = set()
+    tags = []
+    for member in (cluster.representative, *cluster.members):
+        for tag in member.article.tags:
+            if tag.casefold() not in seen:
+                seen.add(tag.casefold())
+                tags.append(tag)
+    return tuple(tags)
+
+
+def make_entry(cluster: Cluster, feed_urls: Mapping[str, str] | None = None) -> Entry:
+    """The entry a reader sees for one cluster; ``feed_urls`` maps source names to feed URLs."""
+    rep = cluster.representative
+    art = rep.article
+    # The representative's own page; failing that (a saved file), the first copy online.
+    link = _absolute(art.url) or next(
+        (u for u in (_absolute(m.article.url) for m in cluster.members) if u), None
+    )
+    body = art.html or "".join(
+        f"<p>{html.escape(p.strip())}</p>" for p in art.text.split("\n\n") if p.strip()
+    )
+    content = (
+        sanitise(body, _absolute(art.url))
+        + sanitise(sources_html(cluster.members), None)
+        + sanitise(coverage_html(cluster.coverage), None)
+    )
+    related: list[Link] = []
+    seen = {link}
+    for member in cluster.members:
+        url = _absolute(member.article.url)
+        if url and url not in seen:
+            seen.add(url)
+            related.append(Link(url, member.article.source))
+    via: list[Link] = []
+    for name in dict.fromkeys(m.article.source for m in (rep, *cluster.members)):
+        feed = _absolute((feed_urls or {}).get(name))
+        if feed and feed not in {v.href for v in via}:
+            via.append(Link(feed, name))
+    published = _utc(art.published or rep.fetched_at)
+    return Entry(
+        id=entry_id(cluster.id),
+        title=_one_line(art.title) or "(untitled)",
+        link=link,
+        content_html=content,
+        summary=_summary(art.summary or art.text),
+        author=_one_line(art.author or "") or None,
+        published=published,
+        updated=max(_utc(cluster.updated), published),
+        tags=cluster_tags(cluster),
+        related=tuple(related),
+        via=tuple(via),
+        sources=tuple(dict.fromkeys(m.article.source for m in cluster.members)),
+    )
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _summary(text: str, limit: int = SUMMARY_LIMIT, words: int = SUMMARY_WORDS) -> str:
+    """The opening paragraphs as one line: a short first one ("Warning: spoilers") takes
+    the next along, up to ``words`` words; cut at a word boundary past ``limit``."""
+    parts: list[str] = []
+    for paragraph in text.strip().split("\n\n"):
+        parts.append(_one_line(paragraph))
+        if sum(len(p.split()) for p in parts) >= words:
+            break
+    first = " ".join(p for p in parts if p)
+    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
