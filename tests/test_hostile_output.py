@@ -179,6 +179,31 @@ def published_dangers(atom: bytes, rss: bytes) -> list[str]:
     return found
 
 
+def json_and_page_dangers(folder: Path) -> list[str]:
+    """The other two published formats: JSON Feed's HTML and URL fields, the HTML page's body."""
+    found: list[str] = []
+    feed = json.loads((folder / "feed.json").read_text(encoding="utf-8"))
+    for i, item in enumerate(feed.get("items", [])):
+        found += dangers(item.get("content_html", ""), f"json item {i} content_html")
+        for key in ("url", "external_url", "image"):
+            if item.get(key):
+                found += check_link(item[key], f"json item {i} {key}")
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    head, _, body = page.partition("<body>")
+    assert body, "index.html has no <body>"
+    found += dangers(body.replace("</body>", "").replace("</html>", ""), "index.html body")
+    if "<script" in head.lower():
+        found.append("index.html head: <script>")
+    return found
+
+
+def test_the_json_and_page_checker_finds_what_it_looks_for(tmp_path: Path) -> None:
+    item = {"content_html": "<p onclick=alert(1)>x</p>", "url": "javascript:alert(1)"}
+    (tmp_path / "feed.json").write_text(json.dumps({"items": [item]}))
+    (tmp_path / "index.html").write_text("<html><head></head><body><script>1</script></body>")
+    assert len(json_and_page_dangers(tmp_path)) == 3
+
+
 def test_the_checker_finds_what_it_looks_for() -> None:
     """Without this, a checker that sees nothing would pass every test below."""
     missed = [p for p in PAYLOADS if not dangers(p, "raw")]
@@ -284,6 +309,7 @@ def test_xss_payload_list_never_reaches_the_published_feeds(tmp_path: Path) -> N
     entries = len(etree.fromstring(atom).findall(f"{ATOM}entry"))
     assert entries >= 3 * len(PAYLOADS) * 0.9  # the payload entries were published, not dropped
     assert published_dangers(atom, rss) == []
+    assert json_and_page_dangers(tmp_path / "out") == []
 
 
 # -- hypothesis-generated markup -------------------------------------------------
@@ -352,6 +378,7 @@ def test_generated_markup_never_reaches_the_published_feeds(
 ) -> None:
     atom, rss = _publish_one(title, body, tmp_path)
     assert published_dangers(atom, rss) == []
+    assert json_and_page_dangers(tmp_path) == []
 
 
 def test_escaped_markup_in_a_summary_is_not_markup_in_rss(tmp_path: Path) -> None:
