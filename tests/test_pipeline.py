@@ -358,3 +358,19 @@ def test_an_article_bridging_two_clusters_merges_them(tmp_path: Path) -> None:
     assert len(records) == 3 and len({r["cluster"] for r in records}) == 1
     teaser_cluster = dedup.new_cluster_id("teaser", "t-1")
     assert records[0]["cluster"] == teaser_cluster  # the oldest cluster keeps its id
+
+
+def test_max_entries_from_feeds_yaml_caps_a_feed(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.yaml"
+    path.write_text("max_entries: 3\ndatabase: j.db\noutput: out\n")
+    config = load_config(path)
+    items = [
+        {"title": f"Item {i}", "link": f"https://x.example/{i}", "guid": f"x-{i}",
+         "body": html_body(prose(40 + i, 120))}
+        for i in range(5)
+    ]  # fmt: skip
+    feed = tmp_path / "x.rss"
+    feed.write_bytes(rss("X", "https://x.example/", items))
+    report = pipeline.ingest_inputs(config, [str(feed)])
+    assert report.results[0].new == 3
+    assert any("kept the first 3" in w for w in report.results[0].warnings)

@@ -27,6 +27,7 @@ DEFAULT_OUTPUT = Path("output")
 GROUPS = ("cluster", "story")
 DEFAULT_WINDOW_DAYS = 30
 DEFAULT_STORY_WINDOW_DAYS = 3
+DEFAULT_MAX_ENTRIES = 1000
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Config:
     window: timedelta = timedelta(days=DEFAULT_WINDOW_DAYS)
     # ...and grouped into stories with articles dated within this one.
     story_window: timedelta = timedelta(days=DEFAULT_STORY_WINDOW_DAYS)
+    # Entries read from one feed at most; the rest are dropped with a warning.
+    max_entries: int = DEFAULT_MAX_ENTRIES
     fetch: FetchSettings = field(default_factory=FetchSettings)
     outputs: tuple[OutputSpec, ...] = ()
     tagging: Tagging = field(default_factory=Tagging)
@@ -134,6 +137,7 @@ def parse_config(text: str, path: Path) -> Config:
         group=group,
         window=window,
         story_window=story_window,
+        max_entries=v.int_(top, "max_entries", DEFAULT_MAX_ENTRIES, minimum=1),
         fetch=_fetch_settings(v, top),
     )
 
@@ -181,7 +185,7 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _INT_TAG = "tag:yaml.org,2002:int"
 _TOP_KEYS = (
     "title", "link", "id", "description", "limit", "database", "output", "sources",
-    "group", "dedup", *_FETCH_KEYS,
+    "group", "dedup", "max_entries", *_FETCH_KEYS,
 )  # fmt: skip
 _DEDUP_KEYS = ("window_days", "story_window_days")
 _SOURCE_KEYS = ("name", "url", "path", "tags", "priority")

@@ -18,7 +18,14 @@ from pathlib import Path
 
 from .errors import IngestError, ParseError
 from .model import Article
-from .parse import Parsed, looks_like_json_feed, parse_feed, plain_text, xml_safe
+from .parse import (
+    MAX_ENTRIES,
+    Parsed,
+    looks_like_json_feed,
+    parse_feed,
+    plain_text,
+    xml_safe,
+)
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # as fetch.MAX_BYTES: a feed is never larger
 FEED_MARKERS = (b"<rss", b"<feed", b"<rdf:rdf", b"<channel")
@@ -189,6 +196,7 @@ def articles_from_bytes(
     guid: str | None = None,
     url: str | None = None,
     headers: dict[str, str] | None = None,
+    max_entries: int = MAX_ENTRIES,
 ) -> Parsed:
     """Turn one input's bytes into articles, whatever kind of input it is."""
     content_type = next(
@@ -201,7 +209,9 @@ def articles_from_bytes(
         raise IngestError(f"{location}: {reason}")
     if kind == "feed":
         try:
-            return parse_feed(data, headers, source=source, url=url or location)
+            return parse_feed(
+                data, headers, source=source, url=url or location, max_entries=max_entries
+            )
         except ParseError as e:
             raise IngestError(str(e)) from e
     text = xml_safe(decode(data, content_type))

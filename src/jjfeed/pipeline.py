@@ -38,7 +38,14 @@ from .model import (
     SourceState,
     StoredArticle,
 )
-from .parse import MAX_AUTHOR_CHARS, MAX_BODY_CHARS, Parsed, plain_tags, plain_text
+from .parse import (
+    MAX_AUTHOR_CHARS,
+    MAX_BODY_CHARS,
+    MAX_ENTRIES,
+    Parsed,
+    plain_tags,
+    plain_text,
+)
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -186,6 +193,7 @@ class _Deduper:
     now: datetime
     window: timedelta = DEDUP_WINDOW
     story_window: timedelta = story.WINDOW
+    max_entries: int = MAX_ENTRIES
 
     def prepare(self) -> None:
         """Rebuild the LSH tables whose parameters changed since they were built."""
@@ -306,7 +314,9 @@ class _Deduper:
 # -- reading sources -----------------------------------------------------------
 
 
-def _parsed_from_fetch(fetched: Fetched, *, feeds_only: bool = False) -> Parsed:
+def _parsed_from_fetch(
+    fetched: Fetched, *, feeds_only: bool = False, max_entries: int = MAX_ENTRIES
+) -> Parsed:
     """Articles from fetched bytes; a configured feed source must really be a feed."""
     headers = dict(fetched.headers)
     if feeds_only and ingest.detect_kind(fetched.content, fetched.header("content-type")) != "feed":
@@ -320,6 +330,7 @@ def _parsed_from_fetch(fetched: Fetched, *, feeds_only: bool = False) -> Parsed:
                 url=fetched.url,
                 guid=fetched.url,
                 headers=headers,
+                max_entries=max_entries,
             )
     except (IngestError, StageTimeout) as e:
         raise ParseError(f"{fetched.source.name}: {e}") from e
@@ -344,6 +355,7 @@ def _parsed_from_inputs(
     inputs: Iterable[ingest.Input | IngestError],
     warnings: list[str],
     tally: _Tally | None = None,
+    max_entries: int = MAX_ENTRIES,
 ) -> tuple[list[Article], int]:
     """Read local inputs; return the articles and how many files could be read.
 
@@ -361,7 +373,11 @@ def _parsed_from_inputs(
         try:
             with time_limit(PARSE_SECONDS, item.location):
                 parsed = ingest.articles_from_bytes(
-                    item.data, source=source_name, location=item.location, guid=guid
+                    item.data,
+                    source=source_name,
+                    location=item.location,
+                    guid=guid,
+                    max_entries=max_entries,
                 )
         except JJFeedError as e:
             tally.rejected.append(str(e))
@@ -501,7 +517,7 @@ def run(
     rng = rng or random.Random()
     settings = config.fetch
     with RunLock(config.database, wait=0), Store(config.database) as store:
-        deduper = _Deduper(store, now, config.window, config.story_window)
+        deduper = _Deduper(store, now, config.window, config.story_window, config.max_entries)
         deduper.prepare()
         events.sources(len(config.sources))
         results: dict[str, SourceResult] = {}
@@ -573,7 +589,7 @@ def _run_remote(
     result = SourceResult(source.name, "not_modified")
     if not fetched.not_modified:
         try:
-            parsed = _parsed_from_fetch(fetched, feeds_only=True)
+            parsed = _parsed_from_fetch(fetched, feeds_only=True, max_entries=deduper.max_entries)
             result = _process(deduper, source, list(parsed.articles), list(parsed.warnings), events)
         except JJFeedError as e:
             decision = schedule.failed(state, "parse", str(e), now, settings, rng, fetched)
@@ -615,7 +631,11 @@ def _run_local(deduper: _Deduper, source: Source) -> SourceResult:
     warnings: list[str] = []
     tally = _Tally()
     articles, read = _parsed_from_inputs(
-        source.name, ingest.iter_inputs([str(source.path)]), warnings, tally
+        source.name,
+        ingest.iter_inputs([str(source.path)]),
+        warnings,
+        tally,
+        max_entries=deduper.max_entries,
     )
     if read == 0:
         error = tally.rejected[0] if tally.rejected else f"{source.path}: nothing to read"
@@ -640,7 +660,7 @@ def ingest_inputs(
     """One-off ingestion of files, folders, URLs and stdin; stores, dedups and republishes."""
     now = now or datetime.now(UTC)
     with RunLock(config.database, wait=60), Store(config.database) as store:
-        deduper = _Deduper(store, now, config.window, config.story_window)
+        deduper = _Deduper(store, now, config.window, config.story_window, config.max_entries)
         deduper.prepare()
         results = [_ingest_one(deduper, loc, source_name, stdin) for loc in locations]
         for result in results:
@@ -660,7 +680,7 @@ def _ingest_one(
         if not fetched.ok:
             return SourceResult(location, "failed", error=f"{location}: {fetched.error}")
         try:
-            parsed = _parsed_from_fetch(fetched)
+            parsed = _parsed_from_fetch(fetched, max_entries=deduper.max_entries)
             return replace(
                 _process(deduper, source, list(parsed.articles), list(parsed.warnings)),
                 source=location,
@@ -672,7 +692,7 @@ def _ingest_one(
     warnings: list[str] = []
     tally = _Tally()
     articles, read = _parsed_from_inputs(
-        name, ingest.iter_inputs([location], stdin), warnings, tally
+        name, ingest.iter_inputs([location], stdin), warnings, tally, deduper.max_entries
     )
     if read == 0:
         error = tally.rejected[0] if tally.rejected else f"{location}: nothing to read"
