@@ -306,3 +306,10 @@ def test_outputs_filter_by_tag_and_query(tmp_path: Path) -> None:
 def test_output_paths_must_stay_inside(tmp_path: Path) -> None:
     with pytest.raises(PublishError, match="inside the output folder"):
         publish.publish_outputs(_clusters(), FeedInfo(), (OutputSpec(path="../x"),), tmp_path)
+
+
+def test_summary_runs_short_paragraphs_together_as_sentences() -> None:
+    from jjfeed.publish.entries import _summary
+
+    text = "Warning: spoilers for Jessica Jones\n\nLife post-murder is hard.\n\nMore."
+    assert _summary(text, words=6) == "Warning: spoilers for Jessica Jones. Life post-murder is hard."

@@ -211,7 +211,8 @@ def _summary(text: str, limit: int = SUMMARY_LIMIT, words: int = SUMMARY_WORDS) 
         parts.append(_one_line(paragraph))
         if sum(len(p.split()) for p in parts) >= words:
             break
-    first = " ".join(p for p in parts if p)
+    # Paragraphs run together as sentences: "...spoilers for Jessica Jones. Life post-murder..."
+    first = " ".join(p if p[-1] in ".!?:;…\"'”’)" else p + "." for p in parts if p)
     return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
