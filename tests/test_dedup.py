@@ -144,3 +144,21 @@ def test_fast_min_hashes_equal_datasketch(count: int) -> None:
     rng = np.random.default_rng(count)
     hashes = np.unique(rng.integers(0, 2**32, count, dtype=np.uint64))
     assert dedup.min_hashes(hashes).tolist() == dedup.minhash_of(hashes).hashvalues.tolist()
+
+
+def test_shingle_hashes_are_the_sorted_unique_crc_folds() -> None:
+    """The word cache and the sort-based unique must not change a single hash (stored signatures)."""
+    import zlib
+
+    text = "The council met. The council met again, and the COUNCIL voted: ÅBO café 42!"
+    tokens = dedup.words(text)
+    crc = [zlib.crc32(t.encode()) for t in tokens]
+    expected = {
+        (crc[i] * 1_000_003**2 + crc[i + 1] * 1_000_003 + crc[i + 2]) % 2**32
+        for i in range(len(tokens) - 2)
+    }
+    got = dedup.shingle_hashes(text)
+    assert got.tolist() == sorted(expected)
+    assert dedup.shingle_hashes(text).tolist() == got.tolist()  # second call: from the cache
+    assert dedup.shingle_hashes("one").tolist() == [zlib.crc32(b"one")]
+    assert dedup.shingle_hashes("").tolist() == []

@@ -312,4 +312,6 @@ def test_summary_runs_short_paragraphs_together_as_sentences() -> None:
     from jjfeed.publish.entries import _summary
 
     text = "Warning: spoilers for Jessica Jones\n\nLife post-murder is hard.\n\nMore."
-    assert _summary(text, words=6) == "Warning: spoilers for Jessica Jones. Life post-murder is hard."
+    assert (
+        _summary(text, words=6) == "Warning: spoilers for Jessica Jones. Life post-murder is hard."
+    )

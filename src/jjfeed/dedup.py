@@ -144,8 +144,7 @@ def new_cluster_id(source: str, guid: str) -> str:
 # (``hashfunc`` is the identity), which keeps signatures compatible with
 # datasketch's LSH and its Redis storage.
 
-_FOLD = np.uint64(1_000_003)
-_MASK32 = np.uint64(0xFFFFFFFF)
+_FOLD32 = np.uint32(1_000_003)
 
 
 def shingle_hashes(text: str, k: int = SHINGLE_WORDS) -> np.ndarray:
@@ -155,16 +154,41 @@ def shingle_hashes(text: str, k: int = SHINGLE_WORDS) -> np.ndarray:
     """
     tokens = words(text)
     if not tokens:
-        return np.empty(0, dtype=np.uint64)
-    hashes = np.fromiter(
-        map(zlib.crc32, map(str.encode, tokens)), dtype=np.uint64, count=len(tokens)
-    )
+        return np.empty(0, dtype=np.uint32)
+    if len(_WORD_CRC) > _WORD_CRC_LIMIT:
+        _WORD_CRC.clear()
+    hashes = np.fromiter(map(_WORD_CRC.__getitem__, tokens), dtype=np.uint32, count=len(tokens))
     width = min(k, len(hashes))
     count = len(hashes) - width + 1
-    folded = np.zeros(count, dtype=np.uint64)
-    for j in range(width):
-        folded = (folded * _FOLD + hashes[j : j + count]) & _MASK32
-    return np.unique(folded)
+    # h0 * F^2 + h1 * F + h2 modulo 2^32: uint32 arithmetic wraps exactly there.
+    folded = hashes[:count].copy()
+    for j in range(1, width):
+        folded *= _FOLD32
+        folded += hashes[j : j + count]
+    return _sorted_unique(folded)
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` by sorting: the same result, several times faster on a few hundred values."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+class _CrcCache(dict[str, int]):
+    """CRC-32 of each word, remembered: a word's hash is a dict hit after its first use."""
+
+    def __missing__(self, word: str) -> int:
+        value = self[word] = zlib.crc32(word.encode("utf-8"))
+        return value
+
+
+_WORD_CRC = _CrcCache()
+_WORD_CRC_LIMIT = 500_000  # words remembered at most (about 60 MB); then it starts over
 
 
 def _identity(value: int) -> int:
@@ -209,7 +233,9 @@ def min_hashes(hashes: np.ndarray) -> np.ndarray:
     hv = hv ^ (hv >> s1)
     if len(hv) == 0:
         return _TEMPLATE.hashvalues.copy()
-    result: np.ndarray = (hv.reshape(-1, 1) * a + b).min(axis=0)
+    permuted = np.multiply.outer(a, hv)  # one row per permutation; uint32 wraps like datasketch
+    permuted += b[:, None]
+    result: np.ndarray = permuted.min(axis=1)
     return result
 
 
