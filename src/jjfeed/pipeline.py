@@ -269,19 +269,19 @@ class _Deduper:
         if sig is not None:
             self.store.put_signature(article_id, sig)
             self.store.put_bands(article_id, keys)
+        terms = story.story_terms(article.title, article.text)
         if status == "new":
-            joined = self._find_story(article)
+            joined = self._find_story(article, terms)
             if joined is not None:
                 self.store.set_story(cluster, joined)
-        self._put_story_terms(article_id, article, self.now)
+        self._put_story_terms(article_id, article, self.now, terms)
         return status
 
     def _story_date(self, article: Article, first_seen: datetime) -> datetime:
         return article.published or first_seen
 
-    def _find_story(self, article: Article) -> str | None:
+    def _find_story(self, article: Article, terms: frozenset[str]) -> str | None:
         """The existing story a new article's cluster joins, if any (see :mod:`jjfeed.story`)."""
-        terms = story.story_terms(article.title, article.text)
         if len(terms) < story.MIN_TERMS:
             return None
         at = self._story_date(article, self.now)
@@ -299,8 +299,15 @@ class _Deduper:
         sizes = self.store.story_sizes(similarities, start, end)
         return story.choose_story(similarities, sizes)
 
-    def _put_story_terms(self, article_id: int, article: Article, first_seen: datetime) -> None:
-        terms = story.story_terms(article.title, article.text)
+    def _put_story_terms(
+        self,
+        article_id: int,
+        article: Article,
+        first_seen: datetime,
+        terms: frozenset[str] | None = None,
+    ) -> None:
+        if terms is None:
+            terms = story.story_terms(article.title, article.text)
         keys = dedup.story_keys(terms) if len(terms) >= story.MIN_TERMS else []
         self.store.put_story_terms(article_id, self._story_date(article, first_seen), terms, keys)
 
