@@ -7,6 +7,7 @@ run holds the lock (EX_TEMPFAIL, so cron retries quietly next time).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
@@ -45,13 +46,24 @@ def _handle_errors(func: F) -> F:
 
 
 class _Settings:
-    def __init__(self, config: Path, db: Path | None, output: Path | None, quiet: bool) -> None:
+    def __init__(
+        self,
+        config: Path,
+        db: Path | None,
+        output: Path | None,
+        quiet: bool,
+        processes: int | None = None,
+    ) -> None:
         self.config_path, self.db, self.output, self.quiet = config, db, output, quiet
+        self.processes = processes
 
     def load(self, *, required: bool) -> Config:
-        return load_config(
+        config = load_config(
             self.config_path, required=required, database=self.db, output=self.output
         )
+        if self.processes is not None:
+            config = dataclasses.replace(config, processes=self.processes)
+        return config
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,6 +91,14 @@ class _Settings:
     default=None,
     help="Output folder for the feeds (env JJFEED_OUTPUT; default from feeds.yaml, else output/).",
 )
+@click.option(
+    "--processes",
+    type=click.IntRange(min=0),
+    envvar="JJFEED_PROCESSES",
+    default=None,
+    help="Worker processes for parsing and cleaning (env JJFEED_PROCESSES; "
+    "0 = one per core, the default; 1 = none).",
+)
 @click.option("-v", "--verbose", count=True, help="More logging on stderr (-v info, -vv debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something needs a person.")
 @click.option(
@@ -93,13 +113,14 @@ def cli(
     config_path: Path,
     db: Path | None,
     output: Path | None,
+    processes: int | None,
     verbose: int,
     quiet: bool,
     log_file: Path | None,
 ) -> None:
     """jjfeed: fetch feeds, strip boilerplate, merge duplicates, publish one feed."""
     _setup_logging(verbose, quiet, log_file)
-    ctx.obj = _Settings(config_path, db, output, quiet)
+    ctx.obj = _Settings(config_path, db, output, quiet, processes)
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -47,6 +47,8 @@ class Config:
     story_window: timedelta = timedelta(days=DEFAULT_STORY_WINDOW_DAYS)
     # Entries read from one feed at most; the rest are dropped with a warning.
     max_entries: int = DEFAULT_MAX_ENTRIES
+    # Worker processes for parsing and cleaning: 0 is one per core, 1 is none.
+    processes: int = 0
     fetch: FetchSettings = field(default_factory=FetchSettings)
     outputs: tuple[OutputSpec, ...] = ()
     tagging: Tagging = field(default_factory=Tagging)
@@ -138,6 +140,7 @@ def parse_config(text: str, path: Path) -> Config:
         window=window,
         story_window=story_window,
         max_entries=v.int_(top, "max_entries", DEFAULT_MAX_ENTRIES, minimum=1),
+        processes=v.int_(top, "processes", 0, minimum=0),
         fetch=_fetch_settings(v, top),
     )
 
@@ -185,7 +188,7 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _INT_TAG = "tag:yaml.org,2002:int"
 _TOP_KEYS = (
     "title", "link", "id", "description", "limit", "database", "output", "sources",
-    "group", "dedup", "max_entries", *_FETCH_KEYS,
+    "group", "dedup", "max_entries", "processes", *_FETCH_KEYS,
 )  # fmt: skip
 _DEDUP_KEYS = ("window_days", "story_window_days")
 _SOURCE_KEYS = ("name", "url", "path", "tags", "priority")

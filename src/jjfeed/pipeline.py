@@ -33,6 +33,7 @@ from .model import (
     Fetched,
     FetchSettings,
     RunReport,
+    Signature,
     Source,
     SourceResult,
     SourceState,
@@ -47,6 +48,7 @@ from .parse import (
     plain_text,
 )
 from .store import Store
+from .workers import Workers
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,8 @@ COVERAGE_LIMIT = 10
 _GLOBAL_GUID = re.compile(r"^(https?://|file://|urn:|tag:|sha256:)", re.I)
 PARSE_SECONDS = 60.0  # per input (one file, one fetched feed): past this it is rejected
 CLEAN_SECONDS = 20.0  # per article: past this the article is skipped
+PARSE_GROUP = 64  # local files parsed together (in worker processes when there are several)
+_IN_PROCESS = Workers(1)
 
 
 class StageTimeout(JJFeedError):
@@ -123,55 +127,121 @@ def fold_cleaned(article: Article, cleaned: Cleaned, source_tags: Sequence[str] 
     )
 
 
+@dataclass(frozen=True)
+class _Features:
+    """What dedup and stories need from an article's final text.
+
+    Computed in the worker process that cleaned the article, so the main
+    process, which alone writes to the store, only compares and stores.
+    """
+
+    signature: Signature | None
+    lsh_keys: list[int]
+    terms: frozenset[str]
+    content_hash: str
+    hash_key: str | None
+
+
+def _features(article: Article) -> _Features:
+    sig, keys = dedup.lsh_keys(article.text)
+    return _Features(
+        signature=sig,
+        lsh_keys=keys,
+        terms=story.story_terms(article.title, article.text),
+        content_hash=dedup.content_hash(article.text),
+        hash_key=dedup.hash_key(article.text),
+    )
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One article after the CPU-bound stages: cleaned, folded, fingerprinted, hashed."""
+
+    article: Article
+    cleaned: Cleaned
+    prints: dict[str, int]
+    features: _Features
+
+
+def _prepare(job: tuple[Article, tuple[str, ...]]) -> _Prepared | str:
+    """Clean one article and compute its features; a warning line if it took too long.
+
+    Top-level and pure, so a worker process can run it (see :mod:`jjfeed.workers`).
+    """
+    article, source_tags = job
+    try:
+        with time_limit(CLEAN_SECONDS, f"{article.source}: {article.url or article.guid}"):
+            cleaned = _clean_body(article)
+            folded = fold_cleaned(article, cleaned, source_tags)
+            return _Prepared(
+                folded, cleaned, furniture.block_fingerprints(cleaned), _features(folded)
+            )
+    except StageTimeout as e:
+        return f"{e} (article skipped)"
+
+
 def clean_batch(
     store: Store,
     source: Source,
     articles: Sequence[Article],
     now: datetime,
     warnings: list[str] | None = None,
+    workers: Workers | None = None,
 ) -> list[Article]:
-    """Clean one source's articles, learning and removing the source's furniture.
+    """Clean one source's articles, learning and removing the source's furniture."""
+    return [p.article for p in _prepare_batch(store, source, articles, now, warnings, workers)]
+
+
+def _prepare_batch(
+    store: Store,
+    source: Source,
+    articles: Sequence[Article],
+    now: datetime,
+    warnings: list[str] | None = None,
+    workers: Workers | None = None,
+) -> list[_Prepared]:
+    """Clean one source's articles (in worker processes when there are many), then furniture.
 
     Blocks are counted once per new article (an article seen before does not
     count again), together with what earlier runs counted, so furniture is
     recognised from the first run on when a feed carries enough articles.
+    Furniture needs the whole batch's counts, so it is removed here, after
+    the workers are done; an article that loses blocks gets its features
+    computed again.
     """
-    cleaned, articles = _clean_bounded(articles, warnings if warnings is not None else [])
-    prints = [furniture.block_fingerprints(c) for c in cleaned]
+    warnings = warnings if warnings is not None else []
+    jobs = [(a, tuple(source.tags)) for a in articles]
+    prepared: list[_Prepared] = []
+    for outcome in (workers or _IN_PROCESS).map(_prepare, jobs):
+        if isinstance(outcome, str):
+            warnings.append(outcome)
+        else:
+            prepared.append(outcome)
     batch: dict[str, tuple[int, int]] = {}
-    for article, fps in zip(articles, prints, strict=True):
-        if store.get(article.source, article.guid) is not None:
+    for p in prepared:
+        if store.get(p.article.source, p.article.guid) is not None:
             continue
-        for fp, words in fps.items():
+        for fp, words in p.prints.items():
             seen, _ = batch.get(fp, (0, words))
             batch[fp] = (seen + 1, words)
-    stored = store.furniture_counts(source.name, {fp for fps in prints for fp in fps})
+    stored = store.furniture_counts(source.name, {fp for p in prepared for fp in p.prints})
     combined = dict(stored)
     for fp, (n, words) in batch.items():
         combined[fp] = (stored.get(fp, (0, words))[0] + n, words)
     known = furniture.furniture_of(combined)
     if batch:
         store.add_furniture(source.name, batch, now)
-    return [
-        fold_cleaned(a, furniture.drop_furniture(c, known), source.tags)
-        for a, c in zip(articles, cleaned, strict=True)
-    ]
+    return [_without_furniture(p, known) for p in prepared]
 
 
-def _clean_bounded(
-    articles: Sequence[Article], warnings: list[str]
-) -> tuple[list[Cleaned], list[Article]]:
-    """Clean each article within :data:`CLEAN_SECONDS`; one that takes longer is skipped."""
-    cleaned, kept = [], []
-    for article in articles:
-        try:
-            with time_limit(CLEAN_SECONDS, f"{article.source}: {article.url or article.guid}"):
-                cleaned.append(_clean_body(article))
-        except StageTimeout as e:
-            warnings.append(f"{e} (article skipped)")
-            continue
-        kept.append(article)
-    return cleaned, kept
+def _without_furniture(prepared: _Prepared, known: frozenset[str]) -> _Prepared:
+    if known.isdisjoint(prepared.prints):
+        return prepared
+    cleaned = furniture.drop_furniture(prepared.cleaned, known)
+    if cleaned is prepared.cleaned:
+        return prepared
+    article = replace(prepared.article, text=cleaned.text, html=cleaned.html)
+    return _Prepared(article, cleaned, prepared.prints, _features(article))
 
 
 def _clean_body(article: Article) -> Cleaned:
@@ -194,6 +264,7 @@ class _Deduper:
     window: timedelta = DEDUP_WINDOW
     story_window: timedelta = story.WINDOW
     max_entries: int = MAX_ENTRIES
+    workers: Workers = _IN_PROCESS  # the run's process pool for cleaning and parsing
 
     def prepare(self) -> None:
         """Rebuild the LSH tables whose parameters changed since they were built."""
@@ -224,10 +295,14 @@ class _Deduper:
             self.store.set_meta("lsh_params", dedup.LSH_PARAMS)
         log.info("dedup index rebuilt for %s (%d articles)", dedup.LSH_PARAMS, count)
 
-    def file(self, article: Article, priority: int) -> str:
-        """Store one cleaned article; return "new", "duplicate", "updated" or "unchanged"."""
+    def file(self, article: Article, priority: int, features: _Features | None = None) -> str:
+        """Store one cleaned article; return "new", "duplicate", "updated" or "unchanged".
+
+        ``features`` are the article's precomputed hashes (see :func:`_features`).
+        """
+        features = features or _features(article)
         url_key = dedup.canonical_url(article.url)
-        full_hash = dedup.content_hash(article.text)
+        full_hash = features.content_hash
         existing = self.store.get(article.source, article.guid)
         if existing is not None:
             if existing.content_hash == full_hash and existing.article.title == article.title:
@@ -239,13 +314,13 @@ class _Deduper:
                 content_hash=full_hash,
                 priority=priority,
             )
-            self._sign(existing.id, article.text)
-            self._put_story_terms(existing.id, article, existing.fetched_at)
+            self._sign(existing.id, article.text, features)
+            self._put_story_terms(existing.id, article, existing.fetched_at, features.terms)
             self.store.touch_cluster(existing.cluster, self.now)
             return "updated"
         guid_key = article.guid if _GLOBAL_GUID.match(article.guid) else None
-        matches = self.store.exact_clusters(guid_key, url_key, dedup.hash_key(article.text))
-        sig, keys = dedup.lsh_keys(article.text)
+        matches = self.store.exact_clusters(guid_key, url_key, features.hash_key)
+        sig, keys = features.signature, features.lsh_keys
         if keys:
             candidates = self.store.band_candidates(keys, since=self.now - self.window)
             found = dedup.duplicates_among(article.text, self.store.texts(candidates))
@@ -269,7 +344,7 @@ class _Deduper:
         if sig is not None:
             self.store.put_signature(article_id, sig)
             self.store.put_bands(article_id, keys)
-        terms = story.story_terms(article.title, article.text)
+        terms = features.terms
         if status == "new":
             joined = self._find_story(article, terms)
             if joined is not None:
@@ -311,8 +386,8 @@ class _Deduper:
         keys = dedup.story_keys(terms) if len(terms) >= story.MIN_TERMS else []
         self.store.put_story_terms(article_id, self._story_date(article, first_seen), terms, keys)
 
-    def _sign(self, article_id: int, text: str) -> None:
-        sig, keys = dedup.lsh_keys(text)
+    def _sign(self, article_id: int, text: str, features: _Features | None = None) -> None:
+        sig, keys = (features.signature, features.lsh_keys) if features else dedup.lsh_keys(text)
         if sig is not None:
             self.store.put_signature(article_id, sig)
         self.store.put_bands(article_id, keys)
@@ -363,38 +438,58 @@ def _parsed_from_inputs(
     warnings: list[str],
     tally: _Tally | None = None,
     max_entries: int = MAX_ENTRIES,
+    workers: Workers | None = None,
 ) -> tuple[list[Article], int]:
     """Read local inputs; return the articles and how many files could be read.
 
     A file that cannot be read or parsed is rejected: one warning line that
-    names it and says why, and the rest go on.
+    names it and says why, and the rest go on. Files are parsed a group at
+    a time, in worker processes when there are several.
     """
     tally = tally if tally is not None else _Tally()
     articles: list[Article] = []
+    pending: list[tuple[ingest.Input, str, int]] = []
+
+    def parse_pending() -> None:
+        for outcome in (workers or _IN_PROCESS).map(_parse_input, pending, min_items=2):
+            if isinstance(outcome, str):
+                tally.rejected.append(outcome)
+                warnings.append(f"rejected {outcome}")
+                continue
+            tally.read += 1
+            tally.warned += bool(outcome.warnings)
+            warnings.extend(outcome.warnings)
+            articles.extend(outcome.articles)
+        pending.clear()
+
     for item in inputs:
         if isinstance(item, IngestError):
+            parse_pending()
             tally.rejected.append(str(item))
             warnings.append(f"rejected {item}")
             continue
-        guid = item.path.resolve().as_uri() if item.path is not None else None
-        try:
-            with time_limit(PARSE_SECONDS, item.location):
-                parsed = ingest.articles_from_bytes(
-                    item.data,
-                    source=source_name,
-                    location=item.location,
-                    guid=guid,
-                    max_entries=max_entries,
-                )
-        except JJFeedError as e:
-            tally.rejected.append(str(e))
-            warnings.append(f"rejected {e}")
-            continue
-        tally.read += 1
-        tally.warned += bool(parsed.warnings)
-        warnings.extend(parsed.warnings)
-        articles.extend(parsed.articles)
+        pending.append((item, source_name, max_entries))
+        if len(pending) >= PARSE_GROUP:
+            parse_pending()
+    parse_pending()
     return articles, tally.read
+
+
+def _parse_input(job: tuple[ingest.Input, str, int]) -> Parsed | str:
+    """Parse one local input; the error line if it cannot be. Runs in a worker process too."""
+    item, source_name, max_entries = job
+    guid = item.path.resolve().as_uri() if item.path is not None else None
+    try:
+        with time_limit(PARSE_SECONDS, item.location):
+            return ingest.articles_from_bytes(
+                item.data,
+                source=source_name,
+                location=item.location,
+                guid=guid,
+                max_entries=max_entries,
+            )
+    except JJFeedError as e:
+        return str(e)
 
 
 def _process(
@@ -409,8 +504,10 @@ def _process(
     if events is not None:
         events.articles_found(len(articles))
     with deduper.store.transaction():
-        for article in clean_batch(deduper.store, source, articles, deduper.now, warnings):
-            counts[deduper.file(article, source.priority)] += 1
+        for p in _prepare_batch(
+            deduper.store, source, articles, deduper.now, warnings, deduper.workers
+        ):
+            counts[deduper.file(p.article, source.priority, p.features)] += 1
             if events is not None:
                 events.article_done()
     return SourceResult(
@@ -523,8 +620,14 @@ def run(
     events = events or RunEvents()
     rng = rng or random.Random()
     settings = config.fetch
-    with RunLock(config.database, wait=0), Store(config.database) as store:
-        deduper = _Deduper(store, now, config.window, config.story_window, config.max_entries)
+    with (
+        RunLock(config.database, wait=0),
+        Store(config.database) as store,
+        Workers(config.processes) as workers,
+    ):
+        deduper = _Deduper(
+            store, now, config.window, config.story_window, config.max_entries, workers
+        )
         deduper.prepare()
         events.sources(len(config.sources))
         results: dict[str, SourceResult] = {}
@@ -643,6 +746,7 @@ def _run_local(deduper: _Deduper, source: Source) -> SourceResult:
         warnings,
         tally,
         max_entries=deduper.max_entries,
+        workers=deduper.workers,
     )
     if read == 0:
         error = tally.rejected[0] if tally.rejected else f"{source.path}: nothing to read"
@@ -666,8 +770,14 @@ def ingest_inputs(
 ) -> RunReport:
     """One-off ingestion of files, folders, URLs and stdin; stores, dedups and republishes."""
     now = now or datetime.now(UTC)
-    with RunLock(config.database, wait=60), Store(config.database) as store:
-        deduper = _Deduper(store, now, config.window, config.story_window, config.max_entries)
+    with (
+        RunLock(config.database, wait=60),
+        Store(config.database) as store,
+        Workers(config.processes) as workers,
+    ):
+        deduper = _Deduper(
+            store, now, config.window, config.story_window, config.max_entries, workers
+        )
         deduper.prepare()
         results = [_ingest_one(deduper, loc, source_name, stdin) for loc in locations]
         for result in results:
@@ -699,7 +809,12 @@ def _ingest_one(
     warnings: list[str] = []
     tally = _Tally()
     articles, read = _parsed_from_inputs(
-        name, ingest.iter_inputs([location], stdin), warnings, tally, deduper.max_entries
+        name,
+        ingest.iter_inputs([location], stdin),
+        warnings,
+        tally,
+        deduper.max_entries,
+        deduper.workers,
     )
     if read == 0:
         error = tally.rejected[0] if tally.rejected else f"{location}: nothing to read"

@@ -1,0 +1,223 @@
+"""End-to-end ingest speed, next to its floor: feedparser alone on the same files.
+
+Writes 10,000 feed entries (about 500 words each, from the WCXB ground-truth
+sentences, fixed seed) into 20 RSS 2.0 files, 10% of them near-duplicates
+(an edited copy of an earlier entry: a paragraph dropped, a
+sentence added, a new title and link). Then, alternating, several times:
+
+- the floor: ``feedparser.parse`` on each file's bytes, one process;
+- ``jjfeed ingest <folder>`` in a subprocess, into a fresh store, with its
+  peak memory (``ru_maxrss`` of the child).
+
+It reports medians, entries per second and the ratio of jjfeed's time to the
+floor's (the issue's target: at least 1,000 entries/s and at most 1.5x).
+
+Run: ``python benchmarks/bench_pipeline.py [--entries 10000] [--runs 3]``;
+``--profile`` runs the ingest once in this process under pyinstrument instead
+and prints where the time goes; ``--processes N`` sets ``JJFEED_PROCESSES``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import platform
+import random
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import feedparser
+
+SHARED = Path(os.environ.get("JJFEED_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+GROUND_TRUTH = SHARED / "data" / "wcxb-dev" / "ground-truth"
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+FILES = 20
+ADDED = "A later version of this report added this sentence with one more detail."
+
+
+def load_sentences() -> tuple[list[str], list[str]]:
+    """Sentences of at least six words, and titles, from the WCXB ground truth.
+
+    Paragraphs are built from sentences drawn at random rather than reused
+    whole: 10,000 articles of 500 words would use each of the 21,894 real
+    paragraphs about four times, and a paragraph that recurs across a
+    source's articles is exactly what furniture learning removes.
+    """
+    sentences, titles = [], []
+    for path in sorted(GROUND_TRUTH.glob("*.json")):
+        gt = json.loads(path.read_text(encoding="utf-8"))["ground_truth"]
+        titles.append((gt.get("title") or "").strip() or path.stem)
+        for p in re.split(r"\n\s*\n", gt.get("main_content") or ""):
+            for sentence in re.split(r"(?<=[.!?])\s+", " ".join(p.split())):
+                if len(sentence.split()) >= 6:
+                    sentences.append(sentence)
+    return sentences, titles
+
+
+def entries(count: int, seed: int = 7) -> list[tuple[str, list[str], bool]]:
+    """``count`` (title, paragraphs, is_copy) triples; one in ten edits an earlier one."""
+    rng = random.Random(seed)
+    sentences, titles = load_sentences()
+    out: list[tuple[str, list[str], bool]] = []
+    for n in range(count):
+        if n % 10 == 9:
+            title, body, _ = out[rng.randrange(len(out))]
+            body = list(body)
+            del body[rng.randrange(len(body))]
+            body.append(ADDED)
+            out.append((f"{title} (updated)", body, True))
+            continue
+        body = []
+        while sum(len(p.split()) for p in body) < 480:
+            body.append(" ".join(rng.choice(sentences) for _ in range(rng.randint(3, 5))))
+        out.append((f"{rng.choice(titles)} #{n}", body, False))
+    return out
+
+
+def write_feeds(folder: Path, count: int) -> int:
+    """Write the corpus as ``FILES`` RSS files; return its size in bytes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    items: list[list[str]] = [[] for _ in range(FILES)]
+    for n, (title, body, _) in enumerate(entries(count)):
+        content = "".join(f"<p>{html.escape(p)}</p>" for p in body)
+        items[n % FILES].append(
+            f"<item><title>{html.escape(title)}</title>"
+            f"<link>https://site{n % FILES}.example/{n}</link>"
+            f'<guid isPermaLink="false">bench-{n}</guid>'
+            f"<pubDate>{format_datetime(NOW - timedelta(minutes=n))}</pubDate>"
+            f"<description>{html.escape(body[0][:200])}</description>"
+            f"<content:encoded><![CDATA[{content}]]></content:encoded></item>"
+        )
+    size = 0
+    for i, chunk in enumerate(items):
+        data = (
+            '<?xml version="1.0" encoding="utf-8"?>\n'
+            '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+            f"<channel><title>Site {i}</title><link>https://site{i}.example/</link>"
+            "<description>benchmark feed</description>" + "".join(chunk) + "</channel></rss>"
+        )
+        (folder / f"site-{i:02}.rss").write_text(data, encoding="utf-8")
+        size += len(data.encode())
+    return size
+
+
+def floor(folder: Path) -> tuple[float, int]:
+    """Seconds for feedparser alone to parse every file, and the entries it found."""
+    blobs = [p.read_bytes() for p in sorted(folder.glob("*.rss"))]
+    start = time.perf_counter()
+    found = sum(len(feedparser.parse(b).entries) for b in blobs)
+    return time.perf_counter() - start, found
+
+
+def jjfeed_command() -> list[str]:
+    exe = Path(sys.executable).with_name("jjfeed")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "jjfeed"]
+
+
+def timed_ingest(folder: Path, work: Path, workers: int | None) -> tuple[float, float, str]:
+    """Seconds, peak MiB and the summary line of one ``jjfeed ingest`` into a fresh store."""
+    for stale in work.glob("j.db*"):
+        stale.unlink()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JJFEED_")}
+    if workers is not None:
+        env["JJFEED_PROCESSES"] = str(workers)
+    cmd = [*jjfeed_command(), "--db", str(work / "j.db"), "--output", str(work / "out")]
+    start = time.perf_counter()
+    done = subprocess.run(
+        [*cmd, "ingest", str(folder)], check=True, env=env, cwd=work, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    summary = (done.stdout.strip().splitlines() or [""])[-1]
+    return elapsed, peak, summary
+
+
+def profile(folder: Path, work: Path) -> None:
+    from pyinstrument import Profiler
+
+    from jjfeed import pipeline
+    from jjfeed.config import load_config
+
+    config = load_config(
+        work / "none.yaml", required=False, database=work / "p.db", output=work / "pout"
+    )
+    profiler = Profiler(interval=0.002)
+    profiler.start()
+    pipeline.ingest_inputs(config, [str(folder)], now=NOW)
+    profiler.stop()
+    print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--processes", type=int, help="JJFEED_PROCESSES for the ingest runs")
+    parser.add_argument("--profile", action="store_true", help="profile one in-process ingest")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="jjfeed-pipeline-"))
+    folder = work / "feeds"
+    size = write_feeds(folder, args.entries)
+    print(f"{args.entries:,} entries in {FILES} files, {size / 1e6:.1f} MB; {machine()}")
+    if args.profile:
+        profile(folder, work)
+        return 0
+    floors, runs, peaks = [], [], []
+    summary = ""
+    for i in range(args.runs):
+        seconds, found = floor(folder)
+        floors.append(seconds)
+        elapsed, peak, summary = timed_ingest(folder, work, args.processes)
+        runs.append(elapsed)
+        peaks.append(peak)
+        print(
+            f"run {i + 1}: feedparser {seconds:.2f} s ({found:,} entries), "
+            f"jjfeed ingest {elapsed:.2f} s, ratio {elapsed / seconds:.2f}, peak {peak:.0f} MiB",
+            flush=True,
+        )
+    base, total = statistics.median(floors), statistics.median(runs)
+    figures = {
+        "entries": args.entries,
+        "feedparser_s": round(base, 2),
+        "feedparser_eps": round(args.entries / base),
+        "jjfeed_s": round(total, 2),
+        "jjfeed_eps": round(args.entries / total),
+        "ratio": round(total / base, 2),
+        "peak_mib": round(max(peaks)),
+        "summary": summary,
+    }
+    print(f"jjfeed says: {summary}")
+    print(
+        f"median: feedparser {base:.2f} s ({figures['feedparser_eps']:,}/s), "
+        f"jjfeed {total:.2f} s ({figures['jjfeed_eps']:,}/s), ratio {total / base:.2f}"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

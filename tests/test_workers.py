@@ -1,0 +1,118 @@
+"""The process pool: same results as one process, and a dead worker loses nothing."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import html_body, prose, rss
+from jjfeed import pipeline
+from jjfeed.config import Config
+from jjfeed.store import Store
+from jjfeed.workers import Workers
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+def _pid_and_square(n: int) -> tuple[int, int]:
+    return os.getpid(), n * n
+
+
+def _die_in_a_worker(job: tuple[int, int]) -> int:
+    parent, n = job
+    if os.getpid() != parent and n == 7:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return n + 1
+
+
+def test_map_keeps_order_and_uses_other_processes() -> None:
+    with Workers(2, min_items=4) as workers:
+        results = workers.map(_pid_and_square, list(range(200)))
+    assert [square for _, square in results] == [n * n for n in range(200)]
+    assert {pid for pid, _ in results} - {os.getpid()}, "nothing ran in a worker"
+
+
+def test_small_batches_and_one_process_stay_here() -> None:
+    with Workers(2, min_items=50) as workers:
+        assert {pid for pid, _ in workers.map(_pid_and_square, list(range(10)))} == {os.getpid()}
+    with Workers(1, min_items=1) as workers:
+        assert {pid for pid, _ in workers.map(_pid_and_square, list(range(100)))} == {os.getpid()}
+
+
+def test_a_dead_worker_leaves_the_batch_to_this_process(caplog: pytest.LogCaptureFixture) -> None:
+    jobs = [(os.getpid(), n) for n in range(40)]
+    with caplog.at_level(logging.WARNING), Workers(2, min_items=2) as workers:
+        first = workers.map(_die_in_a_worker, jobs)
+        second = workers.map(_die_in_a_worker, jobs)
+    assert first == second == [n + 1 for n in range(40)]
+    assert not workers.parallel
+    assert "worker process died" in caplog.text
+
+
+def _write_feeds(folder: Path) -> None:
+    """Three feeds, 40 entries each: one in ten a copy of another, every one with a footer."""
+    folder.mkdir()
+    bodies = [prose(100 + n, 320) for n in range(108)]
+    for f in range(3):
+        items = []
+        for i in range(40):
+            n = f * 40 + i
+            text = bodies[n % 108] if n % 10 else bodies[(n * 7) % 108] + "\n\nOne more line."
+            items.append(
+                {
+                    "title": f"Entry {n}",
+                    "link": f"https://site{f}.example/{n}",
+                    "guid": f"g-{n}",
+                    "body": html_body(text) + "<p>Read our other stories on site dot example.</p>",
+                }
+            )
+        (folder / f"feed-{f}.rss").write_bytes(rss(f"Site {f}", f"https://site{f}.example/", items))
+    (folder / "broken.rss").write_bytes(b"<rss><channel><item><title>cut off")
+    (folder / "empty.rss").write_bytes(b"")
+
+
+def _snapshot(db: Path) -> tuple[list[tuple[str, str, str]], list[list[str]]]:
+    with Store(db) as store:
+        articles = sorted(
+            (s.article.guid, s.article.text, s.article.html) for s in store.articles()
+        )
+        groups: dict[str, list[str]] = {}
+        for s in store.articles():
+            groups.setdefault(s.cluster, []).append(s.article.guid)
+    return articles, sorted(sorted(g) for g in groups.values())
+
+
+def test_ingest_with_workers_stores_what_one_process_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "feeds"
+    _write_feeds(folder)
+    pools: list[Workers] = []
+
+    class Recorded(Workers):
+        def __init__(self, processes: int = 0) -> None:
+            super().__init__(processes)
+            pools.append(self)
+
+    monkeypatch.setattr(pipeline, "Workers", Recorded)
+    reports, snapshots = [], []
+    for processes in (1, 2):
+        db = tmp_path / f"{processes}.db"
+        config = Config(database=db, output=tmp_path / f"out{processes}", processes=processes)
+        reports.append(pipeline.ingest_inputs(config, [str(folder)], now=NOW))
+        snapshots.append(_snapshot(db))
+    assert [p.batches_sent for p in pools] == [0, 2]  # parsing, then cleaning
+    one, two = reports
+    assert one.results[0].new == two.results[0].new > 0
+    assert one.results[0].duplicates == two.results[0].duplicates > 0
+    assert one.results[0].files_rejected == two.results[0].files_rejected == 1
+    assert one.results[0].files_warned == two.results[0].files_warned == 1
+    assert one.results[0].warnings == two.results[0].warnings
+    assert snapshots[0] == snapshots[1]
+    # The footer is on all 120 entries: learned as furniture in both modes.
+    assert not any("Read our other stories" in text for _, text, _ in snapshots[1][0])
