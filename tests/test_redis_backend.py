@@ -306,6 +306,28 @@ def test_password_is_not_shown_in_errors() -> None:
     assert "s3cret" not in str(e.value) and f"127.0.0.1:{port}" in str(e.value)
 
 
+def test_one_pipeline_query_answers_as_datasketch_does(redis_url: str, namespace: str) -> None:
+    articles = _articles()
+    since = NOW - timedelta(days=30)
+    with RedisIndex(redis_url, namespace) as index:
+        index.prepare()
+        for i, (title, text) in enumerate(articles):
+            for j, body in enumerate((text, _edited(text, i))):
+                index.verdict(_article(source="s", guid=f"{i}-{j}", title=title, text=body),
+                              None, None, since)  # fmt: skip
+                index.add(i, NOW)
+        hits = 0
+        for i, (_, text) in enumerate(articles):
+            for body in (text, _edited(text, i + 50), " ".join(text.split()[:90])):
+                full, lead = dedup.signatures(body)
+                for sig in (full, lead):
+                    if sig is not None:
+                        expected = index.query(sig)
+                        assert index._query([sig]) == expected
+                        hits += len(expected)
+        assert hits > 0
+
+
 def test_shingles_survive_packing() -> None:
     hashes = dedup.shingle_hashes(_articles()[0][1])
     packed = pack_shingles(hashes)

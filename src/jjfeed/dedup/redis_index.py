@@ -256,10 +256,7 @@ class RedisIndex:
         """Clusters of LSH candidates within the window that the exact check calls duplicates."""
         if full is None:
             return set()
-        keys: set[bytes] = set()
-        for sig in (full, lead):
-            if sig is not None:
-                keys.update(self._lsh.query(_lean(sig)))
+        keys = self._query([sig for sig in (full, lead) if sig is not None])
         docs = sorted({k[:-1] for k in keys} - {doc})
         if not docs:
             return set()
@@ -274,6 +271,29 @@ class RedisIndex:
             if similarity(mine, unpack_shingles(shingles)).duplicate:
                 found.add(cluster.decode())
         return found
+
+    def _query(self, sigs: list[Signature]) -> set[bytes]:
+        """What ``MinHashLSH.query`` returns for each signature, in one round trip.
+
+        datasketch asks Redis once per band (37 bands, so 74 round trips for
+        a text and its lead); the same bucket keys, named by each band's own
+        storage object, are read here in one pipeline. A test checks the
+        result against ``MinHashLSH.query``.
+        """
+        pipe = self._redis.pipeline(transaction=False)
+        for sig in sigs:
+            values = _lean(sig).hashvalues  # in the dtype datasketch keeps (uint32 for affine32)
+            for (start, end), table in zip(self._lsh.hashranges, self._lsh.hashtables, strict=True):
+                band = bytes(values[start:end].byteswap().data)  # datasketch's own band key
+                pipe.smembers(table.redis_key(band))  # type: ignore[attr-defined]
+        found: set[bytes] = set()
+        for members in pipe.execute():
+            found.update(members)
+        return found
+
+    def query(self, sig: Signature) -> set[bytes]:
+        """datasketch's own answer for ``sig`` (band by band): the reference for :meth:`_query`."""
+        return set(self._lsh.query(_lean(sig)))
 
     def _resolve(self, clusters: set[str]) -> set[str]:
         """The clusters that ``clusters`` live on as after every merge."""
