@@ -151,3 +151,72 @@ def rss(title: str, link: str, items: list[dict[str, str]]) -> bytes:
         )
     parts.append("</channel></rss>")
     return "\n".join(parts).encode()
+
+
+# -- a real Redis server (dedup.backend: redis) ------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_redis(url: str, seconds: float) -> None:
+    import time
+
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            client.ping()
+            return
+        except redis.exceptions.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+        finally:
+            client.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis server for the tests: ``$JJFEED_REDIS_URL`` (.ci/run starts one), else our own.
+
+    Fails rather than skips when ``redis-server`` is missing: the shared
+    index is tested against the real thing or not at all.
+    """
+    import shutil
+    import subprocess
+
+    given = os.environ.get("JJFEED_REDIS_URL")
+    if given:
+        _wait_for_redis(given, 10)
+        yield given
+        return
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail("redis-server is not installed (Debian: apt-get install redis-server)")
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder), "--logfile", str(folder / "redis.log")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        _wait_for_redis(url, 10)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)

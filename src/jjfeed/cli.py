@@ -163,10 +163,32 @@ def _setup_logging(verbose: int, quiet: bool, log_file: Path | None) -> None:
     logging.getLogger("jjfeed").setLevel(lowest)
 
 
+def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    """``i/N`` with 1 <= i <= N: this worker's share of the sources."""
+    if value is None:
+        return None
+    i, slash, n = value.strip().partition("/")
+    if not (slash and i.strip().isdigit() and n.strip().isdigit()):
+        raise click.BadParameter(f"{value!r} is not of the form i/N (such as 1/2)")
+    index, count = int(i), int(n)
+    if count < 1 or not 1 <= index <= count:
+        raise click.BadParameter(f"{value!r}: need 1 <= i <= N (shards are numbered from 1)")
+    return index, count
+
+
 @cli.command()
+@click.option(
+    "--shard",
+    default=None,
+    envvar="JJFEED_SHARD",
+    callback=_shard,
+    metavar="i/N",
+    help="Run only the sources of shard i of N (numbered from 1; split by SHA-1 of the "
+    "source name). Workers share duplicates through dedup.backend: redis (env JJFEED_SHARD).",
+)
 @click.pass_obj
 @_handle_errors
-def run(settings: _Settings) -> None:
+def run(settings: _Settings, shard: tuple[int, int] | None) -> None:
     """Fetch every source in feeds.yaml, merge, and publish the feed (the cron job)."""
     config = settings.load(required=True)
     if not config.sources:
@@ -176,9 +198,9 @@ def run(settings: _Settings) -> None:
         from .progress import RunProgress
 
         with RunProgress() as progress:
-            report = pipeline.run(config, events=progress)
+            report = pipeline.run(config, events=progress, shard=shard)
     else:
-        report = pipeline.run(config)
+        report = pipeline.run(config, shard=shard)
     _finish_run(report, settings, time.monotonic() - started)
 
 

@@ -28,6 +28,8 @@ GROUPS = ("cluster", "story")
 DEFAULT_WINDOW_DAYS = 30
 DEFAULT_STORY_WINDOW_DAYS = 3
 DEFAULT_MAX_ENTRIES = 1000
+DEDUP_BACKENDS = ("sqlite", "redis")
+DEFAULT_REDIS_NAMESPACE = "jjfeed"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,11 @@ class Config:
     # Worker processes for parsing and cleaning: 0 is one per core, 1 is none.
     processes: int = 0
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    # Where duplicates are looked up: this machine's SQLite store, or a Redis
+    # server that workers on several machines share (redis_url, key prefix).
+    dedup_backend: str = "sqlite"
+    redis_url: str | None = None
+    redis_namespace: str = DEFAULT_REDIS_NAMESPACE
     outputs: tuple[OutputSpec, ...] = ()
     tagging: Tagging = field(default_factory=Tagging)
 
@@ -128,6 +135,7 @@ def parse_config(text: str, path: Path) -> Config:
             top["group"][1], "group", f"must be one of {', '.join(GROUPS)}, got {group!r}"
         )
     window, story_window = _dedup(v, top)
+    backend, redis_url, redis_namespace = _dedup_backend(v, top)
     return Config(
         outputs=_outputs(v, top),
         tagging=_tagging(v, top),
@@ -142,6 +150,9 @@ def parse_config(text: str, path: Path) -> Config:
         max_entries=v.int_(top, "max_entries", DEFAULT_MAX_ENTRIES, minimum=1),
         processes=v.int_(top, "processes", 0, minimum=0),
         fetch=_fetch_settings(v, top),
+        dedup_backend=backend,
+        redis_url=redis_url,
+        redis_namespace=redis_namespace,
     )
 
 
@@ -158,6 +169,40 @@ def _dedup(
         section, "story_window_days", DEFAULT_STORY_WINDOW_DAYS, where="dedup", minimum=0
     )
     return timedelta(days=days), timedelta(days=story_days)
+
+
+def _dedup_backend(
+    v: _Validator, top: dict[str, tuple[yaml.Node, yaml.Node]]
+) -> tuple[str, str | None, str]:
+    """``dedup.backend`` and the ``redis:`` section it needs when it is ``redis``."""
+    backend = "sqlite"
+    if "dedup" in top:
+        section = v.mapping(top["dedup"][1], "dedup")
+        backend = v.str_(section, "backend", "sqlite", where="dedup")
+        if backend not in DEDUP_BACKENDS:
+            raise v.error(
+                section["backend"][1],
+                "dedup.backend",
+                f"must be one of {', '.join(DEDUP_BACKENDS)}, got {backend!r}",
+            )
+    if "redis" not in top:
+        if backend == "redis":
+            node = v.mapping(top["dedup"][1], "dedup")["backend"][1]
+            raise v.error(node, "dedup.backend", "redis needs a 'redis:' section with its url")
+        return backend, None, DEFAULT_REDIS_NAMESPACE
+    section = v.mapping(top["redis"][1], "redis")
+    v.known_keys(section, _REDIS_KEYS, "redis.")
+    url = v.str_(section, "url", None, where="redis")
+    if url is None:
+        raise v.error(top["redis"][1], "redis", "missing required key 'url'")
+    if not url.startswith(_REDIS_SCHEMES):
+        raise v.error(
+            section["url"][1],
+            "redis.url",
+            f"not a Redis URL (expected {', '.join(_REDIS_SCHEMES)}...): {url!r}",
+        )
+    namespace = v.str_(section, "namespace", DEFAULT_REDIS_NAMESPACE, where="redis")
+    return backend, url, namespace
 
 
 # feeds.yaml key -> (FetchSettings field, minimum). All whole numbers.
@@ -188,9 +233,11 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _INT_TAG = "tag:yaml.org,2002:int"
 _TOP_KEYS = (
     "title", "link", "id", "description", "limit", "database", "output", "sources",
-    "group", "dedup", "max_entries", "processes", *_FETCH_KEYS,
+    "group", "dedup", "max_entries", "processes", "redis", *_FETCH_KEYS,
 )  # fmt: skip
-_DEDUP_KEYS = ("window_days", "story_window_days")
+_DEDUP_KEYS = ("window_days", "story_window_days", "backend")
+_REDIS_KEYS = ("url", "namespace")
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 _SOURCE_KEYS = ("name", "url", "path", "tags", "priority")
 
 

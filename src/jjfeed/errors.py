@@ -35,3 +35,7 @@ class PublishError(JJFeedError):
 
 class LockedError(JJFeedError):
     """Another jjfeed process holds the run lock (exit code 75, EX_TEMPFAIL)."""
+
+
+class DedupIndexError(JJFeedError):
+    """The shared duplicate index (Redis) could not be reached or used; the run stops."""

@@ -8,6 +8,7 @@ lost with it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import re
@@ -15,16 +16,17 @@ import signal
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from . import dedup, fetch, ingest, publish, schedule, story, tag
 from .clean import clean_html, clean_page, clean_text, furniture
 from .config import Config
-from .errors import IngestError, JJFeedError, ParseError
+from .errors import DedupIndexError, IngestError, JJFeedError, ParseError
 from .lock import RunLock
 from .model import (
     Article,
@@ -33,7 +35,6 @@ from .model import (
     Fetched,
     FetchSettings,
     RunReport,
-    Signature,
     Source,
     SourceResult,
     SourceState,
@@ -135,22 +136,16 @@ class _Features:
     process, which alone writes to the store, only compares and stores.
     """
 
-    signature: Signature | None
-    lsh_keys: list[int]
+    hashes: dedup.Features
     terms: frozenset[str]
-    content_hash: str
-    hash_key: str | None
+
+    @property
+    def content_hash(self) -> str:
+        return self.hashes.content_hash
 
 
 def _features(article: Article) -> _Features:
-    sig, keys = dedup.lsh_keys(article.text)
-    return _Features(
-        signature=sig,
-        lsh_keys=keys,
-        terms=story.story_terms(article.title, article.text),
-        content_hash=dedup.content_hash(article.text),
-        hash_key=dedup.hash_key(article.text),
-    )
+    return _Features(dedup.features(article.text), story.story_terms(article.title, article.text))
 
 
 @dataclass(frozen=True)
@@ -255,20 +250,143 @@ def _clean_body(article: Article) -> Cleaned:
 # -- dedup + store -------------------------------------------------------------
 
 
+class DuplicateIndex(Protocol):
+    """Where a new article's earlier copies are looked up, and where it is filed for later ones.
+
+    The default is the worker's own SQLite store; ``dedup.backend: redis``
+    shares one index between workers on several machines. Calls come in
+    order: :meth:`verdict` then :meth:`add` for the same article, both
+    inside :meth:`deciding`.
+    """
+
+    def prepare(self) -> None:
+        """Make the index ready for this run (rebuild or check its parameters)."""
+
+    def deciding(self) -> AbstractContextManager[None]:
+        """Hold whatever keeps another worker from deciding at the same time."""
+
+    def verdict(
+        self,
+        article: Article,
+        guid_key: str | None,
+        url_key: str | None,
+        since: datetime,
+        features: dedup.Features | None = None,
+    ) -> dedup.Verdict:
+        """The cluster a new article joins and the clusters it shows to be the same.
+
+        ``features`` are the text's hashes when they were computed already.
+        """
+
+    def add(self, article_id: int, when: datetime) -> None:
+        """File the article just judged, so later copies find it."""
+
+    def resign(
+        self,
+        article_id: int,
+        article: Article,
+        cluster: str,
+        when: datetime,
+        features: dedup.Features | None = None,
+    ) -> None:
+        """A stored article's text changed: index the new text."""
+
+
+@dataclass
+class _SqliteIndex:
+    """The store's exact-key columns and LSH band table: one worker, no server."""
+
+    store: Store
+    _pending: tuple[dedup.Signature | None, list[int]] = (None, [])
+
+    def prepare(self) -> None:
+        """Rebuild the LSH table when its parameters changed since it was built."""
+        if self.store.get_meta("lsh_params") == dedup.LSH_PARAMS:
+            return
+        with self.store.transaction():
+            self.store.clear_bands()
+            count = 0
+            for stored in self.store.articles():
+                self._sign(stored.id, stored.article.text)
+                count += 1
+            self.store.set_meta("lsh_params", dedup.LSH_PARAMS)
+        log.info("dedup index rebuilt for %s (%d articles)", dedup.LSH_PARAMS, count)
+
+    def deciding(self) -> AbstractContextManager[None]:
+        return nullcontext()  # the run lock and the source's transaction already serialise
+
+    def verdict(
+        self,
+        article: Article,
+        guid_key: str | None,
+        url_key: str | None,
+        since: datetime,
+        features: dedup.Features | None = None,
+    ) -> dedup.Verdict:
+        features = features or dedup.features(article.text)
+        matches = self.store.exact_clusters(guid_key, url_key, features.hash_key)
+        sig, keys = self._pending = features.signature, features.lsh_keys
+        if keys:
+            candidates = self.store.band_candidates(keys, since=since)
+            found = dedup.duplicates_among(article.text, self.store.texts(candidates))
+            matches |= self.store.clusters_of(found)
+        if not matches:
+            return dedup.Verdict("new", dedup.new_cluster_id(article.source, article.guid))
+        # An article that is a copy of two clusters shows they are one.
+        cluster = dedup.survivor(self.store.cluster_created(matches))
+        return dedup.Verdict("duplicate", cluster, frozenset(matches - {cluster}))
+
+    def add(self, article_id: int, when: datetime) -> None:
+        (sig, keys), self._pending = self._pending, (None, [])
+        if sig is not None:
+            self.store.put_signature(article_id, sig)
+            self.store.put_bands(article_id, keys)
+
+    def resign(
+        self,
+        article_id: int,
+        article: Article,
+        cluster: str,
+        when: datetime,
+        features: dedup.Features | None = None,
+    ) -> None:
+        self._sign(article_id, article.text, features)
+
+    def _sign(self, article_id: int, text: str, features: dedup.Features | None = None) -> None:
+        sig, keys = (features.signature, features.lsh_keys) if features else dedup.lsh_keys(text)
+        if sig is not None:
+            self.store.put_signature(article_id, sig)
+        self.store.put_bands(article_id, keys)
+
+
 @dataclass
 class _Deduper:
-    """Files each new article into a cluster, using the store's exact keys and LSH band table."""
+    """Files each new article into a cluster, using a duplicate index (the store's by default)."""
 
     store: Store
     now: datetime
     window: timedelta = DEDUP_WINDOW
     story_window: timedelta = story.WINDOW
     max_entries: int = MAX_ENTRIES
+    index: DuplicateIndex | None = None
     workers: Workers = _IN_PROCESS  # the run's process pool for cleaning and parsing
 
+    def __post_init__(self) -> None:
+        if self.index is None:
+            self.index = _SqliteIndex(self.store)
+
+    @property
+    def duplicates(self) -> DuplicateIndex:
+        assert self.index is not None
+        return self.index
+
     def prepare(self) -> None:
-        """Rebuild the LSH tables whose parameters changed since they were built."""
-        self._prepare_duplicates()
+        """Make the duplicate index ready; rebuild the story table if its parameters changed."""
+        if not isinstance(self.index, _SqliteIndex):
+            # The local band table is not kept up to date meanwhile: rebuild it if the
+            # SQLite backend comes back.
+            self.store.set_meta("lsh_params", "off")
+        self.duplicates.prepare()
         self._prepare_stories()
 
     def _prepare_stories(self) -> None:
@@ -282,18 +400,6 @@ class _Deduper:
                 count += 1
             self.store.set_meta("story_params", STORY_PARAMS)
         log.info("story index rebuilt for %s (%d articles)", STORY_PARAMS, count)
-
-    def _prepare_duplicates(self) -> None:
-        if self.store.get_meta("lsh_params") == dedup.LSH_PARAMS:
-            return
-        with self.store.transaction():
-            self.store.clear_bands()
-            count = 0
-            for stored in self.store.articles():
-                self._sign(stored.id, stored.article.text)
-                count += 1
-            self.store.set_meta("lsh_params", dedup.LSH_PARAMS)
-        log.info("dedup index rebuilt for %s (%d articles)", dedup.LSH_PARAMS, count)
 
     def file(self, article: Article, priority: int, features: _Features | None = None) -> str:
         """Store one cleaned article; return "new", "duplicate", "updated" or "unchanged".
@@ -314,36 +420,32 @@ class _Deduper:
                 content_hash=full_hash,
                 priority=priority,
             )
-            self._sign(existing.id, article.text, features)
+            with self.duplicates.deciding():
+                self.duplicates.resign(
+                    existing.id, article, existing.cluster, self.now, features.hashes
+                )
             self._put_story_terms(existing.id, article, existing.fetched_at, features.terms)
             self.store.touch_cluster(existing.cluster, self.now)
             return "updated"
         guid_key = article.guid if _GLOBAL_GUID.match(article.guid) else None
-        matches = self.store.exact_clusters(guid_key, url_key, features.hash_key)
-        sig, keys = features.signature, features.lsh_keys
-        if keys:
-            candidates = self.store.band_candidates(keys, since=self.now - self.window)
-            found = dedup.duplicates_among(article.text, self.store.texts(candidates))
-            matches |= self.store.clusters_of(found)
-        status = "duplicate" if matches else "new"
-        if not matches:
-            cluster = dedup.new_cluster_id(article.source, article.guid)
+        with self.duplicates.deciding():
+            verdict = self.duplicates.verdict(
+                article, guid_key, url_key, self.now - self.window, features.hashes
+            )
+            status, cluster = verdict.status, verdict.cluster
+            # A cluster another worker founded is new to this store (no-op otherwise).
             self.store.create_cluster(cluster, self.now)
-        else:
-            # An article that is a copy of two clusters shows they are one.
-            cluster = dedup.survivor(self.store.cluster_created(matches))
-            self.store.merge_clusters(cluster, matches - {cluster}, self.now)
-        article_id = self.store.insert(
-            article,
-            canonical_url=url_key,
-            content_hash=full_hash,
-            cluster=cluster,
-            priority=priority,
-            when=self.now,
-        )
-        if sig is not None:
-            self.store.put_signature(article_id, sig)
-            self.store.put_bands(article_id, keys)
+            if status == "duplicate":
+                self.store.merge_clusters(cluster, verdict.merged, self.now)
+            article_id = self.store.insert(
+                article,
+                canonical_url=url_key,
+                content_hash=full_hash,
+                cluster=cluster,
+                priority=priority,
+                when=self.now,
+            )
+            self.duplicates.add(article_id, self.now)
         terms = features.terms
         if status == "new":
             joined = self._find_story(article, terms)
@@ -385,12 +487,6 @@ class _Deduper:
             terms = story.story_terms(article.title, article.text)
         keys = dedup.story_keys(terms) if len(terms) >= story.MIN_TERMS else []
         self.store.put_story_terms(article_id, self._story_date(article, first_seen), terms, keys)
-
-    def _sign(self, article_id: int, text: str, features: _Features | None = None) -> None:
-        sig, keys = (features.signature, features.lsh_keys) if features else dedup.lsh_keys(text)
-        if sig is not None:
-            self.store.put_signature(article_id, sig)
-        self.store.put_bands(article_id, keys)
 
 
 # -- reading sources -----------------------------------------------------------
@@ -603,30 +699,68 @@ class RunEvents:
         """One article was cleaned, compared and stored."""
 
 
+def in_shard(name: str, shard: tuple[int, int]) -> bool:
+    """Whether source ``name`` belongs to shard ``i`` of ``n`` (1-based: ``(1, 2)``, ``(2, 2)``).
+
+    SHA-1 of the name, not ``hash()``: every worker, on every machine and
+    Python, must agree on who owns a source.
+    """
+    i, n = shard
+    digest = hashlib.sha1(name.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % n == i - 1
+
+
+@contextmanager
+def _duplicate_index(config: Config, store: Store) -> Iterator[DuplicateIndex]:
+    """The index feeds.yaml asks for: the store's own, or the Redis one workers share."""
+    if config.dedup_backend != "redis":
+        yield _SqliteIndex(store)
+        return
+    assert config.redis_url is not None
+    try:
+        from .dedup.redis_index import RedisIndex
+    except ImportError as e:  # the client is an extra: most users run one worker
+        raise DedupIndexError(
+            f"{config.path}: dedup.backend: redis needs the redis client "
+            f"(pip install 'jjfeed[redis]'): {e}"
+        ) from e
+    with RedisIndex(config.redis_url, config.redis_namespace) as index:
+        yield index
+
+
 def run(
     config: Config,
     *,
     now: datetime | None = None,
     events: RunEvents | None = None,
     rng: random.Random | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> RunReport:
     """The cron job: every configured source that is due, then one publish.
 
     Remote sources are fetched in the background (see :func:`fetch.fetch_all`)
     while local ones are read; each fetched source is processed as soon as
-    it and those before it in line have arrived.
+    it and those before it in line have arrived. With ``shard=(i, n)`` only
+    the sources :func:`in_shard` gives to worker ``i`` of ``n`` are run.
     """
     now = now or datetime.now(UTC)
     events = events or RunEvents()
     rng = rng or random.Random()
     settings = config.fetch
+    if shard is not None:
+        if config.dedup_backend != "redis":
+            log.warning("--shard without dedup.backend: redis: copies across shards are missed")
+        config = replace(
+            config, sources=tuple(s for s in config.sources if in_shard(s.name, shard))
+        )
     with (
         RunLock(config.database, wait=0),
         Store(config.database) as store,
+        _duplicate_index(config, store) as index,
         Workers(config.processes) as workers,
     ):
         deduper = _Deduper(
-            store, now, config.window, config.story_window, config.max_entries, workers
+            store, now, config.window, config.story_window, config.max_entries, index, workers
         )
         deduper.prepare()
         events.sources(len(config.sources))
@@ -701,6 +835,8 @@ def _run_remote(
         try:
             parsed = _parsed_from_fetch(fetched, feeds_only=True, max_entries=deduper.max_entries)
             result = _process(deduper, source, list(parsed.articles), list(parsed.warnings), events)
+        except DedupIndexError:
+            raise  # not the source's fault: the run stops, the source is not backed off
         except JJFeedError as e:
             decision = schedule.failed(state, "parse", str(e), now, settings, rng, fetched)
             return _failed(store, source, decision, str(e))
@@ -756,6 +892,8 @@ def _run_local(deduper: _Deduper, source: Source) -> SourceResult:
         )
     try:
         return tally.into(_process(deduper, source, articles, warnings))
+    except DedupIndexError:
+        raise
     except JJFeedError as e:
         return SourceResult(source.name, "failed", error=str(e))
 
@@ -773,10 +911,11 @@ def ingest_inputs(
     with (
         RunLock(config.database, wait=60),
         Store(config.database) as store,
+        _duplicate_index(config, store) as index,
         Workers(config.processes) as workers,
     ):
         deduper = _Deduper(
-            store, now, config.window, config.story_window, config.max_entries, workers
+            store, now, config.window, config.story_window, config.max_entries, index, workers
         )
         deduper.prepare()
         results = [_ingest_one(deduper, loc, source_name, stdin) for loc in locations]
@@ -802,6 +941,8 @@ def _ingest_one(
                 _process(deduper, source, list(parsed.articles), list(parsed.warnings)),
                 source=location,
             )
+        except DedupIndexError:
+            raise
         except JJFeedError as e:
             return SourceResult(location, "failed", error=str(e))
     name = source_name or _default_source_name(location)
@@ -821,6 +962,8 @@ def _ingest_one(
         return tally.into(SourceResult(location, "failed", warnings=tuple(warnings), error=error))
     try:
         result = _process(deduper, source, articles, warnings)
+    except DedupIndexError:
+        raise
     except JJFeedError as e:
         return SourceResult(location, "failed", error=str(e))
     return tally.into(replace(result, source=location))

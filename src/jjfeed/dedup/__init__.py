@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from .model import Signature, StoredArticle
+from ..model import Signature, StoredArticle
 
 SHINGLE_WORDS = 3
 NUM_PERM = 128
@@ -276,6 +276,36 @@ def band_keys(sig: Signature) -> list[int]:
     return keys
 
 
+def signatures(text: str) -> tuple[Signature | None, Signature | None]:
+    """The signature of the whole text and of its lead (None when there is no separate lead)."""
+    sig = signature(text)
+    if sig is None:
+        return None, None
+    tokens = _WORD.findall(text)
+    if len(tokens) <= LEAD_WORDS:
+        return sig, None
+    return sig, signature(" ".join(tokens[:LEAD_WORDS]))
+
+
+@dataclass(frozen=True)
+class Features:
+    """Everything the duplicate check needs from one text, computed once.
+
+    Computed where the text is cleaned (a worker process, see
+    :mod:`jjfeed.workers`), so the process that owns the index only looks up.
+    """
+
+    signature: Signature | None
+    lsh_keys: list[int]
+    content_hash: str
+    hash_key: str | None
+
+
+def features(text: str) -> Features:
+    sig, keys = lsh_keys(text)
+    return Features(sig, keys, content_hash(text), hash_key(text))
+
+
 def lsh_keys(text: str) -> tuple[Signature | None, list[int]]:
     """The text's signature and every LSH key it is indexed and queried under.
 
@@ -283,15 +313,12 @@ def lsh_keys(text: str) -> tuple[Signature | None, list[int]]:
     (whose full text is a lead) meets the lead of its article, whichever
     arrives first.
     """
-    sig = signature(text)
+    sig, lead = signatures(text)
     if sig is None:
         return None, []
     keys = band_keys(sig)
-    tokens = _WORD.findall(text)
-    if len(tokens) > LEAD_WORDS:
-        lead = signature(" ".join(tokens[:LEAD_WORDS]))
-        if lead is not None:
-            keys += band_keys(lead)
+    if lead is not None:
+        keys += band_keys(lead)
     return sig, sorted(set(keys))
 
 
@@ -327,6 +354,20 @@ class Index:
 
 
 # -- the verdict ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a duplicate index decided for one new article.
+
+    ``cluster`` is the cluster it joins (a new one when ``status`` is
+    "new"); ``merged`` are clusters it showed to be copies of ``cluster``,
+    which the store folds into it.
+    """
+
+    status: str
+    cluster: str
+    merged: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
