@@ -9,8 +9,8 @@ marker first, paragraph density as the fallback). Title, author and dates come
 from the page's own metadata first, trafilatura's reading second, and facts
 recovered from the text last.
 
-The page is parsed once with lxml for the metadata and for trafilatura; only
-the (small) extracted article is handed to BeautifulSoup.
+The page is parsed once with lxml, for the metadata and for trafilatura, whose
+extracted tree is cleaned as it is (never serialised and parsed again).
 """
 
 from __future__ import annotations
@@ -23,25 +23,31 @@ from urllib.parse import urljoin
 
 import lxml.html
 import trafilatura
-from bs4 import BeautifulSoup, Tag
 from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura.htmlprocessing import convert_to_html
 from trafilatura.metadata import extract_metadata
-from trafilatura.settings import use_config
+from trafilatura.settings import Extractor, use_config
 
 from jjfeed.clean import meta
 from jjfeed.clean.dates import parse_date
-from jjfeed.clean.html import (
-    clean_tree,
+from jjfeed.clean.html import clean_tree
+from jjfeed.clean.markup import (
+    Element,
     harvest_markup_meta,
     is_markup_boilerplate,
     paragraph_chars,
-    remove_comments,
+    text_of,
 )
 from jjfeed.model import Cleaned
 
-# Selectors (bs4/CSS) for the article body in our fallback finder, most specific first.
-MAIN_SELECTORS: tuple[str, ...] = ('[itemprop="articleBody"]', "article", "main", '[role="main"]')
+# XPaths of the article body for our fallback finder, most specific first.
+MAIN_SELECTORS: tuple[str, ...] = (
+    '//*[@itemprop="articleBody"]',
+    "//article",
+    "//main",
+    '//*[@role="main"]',
+)
 # The page's own metadata, as XPath; the first non-empty value wins.
 TITLE_METAS: tuple[str, ...] = (
     '//meta[@property="og:title"]',
@@ -90,7 +96,14 @@ _BULKY = re.compile(
 )
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_OUTPUT_BLOCK = re.compile(r"<(?:p|h[1-6]|li|blockquote|pre|tr|td)\b")
+# Elements of trafilatura's output that each hold one block of text.
+OUTPUT_BLOCKS: tuple[str, ...] = (
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "td",
+)  # fmt: skip
+# trafilatura's own parser settings: comments and processing instructions dropped.
+_PARSER = lxml.html.HTMLParser(
+    collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True
+)
 # trafilatura's own knobs, as measured by benchmarks/bench_clean.py.
 FAVOR_PRECISION = False
 FAVOR_RECALL = False
@@ -119,9 +132,9 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
     """Clean a whole HTML page: its article text plus the page's metadata.
 
     trafilatura finds the article; our block rules then clean what it
-    returns. When trafilatura finds nothing (tiny or odd pages), our own
-    container finder takes over. Metadata: the page's <head> first, then
-    trafilatura's reading of the page, then facts found in the text.
+    returns. When it finds nothing (tiny or odd pages), our own container
+    finder takes over. Metadata: the page's <head> first, then trafilatura's
+    reading of the page, then facts found in the text.
     """
     page = bound_page(page)
     tree = _parse(page)
@@ -129,13 +142,11 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
         return Cleaned(text="", html="")
     page_meta = read_page_meta(tree)
     base_url = _base_url(tree, url)
-    extracted = _extract_main(tree, url)
-    if extracted is None or _is_flattened(extracted, tree):
-        return _clean_with_our_finder(page, base_url, page_meta)
-    soup = BeautifulSoup(_bound_article(extracted), "lxml")
-    if soup.body is None:
-        return _clean_with_our_finder(page, base_url, page_meta)
-    result = clean_tree(soup.body, base_url, drop_heading=page_meta.title)
+    body = _extract_main(tree, url)
+    if body is None or _is_flattened(body, tree):
+        return _clean_with_our_finder(tree, base_url, page_meta)
+    _bound_article(body)
+    result = clean_tree(body, base_url, drop_heading=page_meta.title)
     found = result.found
     wanted = not (page_meta.author and page_meta.published) and len(page) <= MAX_META_PAGE_CHARS
     theirs = _their_meta(tree, url) if wanted else PageMeta()
@@ -167,47 +178,60 @@ def bound_page(page: str) -> str:
     return _XML_DECLARATION.sub("", page, count=1)
 
 
-def _bound_article(extracted: str) -> str:
-    """Cut an overlong extraction after its last whole paragraph within the cap."""
-    if len(extracted) <= MAX_ARTICLE_CHARS:
-        return extracted
-    end = extracted.rfind("</p>", 0, MAX_ARTICLE_CHARS)
-    return extracted[: end + len("</p>")] if end > 0 else extracted[:MAX_ARTICLE_CHARS]
+def _bound_article(body: Element) -> None:
+    """Cut an overlong extraction after the last whole block within the cap."""
+    chars = 0
+    for child in list(body):
+        if chars > MAX_ARTICLE_CHARS:
+            body.remove(child)
+            continue
+        chars += sum(len(piece) for piece in child.itertext())
 
 
 def _parse(page: str) -> HtmlElement | None:
     if not page.strip():
         return None
     try:
-        tree = lxml.html.document_fromstring(page)
+        tree = lxml.html.document_fromstring(page, parser=_PARSER)
     except (ValueError, etree.ParserError):
         return None
     return tree if isinstance(tree, HtmlElement) else None
 
 
-def _extract_main(tree: HtmlElement, url: str | None) -> str | None:
-    """The article as trafilatura sees it, as simple HTML, or None."""
+def _extract_main(tree: HtmlElement, url: str | None) -> Element | None:
+    """The article as trafilatura sees it, as a simple HTML ``<body>`` tree, or None.
+
+    ``bare_extraction`` hands back its tree unserialised: no HTML string to
+    write and parse again, and none of the fingerprinting ``extract`` does.
+    """
+    options = Extractor(
+        config=_TRAFILATURA_CONFIG,
+        output_format="html",
+        fast=FAST,
+        precision=FAVOR_PRECISION,
+        recall=FAVOR_RECALL,
+        comments=False,
+        tables=True,
+        url=url,
+    )
     try:
-        extracted = trafilatura.extract(
-            tree,
-            url=url,
-            output_format="html",
-            include_comments=False,
-            include_tables=True,
-            favor_precision=FAVOR_PRECISION,
-            favor_recall=FAVOR_RECALL,
-            fast=FAST,
-            config=_TRAFILATURA_CONFIG,
-        )
+        document = trafilatura.bare_extraction(tree, options=options)
+        if document is None or isinstance(document, dict) or document.body is None:
+            return None
+        html_root = convert_to_html(document.body)
     except (ValueError, TypeError, etree.LxmlError, RecursionError):
         return None
-    return extracted or None
+    body = html_root.find("body")
+    if body is None or not any(piece.strip() for piece in body.itertext()):
+        return None
+    return body
 
 
-def _is_flattened(extracted: str, tree: HtmlElement) -> bool:
+def _is_flattened(body: Element, tree: HtmlElement) -> bool:
     """trafilatura's last resort pours a short page into one paragraph;
     when the page had paragraphs of its own, our finder does better."""
-    return len(_OUTPUT_BLOCK.findall(extracted)) <= 1 and len(_select(tree, "//body//p")) >= 2
+    blocks = sum(1 for _ in body.iter(*OUTPUT_BLOCKS))
+    return blocks <= 1 and len(_select(tree, "//body//p")) >= 2
 
 
 def _their_meta(tree: HtmlElement, url: str | None) -> PageMeta:
@@ -223,14 +247,12 @@ def _their_meta(tree: HtmlElement, url: str | None) -> PageMeta:
     )
 
 
-def _clean_with_our_finder(page: str, base_url: str | None, page_meta: PageMeta) -> Cleaned:
+def _clean_with_our_finder(tree: HtmlElement, base_url: str | None, page_meta: PageMeta) -> Cleaned:
     """The fallback: pick the article element ourselves, then clean it."""
-    soup = BeautifulSoup(page, "lxml")
-    remove_comments(soup)
-    for element in soup.find_all(["script", "style", "noscript", "template"]):
-        element.decompose()
-    page_found = harvest_markup_meta(soup)
-    main = find_main(soup)
+    for element in list(tree.iter("script", "style", "noscript", "template")):
+        element.drop_tree()
+    page_found = harvest_markup_meta(tree)
+    main = find_main(tree)
     if main is None:
         return Cleaned(text="", html="", title=page_meta.title)
     result = clean_tree(main, base_url, drop_heading=page_meta.title)
@@ -259,7 +281,7 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
     )
 
 
-def find_main(soup: BeautifulSoup) -> Tag | None:
+def find_main(tree: HtmlElement) -> Element | None:
     """The element holding the article.
 
     Semantic markers first; when several <article>s exist (teasers, related
@@ -268,16 +290,16 @@ def find_main(soup: BeautifulSoup) -> Tag | None:
     article, and is passed over. Without markers, the element whose own
     paragraphs carry the most text.
     """
-    densest = _densest_container(soup)
+    densest = _densest_container(tree)
     floor = MARKER_MIN_SHARE * paragraph_chars(densest) if densest is not None else 0
     for selector in MAIN_SELECTORS:
-        candidates = [el for el in soup.select(selector) if paragraph_chars(el) > max(floor, 0)]
+        candidates = [el for el in _select(tree, selector) if paragraph_chars(el) > max(floor, 0)]
         if candidates:
             return max(candidates, key=paragraph_chars)
     return densest
 
 
-def _densest_container(soup: BeautifulSoup) -> Tag | None:
+def _densest_container(tree: HtmlElement) -> Element | None:
     """The deepest element that still holds most of the page's paragraph text.
 
     Articles are often split over several sibling sections, so the single
@@ -285,33 +307,22 @@ def _densest_container(soup: BeautifulSoup) -> Tag | None:
     ``DENSE_SHARE`` of all (non-furniture) paragraph text is the article's
     wrapper.
     """
-    mass: dict[int, int] = {}
-    depth: dict[int, int] = {}
-    elements: dict[int, Tag] = {}
+    mass: dict[Element, int] = {}
+    depth: dict[Element, int] = {}
     total = 0
-    for paragraph in soup.find_all("p"):
-        if _in_furniture(paragraph):
+    for paragraph in tree.iter("p"):
+        ancestors = list(paragraph.iterancestors())
+        if any(a.tag in NOT_ARTICLE_TAGS or is_markup_boilerplate(a) for a in ancestors):
             continue
-        length = len(paragraph.get_text(" ", strip=True))
+        length = len(text_of(paragraph))
         total += length
-        ancestors = [a for a in paragraph.parents if not isinstance(a, BeautifulSoup)]
         for level, ancestor in enumerate(reversed(ancestors)):
-            mass[id(ancestor)] = mass.get(id(ancestor), 0) + length
-            depth[id(ancestor)] = level
-            elements[id(ancestor)] = ancestor
+            mass[ancestor] = mass.get(ancestor, 0) + length
+            depth[ancestor] = level
     if total == 0:
-        return soup.body
-    heavy = [key for key, chars in mass.items() if chars >= DENSE_SHARE * total]
-    return elements[max(heavy, key=lambda key: depth[key])]
-
-
-def _in_furniture(paragraph: Tag) -> bool:
-    """Paragraphs in navigation, sidebars, banners or widgets do not vote."""
-    return any(
-        ancestor.name in NOT_ARTICLE_TAGS or is_markup_boilerplate(ancestor)
-        for ancestor in paragraph.parents
-        if not isinstance(ancestor, BeautifulSoup)
-    )
+        return tree.find("body")
+    heavy = [element for element, chars in mass.items() if chars >= DENSE_SHARE * total]
+    return max(heavy, key=lambda element: depth[element])
 
 
 def _page_title(tree: HtmlElement) -> str | None:
