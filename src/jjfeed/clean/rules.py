@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 # Whole lines that are page furniture, compared after ``normalise``.
 FURNITURE_LINES: frozenset[str] = frozenset(
@@ -258,11 +259,19 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[”\"’')\]]*\s+(?=\S)")
 
 Rule = Callable[[str], bool]
 
+# No standalone rule (nor a metadata line) fires on a block longer than this:
+# each rule is capped at or below it (the cookie rule's 80 words is the
+# largest), so longer blocks, most of any article, skip the rules entirely.
+# A new rule with a larger reach must raise this.
+RULE_REACH_WORDS = 80
 
+
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """Lowercase, straight quotes, single spaces, no bullets or end punctuation.
 
-    Lets "Share This Article:" and "share this article" compare equal.
+    Lets "Share This Article:" and "share this article" compare equal. Cached:
+    several rules normalise the same block in turn.
     """
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     text = re.sub(r"\s+", " ", text).strip().lower()
@@ -270,6 +279,7 @@ def normalise(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)
 def word_count(text: str) -> int:
     return len(text.split())
 
@@ -378,16 +388,19 @@ def is_reading_time(text: str) -> bool:
     return word_count(text) <= 6 and _READING_TIME.match(normalise(text)) is not None
 
 
-# Rules that need nothing but the block itself, in the order they are tried.
-# The name is reported as the reason a block was dropped.
-STANDALONE_RULES: tuple[tuple[str, Rule], ...] = (
-    ("cookie", is_cookie_banner),
-    ("furniture", is_furniture),
-    ("prompt", is_prompt),
-    ("reader-call", is_reader_call),
-    ("appeared-first", is_appeared_first),
-    ("page-note", is_page_note),
-    ("credit", is_credit),
-    ("caption", is_caption),
-    ("reading-time", is_reading_time),
+# Rules that need nothing but the block itself, in the order they are tried:
+# (name, reach, rule). The name is reported as the reason a block was dropped;
+# the reach is the most words a block may have for the rule to fire at all
+# (each rule also checks its own cap), so a long paragraph is not put through
+# rules that could never match it.
+STANDALONE_RULES: tuple[tuple[str, int, Rule], ...] = (
+    ("cookie", 80, is_cookie_banner),
+    ("furniture", max(word_count(line) for line in FURNITURE_LINES), is_furniture),
+    ("prompt", 20, is_prompt),
+    ("reader-call", 60, is_reader_call),
+    ("appeared-first", 50, is_appeared_first),
+    ("page-note", 45, is_page_note),
+    ("credit", 8, is_credit),
+    ("caption", 45, is_caption),
+    ("reading-time", 6, is_reading_time),
 )
