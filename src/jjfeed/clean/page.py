@@ -16,9 +16,6 @@ extracted tree is cleaned as it is (never serialised and parsed again).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
 from urllib.parse import urljoin
 
 import lxml.html
@@ -26,19 +23,18 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.htmlprocessing import convert_to_html
-from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Extractor, use_config
 
-from jjfeed.clean import meta
-from jjfeed.clean.dates import parse_date
 from jjfeed.clean.html import clean_tree
 from jjfeed.clean.markup import (
     Element,
     harvest_markup_meta,
     is_markup_boilerplate,
+    markup_author,
     paragraph_chars,
     text_of,
 )
+from jjfeed.clean.pagemeta import PageMeta, page_date, read_page_meta, select, unique
 from jjfeed.model import Cleaned
 
 # XPaths of the article body for our fallback finder, most specific first.
@@ -48,34 +44,6 @@ MAIN_SELECTORS: tuple[str, ...] = (
     "//main",
     '//*[@role="main"]',
 )
-# The page's own metadata, as XPath; the first non-empty value wins.
-TITLE_METAS: tuple[str, ...] = (
-    '//meta[@property="og:title"]',
-    '//meta[@name="twitter:title"]',
-)
-SITE_NAME_METAS: tuple[str, ...] = ('//meta[@property="og:site_name"]',)
-AUTHOR_METAS: tuple[str, ...] = (
-    '//meta[@name="author"]',
-    '//meta[@property="article:author"]',
-    '//meta[@name="parsely-author"]',
-)
-PUBLISHED_METAS: tuple[str, ...] = (
-    '//meta[@property="article:published_time"]',
-    '//*[@itemprop="datePublished"]',
-    '//meta[@name="parsely-pub-date"]',
-    '//meta[@name="pubdate"]',
-    '//meta[@name="publishdate"]',
-    '//meta[@name="date"]',
-    '//meta[@name="dc.date"]',
-    '//meta[@name="DC.date.issued"]',
-)
-UPDATED_METAS: tuple[str, ...] = (
-    '//meta[@property="article:modified_time"]',
-    '//meta[@property="og:updated_time"]',
-    '//*[@itemprop="dateModified"]',
-)
-SECTION_METAS: tuple[str, ...] = ('//meta[@property="article:section"]',)
-TAG_METAS: tuple[str, ...] = ('//meta[@property="article:tag"]',)
 # The article wrapper holds at least this share of the page's paragraph text.
 DENSE_SHARE = 0.7
 # A semantic marker must hold at least this share of the densest container's text.
@@ -112,20 +80,6 @@ FAST = False
 _TRAFILATURA_CONFIG = use_config()
 _TRAFILATURA_CONFIG.set("DEFAULT", "MAX_FILE_SIZE", str(MAX_PAGE_CHARS * 4))
 _TRAFILATURA_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
-# htmldate without its slow exhaustive scan: the page's markup usually says it.
-_DATE_PARAMS: dict[str, object] = {"extensive_search": False, "original_date": True}
-
-
-@dataclass
-class PageMeta:
-    """Metadata stated by the page itself, in <head> or as microdata."""
-
-    title: str | None = None
-    author: str | None = None
-    published: datetime | None = None
-    updated: datetime | None = None
-    section: str | None = None
-    tags: list[str] = field(default_factory=list)
 
 
 def clean_page(page: str, url: str | None = None) -> Cleaned:
@@ -148,17 +102,18 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
     _bound_article(body)
     result = clean_tree(body, base_url, drop_heading=page_meta.title)
     found = result.found
-    wanted = not (page_meta.author and page_meta.published) and len(page) <= MAX_META_PAGE_CHARS
-    theirs = _their_meta(tree, url) if wanted else PageMeta()
+    published = page_meta.published or found.published_at
+    if published is None and len(page) <= MAX_META_PAGE_CHARS:
+        published = page_date(tree, url)
     return Cleaned(
         text=result.text,
         html=result.html,
-        title=page_meta.title or theirs.title,
-        author=page_meta.author or theirs.author or found.author,
-        published=page_meta.published or theirs.published or found.published_at,
+        title=page_meta.title,
+        author=page_meta.author or markup_author(tree) or found.author,
+        published=published,
         updated=page_meta.updated or found.updated_at,
         section=page_meta.section or found.section,
-        tags=tuple(_unique([*page_meta.tags, *found.tags])),
+        tags=tuple(unique([*page_meta.tags, *found.tags])),
     )
 
 
@@ -231,20 +186,7 @@ def _is_flattened(body: Element, tree: HtmlElement) -> bool:
     """trafilatura's last resort pours a short page into one paragraph;
     when the page had paragraphs of its own, our finder does better."""
     blocks = sum(1 for _ in body.iter(*OUTPUT_BLOCKS))
-    return blocks <= 1 and len(_select(tree, "//body//p")) >= 2
-
-
-def _their_meta(tree: HtmlElement, url: str | None) -> PageMeta:
-    """trafilatura's (htmldate's) reading of title, author and date: a second opinion."""
-    try:
-        document = extract_metadata(tree, url, _DATE_PARAMS, True)
-    except (ValueError, TypeError, etree.LxmlError, RecursionError):
-        return PageMeta()
-    return PageMeta(
-        title=document.title or None,
-        author=document.author or None,
-        published=parse_date(str(document.date or "")),
-    )
+    return blocks <= 1 and len(select(tree, "//body//p")) >= 2
 
 
 def _clean_with_our_finder(tree: HtmlElement, base_url: str | None, page_meta: PageMeta) -> Cleaned:
@@ -265,19 +207,7 @@ def _clean_with_our_finder(tree: HtmlElement, base_url: str | None, page_meta: P
         published=page_meta.published or found.published_at or page_found.published_at,
         updated=page_meta.updated or found.updated_at or page_found.updated_at,
         section=page_meta.section or found.section,
-        tags=tuple(_unique([*page_meta.tags, *found.tags])),
-    )
-
-
-def read_page_meta(tree: HtmlElement) -> PageMeta:
-    """Title, author, dates, section and tags as the page declares them."""
-    return PageMeta(
-        title=_page_title(tree),
-        author=_first_author(tree),
-        published=_first_date(tree, PUBLISHED_METAS),
-        updated=_first_date(tree, UPDATED_METAS),
-        section=_first_value(tree, SECTION_METAS),
-        tags=_unique(v for xp in TAG_METAS for v in (_value(el) for el in _select(tree, xp)) if v),
+        tags=tuple(unique([*page_meta.tags, *found.tags])),
     )
 
 
@@ -293,7 +223,7 @@ def find_main(tree: HtmlElement) -> Element | None:
     densest = _densest_container(tree)
     floor = MARKER_MIN_SHARE * paragraph_chars(densest) if densest is not None else 0
     for selector in MAIN_SELECTORS:
-        candidates = [el for el in _select(tree, selector) if paragraph_chars(el) > max(floor, 0)]
+        candidates = [el for el in select(tree, selector) if paragraph_chars(el) > max(floor, 0)]
         if candidates:
             return max(candidates, key=paragraph_chars)
     return densest
@@ -325,80 +255,9 @@ def _densest_container(tree: HtmlElement) -> Element | None:
     return max(heavy, key=lambda element: depth[element])
 
 
-def _page_title(tree: HtmlElement) -> str | None:
-    """og:title, else the first <h1>, else <title>; a trailing " | Site Name" is cut."""
-    site_name = _first_value(tree, SITE_NAME_METAS)
-    value = _first_value(tree, TITLE_METAS)
-    if value:
-        return _strip_site_name(value, site_name)
-    for heading in _select(tree, "//h1"):
-        text = _collapse(heading.text_content())
-        if text:
-            return text
-    for title in _select(tree, "//title"):
-        return _strip_site_name(_collapse(title.text_content()), site_name)
-    return None
-
-
-def _strip_site_name(title: str, site_name: str | None) -> str | None:
-    """Drop " | Site" or " - Site" from a <title> when it names the site."""
-    if not title:
-        return None
-    if site_name:
-        for separator in (" | ", " - ", " – ", " — ", " :: "):
-            suffix = separator + site_name
-            if title.endswith(suffix):
-                return title[: -len(suffix)].strip()
-    return title
-
-
-def _first_author(tree: HtmlElement) -> str | None:
-    """A declared author; URLs (article:author often is one) are not names."""
-    for xpath in AUTHOR_METAS:
-        for element in _select(tree, xpath):
-            value = _value(element)
-            if value and not re.match(r"^https?://", value):
-                byline = meta.read_byline(value)
-                return byline[0] if byline else value
-    return None
-
-
-def _first_date(tree: HtmlElement, xpaths: tuple[str, ...]) -> datetime | None:
-    for xpath in xpaths:
-        for element in _select(tree, xpath):
-            moment = parse_date(_value(element) or "")
-            if moment is not None:
-                return moment
-    return None
-
-
-def _first_value(tree: HtmlElement, xpaths: tuple[str, ...]) -> str | None:
-    for xpath in xpaths:
-        for element in _select(tree, xpath):
-            value = _value(element)
-            if value:
-                return value
-    return None
-
-
-def _select(tree: HtmlElement, xpath: str) -> list[HtmlElement]:
-    found = tree.xpath(xpath)
-    return [el for el in found if isinstance(el, HtmlElement)] if isinstance(found, list) else []
-
-
-def _value(element: HtmlElement) -> str | None:
-    """The stated value of a meta-like element: content, datetime, or its text."""
-    for attr in ("content", "datetime"):
-        raw = element.get(attr)
-        if raw:
-            return _collapse(str(raw))
-    text = _collapse(element.text_content())
-    return text or None
-
-
 def _base_url(tree: HtmlElement, url: str | None) -> str | None:
     """<base href> resolved against the page URL, else the page URL itself."""
-    for base in _select(tree, "//base[@href]"):
+    for base in select(tree, "//base[@href]"):
         href = str(base.get("href") or "")
         if url:
             return urljoin(url, href)
@@ -406,15 +265,3 @@ def _base_url(tree: HtmlElement, url: str | None) -> str | None:
             return href
         break
     return url
-
-
-def _collapse(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    seen: list[str] = []
-    for value in values:
-        if value not in seen:
-            seen.append(value)
-    return seen
