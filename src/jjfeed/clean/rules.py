@@ -255,6 +255,25 @@ _READING_TIME = re.compile(
     r"(?:min(?:ute)?s?\.?)(?:\s+(?:read|reading|to\s+read))?$",
     re.IGNORECASE,
 )
+# A pitch inside a short block: newsletter sign-ups, "follow us on", "if you
+# enjoyed this article". Short blocks only (see ``is_pitch``): in a long
+# paragraph these words are usually reported speech.
+_PITCH = re.compile(
+    r"\b(?:sign(?:ing)?\s+up|subscribe|join)\b[^.!?]{0,80}\bnewsletters?\b"
+    r"|\bfollow\s+us\s+on\b"
+    r"|\bif\s+you\s+(?:liked|enjoyed)\s+this\s+(?:article|post|story|piece|essay)\b",
+    re.IGNORECASE,
+)
+# Statements about the page's business rather than the story: advertiser
+# compensation, form consent, syndication credits.
+_DISCLOSURE = re.compile(
+    r"\b(?:we|i)\s+may\s+(?:be\s+compensated|receive\s+(?:financial\s+)?compensation)\b"
+    r"|\bby\s+(?:entering|submitting|providing)\s+your\s+(?:email|e-mail|information|details|phone)"
+    r"|^terms\s+of\s+submitting\s+this\s+form\b"
+    r"|^this\s+(?:article|story|post|piece)\s+(?:about\s+[^.]{0,120}?\s+)?(?:was|is)\s+"
+    r"(?:written|produced|reported)\s+by\b",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[”\"’')\]]*\s+(?=\S)")
 
 Rule = Callable[[str], bool]
@@ -383,6 +402,16 @@ def is_page_note(text: str) -> bool:
     return bool(_PAGE_NOTICE.match(stripped) or _AFFILIATE.search(stripped))
 
 
+def is_pitch(text: str) -> bool:
+    """A short block that asks for a sign-up or a follow: "Sign up for our newsletter"."""
+    return word_count(text) <= 40 and _PITCH.search(text) is not None
+
+
+def is_disclosure(text: str) -> bool:
+    """Advertiser, form-consent and syndication notices about the page, not the story."""
+    return word_count(text) <= 80 and _DISCLOSURE.search(text.strip()) is not None
+
+
 def is_reading_time(text: str) -> bool:
     """A reading-time badge: "11 min read", "Reading time: 4 minutes"."""
     return word_count(text) <= 6 and _READING_TIME.match(normalise(text)) is not None
@@ -403,4 +432,6 @@ STANDALONE_RULES: tuple[tuple[str, int, Rule], ...] = (
     ("credit", 8, is_credit),
     ("caption", 45, is_caption),
     ("reading-time", 6, is_reading_time),
+    ("pitch", 40, is_pitch),
+    ("disclosure", 80, is_disclosure),
 )
