@@ -6,8 +6,8 @@ article; what it returns is then cleaned exactly like a feed fragment, so our
 block rules apply on top of its choices. When it finds nothing, our own
 finder picks the element that holds the article (the most specific semantic
 marker first, paragraph density as the fallback). Title, author and dates come
-from the page's own metadata first, trafilatura's reading second, and facts
-recovered from the text last.
+from what the page declares (``pagemeta.py``) first and facts recovered from
+the text after; htmldate is asked only for a date nothing else gave.
 
 The page is parsed once with lxml, for the metadata and for trafilatura, whose
 extracted tree is cleaned as it is (never serialised and parsed again).
@@ -87,8 +87,8 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
 
     trafilatura finds the article; our block rules then clean what it
     returns. When it finds nothing (tiny or odd pages), our own container
-    finder takes over. Metadata: the page's <head> first, then trafilatura's
-    reading of the page, then facts found in the text.
+    finder takes over. Metadata: what the page declares first, then author
+    marks in its markup and facts found in the text, then htmldate's date.
     """
     page = bound_page(page)
     tree = _parse(page)
