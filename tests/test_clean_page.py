@@ -177,3 +177,23 @@ def test_rtl_page() -> None:
     )
     cleaned = clean_page(page)
     assert "صوّت مجلس المدينة" in cleaned.text
+
+
+def test_json_ld_author_beats_a_site_name_in_meta() -> None:
+    ld = (
+        '{"@context": "https://schema.org", "@graph": [{"@type": "NewsArticle", '
+        '"headline": "A Story", "author": [{"@id": "#p1"}, {"@type": "Person", "name": "Bo Li"}], '
+        '"datePublished": "2024-03-05T10:00:00Z"}, {"@id": "#p1", "@type": "Person", '
+        '"name": "Ann Roe"}]}'
+    )
+    body = "".join(
+        f"<p>Paragraph {i} of the story, long enough to be real prose here.</p>" for i in range(8)
+    )
+    page = (
+        f'<html><head><meta name="author" content="Example Site">'
+        f'<script type="application/ld+json">{ld}</script></head>'
+        f"<body><article><h1>A Story</h1>{body}</article></body></html>"
+    )
+    cleaned = clean_page(page, "https://example.com/a")
+    assert cleaned.author == "Ann Roe and Bo Li"
+    assert cleaned.published is not None and cleaned.published.day == 5

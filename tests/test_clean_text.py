@@ -446,3 +446,20 @@ def test_idempotent_hand_made() -> None:
         "• two item",
     ]
     _assert_idempotent(first)
+
+
+def test_pitches_and_disclosures_go_but_reporting_on_them_stays() -> None:
+    story = "The council voted on Tuesday to close the library for repairs."
+    raw = "\n\n".join(
+        [
+            "Library To Close",
+            story,
+            "Want more from us? Sign up for our newsletter, The Weekly, and shop smarter.",
+            "We may be compensated when you click on a link from one of our partners.",
+            "Residents said they would follow the vote closely and subscribe to updates.",
+        ]
+    )
+    cleaned = clean_text(raw)
+    assert "Sign up" not in cleaned.text and "compensated" not in cleaned.text
+    assert story in cleaned.text
+    assert "Residents said they would follow the vote closely" in cleaned.text

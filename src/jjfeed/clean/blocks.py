@@ -106,11 +106,14 @@ def judge_blocks(texts: Sequence[str], *, plain: bool, find_title: bool) -> Judg
 
 def _standalone_reason(text: str, found: Found, *, plain: bool) -> str | None:
     """Why this block goes, judged alone; metadata lines record their facts."""
+    words = rules.word_count(text)
+    if words > rules.RULE_REACH_WORDS:
+        return None
     meta_reason = _read_meta_line(text, found)
     if meta_reason is not None:
         return meta_reason
-    for name, rule in rules.STANDALONE_RULES:
-        if rule(text):
+    for name, reach, rule in rules.STANDALONE_RULES:
+        if words <= reach and rule(text):
             return name
     if plain and rules.is_slug(text):
         return "slug"

@@ -14,10 +14,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 
-from bs4 import BeautifulSoup
+import lxml.html
 
 from jjfeed.clean.blocks import BLOCK_SEPARATOR
-from jjfeed.clean.html import TEXT_HOLDERS
+from jjfeed.clean.html import TEXT_HOLDERS, remove, serialise_children
 from jjfeed.model import Cleaned
 
 # A block seen in this many distinct articles of one source is furniture...
@@ -29,7 +29,7 @@ LONG_PROSE_WORDS = 40
 LONG_PROSE_MIN_ARTICLES = 12
 
 _WORD = re.compile(r"\w+")
-_HTML_BLOCKS = sorted(TEXT_HOLDERS | {"figcaption"})
+_HTML_BLOCKS = tuple(sorted(TEXT_HOLDERS | {"figcaption"}))
 
 
 def fingerprint(block: str) -> str | None:
@@ -75,13 +75,11 @@ def drop_furniture(cleaned: Cleaned, furniture: frozenset[str]) -> Cleaned:
     kept = [b for b in blocks if fingerprint(b) not in furniture]
     if len(kept) == len(blocks) or not kept:
         return cleaned
-    soup = BeautifulSoup(cleaned.html, "html.parser")
-    for element in soup.find_all(_HTML_BLOCKS):
-        if element.decomposed:
-            continue
-        if fingerprint(element.get_text(" ")) in furniture:
-            element.decompose()
-    for holder in soup.find_all(("ul", "ol", "dl")):
-        if not holder.get_text(strip=True):
-            holder.decompose()
-    return replace(cleaned, text=BLOCK_SEPARATOR.join(kept), html=str(soup))
+    root = lxml.html.fragment_fromstring(cleaned.html, create_parent="div")
+    for element in list(root.iter(*_HTML_BLOCKS)):
+        if fingerprint(" ".join(element.itertext())) in furniture:
+            remove(element)
+    for holder in list(root.iter("ul", "ol", "dl")):
+        if not "".join(holder.itertext()).strip():
+            remove(holder)
+    return replace(cleaned, text=BLOCK_SEPARATOR.join(kept), html=serialise_children(root))

@@ -6,70 +6,44 @@ article; what it returns is then cleaned exactly like a feed fragment, so our
 block rules apply on top of its choices. When it finds nothing, our own
 finder picks the element that holds the article (the most specific semantic
 marker first, paragraph density as the fallback). Title, author and dates come
-from the page's own metadata first, trafilatura's reading second, and facts
-recovered from the text last.
+from what the page declares (``pagemeta.py``) first and facts recovered from
+the text after; htmldate is asked only for a date nothing else gave.
 
-The page is parsed once with lxml for the metadata and for trafilatura; only
-the (small) extracted article is handed to BeautifulSoup.
+The page is parsed once with lxml, for the metadata and for trafilatura, whose
+extracted tree is cleaned as it is (never serialised and parsed again).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
 from urllib.parse import urljoin
 
 import lxml.html
 import trafilatura
-from bs4 import BeautifulSoup, Tag
 from lxml import etree
 from lxml.html import HtmlElement
-from trafilatura.metadata import extract_metadata
-from trafilatura.settings import use_config
+from trafilatura.htmlprocessing import convert_to_html
+from trafilatura.settings import Extractor, use_config
 
-from jjfeed.clean import meta
-from jjfeed.clean.dates import parse_date
-from jjfeed.clean.html import (
-    clean_tree,
+from jjfeed.clean.html import clean_tree
+from jjfeed.clean.markup import (
+    Element,
     harvest_markup_meta,
     is_markup_boilerplate,
+    markup_author,
     paragraph_chars,
-    remove_comments,
+    text_of,
 )
+from jjfeed.clean.pagemeta import PageMeta, page_date, read_page_meta, select, unique
 from jjfeed.model import Cleaned
 
-# Selectors (bs4/CSS) for the article body in our fallback finder, most specific first.
-MAIN_SELECTORS: tuple[str, ...] = ('[itemprop="articleBody"]', "article", "main", '[role="main"]')
-# The page's own metadata, as XPath; the first non-empty value wins.
-TITLE_METAS: tuple[str, ...] = (
-    '//meta[@property="og:title"]',
-    '//meta[@name="twitter:title"]',
+# XPaths of the article body for our fallback finder, most specific first.
+MAIN_SELECTORS: tuple[str, ...] = (
+    '//*[@itemprop="articleBody"]',
+    "//article",
+    "//main",
+    '//*[@role="main"]',
 )
-SITE_NAME_METAS: tuple[str, ...] = ('//meta[@property="og:site_name"]',)
-AUTHOR_METAS: tuple[str, ...] = (
-    '//meta[@name="author"]',
-    '//meta[@property="article:author"]',
-    '//meta[@name="parsely-author"]',
-)
-PUBLISHED_METAS: tuple[str, ...] = (
-    '//meta[@property="article:published_time"]',
-    '//*[@itemprop="datePublished"]',
-    '//meta[@name="parsely-pub-date"]',
-    '//meta[@name="pubdate"]',
-    '//meta[@name="publishdate"]',
-    '//meta[@name="date"]',
-    '//meta[@name="dc.date"]',
-    '//meta[@name="DC.date.issued"]',
-)
-UPDATED_METAS: tuple[str, ...] = (
-    '//meta[@property="article:modified_time"]',
-    '//meta[@property="og:updated_time"]',
-    '//*[@itemprop="dateModified"]',
-)
-SECTION_METAS: tuple[str, ...] = ('//meta[@property="article:section"]',)
-TAG_METAS: tuple[str, ...] = ('//meta[@property="article:tag"]',)
 # The article wrapper holds at least this share of the page's paragraph text.
 DENSE_SHARE = 0.7
 # A semantic marker must hold at least this share of the densest container's text.
@@ -90,7 +64,14 @@ _BULKY = re.compile(
 )
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_OUTPUT_BLOCK = re.compile(r"<(?:p|h[1-6]|li|blockquote|pre|tr|td)\b")
+# Elements of trafilatura's output that each hold one block of text.
+OUTPUT_BLOCKS: tuple[str, ...] = (
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "td",
+)  # fmt: skip
+# trafilatura's own parser settings: comments and processing instructions dropped.
+_PARSER = lxml.html.HTMLParser(
+    collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True
+)
 # trafilatura's own knobs, as measured by benchmarks/bench_clean.py.
 FAVOR_PRECISION = False
 FAVOR_RECALL = False
@@ -99,29 +80,15 @@ FAST = False
 _TRAFILATURA_CONFIG = use_config()
 _TRAFILATURA_CONFIG.set("DEFAULT", "MAX_FILE_SIZE", str(MAX_PAGE_CHARS * 4))
 _TRAFILATURA_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
-# htmldate without its slow exhaustive scan: the page's markup usually says it.
-_DATE_PARAMS: dict[str, object] = {"extensive_search": False, "original_date": True}
-
-
-@dataclass
-class PageMeta:
-    """Metadata stated by the page itself, in <head> or as microdata."""
-
-    title: str | None = None
-    author: str | None = None
-    published: datetime | None = None
-    updated: datetime | None = None
-    section: str | None = None
-    tags: list[str] = field(default_factory=list)
 
 
 def clean_page(page: str, url: str | None = None) -> Cleaned:
     """Clean a whole HTML page: its article text plus the page's metadata.
 
     trafilatura finds the article; our block rules then clean what it
-    returns. When trafilatura finds nothing (tiny or odd pages), our own
-    container finder takes over. Metadata: the page's <head> first, then
-    trafilatura's reading of the page, then facts found in the text.
+    returns. When it finds nothing (tiny or odd pages), our own container
+    finder takes over. Metadata: what the page declares first, then author
+    marks in its markup and facts found in the text, then htmldate's date.
     """
     page = bound_page(page)
     tree = _parse(page)
@@ -129,25 +96,24 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
         return Cleaned(text="", html="")
     page_meta = read_page_meta(tree)
     base_url = _base_url(tree, url)
-    extracted = _extract_main(tree, url)
-    if extracted is None or _is_flattened(extracted, tree):
-        return _clean_with_our_finder(page, base_url, page_meta)
-    soup = BeautifulSoup(_bound_article(extracted), "lxml")
-    if soup.body is None:
-        return _clean_with_our_finder(page, base_url, page_meta)
-    result = clean_tree(soup.body, base_url, drop_heading=page_meta.title)
+    body = _extract_main(tree, url)
+    if body is None or _is_flattened(body, tree):
+        return _clean_with_our_finder(tree, base_url, page_meta)
+    _bound_article(body)
+    result = clean_tree(body, base_url, drop_heading=page_meta.title)
     found = result.found
-    wanted = not (page_meta.author and page_meta.published) and len(page) <= MAX_META_PAGE_CHARS
-    theirs = _their_meta(tree, url) if wanted else PageMeta()
+    published = page_meta.published or found.published_at
+    if published is None and len(page) <= MAX_META_PAGE_CHARS:
+        published = page_date(tree, url)
     return Cleaned(
         text=result.text,
         html=result.html,
-        title=page_meta.title or theirs.title,
-        author=page_meta.author or theirs.author or found.author,
-        published=page_meta.published or theirs.published or found.published_at,
+        title=page_meta.title,
+        author=page_meta.author or markup_author(tree) or found.author,
+        published=published,
         updated=page_meta.updated or found.updated_at,
         section=page_meta.section or found.section,
-        tags=tuple(_unique([*page_meta.tags, *found.tags])),
+        tags=tuple(unique([*page_meta.tags, *found.tags])),
     )
 
 
@@ -167,70 +133,68 @@ def bound_page(page: str) -> str:
     return _XML_DECLARATION.sub("", page, count=1)
 
 
-def _bound_article(extracted: str) -> str:
-    """Cut an overlong extraction after its last whole paragraph within the cap."""
-    if len(extracted) <= MAX_ARTICLE_CHARS:
-        return extracted
-    end = extracted.rfind("</p>", 0, MAX_ARTICLE_CHARS)
-    return extracted[: end + len("</p>")] if end > 0 else extracted[:MAX_ARTICLE_CHARS]
+def _bound_article(body: Element) -> None:
+    """Cut an overlong extraction after the last whole block within the cap."""
+    chars = 0
+    for child in list(body):
+        if chars > MAX_ARTICLE_CHARS:
+            body.remove(child)
+            continue
+        chars += sum(len(piece) for piece in child.itertext())
 
 
 def _parse(page: str) -> HtmlElement | None:
     if not page.strip():
         return None
     try:
-        tree = lxml.html.document_fromstring(page)
+        tree = lxml.html.document_fromstring(page, parser=_PARSER)
     except (ValueError, etree.ParserError):
         return None
     return tree if isinstance(tree, HtmlElement) else None
 
 
-def _extract_main(tree: HtmlElement, url: str | None) -> str | None:
-    """The article as trafilatura sees it, as simple HTML, or None."""
+def _extract_main(tree: HtmlElement, url: str | None) -> Element | None:
+    """The article as trafilatura sees it, as a simple HTML ``<body>`` tree, or None.
+
+    ``bare_extraction`` hands back its tree unserialised: no HTML string to
+    write and parse again, and none of the fingerprinting ``extract`` does.
+    """
+    options = Extractor(
+        config=_TRAFILATURA_CONFIG,
+        output_format="html",
+        fast=FAST,
+        precision=FAVOR_PRECISION,
+        recall=FAVOR_RECALL,
+        comments=False,
+        tables=True,
+        url=url,
+    )
     try:
-        extracted = trafilatura.extract(
-            tree,
-            url=url,
-            output_format="html",
-            include_comments=False,
-            include_tables=True,
-            favor_precision=FAVOR_PRECISION,
-            favor_recall=FAVOR_RECALL,
-            fast=FAST,
-            config=_TRAFILATURA_CONFIG,
-        )
+        document = trafilatura.bare_extraction(tree, options=options)
+        if document is None or isinstance(document, dict) or document.body is None:
+            return None
+        html_root = convert_to_html(document.body)
     except (ValueError, TypeError, etree.LxmlError, RecursionError):
         return None
-    return extracted or None
+    body = html_root.find("body")
+    if body is None or not any(piece.strip() for piece in body.itertext()):
+        return None
+    return body
 
 
-def _is_flattened(extracted: str, tree: HtmlElement) -> bool:
+def _is_flattened(body: Element, tree: HtmlElement) -> bool:
     """trafilatura's last resort pours a short page into one paragraph;
     when the page had paragraphs of its own, our finder does better."""
-    return len(_OUTPUT_BLOCK.findall(extracted)) <= 1 and len(_select(tree, "//body//p")) >= 2
+    blocks = sum(1 for _ in body.iter(*OUTPUT_BLOCKS))
+    return blocks <= 1 and len(select(tree, "//body//p")) >= 2
 
 
-def _their_meta(tree: HtmlElement, url: str | None) -> PageMeta:
-    """trafilatura's (htmldate's) reading of title, author and date: a second opinion."""
-    try:
-        document = extract_metadata(tree, url, _DATE_PARAMS, True)
-    except (ValueError, TypeError, etree.LxmlError, RecursionError):
-        return PageMeta()
-    return PageMeta(
-        title=document.title or None,
-        author=document.author or None,
-        published=parse_date(str(document.date or "")),
-    )
-
-
-def _clean_with_our_finder(page: str, base_url: str | None, page_meta: PageMeta) -> Cleaned:
+def _clean_with_our_finder(tree: HtmlElement, base_url: str | None, page_meta: PageMeta) -> Cleaned:
     """The fallback: pick the article element ourselves, then clean it."""
-    soup = BeautifulSoup(page, "lxml")
-    remove_comments(soup)
-    for element in soup.find_all(["script", "style", "noscript", "template"]):
-        element.decompose()
-    page_found = harvest_markup_meta(soup)
-    main = find_main(soup)
+    for element in list(tree.iter("script", "style", "noscript", "template")):
+        element.drop_tree()
+    page_found = harvest_markup_meta(tree)
+    main = find_main(tree)
     if main is None:
         return Cleaned(text="", html="", title=page_meta.title)
     result = clean_tree(main, base_url, drop_heading=page_meta.title)
@@ -243,23 +207,11 @@ def _clean_with_our_finder(page: str, base_url: str | None, page_meta: PageMeta)
         published=page_meta.published or found.published_at or page_found.published_at,
         updated=page_meta.updated or found.updated_at or page_found.updated_at,
         section=page_meta.section or found.section,
-        tags=tuple(_unique([*page_meta.tags, *found.tags])),
+        tags=tuple(unique([*page_meta.tags, *found.tags])),
     )
 
 
-def read_page_meta(tree: HtmlElement) -> PageMeta:
-    """Title, author, dates, section and tags as the page declares them."""
-    return PageMeta(
-        title=_page_title(tree),
-        author=_first_author(tree),
-        published=_first_date(tree, PUBLISHED_METAS),
-        updated=_first_date(tree, UPDATED_METAS),
-        section=_first_value(tree, SECTION_METAS),
-        tags=_unique(v for xp in TAG_METAS for v in (_value(el) for el in _select(tree, xp)) if v),
-    )
-
-
-def find_main(soup: BeautifulSoup) -> Tag | None:
+def find_main(tree: HtmlElement) -> Element | None:
     """The element holding the article.
 
     Semantic markers first; when several <article>s exist (teasers, related
@@ -268,16 +220,16 @@ def find_main(soup: BeautifulSoup) -> Tag | None:
     article, and is passed over. Without markers, the element whose own
     paragraphs carry the most text.
     """
-    densest = _densest_container(soup)
+    densest = _densest_container(tree)
     floor = MARKER_MIN_SHARE * paragraph_chars(densest) if densest is not None else 0
     for selector in MAIN_SELECTORS:
-        candidates = [el for el in soup.select(selector) if paragraph_chars(el) > max(floor, 0)]
+        candidates = [el for el in select(tree, selector) if paragraph_chars(el) > max(floor, 0)]
         if candidates:
             return max(candidates, key=paragraph_chars)
     return densest
 
 
-def _densest_container(soup: BeautifulSoup) -> Tag | None:
+def _densest_container(tree: HtmlElement) -> Element | None:
     """The deepest element that still holds most of the page's paragraph text.
 
     Articles are often split over several sibling sections, so the single
@@ -285,109 +237,27 @@ def _densest_container(soup: BeautifulSoup) -> Tag | None:
     ``DENSE_SHARE`` of all (non-furniture) paragraph text is the article's
     wrapper.
     """
-    mass: dict[int, int] = {}
-    depth: dict[int, int] = {}
-    elements: dict[int, Tag] = {}
+    mass: dict[Element, int] = {}
+    depth: dict[Element, int] = {}
     total = 0
-    for paragraph in soup.find_all("p"):
-        if _in_furniture(paragraph):
+    for paragraph in tree.iter("p"):
+        ancestors = list(paragraph.iterancestors())
+        if any(a.tag in NOT_ARTICLE_TAGS or is_markup_boilerplate(a) for a in ancestors):
             continue
-        length = len(paragraph.get_text(" ", strip=True))
+        length = len(text_of(paragraph))
         total += length
-        ancestors = [a for a in paragraph.parents if not isinstance(a, BeautifulSoup)]
         for level, ancestor in enumerate(reversed(ancestors)):
-            mass[id(ancestor)] = mass.get(id(ancestor), 0) + length
-            depth[id(ancestor)] = level
-            elements[id(ancestor)] = ancestor
+            mass[ancestor] = mass.get(ancestor, 0) + length
+            depth[ancestor] = level
     if total == 0:
-        return soup.body
-    heavy = [key for key, chars in mass.items() if chars >= DENSE_SHARE * total]
-    return elements[max(heavy, key=lambda key: depth[key])]
-
-
-def _in_furniture(paragraph: Tag) -> bool:
-    """Paragraphs in navigation, sidebars, banners or widgets do not vote."""
-    return any(
-        ancestor.name in NOT_ARTICLE_TAGS or is_markup_boilerplate(ancestor)
-        for ancestor in paragraph.parents
-        if not isinstance(ancestor, BeautifulSoup)
-    )
-
-
-def _page_title(tree: HtmlElement) -> str | None:
-    """og:title, else the first <h1>, else <title>; a trailing " | Site Name" is cut."""
-    site_name = _first_value(tree, SITE_NAME_METAS)
-    value = _first_value(tree, TITLE_METAS)
-    if value:
-        return _strip_site_name(value, site_name)
-    for heading in _select(tree, "//h1"):
-        text = _collapse(heading.text_content())
-        if text:
-            return text
-    for title in _select(tree, "//title"):
-        return _strip_site_name(_collapse(title.text_content()), site_name)
-    return None
-
-
-def _strip_site_name(title: str, site_name: str | None) -> str | None:
-    """Drop " | Site" or " - Site" from a <title> when it names the site."""
-    if not title:
-        return None
-    if site_name:
-        for separator in (" | ", " - ", " – ", " — ", " :: "):
-            suffix = separator + site_name
-            if title.endswith(suffix):
-                return title[: -len(suffix)].strip()
-    return title
-
-
-def _first_author(tree: HtmlElement) -> str | None:
-    """A declared author; URLs (article:author often is one) are not names."""
-    for xpath in AUTHOR_METAS:
-        for element in _select(tree, xpath):
-            value = _value(element)
-            if value and not re.match(r"^https?://", value):
-                byline = meta.read_byline(value)
-                return byline[0] if byline else value
-    return None
-
-
-def _first_date(tree: HtmlElement, xpaths: tuple[str, ...]) -> datetime | None:
-    for xpath in xpaths:
-        for element in _select(tree, xpath):
-            moment = parse_date(_value(element) or "")
-            if moment is not None:
-                return moment
-    return None
-
-
-def _first_value(tree: HtmlElement, xpaths: tuple[str, ...]) -> str | None:
-    for xpath in xpaths:
-        for element in _select(tree, xpath):
-            value = _value(element)
-            if value:
-                return value
-    return None
-
-
-def _select(tree: HtmlElement, xpath: str) -> list[HtmlElement]:
-    found = tree.xpath(xpath)
-    return [el for el in found if isinstance(el, HtmlElement)] if isinstance(found, list) else []
-
-
-def _value(element: HtmlElement) -> str | None:
-    """The stated value of a meta-like element: content, datetime, or its text."""
-    for attr in ("content", "datetime"):
-        raw = element.get(attr)
-        if raw:
-            return _collapse(str(raw))
-    text = _collapse(element.text_content())
-    return text or None
+        return tree.find("body")
+    heavy = [element for element, chars in mass.items() if chars >= DENSE_SHARE * total]
+    return max(heavy, key=lambda element: depth[element])
 
 
 def _base_url(tree: HtmlElement, url: str | None) -> str | None:
     """<base href> resolved against the page URL, else the page URL itself."""
-    for base in _select(tree, "//base[@href]"):
+    for base in select(tree, "//base[@href]"):
         href = str(base.get("href") or "")
         if url:
             return urljoin(url, href)
@@ -395,15 +265,3 @@ def _base_url(tree: HtmlElement, url: str | None) -> str | None:
             return href
         break
     return url
-
-
-def _collapse(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    seen: list[str] = []
-    for value in values:
-        if value not in seen:
-            seen.append(value)
-    return seen

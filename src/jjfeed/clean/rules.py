@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 # Whole lines that are page furniture, compared after ``normalise``.
 FURNITURE_LINES: frozenset[str] = frozenset(
@@ -254,15 +255,42 @@ _READING_TIME = re.compile(
     r"(?:min(?:ute)?s?\.?)(?:\s+(?:read|reading|to\s+read))?$",
     re.IGNORECASE,
 )
+# A pitch inside a short block: newsletter sign-ups, "follow us on", "if you
+# enjoyed this article". Short blocks only (see ``is_pitch``): in a long
+# paragraph these words are usually reported speech.
+_PITCH = re.compile(
+    r"\b(?:sign(?:ing)?\s+up|subscribe|join)\b[^.!?]{0,80}\bnewsletters?\b"
+    r"|\bfollow\s+us\s+on\b"
+    r"|\bif\s+you\s+(?:liked|enjoyed)\s+this\s+(?:article|post|story|piece|essay)\b",
+    re.IGNORECASE,
+)
+# Statements about the page's business rather than the story: advertiser
+# compensation, form consent, syndication credits.
+_DISCLOSURE = re.compile(
+    r"\b(?:we|i)\s+may\s+(?:be\s+compensated|receive\s+(?:financial\s+)?compensation)\b"
+    r"|\bby\s+(?:entering|submitting|providing)\s+your\s+(?:email|e-mail|information|details|phone)"
+    r"|^terms\s+of\s+submitting\s+this\s+form\b"
+    r"|^this\s+(?:article|story|post|piece)\s+(?:about\s+[^.]{0,120}?\s+)?(?:was|is)\s+"
+    r"(?:written|produced|reported)\s+by\b",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[”\"’')\]]*\s+(?=\S)")
 
 Rule = Callable[[str], bool]
 
+# No standalone rule (nor a metadata line) fires on a block longer than this:
+# each rule is capped at or below it (the cookie rule's 80 words is the
+# largest), so longer blocks, most of any article, skip the rules entirely.
+# A new rule with a larger reach must raise this.
+RULE_REACH_WORDS = 80
 
+
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """Lowercase, straight quotes, single spaces, no bullets or end punctuation.
 
-    Lets "Share This Article:" and "share this article" compare equal.
+    Lets "Share This Article:" and "share this article" compare equal. Cached:
+    several rules normalise the same block in turn.
     """
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     text = re.sub(r"\s+", " ", text).strip().lower()
@@ -270,6 +298,7 @@ def normalise(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)
 def word_count(text: str) -> int:
     return len(text.split())
 
@@ -373,21 +402,36 @@ def is_page_note(text: str) -> bool:
     return bool(_PAGE_NOTICE.match(stripped) or _AFFILIATE.search(stripped))
 
 
+def is_pitch(text: str) -> bool:
+    """A short block that asks for a sign-up or a follow: "Sign up for our newsletter"."""
+    return word_count(text) <= 40 and _PITCH.search(text) is not None
+
+
+def is_disclosure(text: str) -> bool:
+    """Advertiser, form-consent and syndication notices about the page, not the story."""
+    return word_count(text) <= 80 and _DISCLOSURE.search(text.strip()) is not None
+
+
 def is_reading_time(text: str) -> bool:
     """A reading-time badge: "11 min read", "Reading time: 4 minutes"."""
     return word_count(text) <= 6 and _READING_TIME.match(normalise(text)) is not None
 
 
-# Rules that need nothing but the block itself, in the order they are tried.
-# The name is reported as the reason a block was dropped.
-STANDALONE_RULES: tuple[tuple[str, Rule], ...] = (
-    ("cookie", is_cookie_banner),
-    ("furniture", is_furniture),
-    ("prompt", is_prompt),
-    ("reader-call", is_reader_call),
-    ("appeared-first", is_appeared_first),
-    ("page-note", is_page_note),
-    ("credit", is_credit),
-    ("caption", is_caption),
-    ("reading-time", is_reading_time),
+# Rules that need nothing but the block itself, in the order they are tried:
+# (name, reach, rule). The name is reported as the reason a block was dropped;
+# the reach is the most words a block may have for the rule to fire at all
+# (each rule also checks its own cap), so a long paragraph is not put through
+# rules that could never match it.
+STANDALONE_RULES: tuple[tuple[str, int, Rule], ...] = (
+    ("cookie", 80, is_cookie_banner),
+    ("furniture", max(word_count(line) for line in FURNITURE_LINES), is_furniture),
+    ("prompt", 20, is_prompt),
+    ("reader-call", 60, is_reader_call),
+    ("appeared-first", 50, is_appeared_first),
+    ("page-note", 45, is_page_note),
+    ("credit", 8, is_credit),
+    ("caption", 45, is_caption),
+    ("reading-time", 6, is_reading_time),
+    ("pitch", 40, is_pitch),
+    ("disclosure", 80, is_disclosure),
 )

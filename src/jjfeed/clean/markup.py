@@ -1,0 +1,206 @@
+"""What markup alone says: which elements are furniture, and which facts it states.
+
+A ``<figcaption>`` is a caption, a ``<div class="share-buttons">`` is a widget,
+a 1x1 ``<img>`` is a tracker, a ``<time datetime>`` is a date and an element
+marked ``rel="author"`` names the author. These judgements need no text rules,
+so they live here, as tables first and the few predicates that read them
+after. The tree is lxml's (``lxml.html`` or a plain ``lxml.etree`` tree, as
+trafilatura returns): elements are walked directly, nothing is copied.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TypeAlias
+
+from lxml import etree
+
+from jjfeed.clean import meta
+from jjfeed.clean.dates import Stamp, parse_date
+from jjfeed.clean.meta import Found
+
+Element: TypeAlias = etree._Element
+
+# Removed with everything inside them.
+DROP_TAGS: frozenset[str] = frozenset(
+    {
+        "script", "style", "noscript", "template", "iframe", "frame", "frameset", "object",
+        "embed", "applet", "form", "input", "button", "select", "textarea", "option", "label",
+        "svg", "canvas", "audio", "video", "source", "track", "map", "area", "dialog",
+        "nav", "aside", "footer", "figcaption", "head", "title", "meta", "link", "base",
+    }
+)  # fmt: skip
+# Substrings of class or id that mark widgets rather than article text.
+# Matched as whole words of the class/id ("share-bar" yes, "shared-content" no).
+BOILERPLATE_HINTS: tuple[str, ...] = (
+    "share", "sharing", "sharebar", "sharethis", "addthis", "social", "socialmedia",
+    "newsletter", "related", "author-bio", "authorbio", "author-box", "about-author",
+    "subscribe", "subscription", "signup", "sign-up", "cookie", "cookies", "consent", "gdpr",
+    "promo", "sponsor", "sponsored", "comment", "comments", "breadcrumb", "breadcrumbs",
+    "byline", "outbrain", "taboola", "paywall", "popup", "modal", "tag-list", "post-tags",
+    "entry-tags",
+)  # fmt: skip
+# Whole class tokens (not substrings: "header" contains "ad") that mark adverts.
+AD_CLASS_TOKENS: frozenset[str] = frozenset(
+    {"ad", "ads", "advert", "advertisement", "adsbygoogle", "sr-only"}
+)
+# A widget never carries much prose. An element the soft rules (class hints,
+# <header>, aria-hidden) would remove is kept when it holds at least this many
+# characters of paragraph text and this share of the whole: some sites put the
+# article inside <header> or a div whose id says "share".
+PROTECTED_MIN_CHARS = 500
+PROTECTED_MIN_SHARE = 0.4
+SUBHEADINGS: tuple[str, ...] = ("h2", "h3", "h4", "h5", "h6")
+
+_HINT_WORDS = re.compile(
+    r"(?<![a-z0-9])(?:" + "|".join(re.escape(h) for h in BOILERPLATE_HINTS) + r")s?(?![a-z0-9])"
+)
+_UNSAFE_URL = re.compile(r"^\s*(?:javascript|data|vbscript)\s*:", re.IGNORECASE)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_PIXEL_STYLE = re.compile(r"(?:width|height)\s*:\s*[01](?:px)?\b", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+# Elements that mark the author: rel~=author, itemprop=author, or a class
+# containing "byline" / "author-name". One XPath (run in C) rather than a
+# Python test on every element of a page.
+_AUTHOR_MARKS = etree.XPath(
+    "descendant-or-self::*[contains(concat(' ', normalize-space(@rel), ' '), ' author ')"
+    " or @itemprop='author' or contains(@class, 'byline') or contains(@class, 'author-name')]"
+)
+
+
+# -- reading elements -------------------------------------------------------------
+
+
+def text_of(element: Element) -> str:
+    """The element's words, one space between text pieces (bs4's ``get_text(" ", strip=True)``)."""
+    return " ".join(piece.strip() for piece in element.itertext() if piece.strip())
+
+
+def tokens(value: str | None) -> list[str]:
+    """The words of a multi-valued attribute such as ``class`` or ``rel``."""
+    return value.split() if value else []
+
+
+def paragraph_chars(element: Element) -> int:
+    """Characters of paragraph text under ``element``: the measure of prose."""
+    return sum(len(text_of(p)) for p in element.iter("p") if p is not element)
+
+
+def is_unsafe_url(value: str) -> bool:
+    return _UNSAFE_URL.match(value) is not None
+
+
+# -- furniture by markup ----------------------------------------------------------
+
+
+def is_markup_boilerplate(element: Element) -> bool:
+    """True when tag, attributes or class/id alone say this is not article text."""
+    name = element.tag
+    if name in DROP_TAGS:
+        return True
+    if name == "img":
+        return _is_unwanted_image(element)
+    if element.get("hidden") is not None or _HIDDEN_STYLE.search(element.get("style") or ""):
+        return True
+    return is_soft_boilerplate(element)
+
+
+def is_soft_boilerplate(element: Element) -> bool:
+    """Signals that are usually right but that some sites put on the article itself."""
+    if element.tag == "header" and _is_page_header(element):
+        return True
+    if (element.get("aria-hidden") or "").lower() == "true":
+        return True
+    return _has_boilerplate_hint(element)
+
+
+def holds_the_article(element: Element, total: int) -> bool:
+    """A soft-boilerplate element that carries most of the page's prose is the article."""
+    if element.tag in DROP_TAGS or not is_soft_boilerplate(element):
+        return False
+    chars = paragraph_chars(element)
+    return chars >= PROTECTED_MIN_CHARS and chars >= PROTECTED_MIN_SHARE * total
+
+
+def _is_page_header(element: Element) -> bool:
+    """A <header> holding the h1 (or no heading at all) is masthead or title furniture;
+    one that wraps a section's h2-h4 is part of the article."""
+    if next(element.iter("h1"), None) is not None:
+        return True
+    return next(element.iter(*SUBHEADINGS), None) is None
+
+
+def _is_unwanted_image(img: Element) -> bool:
+    """Tracking pixels, and images whose source is missing or unsafe."""
+    src = (img.get("src") or "").strip()
+    if not src or is_unsafe_url(src):
+        return True
+    sizes = [
+        (img.get(attr) or "").strip().lower().removesuffix("px") for attr in ("width", "height")
+    ]
+    if any(size in {"0", "1"} for size in sizes):
+        return True
+    return _PIXEL_STYLE.search(img.get("style") or "") is not None
+
+
+def _has_boilerplate_hint(element: Element) -> bool:
+    if element.tag in {"body", "html"}:
+        return False
+    classes = element.get("class")
+    ident = element.get("id")
+    if not classes and not ident:
+        return False
+    words = [c.lower() for c in tokens(classes)]
+    if any(word in AD_CLASS_TOKENS for word in words):
+        return True
+    haystack = " ".join([*words, (ident or "").lower()])
+    return _HINT_WORDS.search(haystack) is not None
+
+
+# -- facts the markup states -----------------------------------------------------
+
+
+def harvest_markup_meta(root: Element) -> Found:
+    """Facts the markup states outright: bylines, ``<time datetime>``, rel=tag links.
+
+    Read before the widgets holding them are removed.
+    """
+    found = Found()
+    author = markup_author(root)
+    if author:
+        found.note_author(author)
+    for element in root.iter("time"):
+        moment = parse_date(element.get("datetime") or "") or parse_date(text_of(element))
+        if moment is not None:
+            found.note_date(_time_kind(element), Stamp(moment, has_time=True))
+    found.note_tags([text_of(a) for a in root.iter("a") if "tag" in tokens(a.get("rel"))])
+    return found
+
+
+def markup_author(root: Element) -> str | None:
+    """The first author name an element marked as the author's yields."""
+    for element in _AUTHOR_MARKS(root):
+        name = _author_from_element(element)
+        if name:
+            return name
+    return None
+
+
+def _author_from_element(element: Element) -> str | None:
+    named = next(
+        (d for d in element.iterdescendants(etree.Element) if d.get("itemprop") == "name"), None
+    )
+    source = named if named is not None else element
+    content = source.get("content")
+    text = content if content else text_of(source)
+    text = _SPACES.sub(" ", text).strip()
+    byline = meta.read_byline(text)
+    if byline is not None:
+        return byline[0]
+    return text if meta.is_person_name(text) else None
+
+
+def _time_kind(element: Element) -> str:
+    """Whether a ``<time>`` is marked as a modification ("updated") or not ("published")."""
+    marks = " ".join([element.get("itemprop") or "", element.get("class") or ""]).lower()
+    return "updated" if re.search(r"modif|updat", marks) else "published"

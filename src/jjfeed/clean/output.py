@@ -1,0 +1,96 @@
+"""The clean stage's output: safe HTML, and the plain text read back from it.
+
+Whatever the input, the HTML that leaves the clean stage passes nh3 with an
+allow-list (no scripts, handlers or unsafe URL schemes), and the plain text is
+read from that sanitised HTML, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+import nh3
+
+from jjfeed.clean.blocks import BLOCK_SEPARATOR
+
+ALLOWED_TAGS: frozenset[str] = frozenset(
+    {
+        "p", "br", "hr", "h2", "h3", "h4", "ul", "ol", "li", "dl", "dt", "dd", "blockquote",
+        "pre", "code", "a", "em", "strong", "b", "i", "u", "s", "del", "ins", "mark", "small",
+        "sub", "sup", "q", "cite", "abbr", "img", "table", "thead", "tbody", "tfoot", "tr",
+        "th", "td", "caption",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    "a": {"href", "title"},
+    "img": {"src", "alt"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start"},
+}
+URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
+# Tags that start a new block when the sanitised HTML is read back as text.
+TEXT_BLOCK_TAGS: frozenset[str] = frozenset(
+    {
+        "p", "h2", "h3", "h4", "ul", "ol", "li", "dl", "dt", "dd", "blockquote", "pre",
+        "table", "tr", "caption", "hr",
+    }
+)  # fmt: skip
+
+_SPACES = re.compile(r"\s+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_DOUBLE_SPACES = re.compile(r" {2,}")
+
+
+def sanitise(markup: str) -> str:
+    """nh3 with our allow-list: no scripts, handlers or unsafe URL schemes survive."""
+    cleaned = nh3.clean(
+        markup,
+        tags=set(ALLOWED_TAGS),
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=set(URL_SCHEMES),
+        clean_content_tags={"script", "style"},
+    )
+    return _BLANK_LINES.sub("\n\n", cleaned).strip()
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of sanitised HTML: one block per paragraph, heading or list item."""
+    if not markup.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    blocks: list[str] = []
+    buffer: list[str] = []
+    _walk_text(root, blocks, buffer)
+    _flush(blocks, buffer)
+    return BLOCK_SEPARATOR.join(blocks)
+
+
+def _walk_text(node: lxml.html.HtmlElement, blocks: list[str], buffer: list[str]) -> None:
+    if node.text:
+        buffer.append(_SPACES.sub(" ", node.text))
+    for child in node:
+        name = child.tag if isinstance(child.tag, str) else None
+        if name == "br":
+            buffer.append("\n")
+        elif name in {"td", "th"}:
+            buffer.append(" ")
+            _walk_text(child, blocks, buffer)
+        elif name in TEXT_BLOCK_TAGS:
+            _flush(blocks, buffer)
+            _walk_text(child, blocks, buffer)
+            _flush(blocks, buffer)
+        elif name is not None and name != "img":
+            _walk_text(child, blocks, buffer)
+        if child.tail:
+            buffer.append(_SPACES.sub(" ", child.tail))
+
+
+def _flush(blocks: list[str], buffer: list[str]) -> None:
+    lines = [_DOUBLE_SPACES.sub(" ", line).strip() for line in "".join(buffer).split("\n")]
+    block = "\n".join(line for line in lines if line)
+    if block:
+        blocks.append(block)
+    buffer.clear()
