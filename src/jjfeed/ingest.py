@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from bs4.dammit import EncodingDetector
+
 from .errors import IngestError, ParseError
 from .model import Article
 from .parse import (
@@ -228,16 +230,26 @@ def articles_from_bytes(
 
 
 def decode(data: bytes, content_type: str | None = None) -> str:
-    """Bytes to text: a declared charset, else UTF-8, else Windows-1252 (never fails)."""
-    match = re.search(r"charset=([\w.-]+)", content_type or "", re.I)
-    if match is None:
-        match = re.search(rb"<meta[^>]+charset=[\"']?([\w.-]+)", data[:4096], re.I)  # type: ignore[assignment]
-    candidates = []
-    if match is not None:
-        value = match.group(1)
-        candidates.append(value.decode("ascii", "ignore") if isinstance(value, bytes) else value)
-    candidates += ["utf-8-sig", "cp1252"]
-    for encoding in candidates:
+    """Bytes of a page or text file to text, whatever its labels say (never fails).
+
+    The order is what real pages need: a byte-order mark is certain; then
+    UTF-8, because bytes that decode as UTF-8 almost never are anything else,
+    and "charset=iso-8859-1" on a UTF-8 page is the commonest wrong label;
+    then the charset from the Content-Type, then the one the document
+    declares (``<meta charset>``, ``http-equiv``, the XML declaration, found
+    by BeautifulSoup's detector); then Windows-1252, which accepts any byte.
+    A UTF-16 or UTF-32 label goes first: such text is valid UTF-8 too (its
+    NUL bytes are), just not the right text.
+    """
+    data, bom = EncodingDetector.strip_byte_order_mark(data)
+    match = re.search(r"charset=[\"']?([\w.:-]+)", content_type or "", re.I)
+    header = match.group(1) if match else None
+    declared = EncodingDetector.find_declared_encoding(data, is_html=True)
+    candidates = [bom, "utf-8", header, declared, "windows-1252"]
+    wide = [e for e in (header, declared) if e and e.lower().startswith(("utf-16", "utf-32"))]
+    for encoding in dict.fromkeys([*wide, *candidates]):
+        if not encoding:
+            continue
         try:
             return data.decode(encoding)
         except (LookupError, UnicodeDecodeError):
