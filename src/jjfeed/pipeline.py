@@ -138,6 +138,7 @@ class _Features:
 
     hashes: dedup.Features
     terms: frozenset[str]
+    story_keys: list[int]
 
     @property
     def content_hash(self) -> str:
@@ -145,7 +146,12 @@ class _Features:
 
 
 def _features(article: Article) -> _Features:
-    return _Features(dedup.features(article.text), story.story_terms(article.title, article.text))
+    terms = story.story_terms(article.title, article.text)
+    return _Features(dedup.features(article.text), terms, _story_keys(terms))
+
+
+def _story_keys(terms: frozenset[str]) -> list[int]:
+    return dedup.story_keys(terms) if len(terms) >= story.MIN_TERMS else []
 
 
 @dataclass(frozen=True)
@@ -424,7 +430,7 @@ class _Deduper:
                 self.duplicates.resign(
                     existing.id, article, existing.cluster, self.now, features.hashes
                 )
-            self._put_story_terms(existing.id, article, existing.fetched_at, features.terms)
+            self._put_story_terms(existing.id, article, existing.fetched_at, features)
             self.store.touch_cluster(existing.cluster, self.now)
             return "updated"
         guid_key = article.guid if _GLOBAL_GUID.match(article.guid) else None
@@ -446,25 +452,25 @@ class _Deduper:
                 when=self.now,
             )
             self.duplicates.add(article_id, self.now)
-        terms = features.terms
         if status == "new":
-            joined = self._find_story(article, terms)
+            joined = self._find_story(article, features)
             if joined is not None:
                 self.store.set_story(cluster, joined)
-        self._put_story_terms(article_id, article, self.now, terms)
+        self._put_story_terms(article_id, article, self.now, features)
         return status
 
     def _story_date(self, article: Article, first_seen: datetime) -> datetime:
         return article.published or first_seen
 
-    def _find_story(self, article: Article, terms: frozenset[str]) -> str | None:
+    def _find_story(self, article: Article, features: _Features) -> str | None:
         """The existing story a new article's cluster joins, if any (see :mod:`jjfeed.story`)."""
+        terms = features.terms
         if len(terms) < story.MIN_TERMS:
             return None
         at = self._story_date(article, self.now)
         start, end = at - self.story_window, at + self.story_window
         similarities: dict[str, list[float]] = {}
-        for _, sid, other in self.store.story_candidates(dedup.story_keys(terms), start, end):
+        for _, sid, other in self.store.story_candidates(features.story_keys, start, end):
             sim = story.story_similarity(terms, other)
             if sim > 0:
                 similarities.setdefault(sid, []).append(sim)
@@ -481,11 +487,13 @@ class _Deduper:
         article_id: int,
         article: Article,
         first_seen: datetime,
-        terms: frozenset[str] | None = None,
+        features: _Features | None = None,
     ) -> None:
-        if terms is None:
+        if features is None:
             terms = story.story_terms(article.title, article.text)
-        keys = dedup.story_keys(terms) if len(terms) >= story.MIN_TERMS else []
+            keys = _story_keys(terms)
+        else:
+            terms, keys = features.terms, features.story_keys
         self.store.put_story_terms(article_id, self._story_date(article, first_seen), terms, keys)
 
 
