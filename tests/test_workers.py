@@ -100,6 +100,7 @@ def test_ingest_with_workers_stores_what_one_process_stores(
             pools.append(self)
 
     monkeypatch.setattr(pipeline, "Workers", Recorded)
+    monkeypatch.setattr(pipeline, "PARSE_POOL_BYTES", 0)  # these files are small
     reports, snapshots = [], []
     for processes in (1, 2):
         db = tmp_path / f"{processes}.db"

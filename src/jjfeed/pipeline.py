@@ -60,6 +60,7 @@ _GLOBAL_GUID = re.compile(r"^(https?://|file://|urn:|tag:|sha256:)", re.I)
 PARSE_SECONDS = 60.0  # per input (one file, one fetched feed): past this it is rejected
 CLEAN_SECONDS = 20.0  # per article: past this the article is skipped
 PARSE_GROUP = 64  # local files parsed together (in worker processes when there are several)
+PARSE_POOL_BYTES = 4_000_000  # ...and when they are big enough: feedparser reads ~5 MB/s
 _IN_PROCESS = Workers(1)
 
 
@@ -555,7 +556,10 @@ def _parsed_from_inputs(
     pending: list[tuple[ingest.Input, str, int]] = []
 
     def parse_pending() -> None:
-        for outcome in (workers or _IN_PROCESS).map(_parse_input, pending, min_items=2):
+        # Parsing a few small files in this process beats starting the pool for them.
+        big = sum(len(item.data) for item, _, _ in pending) >= PARSE_POOL_BYTES
+        runner = (workers or _IN_PROCESS) if big else _IN_PROCESS
+        for outcome in runner.map(_parse_input, pending, min_items=2):
             if isinstance(outcome, str):
                 tally.rejected.append(outcome)
                 warnings.append(f"rejected {outcome}")
