@@ -105,6 +105,30 @@ FURNITURE_LINES: frozenset[str] = frozenset(
         "share on twitter",
         "share on linkedin",
         "copy link",
+        # Call-to-action buttons left as lines of their own.
+        "book now",
+        "buy now",
+        "shop now",
+        "order now",
+        "apply now",
+        "donate now",
+        "download now",
+        "call now",
+        "learn more",
+        "find out more",
+        "get started",
+        "get in touch",
+        "request a quote",
+        "get a quote",
+        "get a free quote",
+        "contact info",
+        "stay connected",
+        "see more",
+        "view more",
+        "load more",
+        "show more",
+        "view all",
+        "see all",
     }
 )
 
@@ -252,7 +276,7 @@ _AFFILIATE = re.compile(
 # "11 min read", "5 minute read", "Reading time: 4 minutes".
 _READING_TIME = re.compile(
     r"^(?:(?:estimated\s+)?reading\s+time\s*:?\s*)?(?:about\s+)?\d+\s*(?:-|–)?\s*"
-    r"(?:min(?:ute)?s?\.?)(?:\s+(?:read|reading|to\s+read))?$",
+    r"(?:min(?:ute)?s?\.?)(?:\s+(?:read|reading|to\s+read)(?:\s+time)?)?$",
     re.IGNORECASE,
 )
 # A pitch inside a short block: newsletter sign-ups, "follow us on", "if you
