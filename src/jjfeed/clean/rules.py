@@ -174,6 +174,16 @@ PROMPT_PREFIXES: tuple[str, ...] = (
     "products are chosen independently",
     "feature image by",
     "featured image by",
+    "advertisement:",
+    "sponsored:",
+    "request a free",
+    "request your free",
+    "get a free",
+    "get your free",
+    "schedule a free",
+    "book a free",
+    "claim your free",
+    "start your free",
 )
 
 # Sentences that ask the reader to react. A block is only dropped when every
@@ -297,6 +307,10 @@ _DISCLOSURE = re.compile(
     r"|^this\s+(?:article|story|post|piece)\s+(?:about\s+[^.]{0,120}?\s+)?(?:was|is)\s+"
     r"(?:written|produced|reported)\s+by\b",
     re.IGNORECASE,
+)
+# "© 2025 Site, LLC", "Copyright 2025 Jane Doe. All Rights Reserved."
+_COPYRIGHT = re.compile(
+    r"^(?:©|\(c\)\s|copyright\s*(?:©|\(c\)|\d{4}))|\ball\s+rights\s+reserved\b", re.IGNORECASE
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[”\"’')\]]*\s+(?=\S)")
 
@@ -441,6 +455,27 @@ def is_reading_time(text: str) -> bool:
     return word_count(text) <= 6 and _READING_TIME.match(normalise(text)) is not None
 
 
+def is_copyright(text: str) -> bool:
+    """A copyright footer line. Short: an article may discuss copyright at length."""
+    return word_count(text) <= 25 and _COPYRIGHT.search(text.strip()) is not None
+
+
+# A teaser: the opening of another article cut off mid-sentence, by an
+# ellipsis or simply after a comma or a word that cannot end a sentence.
+TEASER_MIN_WORDS = 15
+_TRUNCATED = re.compile(
+    r"(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\]|,"
+    r"|\s(?:a|an|the|of|to|for|with|through|and|or|but|in|on|at|by|from|their|our|your|its))"
+    r"\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_truncated(text: str) -> bool:
+    """Prose that stops mid-sentence: one sign of a teaser (see ``blocks``)."""
+    return word_count(text) >= TEASER_MIN_WORDS and _TRUNCATED.search(text[-24:]) is not None
+
+
 # Rules that need nothing but the block itself, in the order they are tried:
 # (name, reach, rule). The name is reported as the reason a block was dropped;
 # the reach is the most words a block may have for the rule to fire at all
@@ -458,4 +493,5 @@ STANDALONE_RULES: tuple[tuple[str, int, Rule], ...] = (
     ("reading-time", 6, is_reading_time),
     ("pitch", 40, is_pitch),
     ("disclosure", 80, is_disclosure),
+    ("copyright", 25, is_copyright),
 )
