@@ -56,7 +56,7 @@ NOT_ARTICLE_TAGS: frozenset[str] = frozenset({"nav", "header", "footer", "aside"
 # styles and comments, and is then cut (no article needs megabytes of markup).
 MAX_PAGE_CHARS = 1_000_000
 # htmldate's date search grows fast with page size; past this it is skipped.
-MAX_META_PAGE_CHARS = 500_000
+MAX_META_PAGE_CHARS = MAX_PAGE_CHARS
 # And the article trafilatura returns is cut, at a paragraph end, past this size.
 MAX_ARTICLE_CHARS = 200_000
 _BULKY = re.compile(
@@ -82,7 +82,7 @@ SECOND_OPINION_RATIO = 1.4
 FAVOR_PRECISION = False
 FAVOR_RECALL = False
 # Skip trafilatura's second opinions (readability, jusText): most of its time.
-FAST = False
+FAST = True
 _TRAFILATURA_CONFIG = use_config()
 _TRAFILATURA_CONFIG.set("DEFAULT", "MAX_FILE_SIZE", str(MAX_PAGE_CHARS * 4))
 _TRAFILATURA_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
@@ -113,7 +113,7 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
     found = result.found
     published = page_meta.published or found.published_at
     if published is None and len(page) <= MAX_META_PAGE_CHARS:
-        published = page_date(tree, url)
+        published = page_date(tree, url, len(page))
     author = page_meta.author or markup_author(tree) or found.author
     words = len(result.text.split())
     if words < SECOND_OPINION_MAX_WORDS:
