@@ -184,6 +184,16 @@ PROMPT_PREFIXES: tuple[str, ...] = (
     "book a free",
     "claim your free",
     "start your free",
+    "check price",
+    "check prices",
+    "see price",
+    "fill out the form",
+    "fill out this form",
+    "fill out our form",
+    "talk to our",
+    "talk to an expert",
+    "contact us today",
+    "call us today",
 )
 
 # Sentences that ask the reader to react. A block is only dropped when every
@@ -298,6 +308,15 @@ _PITCH = re.compile(
     r"|\bif\s+you\s+(?:liked|enjoyed)\s+this\s+(?:article|post|story|piece|essay)\b",
     re.IGNORECASE,
 )
+# Appeals for support that close an article: "please consider subscribing",
+# "support our work", "become a patron". Judged sentence by sentence.
+_APPEAL = re.compile(
+    r"\bplease\s+consider\s+(?:\w+ing\b|a\s+(?:one-off\s+|small\s+)?donation|supporting)"
+    r"|\bsupport\s+(?:us|our\s+(?:work|journalism|site|newsletter))\b"
+    r"|\bbecome\s+a\s+(?:member|patron|supporter|paid\s+subscriber)\b",
+    re.IGNORECASE,
+)
+APPEAL_MIN_SENTENCES = 2
 # Statements about the page's business rather than the story: advertiser
 # compensation, form consent, syndication credits.
 _DISCLOSURE = re.compile(
@@ -445,6 +464,18 @@ def is_pitch(text: str) -> bool:
     return word_count(text) <= 40 and _PITCH.search(text) is not None
 
 
+def is_appeal(text: str) -> bool:
+    """A short block that is mostly asks: two or more sentences of pitch or
+    appeal, at least half of its sentences. One such sentence inside a
+    paragraph of news ("the mayor urged residents to support our work...") is
+    not enough."""
+    if word_count(text) > 80:
+        return False
+    parts = sentences(text)
+    asks = sum(1 for part in parts if _PITCH.search(part) or _APPEAL.search(part))
+    return asks >= APPEAL_MIN_SENTENCES and 2 * asks >= len(parts)
+
+
 def is_disclosure(text: str) -> bool:
     """Advertiser, form-consent and syndication notices about the page, not the story."""
     return word_count(text) <= 80 and _DISCLOSURE.search(text.strip()) is not None
@@ -493,5 +524,6 @@ STANDALONE_RULES: tuple[tuple[str, int, Rule], ...] = (
     ("reading-time", 6, is_reading_time),
     ("pitch", 40, is_pitch),
     ("disclosure", 80, is_disclosure),
+    ("appeal", 80, is_appeal),
     ("copyright", 25, is_copyright),
 )
