@@ -77,7 +77,7 @@ NOT_AUTHORS: frozenset[str] = frozenset({"admin", "administrator", "staff", "edi
 # only on pages up to this size (the scan grows with the text).
 _DATE_PARAMS: dict[str, object] = {"extensive_search": False, "original_date": True}
 _EXTENSIVE_DATE_PARAMS: dict[str, object] = {"extensive_search": True, "original_date": True}
-MAX_EXTENSIVE_DATE_CHARS = 300_000
+MAX_EXTENSIVE_DATE_CHARS = 150_000
 _SPACES = re.compile(r"\s+")
 _URL = re.compile(r"^https?://")
 _SURNAME_FIRST = re.compile(r"^([A-Z][\w'’-]+),\s+([A-Z][a-z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)?)$")
