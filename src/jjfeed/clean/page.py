@@ -113,7 +113,7 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
     found = result.found
     published = page_meta.published or found.published_at
     if published is None and len(page) <= MAX_META_PAGE_CHARS:
-        published = page_date(tree, url, len(page))
+        published = page_date(tree, url)
     author = page_meta.author or markup_author(tree) or found.author
     words = len(result.text.split())
     if words < SECOND_OPINION_MAX_WORDS:

@@ -72,12 +72,10 @@ ARTICLE_TYPES: frozenset[str] = frozenset(
 MAX_JSON_LD_CHARS = 200_000
 # Author values that name a role or the site rather than a person.
 NOT_AUTHORS: frozenset[str] = frozenset({"admin", "administrator", "staff", "editor", "team"})
-# htmldate without its slow exhaustive scan first: the page's markup usually
-# says it. Only when that finds nothing is the page's text searched too, and
-# only on pages up to this size (the scan grows with the text).
+# htmldate without its exhaustive scan of the page's text: the markup usually
+# says it, and the scan's cost has no bound (1.9 s on one 64 KB WCXB page;
+# it bought 2 points of date accuracy for 8% more time per page).
 _DATE_PARAMS: dict[str, object] = {"extensive_search": False, "original_date": True}
-_EXTENSIVE_DATE_PARAMS: dict[str, object] = {"extensive_search": True, "original_date": True}
-MAX_EXTENSIVE_DATE_CHARS = 150_000
 _SPACES = re.compile(r"\s+")
 _URL = re.compile(r"^https?://")
 _SURNAME_FIRST = re.compile(r"^([A-Z][\w'’-]+),\s+([A-Z][a-z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)?)$")
@@ -124,11 +122,9 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
     )
 
 
-def page_date(tree: HtmlElement, url: str | None, page_chars: int = 0) -> datetime | None:
+def page_date(tree: HtmlElement, url: str | None) -> datetime | None:
     """htmldate's reading of the publication date: the fallback when the page states none."""
     found = _find_date(tree, url, _DATE_PARAMS)
-    if found is None and page_chars <= MAX_EXTENSIVE_DATE_CHARS:
-        found = _find_date(tree, url, _EXTENSIVE_DATE_PARAMS)
     return parse_date(found) if found else None
 
 
