@@ -350,3 +350,32 @@ def test_clean_page_output_is_stable_under_clean_html() -> None:
     first = clean_page(PAGE, "https://example.com/tv/jessica-jones-returns")
     again = clean_html(first.html)
     assert (again.html, again.text) == (first.html, first.text)
+
+
+def test_loose_text_beside_paragraphs_in_a_layout_cell_is_judged() -> None:
+    fragment = (
+        f"<table><tr><td>{PARA}Posted by David at December 16, 2025 11:15 AM</td></tr></table>"
+    )
+    cleaned = clean_html(fragment)
+    assert cleaned.text == PARA_TEXT
+    assert cleaned.author == "David"
+    assert cleaned.published is not None and cleaned.published.date().isoformat() == "2025-12-16"
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        '<div class="post_author"><a href="/u/1">Oleg Parashchak</a></div>',
+        '<span class="authorDateBlock_authorName__N6j3Y">Reyan Perumal</span>',
+        '<div class="the-author">Author: Isaiah Shelton</div>',
+        '<p class="author">Shelby Loos, DVM</p>',
+    ],
+)
+def test_author_marked_by_class_or_id(box: str) -> None:
+    cleaned = clean_html(box + PARA)
+    assert cleaned.author is not None and cleaned.author in box
+
+
+def test_comment_authors_are_not_the_author() -> None:
+    fragment = PARA + '<div class="comments"><span class="comment-author">Jo Bloggs</span></div>'
+    assert clean_html(fragment).author is None

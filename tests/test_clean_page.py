@@ -197,3 +197,13 @@ def test_json_ld_author_beats_a_site_name_in_meta() -> None:
     cleaned = clean_page(page, "https://example.com/a")
     assert cleaned.author == "Ann Roe and Bo Li"
     assert cleaned.published is not None and cleaned.published.day == 5
+
+
+def test_published_date_keeps_the_pages_own_offset() -> None:
+    """A story published at 20:04 in New York on the 18th is dated the 18th, not the
+    19th it already was in UTC."""
+    page = REAL_PAGE.replace("2024-04-09T08:30:00Z", "2025-12-18T20:04:00-05:00")
+    cleaned = clean_page(page, "https://example.com/a")
+    assert cleaned.published is not None
+    assert cleaned.published.date().isoformat() == "2025-12-18"
+    assert cleaned.published.isoformat() == "2025-12-18T20:04:00-05:00"

@@ -463,3 +463,64 @@ def test_pitches_and_disclosures_go_but_reporting_on_them_stays() -> None:
     assert "Sign up" not in cleaned.text and "compensated" not in cleaned.text
     assert story in cleaned.text
     assert "Residents said they would follow the vote closely" in cleaned.text
+
+
+# --- teaser lists, copyright lines, calls to action, appeals ------------------------
+
+
+TEASERS = [
+    "When the Social Security Administration denies your disability claim, it can feel like "
+    "a dead end. Many applicants wonder if they can appeal, and there are remedies when "
+    "your claim is denied. At Example and Partners,",
+    "Navigating the disability process can be overwhelming while dealing with a condition. "
+    "The system is complex, with strict deadlines and high denial rates, so our lawyers "
+    "guide residents through it, improving their chances of",
+]
+
+
+def test_teasers_cut_to_the_same_size_go_with_their_headlines() -> None:
+    kept = _kept("More from our blog", TEASERS[0], "Disability appeals", TEASERS[1])
+    assert kept == ["More from our blog"]
+
+
+def test_one_paragraph_leading_into_a_quote_stays() -> None:
+    lead = (
+        "One of the dominant superstitions of our time is that truth is relative, as the "
+        "philosopher argues in his book (Oxford University Press, 1997),"
+    )
+    other = "An example of this view comes from the standpoint theorists, who argue that,"
+    quote = "“Experience generates a distinctive standpoint and a distinctive epistemology.”"
+    assert _kept(lead, quote, other, quote) == [lead, quote, other, quote]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "© Example Accounting, LLC",
+        "Copyright 2025 © Jane Doe. All Rights Reserved.",
+        "Book Now",
+        "Learn More",
+        "4 minute read time",
+        "Advertisement: New AI Book!",
+        "Request A Free Consultation for Accounting Services",
+        "Check price at Amazon",
+        "Fill out the form for a free quote that includes a custom layout and the total cost.",
+        "Playful Void is a production of Idle Co. If you liked this article, please consider "
+        "sharing and subscribing to the newsletter. If you want to support us, please consider "
+        "a one-off donation.",
+    ],
+)
+def test_footer_and_call_to_action_lines_removed(line: str) -> None:
+    assert _kept(line) == [], line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Copyright law in the United States protects a work for the author's life plus 70 years.",
+        "The band asked fans to support our work, the singer joked, before leaving the stage.",
+        "Learn more about the case in the court filings, which run to 400 pages.",
+    ],
+)
+def test_lines_near_those_rules_kept(line: str) -> None:
+    assert _kept(line) == [line]

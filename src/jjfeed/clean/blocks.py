@@ -32,6 +32,13 @@ WRAP_MIN_CHARS = 40
 WRAP_MAX_CHARS = 100
 # An author's bio, when no heading announces it, sits among the last few blocks.
 BIO_TAIL_BLOCKS = 3
+# Teasers of other articles come in lists: a cut-off excerpt is only dropped
+# with another one at most this many blocks away (their headlines between).
+TEASER_GAP = 3
+TEASER_HEADLINE_MAX_WORDS = 15
+# ... and both cut to about the same size (a CMS cuts excerpts at a fixed
+# number of words or characters; real paragraphs differ): within this share.
+TEASER_SIZE_SPREAD = 0.12
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,7 @@ def judge_blocks(texts: Sequence[str], *, plain: bool, find_title: bool) -> Judg
     if plain and title_index is not None:
         _take_tags_under_title(texts, reasons, found, title_index)
     _drop_trailing_bio(texts, reasons, found)
+    _drop_teaser_lists(texts, reasons)
     judged = tuple(
         Judged(text, reason or CONTENT) for text, reason in zip(texts, reasons, strict=True)
     )
@@ -238,6 +246,31 @@ def _take_tags_under_title(
         found.note_tags([meta.bullet_item(texts[i]) or "" for i in run])
         for index in run:
             reasons[index] = "tags"
+
+
+def _drop_teaser_lists(texts: Sequence[str], reasons: list[str | None]) -> None:
+    """Runs of excerpts cut off mid-sentence are a list of other articles.
+
+    One cut-off paragraph may be a quirk of the page (or lead into a quote);
+    two close together and cut to the same size ("... our lawyers guide
+    residents through" / "... improving their chances of", 60 words each) are
+    a "related posts" box, and the short headlines between them go too.
+    """
+    cut = [i for i, reason in enumerate(reasons) if reason is None and rules.is_truncated(texts[i])]
+    for first, second in zip(cut, cut[1:], strict=False):
+        if second - first > TEASER_GAP or not _same_size(texts[first], texts[second]):
+            continue
+        reasons[first] = reasons[second] = "teaser"
+        for between in range(first + 1, second):
+            short = rules.word_count(texts[between]) <= TEASER_HEADLINE_MAX_WORDS
+            if reasons[between] is None and short:
+                reasons[between] = "teaser"
+
+
+def _same_size(one: str, other: str) -> bool:
+    """Equal within ``TEASER_SIZE_SPREAD`` in words or in characters."""
+    pairs = ((rules.word_count(one), rules.word_count(other)), (len(one), len(other)))
+    return any(min(a, b) >= (1 - TEASER_SIZE_SPREAD) * max(a, b) for a, b in pairs)
 
 
 def _drop_trailing_bio(texts: Sequence[str], reasons: list[str | None], found: Found) -> None:

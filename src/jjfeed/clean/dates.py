@@ -93,18 +93,21 @@ def find_dates(text: str) -> list[Stamp]:
     return sorted(found, key=lambda s: s.span)
 
 
-def parse_date(value: str) -> datetime | None:
+def parse_date(value: str, *, keep_offset: bool = False) -> datetime | None:
     """A machine or human date string as an aware UTC datetime, or None.
 
     Used for ``<time datetime>`` and ``<meta content>`` values, which are
     usually ISO 8601 but in the wild are also RFC 2822 or plain prose.
+    ``keep_offset`` keeps a stated UTC offset instead of converting: a page's
+    "2025-12-18T20:04-05:00" was published on the 18th where it was written,
+    though it was the 19th in UTC.
     """
     value = value.strip()
     if not value:
         return None
     iso = _parse_iso(value)
     if iso is not None:
-        return iso
+        return _with_offset(iso, value) if keep_offset else iso
     rfc = _parse_rfc2822(value)
     if rfc is not None:
         return rfc
@@ -153,6 +156,11 @@ def _parse_iso(value: str) -> datetime | None:
     except ValueError:
         return None
     return _as_utc(parsed)
+
+
+def _with_offset(moment: datetime, value: str) -> datetime:
+    stated = datetime.fromisoformat(value)
+    return moment.astimezone(stated.tzinfo) if stated.tzinfo is not None else moment
 
 
 def _parse_rfc2822(value: str) -> datetime | None:

@@ -63,6 +63,9 @@ TEXT_HOLDERS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 BLOCK_NAMES: tuple[str, ...] = tuple(sorted(set(BLOCK_CANDIDATES) | {"ul", "ol", "dl", "table"}))
+# Table cells that wrap paragraphs are layout, not data: text loose beside
+# those paragraphs ("Posted by ... at ...") is a paragraph of its own.
+LAYOUT_CELLS: frozenset[str] = frozenset({"td", "th"})
 HEADING_MAP: dict[str, str] = {"h1": "h2", "h5": "h4", "h6": "h4"}
 # Elements that stay even when they hold no text.
 KEEP_EMPTY: frozenset[str] = frozenset({"br", "hr", "img"})
@@ -249,8 +252,14 @@ def _normalise_structure(root: Element) -> None:
         if element is not root and all(_is_inline(child) for child in element):
             element.tag = "p"
     for element in list(root.iter(etree.Element)):
-        if element.tag not in TEXT_HOLDERS and not _is_inline(element):
+        if element.tag in TEXT_HOLDERS and not _is_layout_cell(element):
+            continue
+        if not _is_inline(element):
             _wrap_loose_runs(element)
+
+
+def _is_layout_cell(element: Element) -> bool:
+    return element.tag in LAYOUT_CELLS and any(child.tag == "p" for child in element)
 
 
 def _is_inline(node: Element) -> bool:

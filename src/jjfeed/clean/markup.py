@@ -59,13 +59,26 @@ _UNSAFE_URL = re.compile(r"^\s*(?:javascript|data|vbscript)\s*:", re.IGNORECASE)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _PIXEL_STYLE = re.compile(r"(?:width|height)\s*:\s*[01](?:px)?\b", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
-# Elements that mark the author: rel~=author, itemprop=author, or a class
-# containing "byline" / "author-name". One XPath (run in C) rather than a
-# Python test on every element of a page.
+# Elements that mark the author: rel~=author, itemprop=author, or a class or
+# id naming the author or byline ("author-name", "post_author", "authorName",
+# "posted-by"), outside comment threads (whose authors are commenters). One
+# XPath (run in C) rather than a Python test on every element of a page.
+_LOWER = "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 _AUTHOR_MARKS = etree.XPath(
-    "descendant-or-self::*[contains(concat(' ', normalize-space(@rel), ' '), ' author ')"
-    " or @itemprop='author' or contains(@class, 'byline') or contains(@class, 'author-name')]"
+    "descendant-or-self::*[(contains(concat(' ', normalize-space(@rel), ' '), ' author ')"
+    " or @itemprop='author'"
+    f" or contains({_LOWER.format('@class')}, 'author')"
+    f" or contains({_LOWER.format('@id')}, 'author')"
+    " or contains(@class, 'byline') or contains(@class, 'posted-by')"
+    " or contains(@class, 'submitted-by'))"
+    " and not(ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
 )
+# Labels written before a name in author boxes: "Author: Jane Doe", "Written By Jane Doe".
+_AUTHOR_LABEL = re.compile(
+    r"^(?:author|authors|written\s+by|posted\s+by|words\s+by|by)\s*:?\s+", re.IGNORECASE
+)
+# A marked author element holds a name, not a paragraph: longer text is skipped.
+AUTHOR_MAX_CHARS = 80
 
 
 # -- reading elements -------------------------------------------------------------
@@ -194,10 +207,14 @@ def _author_from_element(element: Element) -> str | None:
     content = source.get("content")
     text = content if content else text_of(source)
     text = _SPACES.sub(" ", text).strip()
+    if not text or len(text) > AUTHOR_MAX_CHARS:
+        return None
     byline = meta.read_byline(text)
     if byline is not None:
         return byline[0]
-    return text if meta.is_person_name(text) else None
+    # "Jane Doe, MD": the name is what comes before the credentials.
+    name = _AUTHOR_LABEL.sub("", text).split(",")[0].strip()
+    return name if meta.is_person_name(name) else None
 
 
 def _time_kind(element: Element) -> str:

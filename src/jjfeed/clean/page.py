@@ -16,6 +16,7 @@ extracted tree is cleaned as it is (never serialised and parsed again).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from urllib.parse import urljoin
 
 import lxml.html
@@ -55,7 +56,7 @@ NOT_ARTICLE_TAGS: frozenset[str] = frozenset({"nav", "header", "footer", "aside"
 # styles and comments, and is then cut (no article needs megabytes of markup).
 MAX_PAGE_CHARS = 1_000_000
 # htmldate's date search grows fast with page size; past this it is skipped.
-MAX_META_PAGE_CHARS = 500_000
+MAX_META_PAGE_CHARS = MAX_PAGE_CHARS
 # And the article trafilatura returns is cut, at a paragraph end, past this size.
 MAX_ARTICLE_CHARS = 200_000
 _BULKY = re.compile(
@@ -72,11 +73,16 @@ OUTPUT_BLOCKS: tuple[str, ...] = (
 _PARSER = lxml.html.HTMLParser(
     collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True
 )
+# When trafilatura returns fewer words than this, our own finder is asked too
+# (it costs a few ms, so it runs only where trafilatura may have missed most of
+# the article), and its article wins when it has this many times the words.
+SECOND_OPINION_MAX_WORDS = 600
+SECOND_OPINION_RATIO = 1.4
 # trafilatura's own knobs, as measured by benchmarks/bench_clean.py.
 FAVOR_PRECISION = False
 FAVOR_RECALL = False
 # Skip trafilatura's second opinions (readability, jusText): most of its time.
-FAST = False
+FAST = True
 _TRAFILATURA_CONFIG = use_config()
 _TRAFILATURA_CONFIG.set("DEFAULT", "MAX_FILE_SIZE", str(MAX_PAGE_CHARS * 4))
 _TRAFILATURA_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
@@ -87,8 +93,11 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
 
     trafilatura finds the article; our block rules then clean what it
     returns. When it finds nothing (tiny or odd pages), our own container
-    finder takes over. Metadata: what the page declares first, then author
-    marks in its markup and facts found in the text, then htmldate's date.
+    finder takes over; when it finds little, the finder is asked too and the
+    longer article wins by a clear margin (trafilatura sometimes stops at an
+    intro and misses the list, recipe or guide that follows). Metadata: what
+    the page declares first, then author marks in its markup and facts found
+    in the text, then htmldate's date.
     """
     page = bound_page(page)
     tree = _parse(page)
@@ -105,11 +114,20 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
     published = page_meta.published or found.published_at
     if published is None and len(page) <= MAX_META_PAGE_CHARS:
         published = page_date(tree, url)
+    author = page_meta.author or markup_author(tree) or found.author
+    words = len(result.text.split())
+    if words < SECOND_OPINION_MAX_WORDS:
+        # Our finder cleans the page's own tree in place: read it before.
+        ours = _second_opinion(tree, base_url, page_meta, SECOND_OPINION_RATIO * words)
+        if ours is not None:
+            return replace(
+                ours, author=author or ours.author, published=ours.published or published
+            )
     return Cleaned(
         text=result.text,
         html=result.html,
         title=page_meta.title,
-        author=page_meta.author or markup_author(tree) or found.author,
+        author=author,
         published=published,
         updated=page_meta.updated or found.updated_at,
         section=page_meta.section or found.section,
@@ -191,21 +209,52 @@ def _is_flattened(body: Element, tree: HtmlElement) -> bool:
 
 def _clean_with_our_finder(tree: HtmlElement, base_url: str | None, page_meta: PageMeta) -> Cleaned:
     """The fallback: pick the article element ourselves, then clean it."""
-    for element in list(tree.iter("script", "style", "noscript", "template")):
-        element.drop_tree()
+    _drop_scripts(tree)
     page_found = harvest_markup_meta(tree)
     main = find_main(tree)
     if main is None:
         return Cleaned(text="", html="", title=page_meta.title)
+    cleaned = _clean_main(main, base_url, page_meta)
+    return replace(
+        cleaned,
+        author=cleaned.author or page_found.author,
+        published=cleaned.published or page_found.published_at,
+        updated=cleaned.updated or page_found.updated_at,
+    )
+
+
+def _second_opinion(
+    tree: HtmlElement, base_url: str | None, page_meta: PageMeta, beat_words: float
+) -> Cleaned | None:
+    """Our finder's article when it has more than ``beat_words`` words, else None.
+
+    The container's raw text bounds what cleaning can leave, so a container
+    that cannot win is not cleaned at all: most pages asked stop there.
+    """
+    _drop_scripts(tree)
+    main = find_main(tree)
+    if main is None or len(text_of(main).split()) <= beat_words:
+        return None
+    cleaned = _clean_main(main, base_url, page_meta)
+    return cleaned if len(cleaned.text.split()) > beat_words else None
+
+
+def _drop_scripts(tree: HtmlElement) -> None:
+    for element in list(tree.iter("script", "style", "noscript", "template")):
+        element.drop_tree()
+
+
+def _clean_main(main: Element, base_url: str | None, page_meta: PageMeta) -> Cleaned:
+    """Clean the element our finder chose; the page's declarations win over the text's."""
     result = clean_tree(main, base_url, drop_heading=page_meta.title)
     found = result.found
     return Cleaned(
         text=result.text,
         html=result.html,
         title=page_meta.title,
-        author=page_meta.author or found.author or page_found.author,
-        published=page_meta.published or found.published_at or page_found.published_at,
-        updated=page_meta.updated or found.updated_at or page_found.updated_at,
+        author=page_meta.author or found.author,
+        published=page_meta.published or found.published_at,
+        updated=page_meta.updated or found.updated_at,
         section=page_meta.section or found.section,
         tags=tuple(unique([*page_meta.tags, *found.tags])),
     )
@@ -239,10 +288,11 @@ def _densest_container(tree: HtmlElement) -> Element | None:
     """
     mass: dict[Element, int] = {}
     depth: dict[Element, int] = {}
+    furniture: dict[Element, bool] = {}  # paragraphs share ancestors: judge each once
     total = 0
     for paragraph in tree.iter("p"):
         ancestors = list(paragraph.iterancestors())
-        if any(a.tag in NOT_ARTICLE_TAGS or is_markup_boilerplate(a) for a in ancestors):
+        if any(_is_furniture_container(a, furniture) for a in ancestors):
             continue
         length = len(text_of(paragraph))
         total += length
@@ -253,6 +303,14 @@ def _densest_container(tree: HtmlElement) -> Element | None:
         return tree.find("body")
     heavy = [element for element, chars in mass.items() if chars >= DENSE_SHARE * total]
     return max(heavy, key=lambda element: depth[element])
+
+
+def _is_furniture_container(element: Element, seen: dict[Element, bool]) -> bool:
+    verdict = seen.get(element)
+    if verdict is None:
+        verdict = element.tag in NOT_ARTICLE_TAGS or is_markup_boilerplate(element)
+        seen[element] = verdict
+    return verdict
 
 
 def _base_url(tree: HtmlElement, url: str | None) -> str | None:

@@ -35,6 +35,10 @@ AUTHOR_METAS: tuple[str, ...] = (
     '//meta[@name="author"]',
     '//meta[@property="article:author"]',
     '//meta[@name="parsely-author"]',
+    '//meta[@name="sailthru.author"]',
+    '//meta[@name="byl"]',
+    '//meta[@name="dc.creator" or @name="DC.creator" or @name="dcterms.creator"]',
+    '//meta[@name="citation_author"]',
 )
 PUBLISHED_METAS: tuple[str, ...] = (
     '//meta[@property="article:published_time"]',
@@ -68,10 +72,13 @@ ARTICLE_TYPES: frozenset[str] = frozenset(
 MAX_JSON_LD_CHARS = 200_000
 # Author values that name a role or the site rather than a person.
 NOT_AUTHORS: frozenset[str] = frozenset({"admin", "administrator", "staff", "editor", "team"})
-# htmldate without its slow exhaustive scan: the page's markup usually says it.
+# htmldate without its exhaustive scan of the page's text: the markup usually
+# says it, and the scan's cost has no bound (1.9 s on one 64 KB WCXB page;
+# it bought 2 points of date accuracy for 8% more time per page).
 _DATE_PARAMS: dict[str, object] = {"extensive_search": False, "original_date": True}
 _SPACES = re.compile(r"\s+")
 _URL = re.compile(r"^https?://")
+_SURNAME_FIRST = re.compile(r"^([A-Z][\w'’-]+),\s+([A-Z][a-z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)?)$")
 
 
 @dataclass
@@ -117,11 +124,16 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
 
 def page_date(tree: HtmlElement, url: str | None) -> datetime | None:
     """htmldate's reading of the publication date: the fallback when the page states none."""
+    found = _find_date(tree, url, _DATE_PARAMS)
+    return parse_date(found) if found else None
+
+
+def _find_date(tree: HtmlElement, url: str | None, params: dict[str, object]) -> str | None:
     try:
-        found = find_date(tree, url=url, **_DATE_PARAMS)  # type: ignore[arg-type]
+        found = find_date(tree, url=url, **params)  # type: ignore[arg-type]
     except (ValueError, TypeError, etree.LxmlError, RecursionError):
         return None
-    return parse_date(found) if found else None
+    return found or None
 
 
 # -- JSON-LD ----------------------------------------------------------------------
@@ -136,8 +148,8 @@ def read_linked_data(tree: HtmlElement) -> LinkedData:
             return LinkedData(
                 title=_text(node.get("headline")) or _text(node.get("name")),
                 author=_ld_author(node.get("author"), by_id),
-                published=parse_date(_text(node.get("datePublished")) or ""),
-                updated=parse_date(_text(node.get("dateModified")) or ""),
+                published=parse_date(_text(node.get("datePublished")) or "", keep_offset=True),
+                updated=parse_date(_text(node.get("dateModified")) or "", keep_offset=True),
             )
     return LinkedData()
 
@@ -238,14 +250,20 @@ def _first_author(tree: HtmlElement) -> str | None:
             value = _value(element)
             if value and not _URL.match(value) and value.lower() not in NOT_AUTHORS:
                 byline = meta.read_byline(value)
-                return byline[0] if byline else value
+                return byline[0] if byline else _first_name_first(value)
     return None
+
+
+def _first_name_first(value: str) -> str:
+    """ "Roy, Aniruddha" (the citation style) as "Aniruddha Roy"; other values as they are."""
+    match = _SURNAME_FIRST.match(value)
+    return f"{match.group(2)} {match.group(1)}" if match else value
 
 
 def _first_date(tree: HtmlElement, xpaths: tuple[str, ...]) -> datetime | None:
     for xpath in xpaths:
         for element in _select(tree, xpath):
-            moment = parse_date(_value(element) or "")
+            moment = parse_date(_value(element) or "", keep_offset=True)
             if moment is not None:
                 return moment
     return None

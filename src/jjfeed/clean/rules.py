@@ -105,6 +105,30 @@ FURNITURE_LINES: frozenset[str] = frozenset(
         "share on twitter",
         "share on linkedin",
         "copy link",
+        # Call-to-action buttons left as lines of their own.
+        "book now",
+        "buy now",
+        "shop now",
+        "order now",
+        "apply now",
+        "donate now",
+        "download now",
+        "call now",
+        "learn more",
+        "find out more",
+        "get started",
+        "get in touch",
+        "request a quote",
+        "get a quote",
+        "get a free quote",
+        "contact info",
+        "stay connected",
+        "see more",
+        "view more",
+        "load more",
+        "show more",
+        "view all",
+        "see all",
     }
 )
 
@@ -150,6 +174,26 @@ PROMPT_PREFIXES: tuple[str, ...] = (
     "products are chosen independently",
     "feature image by",
     "featured image by",
+    "advertisement:",
+    "sponsored:",
+    "request a free",
+    "request your free",
+    "get a free",
+    "get your free",
+    "schedule a free",
+    "book a free",
+    "claim your free",
+    "start your free",
+    "check price",
+    "check prices",
+    "see price",
+    "fill out the form",
+    "fill out this form",
+    "fill out our form",
+    "talk to our",
+    "talk to an expert",
+    "contact us today",
+    "call us today",
 )
 
 # Sentences that ask the reader to react. A block is only dropped when every
@@ -252,7 +296,7 @@ _AFFILIATE = re.compile(
 # "11 min read", "5 minute read", "Reading time: 4 minutes".
 _READING_TIME = re.compile(
     r"^(?:(?:estimated\s+)?reading\s+time\s*:?\s*)?(?:about\s+)?\d+\s*(?:-|–)?\s*"
-    r"(?:min(?:ute)?s?\.?)(?:\s+(?:read|reading|to\s+read))?$",
+    r"(?:min(?:ute)?s?\.?)(?:\s+(?:read|reading|to\s+read)(?:\s+time)?)?$",
     re.IGNORECASE,
 )
 # A pitch inside a short block: newsletter sign-ups, "follow us on", "if you
@@ -264,6 +308,15 @@ _PITCH = re.compile(
     r"|\bif\s+you\s+(?:liked|enjoyed)\s+this\s+(?:article|post|story|piece|essay)\b",
     re.IGNORECASE,
 )
+# Appeals for support that close an article: "please consider subscribing",
+# "support our work", "become a patron". Judged sentence by sentence.
+_APPEAL = re.compile(
+    r"\bplease\s+consider\s+(?:\w+ing\b|a\s+(?:one-off\s+|small\s+)?donation|supporting)"
+    r"|\bsupport\s+(?:us|our\s+(?:work|journalism|site|newsletter))\b"
+    r"|\bbecome\s+a\s+(?:member|patron|supporter|paid\s+subscriber)\b",
+    re.IGNORECASE,
+)
+APPEAL_MIN_SENTENCES = 2
 # Statements about the page's business rather than the story: advertiser
 # compensation, form consent, syndication credits.
 _DISCLOSURE = re.compile(
@@ -273,6 +326,10 @@ _DISCLOSURE = re.compile(
     r"|^this\s+(?:article|story|post|piece)\s+(?:about\s+[^.]{0,120}?\s+)?(?:was|is)\s+"
     r"(?:written|produced|reported)\s+by\b",
     re.IGNORECASE,
+)
+# "© 2025 Site, LLC", "Copyright 2025 Jane Doe. All Rights Reserved."
+_COPYRIGHT = re.compile(
+    r"^(?:©|\(c\)\s|copyright\s*(?:©|\(c\)|\d{4}))|\ball\s+rights\s+reserved\b", re.IGNORECASE
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[”\"’')\]]*\s+(?=\S)")
 
@@ -407,6 +464,18 @@ def is_pitch(text: str) -> bool:
     return word_count(text) <= 40 and _PITCH.search(text) is not None
 
 
+def is_appeal(text: str) -> bool:
+    """A short block that is mostly asks: two or more sentences of pitch or
+    appeal, at least half of its sentences. One such sentence inside a
+    paragraph of news ("the mayor urged residents to support our work...") is
+    not enough."""
+    if word_count(text) > 80:
+        return False
+    parts = sentences(text)
+    asks = sum(1 for part in parts if _PITCH.search(part) or _APPEAL.search(part))
+    return asks >= APPEAL_MIN_SENTENCES and 2 * asks >= len(parts)
+
+
 def is_disclosure(text: str) -> bool:
     """Advertiser, form-consent and syndication notices about the page, not the story."""
     return word_count(text) <= 80 and _DISCLOSURE.search(text.strip()) is not None
@@ -415,6 +484,27 @@ def is_disclosure(text: str) -> bool:
 def is_reading_time(text: str) -> bool:
     """A reading-time badge: "11 min read", "Reading time: 4 minutes"."""
     return word_count(text) <= 6 and _READING_TIME.match(normalise(text)) is not None
+
+
+def is_copyright(text: str) -> bool:
+    """A copyright footer line. Short: an article may discuss copyright at length."""
+    return word_count(text) <= 25 and _COPYRIGHT.search(text.strip()) is not None
+
+
+# A teaser: the opening of another article cut off mid-sentence, by an
+# ellipsis or simply after a comma or a word that cannot end a sentence.
+TEASER_MIN_WORDS = 15
+_TRUNCATED = re.compile(
+    r"(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\]|,"
+    r"|\s(?:a|an|the|of|to|for|with|through|and|or|but|in|on|at|by|from|their|our|your|its))"
+    r"\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_truncated(text: str) -> bool:
+    """Prose that stops mid-sentence: one sign of a teaser (see ``blocks``)."""
+    return word_count(text) >= TEASER_MIN_WORDS and _TRUNCATED.search(text[-24:]) is not None
 
 
 # Rules that need nothing but the block itself, in the order they are tried:
@@ -434,4 +524,6 @@ STANDALONE_RULES: tuple[tuple[str, int, Rule], ...] = (
     ("reading-time", 6, is_reading_time),
     ("pitch", 40, is_pitch),
     ("disclosure", 80, is_disclosure),
+    ("appeal", 80, is_appeal),
+    ("copyright", 25, is_copyright),
 )
