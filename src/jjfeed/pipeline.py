@@ -477,10 +477,12 @@ class _Deduper:
                 content_hash=full_hash,
                 priority=priority,
             )
-            with self.duplicates.deciding():
-                self.duplicates.resign(
-                    existing.id, article, existing.cluster, self.now, features.hashes
-                )
+            # A `dedup: false` source stays out of a shared index, even when it edits an article.
+            if article.source not in self.no_dedup or isinstance(self.index, _SqliteIndex):
+                with self.duplicates.deciding():
+                    self.duplicates.resign(
+                        existing.id, article, existing.cluster, self.now, features.hashes
+                    )
             self._put_story_terms(existing.id, article, existing.fetched_at, features)
             self.store.touch_cluster(existing.cluster, self.now)
             return "updated"
