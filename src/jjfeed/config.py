@@ -238,7 +238,7 @@ _TOP_KEYS = (
 _DEDUP_KEYS = ("window_days", "story_window_days", "backend")
 _REDIS_KEYS = ("url", "namespace")
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
-_SOURCE_KEYS = ("name", "url", "path", "tags", "priority")
+_SOURCE_KEYS = ("name", "url", "path", "tags", "priority", "dedup")
 
 
 def _sources(
@@ -279,6 +279,7 @@ def _sources(
                 path=(base / raw_path) if raw_path is not None else None,
                 tags=tags,
                 priority=v.int_(entry, "priority", 0, where=where),
+                dedup=v.bool_(entry, "dedup", True, where=where),
             )
         )
     return tuple(sources)
@@ -367,6 +368,22 @@ class _Validator:
         if minimum is not None and value < minimum:
             raise self.error(entry[key][1], _join(where, key), f"must be at least {minimum}")
         return value
+
+    def bool_(
+        self,
+        entry: dict[str, tuple[yaml.Node, yaml.Node]],
+        key: str,
+        default: bool,
+        *,
+        where: str = "",
+    ) -> bool:
+        if key not in entry:
+            return default
+        _, node = entry[key]
+        if not isinstance(node, yaml.ScalarNode) or node.tag != _BOOL_TAG:
+            shown = node.value if isinstance(node, yaml.ScalarNode) else "a collection"
+            raise self.error(node, _join(where, key), f"must be true or false, got {shown!r}")
+        return bool(yaml.safe_load(node.value))
 
     def str_list(
         self, entry: dict[str, tuple[yaml.Node, yaml.Node]], key: str, *, where: str = ""
@@ -467,6 +484,8 @@ def _render(source: Source, indent: str, gap: str) -> str:
         lines.append(f"{pad}tags: [{', '.join(_scalar(t, flow=True) for t in source.tags)}]")
     if source.priority:
         lines.append(f"{pad}priority: {source.priority}")
+    if not source.dedup:
+        lines.append(f"{pad}dedup: false")
     return "\n".join(lines) + "\n"
 
 

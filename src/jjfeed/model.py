@@ -21,6 +21,8 @@ class Source:
     path: Path | None = None
     tags: tuple[str, ...] = ()
     priority: int = 0
+    # False: this source's articles are never merged as duplicates (each its own cluster).
+    dedup: bool = True
 
     @property
     def location(self) -> str:

@@ -304,6 +304,8 @@ class _SqliteIndex:
     """The store's exact-key columns and LSH band table: one worker, no server."""
 
     store: Store
+    # Sources with `dedup: false`: their articles are never offered as copies.
+    exclude_sources: frozenset[str] = frozenset()
     _pending: tuple[dedup.Signature | None, list[int]] = (None, [])
 
     def prepare(self) -> None:
@@ -331,17 +333,48 @@ class _SqliteIndex:
         features: dedup.Features | None = None,
     ) -> dedup.Verdict:
         features = features or dedup.features(article.text)
-        matches = self.store.exact_clusters(guid_key, url_key, features.hash_key)
+        matches = [
+            dedup.Match(cluster, rule, 1.0, article_id)
+            for rule, article_id, cluster in self.store.exact_matches(
+                guid_key, url_key, features.hash_key, self.exclude_sources
+            )
+        ]
         sig, keys = self._pending = features.signature, features.lsh_keys
         if keys:
-            candidates = self.store.band_candidates(keys, since=since)
-            found = dedup.duplicates_among(article.text, self.store.texts(candidates))
-            matches |= self.store.clusters_of(found)
+            candidates = self.store.candidate_rows(self.store.band_candidates(keys, since=since))
+            texts = {
+                i: text
+                for i, (source, _, text) in candidates.items()
+                if source not in self.exclude_sources
+            }
+            for i, sim in dedup.similar_among(article.text, texts):
+                matches.append(dedup.Match(candidates[i][1], sim.rule or "jaccard", sim.score, i))
         if not matches:
             return dedup.Verdict("new", dedup.new_cluster_id(article.source, article.guid))
-        # An article that is a copy of two clusters shows they are one.
-        cluster = dedup.survivor(self.store.cluster_created(matches))
-        return dedup.Verdict("duplicate", cluster, frozenset(matches - {cluster}))
+        # An article that is a copy of two clusters shows they are one, unless a
+        # person split them apart (`jjfeed dupes split`).
+        created = self.store.cluster_created({m.cluster for m in matches})
+        return dedup.decide(matches, created, self._apart())
+
+    def _apart(self) -> list[frozenset[str]]:
+        """Pairs of live clusters that splits keep apart: a split article's and its old one's."""
+        pairs = []
+        for split in self.store.overrides("split"):
+            article_id = split["article"]
+            assert isinstance(article_id, int)
+            current = self.store.clusters_of([article_id])
+            old = self.store.resolve_cluster(str(split["a"]))
+            if current and old is not None:
+                pairs.append(frozenset({current.pop(), old}))
+        return pairs
+
+    def file_aside(self, article_id: int, features: dedup.Features) -> None:
+        """Index an article that was not compared (`dedup: false`), so the index stays whole.
+
+        The verdict leaves its source out while the setting holds; if it is
+        turned back on, the article is a candidate like any other.
+        """
+        self._sign(article_id, "", features)
 
     def add(self, article_id: int, when: datetime) -> None:
         (sig, keys), self._pending = self._pending, (None, [])
@@ -366,6 +399,22 @@ class _SqliteIndex:
         self.store.put_bands(article_id, keys)
 
 
+@dataclass(frozen=True)
+class _StoryJoin:
+    """The story a new cluster joins and the evidence: ``jjfeed dupes`` shows it.
+
+    ``link`` is the average link over the story's members in the window
+    (what :func:`story.choose_story` compared), ``links`` how many members
+    LSH proposed and scored above zero, ``best_article`` the closest one.
+    """
+
+    story: str
+    link: float
+    links: int
+    best_article: int
+    best: float
+
+
 @dataclass
 class _Deduper:
     """Files each new article into a cluster, using a duplicate index (the store's by default)."""
@@ -377,10 +426,12 @@ class _Deduper:
     max_entries: int = MAX_ENTRIES
     index: DuplicateIndex | None = None
     workers: Workers = _IN_PROCESS  # the run's process pool for cleaning and parsing
+    # Sources with `dedup: false`: each article its own cluster, never a candidate.
+    no_dedup: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.index is None:
-            self.index = _SqliteIndex(self.store)
+            self.index = _SqliteIndex(self.store, self.no_dedup)
 
     @property
     def duplicates(self) -> DuplicateIndex:
@@ -427,13 +478,17 @@ class _Deduper:
                 content_hash=full_hash,
                 priority=priority,
             )
-            with self.duplicates.deciding():
-                self.duplicates.resign(
-                    existing.id, article, existing.cluster, self.now, features.hashes
-                )
+            # A `dedup: false` source stays out of a shared index, even when it edits an article.
+            if article.source not in self.no_dedup or isinstance(self.index, _SqliteIndex):
+                with self.duplicates.deciding():
+                    self.duplicates.resign(
+                        existing.id, article, existing.cluster, self.now, features.hashes
+                    )
             self._put_story_terms(existing.id, article, existing.fetched_at, features)
             self.store.touch_cluster(existing.cluster, self.now)
             return "updated"
+        if article.source in self.no_dedup:
+            return self._file_alone(article, priority, url_key, features)
         guid_key = article.guid if _GLOBAL_GUID.match(article.guid) else None
         with self.duplicates.deciding():
             verdict = self.duplicates.verdict(
@@ -453,17 +508,62 @@ class _Deduper:
                 when=self.now,
             )
             self.duplicates.add(article_id, self.now)
+            if status == "duplicate" and verdict.rule is not None:
+                self.store.put_dedup_reason(
+                    article_id, verdict.rule, verdict.similarity, verdict.matched, self.now
+                )
         if status == "new":
-            joined = self._find_story(article, features)
-            if joined is not None:
-                self.store.set_story(cluster, joined)
+            self._join_story(cluster, article_id, article, features)
         self._put_story_terms(article_id, article, self.now, features)
         return status
+
+    def _file_alone(
+        self, article: Article, priority: int, url_key: str | None, features: _Features
+    ) -> str:
+        """File an article of a `dedup: false` source: a cluster of its own, never compared.
+
+        It still joins a story: the setting is about merging copies, and
+        other outlets' coverage of the same news is still worth listing.
+        """
+        cluster = dedup.new_cluster_id(article.source, article.guid)
+        self.store.create_cluster(cluster, self.now)
+        article_id = self.store.insert(
+            article,
+            canonical_url=url_key,
+            content_hash=features.content_hash,
+            cluster=cluster,
+            priority=priority,
+            when=self.now,
+        )
+        if isinstance(self.index, _SqliteIndex):  # the shared Redis index never sees it
+            self.index.file_aside(article_id, features.hashes)
+        self._join_story(cluster, article_id, article, features)
+        self._put_story_terms(article_id, article, self.now, features)
+        return "new"
+
+    def _join_story(
+        self, cluster: str, article_id: int, article: Article, features: _Features
+    ) -> None:
+        """Put a new cluster into the story its first article belongs to, and say why."""
+        joined = self._find_story(article, features)
+        if joined is None:
+            return
+        self.store.set_story(cluster, joined.story)
+        self.store.put_story_reason(
+            cluster,
+            joined.story,
+            article_id,
+            joined.link,
+            joined.links,
+            joined.best_article,
+            joined.best,
+            self.now,
+        )
 
     def _story_date(self, article: Article, first_seen: datetime) -> datetime:
         return article.published or first_seen
 
-    def _find_story(self, article: Article, features: _Features) -> str | None:
+    def _find_story(self, article: Article, features: _Features) -> _StoryJoin | None:
         """The existing story a new article's cluster joins, if any (see :mod:`jjfeed.story`)."""
         terms = features.terms
         if len(terms) < story.MIN_TERMS:
@@ -471,17 +571,25 @@ class _Deduper:
         at = self._story_date(article, self.now)
         start, end = at - self.story_window, at + self.story_window
         similarities: dict[str, list[float]] = {}
-        for _, sid, other in self.store.story_candidates(features.story_keys, start, end):
+        best: dict[str, tuple[float, int]] = {}
+        for other_id, sid, other in self.store.story_candidates(features.story_keys, start, end):
             sim = story.story_similarity(terms, other)
             if sim > 0:
                 similarities.setdefault(sid, []).append(sim)
+                if sim > best.get(sid, (0.0, 0))[0]:
+                    best[sid] = (sim, other_id)
         # Only a story the article has enough evidence for can be joined; the
         # others need no size (the one query here that grows with a story).
         similarities = {
             sid: sims for sid, sims in similarities.items() if sum(sims) >= story.STORY_EVIDENCE
         }
         sizes = self.store.story_sizes(similarities, start, end)
-        return story.choose_story(similarities, sizes)
+        chosen = story.choose_story(similarities, sizes)
+        if chosen is None:
+            return None
+        top, top_article = best[chosen]
+        link = story.story_link(similarities[chosen], sizes.get(chosen, 0))
+        return _StoryJoin(chosen, link, len(similarities[chosen]), top_article, top)
 
     def _put_story_terms(
         self,
@@ -711,6 +819,11 @@ class RunEvents:
         """One article was cleaned, compared and stored."""
 
 
+def no_dedup(config: Config) -> frozenset[str]:
+    """The sources whose articles are never merged as duplicates (`dedup: false`)."""
+    return frozenset(s.name for s in config.sources if not s.dedup)
+
+
 def in_shard(name: str, shard: tuple[int, int]) -> bool:
     """Whether source ``name`` belongs to shard ``i`` of ``n`` (1-based: ``(1, 2)``, ``(2, 2)``).
 
@@ -726,7 +839,7 @@ def in_shard(name: str, shard: tuple[int, int]) -> bool:
 def _duplicate_index(config: Config, store: Store) -> Iterator[DuplicateIndex]:
     """The index feeds.yaml asks for: the store's own, or the Redis one workers share."""
     if config.dedup_backend != "redis":
-        yield _SqliteIndex(store)
+        yield _SqliteIndex(store, no_dedup(config))
         return
     assert config.redis_url is not None
     try:
@@ -772,7 +885,14 @@ def run(
         Workers(config.processes) as workers,
     ):
         deduper = _Deduper(
-            store, now, config.window, config.story_window, config.max_entries, index, workers
+            store,
+            now,
+            config.window,
+            config.story_window,
+            config.max_entries,
+            index,
+            workers,
+            no_dedup(config),
         )
         deduper.prepare()
         events.sources(len(config.sources))
@@ -927,7 +1047,14 @@ def ingest_inputs(
         Workers(config.processes) as workers,
     ):
         deduper = _Deduper(
-            store, now, config.window, config.story_window, config.max_entries, index, workers
+            store,
+            now,
+            config.window,
+            config.story_window,
+            config.max_entries,
+            index,
+            workers,
+            no_dedup(config),
         )
         deduper.prepare()
         results = [_ingest_one(deduper, loc, source_name, stdin) for loc in locations]

@@ -135,6 +135,38 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sources ADD COLUMN redirect_to TEXT;
     ALTER TABLE sources ADD COLUMN redirect_runs INTEGER NOT NULL DEFAULT 0;
     """,
+    # Why each duplicate joined its cluster and each cluster its story (for
+    # `jjfeed dupes`), and the splits and merges a person asked for, which
+    # later runs respect. ``detail`` is JSON: what an override moved, so
+    # removing it can put things back.
+    """
+    CREATE TABLE dedup_reasons (
+        article INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+        rule TEXT NOT NULL,
+        score REAL,
+        matched INTEGER,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE story_reasons (
+        cluster TEXT PRIMARY KEY,
+        story TEXT NOT NULL,
+        article INTEGER,
+        link REAL NOT NULL,
+        links INTEGER NOT NULL,
+        best_article INTEGER,
+        best REAL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE overrides (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        article INTEGER,
+        a TEXT NOT NULL,
+        b TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}',
+        created TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -634,6 +666,204 @@ class Store:
             "clusters": self._db.execute("SELECT count(*) FROM clusters").fetchone()[0],
             "signatures": self._db.execute("SELECT count(*) FROM signatures").fetchone()[0],
         }
+
+    # -- explaining and correcting duplicates (`jjfeed dupes`) -------------
+
+    def exact_matches(
+        self,
+        guid: str | None,
+        canonical_url: str | None,
+        content_hash: str | None,
+        exclude_sources: Iterable[str] = (),
+    ) -> list[tuple[str, int, str]]:
+        """``(rule, article, cluster)``: per exact key, the earliest article of each cluster with it.
+
+        What :meth:`exact_clusters` finds, with the evidence; articles of
+        ``exclude_sources`` (``dedup: false``) are never offered.
+        """
+        excluded = sorted(set(exclude_sources))
+        skip = f" AND source NOT IN ({','.join('?' * len(excluded))})" if excluded else ""
+        found: list[tuple[str, int, str]] = []
+        for rule, column, value in (
+            ("guid", "guid", guid),
+            ("url", "canonical_url", canonical_url),
+            ("content-hash", "content_hash", content_hash),
+        ):
+            if value:
+                rows = self._db.execute(
+                    f"SELECT min(id), cluster FROM articles WHERE {column} = ?{skip} "
+                    "GROUP BY cluster",
+                    (value, *excluded),
+                )
+                found.extend((rule, int(r[0]), str(r[1])) for r in rows)
+        return found
+
+    def candidate_rows(self, article_ids: Iterable[int]) -> dict[int, tuple[str, str, str]]:
+        """``{article: (source, cluster, text)}``: what checking an LSH candidate needs."""
+        ids = list(article_ids)
+        out: dict[int, tuple[str, str, str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT id, source, cluster, text FROM articles WHERE id IN ({marks})", chunk
+            )
+            out.update({int(r[0]): (str(r[1]), str(r[2]), str(r[3])) for r in rows})
+        return out
+
+    def put_dedup_reason(
+        self, article_id: int, rule: str, score: float | None, matched: int | None, when: datetime
+    ) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO dedup_reasons (article, rule, score, matched, at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (article_id, rule, score, matched, _ts(when)),
+        )
+
+    def delete_dedup_reason(self, article_id: int) -> None:
+        self._db.execute("DELETE FROM dedup_reasons WHERE article = ?", (article_id,))
+
+    def dedup_reasons(self, article_ids: Iterable[int]) -> dict[int, dict[str, object]]:
+        """``{article: {rule, score, matched, at}}`` for those that joined as duplicates."""
+        ids = list(article_ids)
+        out: dict[int, dict[str, object]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT * FROM dedup_reasons WHERE article IN ({marks})", chunk
+            )
+            for r in rows:
+                out[int(r["article"])] = {
+                    "rule": r["rule"],
+                    "score": r["score"],
+                    "matched": r["matched"],
+                    "at": r["at"],
+                }
+        return out
+
+    def put_story_reason(
+        self,
+        cluster: str,
+        story: str,
+        article_id: int | None,
+        link: float,
+        links: int,
+        best_article: int | None,
+        best: float | None,
+        when: datetime,
+    ) -> None:
+        self._db.execute(
+            """INSERT OR REPLACE INTO story_reasons
+               (cluster, story, article, link, links, best_article, best, at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            (cluster, story, article_id, link, links, best_article, best, _ts(when)),
+        )
+
+    def story_reasons(self, clusters: Iterable[str]) -> dict[str, dict[str, object]]:
+        """``{cluster: {story, article, link, links, best_article, best, at}}``."""
+        ids = list(clusters)
+        out: dict[str, dict[str, object]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT * FROM story_reasons WHERE cluster IN ({marks})", chunk
+            )
+            for r in rows:
+                row = dict(r)
+                out[str(row.pop("cluster"))] = row
+        return out
+
+    def clusters_with_copies(self, limit: int) -> list[str]:
+        """Clusters of more than one article, most recently updated first."""
+        rows = self._db.execute(
+            """SELECT c.id FROM clusters c JOIN articles a ON a.cluster = c.id
+               GROUP BY c.id HAVING count(*) > 1 ORDER BY c.updated DESC, c.id LIMIT ?""",
+            (limit,),
+        )
+        return [str(r[0]) for r in rows]
+
+    def stories_with_clusters(self, limit: int) -> list[str]:
+        """Stories of more than one cluster, most recently updated first."""
+        rows = self._db.execute(
+            """SELECT coalesce(story, id) AS s FROM clusters GROUP BY s
+               HAVING count(*) > 1 ORDER BY max(updated) DESC, s LIMIT ?""",
+            (limit,),
+        )
+        return [str(r[0]) for r in rows]
+
+    def cluster_exists(self, cluster: str) -> bool:
+        row = self._db.execute("SELECT 1 FROM clusters WHERE id = ?", (cluster,)).fetchone()
+        return row is not None
+
+    def story_exists(self, story: str) -> bool:
+        row = self._db.execute("SELECT 1 FROM clusters WHERE story = ?", (story,)).fetchone()
+        return row is not None
+
+    def resolve_cluster(self, cluster: str) -> str | None:
+        """The live cluster ``cluster`` is now (itself, or where a merge took it), or None."""
+        if self.cluster_exists(cluster):
+            return cluster
+        row = self._db.execute(
+            "SELECT cluster FROM cluster_aliases WHERE alias = ?", (cluster,)
+        ).fetchone()
+        return str(row[0]) if row and self.cluster_exists(str(row[0])) else None
+
+    def aliases_of(self, cluster: str) -> list[tuple[str, datetime]]:
+        """Clusters merged into ``cluster``: ``(old id, when)``, oldest merge first."""
+        rows = self._db.execute(
+            "SELECT alias, merged FROM cluster_aliases WHERE cluster = ? ORDER BY merged, alias",
+            (cluster,),
+        )
+        return [(str(r[0]), _dt(r[1]) or datetime.now(UTC)) for r in rows]
+
+    def drop_alias(self, alias: str) -> None:
+        self._db.execute("DELETE FROM cluster_aliases WHERE alias = ?", (alias,))
+
+    def move_articles(self, article_ids: Iterable[int], cluster: str) -> None:
+        self._db.executemany(
+            "UPDATE articles SET cluster = ? WHERE id = ?", [(cluster, i) for i in article_ids]
+        )
+
+    def set_stories(self, stories: dict[str, str]) -> None:
+        """``{cluster: story}``: move each cluster to a story."""
+        self._db.executemany(
+            "UPDATE clusters SET story = ? WHERE id = ?", [(s, c) for c, s in stories.items()]
+        )
+
+    def add_override(
+        self,
+        kind: str,
+        article_id: int | None,
+        a: str,
+        b: str,
+        detail: dict[str, object],
+        when: datetime,
+    ) -> int:
+        cur = self._db.execute(
+            "INSERT INTO overrides (kind, article, a, b, detail, created) VALUES (?, ?, ?, ?, ?, ?)",
+            (kind, article_id, a, b, json.dumps(detail), _ts(when)),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def overrides(self, kind: str | None = None) -> list[dict[str, object]]:
+        """Every override (``kind`` only, when given), oldest first, ``detail`` decoded."""
+        query = "SELECT * FROM overrides"
+        args: tuple[object, ...] = ()
+        if kind is not None:
+            query += " WHERE kind = ?"
+            args = (kind,)
+        out = []
+        for r in self._db.execute(query + " ORDER BY id", args):
+            row = dict(r)
+            row["detail"] = json.loads(r["detail"])
+            out.append(row)
+        return out
+
+    def delete_override(self, override_id: int) -> None:
+        self._db.execute("DELETE FROM overrides WHERE id = ?", (override_id,))
 
 
 # The columns an article's content fills, in the order of _content_values.

@@ -14,7 +14,7 @@ import re
 import uuid
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -356,18 +356,50 @@ class Index:
 # -- the verdict ------------------------------------------------------------
 
 
+# The rules that can make an article a duplicate, strongest first. Exact keys
+# say "the same item" outright; the two measured rules say "the same text".
+RULES = ("guid", "url", "content-hash", "jaccard", "containment")
+_EXACT_RANK = {"guid": 0, "url": 1, "content-hash": 2}
+
+
+@dataclass(frozen=True)
+class Match:
+    """One piece of evidence that a new article copies a stored one.
+
+    ``article`` is the stored article's id (None when the index cannot name
+    it, as the shared Redis index cannot: the copy may live in another
+    worker's store); ``score`` is 1.0 for an exact key, else the measured
+    Jaccard or containment.
+    """
+
+    cluster: str
+    rule: str
+    score: float
+    article: int | None = None
+
+    @property
+    def strength(self) -> tuple[int, float, int]:
+        """Sort key, strongest first: exact keys by rule, then the higher similarity."""
+        return (_EXACT_RANK.get(self.rule, len(_EXACT_RANK)), -self.score, self.article or 0)
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What a duplicate index decided for one new article.
 
     ``cluster`` is the cluster it joins (a new one when ``status`` is
     "new"); ``merged`` are clusters it showed to be copies of ``cluster``,
-    which the store folds into it.
+    which the store folds into it. ``rule``, ``similarity`` and ``matched``
+    say why (the strongest evidence for ``cluster``), for `jjfeed dupes`;
+    they are left out of equality, which is about the decision.
     """
 
     status: str
     cluster: str
     merged: frozenset[str] = frozenset()
+    rule: str | None = field(default=None, compare=False)
+    similarity: float | None = field(default=None, compare=False)
+    matched: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -378,6 +410,20 @@ class Similarity:
     @property
     def duplicate(self) -> bool:
         return self.jaccard >= JACCARD_DUPLICATE or self.containment >= CONTAINMENT_DUPLICATE
+
+    @property
+    def rule(self) -> str | None:
+        """Which measured rule calls the pair duplicates: Jaccard when both do, else containment."""
+        if self.jaccard >= JACCARD_DUPLICATE:
+            return "jaccard"
+        if self.containment >= CONTAINMENT_DUPLICATE:
+            return "containment"
+        return None
+
+    @property
+    def score(self) -> float:
+        """The value of the deciding rule (Jaccard when neither decides)."""
+        return self.containment if self.rule == "containment" else self.jaccard
 
 
 def similarity(a: str | np.ndarray, b: str | np.ndarray) -> Similarity:
@@ -402,6 +448,62 @@ def duplicates_among(text: str, candidates: dict[int, str]) -> list[int]:
     """Every candidate that the exact check finds to be a duplicate of ``text``."""
     mine = shingle_hashes(text)
     return [i for i, other in sorted(candidates.items()) if similarity(mine, other).duplicate]
+
+
+def similar_among(text: str, candidates: dict[int, str]) -> list[tuple[int, Similarity]]:
+    """Like :func:`duplicates_among`, with each duplicate's measured similarity (the evidence)."""
+    mine = shingle_hashes(text)
+    found = []
+    for i, other in sorted(candidates.items()):
+        sim = similarity(mine, other)
+        if sim.duplicate:
+            found.append((i, sim))
+    return found
+
+
+def decide(
+    matches: Sequence[Match],
+    created: dict[str, datetime],
+    apart: Iterable[frozenset[str]] = (),
+) -> Verdict:
+    """The verdict for an article with these matches (at least one).
+
+    Without ``apart`` every matched cluster is one: the oldest survives and
+    the others merge into it. ``apart`` holds pairs of clusters a person
+    said are different (``jjfeed dupes split``): the strongest match picks
+    the cluster the article joins, and a matched cluster is merged in only
+    when it is not kept apart from any cluster already taken.
+    """
+    if not matches:
+        raise ValueError("decide needs at least one match")
+    ordered = sorted(matches, key=lambda m: m.strength)
+    best_of: dict[str, Match] = {}
+    for m in ordered:
+        best_of.setdefault(m.cluster, m)
+    pairs = [p for p in apart if len(p) == 2 and p <= best_of.keys()]
+    taken: list[str] = []
+    for cluster in best_of:  # strongest evidence first
+        if not any(frozenset((cluster, t)) in pairs for t in taken):
+            taken.append(cluster)
+    chosen = survivor({c: created[c] for c in taken})
+    best = best_of[taken[0]]
+    return Verdict(
+        "duplicate",
+        chosen,
+        frozenset(taken) - {chosen},
+        rule=best.rule,
+        similarity=best.score,
+        matched=best.article,
+    )
+
+
+def split_cluster_id(source: str, guid: str) -> str:
+    """The cluster id an article gets when a person splits it off: fixed, like every cluster id.
+
+    Derived from the article alone, so splitting the same article again
+    (after undoing a split) gives the same id, and a feed entry id with it.
+    """
+    return str(uuid.uuid5(_NAMESPACE, f"split\x00{source}\x00{guid}"))
 
 
 def survivor(created: dict[str, datetime]) -> str:

@@ -43,6 +43,8 @@ from . import (
     SCHEME,
     SEED,
     Features,
+    Match,
+    Similarity,
     Verdict,
     hash_key,
     hashvalues,
@@ -239,16 +241,30 @@ class RedisIndex:
                 verdict = Verdict(status, cluster)
                 self._pending = _Pending(doc, verdict, full, lead, mine, exact, True)
                 return verdict
-            found = {_str(v) for v in self._redis.hmget(self._keys["exact"], exact) if v}
-            found |= self._similar(doc, full, lead, mine, since)
+            values = self._redis.hmget(self._keys["exact"], exact)
+            evidence = [
+                Match(_str(v), _EXACT_RULES[k[:1]], 1.0)
+                for k, v in zip(exact, values, strict=True)
+                if v
+            ]
+            similar = self._similar(doc, full, lead, mine, since)
+            evidence += [Match(c, sim.rule or "jaccard", sim.score) for c, sim in similar.items()]
+            found = {m.cluster for m in evidence}
             clusters = self._resolve(found)
             if not clusters:
                 verdict = Verdict("new", new_cluster_id(article.source, article.guid))
             else:
                 created = self._created(clusters)
                 cluster = survivor(created)
+                best = min(evidence, key=lambda m: m.strength)  # the copy is in another store
                 # Clusters merged away elsewhere may still be whole in this worker's store.
-                verdict = Verdict("duplicate", cluster, frozenset((found | clusters) - {cluster}))
+                verdict = Verdict(
+                    "duplicate",
+                    cluster,
+                    frozenset((found | clusters) - {cluster}),
+                    rule=best.rule,
+                    similarity=best.score,
+                )
         self._pending = _Pending(doc, verdict, full, lead, mine, exact, False)
         return verdict
 
@@ -259,24 +275,30 @@ class RedisIndex:
         lead: Signature | None,
         mine: np.ndarray,
         since: datetime,
-    ) -> set[str]:
-        """Clusters of LSH candidates within the window that the exact check calls duplicates."""
+    ) -> dict[str, Similarity]:
+        """Clusters of LSH candidates within the window that the exact check calls duplicates.
+
+        Each with its closest candidate's similarity, the evidence `jjfeed dupes` shows.
+        """
         if full is None:
-            return set()
+            return {}
         keys = self._query([sig for sig in (full, lead) if sig is not None])
         docs = sorted({k[:-1] for k in keys} - {doc})
         if not docs:
-            return set()
+            return {}
         pipe = self._redis.pipeline(transaction=False)
         for other in docs:
             pipe.hmget(self._doc_key(other), ["c", "t", "s"])
         start = since.timestamp()
-        found = set()
+        found: dict[str, Similarity] = {}
         for cluster, at, shingles in pipe.execute():
             if cluster is None or float(at) < start:
                 continue  # filed by a worker that died before finishing, or too old
-            if similarity(mine, unpack_shingles(shingles)).duplicate:
-                found.add(cluster.decode())
+            sim = similarity(mine, unpack_shingles(shingles))
+            if sim.duplicate:
+                known = found.get(cluster.decode())
+                if known is None or sim.score > known.score:
+                    found[cluster.decode()] = sim
         return found
 
     def _query(self, sigs: list[Signature]) -> set[bytes]:
@@ -412,6 +434,9 @@ class RedisIndex:
         for storage in storages[1:]:
             storage._buffer = shared  # type: ignore[attr-defined]
         return shared
+
+
+_EXACT_RULES = {b"g": "guid", b"u": "url", b"h": "content-hash"}
 
 
 def _str(value: bytes | str) -> str:
