@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -16,6 +17,16 @@ from jjfeed.cli import cli
 from jjfeed.lock import RunLock
 
 COMMANDS = ["run", "ingest", "export", "extract"]
+
+
+def _every_command(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command path under ``group``, subcommands of subgroups included."""
+    paths = []
+    for name, command in sorted(group.commands.items()):
+        paths.append((*prefix, name))
+        if isinstance(command, click.Group):
+            paths.extend(_every_command(command, (*prefix, name)))
+    return paths
 
 
 def jjfeed(
@@ -34,12 +45,17 @@ def jjfeed(
     )
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_help(command: str) -> None:
-    result = CliRunner().invoke(cli, [command, "--help"])
+@pytest.mark.parametrize("path", _every_command(cli), ids=" ".join)
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, [*path, "--help"])
     assert result.exit_code == 0
     help_text = result.output.split("Options:")[0]
-    assert len(help_text.strip().splitlines()) >= 2, f"{command} has no help text"
+    assert len(help_text.strip().splitlines()) >= 2, f"{' '.join(path)} has no help text"
+
+
+def test_the_command_walk_sees_subcommands() -> None:
+    paths = _every_command(cli)
+    assert {("run",), ("dupes",), ("dupes", "split"), ("dupes", "merge")} <= set(paths)
 
 
 def test_top_level_help_lists_commands() -> None:
