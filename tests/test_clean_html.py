@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from jjfeed.clean import clean_html, clean_page
+from jjfeed.clean.output import html_to_text
+from jjfeed.clean.page import trim_second_opinion
+from jjfeed.model import Cleaned
 
 BASE = "https://example.com/news/2024/story.html"
 PARA = "<p>The first paragraph of the story is long enough to be real prose.</p>"
@@ -379,3 +382,37 @@ def test_author_marked_by_class_or_id(box: str) -> None:
 def test_comment_authors_are_not_the_author() -> None:
     fragment = PARA + '<div class="comments"><span class="comment-author">Jo Bloggs</span></div>'
     assert clean_html(fragment).author is None
+
+
+# --- the second opinion's leak check ---------------------------------------------
+
+
+def _second_opinion_page() -> tuple[Cleaned, str]:
+    """What our finder returned, and the shorter article trafilatura agreed on."""
+    intro = "The council approved the new harbour wall after a long debate on Tuesday."
+    later = "Work starts in May, and the wall should be finished before the winter storms."
+    html = (
+        "<p>Home</p><p>News</p>"
+        f"<p>{intro}</p>"
+        "<h2>What the wall costs</h2><ul><li>Stone: 2 million</li><li>Labour: 1 million</li></ul>"
+        '<p><a href="https://example.org/shop">Buy the harbour calendar</a></p>'
+        f"<p>{later}</p>"
+        "<p>Find care</p><p>Contact</p>"
+    )
+    return Cleaned(text=html_to_text(html), html=html), intro
+
+
+def test_second_opinion_keeps_lists_and_prose_beyond_trafilatura() -> None:
+    ours, theirs = _second_opinion_page()
+    blocks = _blocks(trim_second_opinion(ours, theirs).text)
+    assert blocks[0].startswith("The council approved")
+    assert "What the wall costs" in blocks and "Stone: 2 million" in blocks
+    assert blocks[-1].startswith("Work starts in May")
+
+
+def test_second_opinion_loses_link_lines_and_furniture_at_its_ends() -> None:
+    ours, theirs = _second_opinion_page()
+    trimmed = trim_second_opinion(ours, theirs)
+    for furniture in ("Home", "News", "Buy the harbour calendar", "Find care", "Contact"):
+        assert furniture not in _blocks(trimmed.text)
+        assert furniture not in trimmed.html

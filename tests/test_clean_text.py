@@ -478,9 +478,24 @@ TEASERS = [
 ]
 
 
+STORY = [
+    "The county board voted on Tuesday to fund two more caseworkers for residents whose "
+    "disability claims were denied, after a year in which the waiting list doubled and the "
+    "average appeal took fourteen months to be heard.",
+    "Board members said the money would come from the reserve fund, and that the new staff "
+    "would start in the spring once the positions had been advertised and filled.",
+]
+
+
 def test_teasers_cut_to_the_same_size_go_with_their_headlines() -> None:
-    kept = _kept("More from our blog", TEASERS[0], "Disability appeals", TEASERS[1])
-    assert kept == ["More from our blog"]
+    kept = _kept(*STORY, "More from our blog", TEASERS[0], "Disability appeals", TEASERS[1])
+    assert kept == [*STORY, "More from our blog"]
+
+
+def test_a_page_of_nothing_but_excerpts_is_a_listing_and_stays() -> None:
+    """An events calendar or course list is all excerpts: the list is the content."""
+    blocks = [TEASERS[0], "Disability appeals", TEASERS[1]]
+    assert _kept(*blocks) == blocks
 
 
 def test_one_paragraph_leading_into_a_quote_stays() -> None:

@@ -39,6 +39,9 @@ TEASER_HEADLINE_MAX_WORDS = 15
 # ... and both cut to about the same size (a CMS cuts excerpts at a fixed
 # number of words or characters; real paragraphs differ): within this share.
 TEASER_SIZE_SPREAD = 0.12
+# ... and never most of the text: a page that is nothing but excerpts (an
+# events calendar, a list of courses) is a listing, and the list is its content.
+TEASER_MAX_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -255,16 +258,25 @@ def _drop_teaser_lists(texts: Sequence[str], reasons: list[str | None]) -> None:
     two close together and cut to the same size ("... our lawyers guide
     residents through" / "... improving their chances of", 60 words each) are
     a "related posts" box, and the short headlines between them go too.
+    Unless they are most of the text: then the page is a listing.
     """
     cut = [i for i, reason in enumerate(reasons) if reason is None and rules.is_truncated(texts[i])]
+    teasers: set[int] = set()
     for first, second in zip(cut, cut[1:], strict=False):
         if second - first > TEASER_GAP or not _same_size(texts[first], texts[second]):
             continue
-        reasons[first] = reasons[second] = "teaser"
+        teasers.update((first, second))
         for between in range(first + 1, second):
             short = rules.word_count(texts[between]) <= TEASER_HEADLINE_MAX_WORDS
             if reasons[between] is None and short:
-                reasons[between] = "teaser"
+                teasers.add(between)
+    if not teasers:
+        return
+    undecided = sum(rules.word_count(t) for t, r in zip(texts, reasons, strict=True) if r is None)
+    if sum(rules.word_count(texts[i]) for i in teasers) > TEASER_MAX_SHARE * undecided:
+        return
+    for index in teasers:
+        reasons[index] = "teaser"
 
 
 def _same_size(one: str, other: str) -> bool:

@@ -26,7 +26,8 @@ from lxml.html import HtmlElement
 from trafilatura.htmlprocessing import convert_to_html
 from trafilatura.settings import Extractor, use_config
 
-from jjfeed.clean.html import clean_tree
+from jjfeed.clean import rules
+from jjfeed.clean.html import clean_tree, parse_body, serialise_children
 from jjfeed.clean.markup import (
     Element,
     harvest_markup_meta,
@@ -35,6 +36,7 @@ from jjfeed.clean.markup import (
     paragraph_chars,
     text_of,
 )
+from jjfeed.clean.output import html_to_text, sanitise
 from jjfeed.clean.pagemeta import PageMeta, page_date, read_page_meta, select, unique
 from jjfeed.model import Cleaned
 
@@ -78,6 +80,15 @@ _PARSER = lxml.html.HTMLParser(
 # the article), and its article wins when it has this many times the words.
 SECOND_OPINION_MAX_WORDS = 600
 SECOND_OPINION_RATIO = 1.4
+# The second opinion's container often starts at the breadcrumbs and ends in
+# the footer. Its blocks trafilatura did not return are kept only when they
+# read like prose (this many words, ending like a sentence); the others go
+# when they are mostly link text, or when they sit at the head or the tail,
+# outside the stretch trafilatura agreed with.
+PROSE_MIN_WORDS = 8
+PROSE_ENDINGS = tuple('.!?:"”)')
+LINK_MAX_SHARE = 0.5
+RESULT_BLOCKS: tuple[str, ...] = ("p", "h2", "h3", "h4", "li", "dt", "dd")
 # trafilatura's own knobs, as measured by benchmarks/bench_clean.py.
 FAVOR_PRECISION = False
 FAVOR_RECALL = False
@@ -120,6 +131,7 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
         # Our finder cleans the page's own tree in place: read it before.
         ours = _second_opinion(tree, base_url, page_meta, SECOND_OPINION_RATIO * words)
         if ours is not None:
+            ours = trim_second_opinion(ours, result.text)
             return replace(
                 ours, author=author or ours.author, published=ours.published or published
             )
@@ -237,6 +249,68 @@ def _second_opinion(
         return None
     cleaned = _clean_main(main, base_url, page_meta)
     return cleaned if len(cleaned.text.split()) > beat_words else None
+
+
+def trim_second_opinion(ours: Cleaned, theirs: str) -> Cleaned:
+    """Drop the furniture our finder's wider container brought along.
+
+    Blocks trafilatura also returned are trusted, and so is prose. Of the
+    rest, link-dominated lines (menus, "buy at" buttons, teaser titles) go
+    wherever they are, and the non-prose runs at either end beyond the first
+    and last block trafilatura agreed with (breadcrumbs, masthead, "Find
+    care" menus, footers) are trimmed up to the first prose block. Lists and
+    headings in the middle stay: they are what the second opinion is for.
+    """
+    body = parse_body(ours.html)
+    if body is None:
+        return ours
+    agreed = {_squash(block) for block in theirs.split("\n\n") if block.strip()}
+    blocks = [
+        el
+        for el in body.iter(*RESULT_BLOCKS)
+        if next(el.iterdescendants(*RESULT_BLOCKS), None) is None
+    ]
+    texts = [_squash(text_of(el)) for el in blocks]
+    inside = [i for i, text in enumerate(texts) if text in agreed]
+    if not inside:
+        return ours
+    doomed = _ends_without_prose(texts, inside[0], inside[-1])
+    for index, (element, text) in enumerate(zip(blocks, texts, strict=True)):
+        if text in agreed or _is_prose(text):
+            continue
+        links = sum(len(text_of(a)) for a in element.iter("a"))
+        if links >= LINK_MAX_SHARE * len(text):
+            doomed.add(index)
+    if not doomed:
+        return ours
+    for index in doomed:
+        blocks[index].drop_tree()
+    for empty in [el for el in body.iter("ul", "ol", "dl") if not text_of(el)]:
+        empty.drop_tree()
+    html = sanitise(serialise_children(body))
+    return replace(ours, html=html, text=html_to_text(html))
+
+
+def _ends_without_prose(texts: list[str], first: int, last: int) -> set[int]:
+    """Indexes of the non-prose runs before ``first`` and after ``last``, from each end in."""
+    ends: set[int] = set()
+    index = 0
+    while index < first and not _is_prose(texts[index]):
+        ends.add(index)
+        index += 1
+    index = len(texts) - 1
+    while index > last and not _is_prose(texts[index]):
+        ends.add(index)
+        index -= 1
+    return ends
+
+
+def _is_prose(text: str) -> bool:
+    return rules.word_count(text) >= PROSE_MIN_WORDS and text.endswith(PROSE_ENDINGS)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split()).lower()
 
 
 def _drop_scripts(tree: HtmlElement) -> None:
