@@ -6,7 +6,7 @@ import pytest
 
 from jjfeed.errors import StoreError
 from jjfeed.model import Article, Signature, Validators
-from jjfeed.store import MIGRATIONS, SCHEMA_VERSION, Store
+from jjfeed.store import MIGRATIONS, SCHEMA_VERSION, Filed, Store
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
@@ -162,3 +162,90 @@ def test_merge_clusters_moves_members_and_keeps_aliases(tmp_path: Path) -> None:
         assert {s.cluster for s in store.articles()} == {"c1"}
         assert store.counts()["clusters"] == 1
         assert store.cluster_created(["c1", "c2"]) == {"c1": NOW}
+
+
+def test_insert_filed_writes_what_the_one_by_one_calls_write(tmp_path: Path) -> None:
+    """Bulk loading and the pipeline's per-article calls leave the same rows."""
+    later = datetime(2026, 11, 2, tzinfo=UTC)
+    sig = Signature("p", b"\x01\x02")
+    items = [
+        Filed(
+            _article("g1"),
+            "x.example/g1",
+            "h1",
+            "c1",
+            NOW,
+            priority=2,
+            signature=sig,
+            bands=(5, 6),
+            terms=frozenset({"b", "a"}),
+            story_keys=(9, 8),
+        ),
+        Filed(_article("g2"), None, "h2", "c1", later, bands=(6,), story_at=later),
+        Filed(_article("g3"), None, "h3", "c3", NOW, story="c1"),
+    ]
+    with Store(tmp_path / "bulk.db") as bulk, bulk.transaction():
+        assert bulk.insert_filed(items) == [1, 2, 3]
+        assert bulk.insert_filed([Filed(_article("g4"), None, "h4", "c4", NOW)]) == [4]
+    with Store(tmp_path / "one.db") as one, one.transaction():
+        one.create_cluster("c1", NOW)
+        first = one.insert(
+            items[0].article,
+            canonical_url="x.example/g1",
+            content_hash="h1",
+            cluster="c1",
+            priority=2,
+            when=NOW,
+        )
+        one.put_signature(first, sig)
+        one.put_bands(first, [5, 6])
+        one.put_story_terms(first, NOW, {"a", "b"}, [9, 8])
+        second = one.insert(
+            items[1].article,
+            canonical_url=None,
+            content_hash="h2",
+            cluster="c1",
+            priority=0,
+            when=later,
+        )
+        one.put_bands(second, [6])
+        one.put_story_terms(second, later, set(), [])
+        one.touch_cluster("c1", later)
+        one.create_cluster("c3", NOW, story="c1")
+        third = one.insert(
+            items[2].article,
+            canonical_url=None,
+            content_hash="h3",
+            cluster="c3",
+            priority=0,
+            when=NOW,
+        )
+        one.put_story_terms(third, NOW, set(), [])
+    with Store(tmp_path / "bulk.db") as bulk, Store(tmp_path / "one.db") as one:
+        for article_id in (1, 2, 3):
+            assert bulk.get_by_id(article_id) == one.get_by_id(article_id)
+            assert bulk.band_keys(article_id) == one.band_keys(article_id)
+            assert bulk.story_keys_of(article_id) == one.story_keys_of(article_id)
+        assert bulk.band_keys(1) == [5, 6] and bulk.story_keys_of(1) == [8, 9]
+        assert list(bulk.signatures()) == list(one.signatures()) == [(1, sig)]
+        assert bulk.cluster_updated("c1") == one.cluster_updated("c1") == later
+        assert bulk.story_of("c3") == one.story_of("c3") == "c1"
+        assert bulk.story_candidates([9], NOW, later) == one.story_candidates([9], NOW, later)
+        assert bulk.story_candidates([9], NOW, later) == [(1, "c1", frozenset({"a", "b"}))]
+        assert bulk.counts()["articles"] == 4
+
+
+def test_insert_filed_is_one_unit_with_its_transaction(tmp_path: Path) -> None:
+    """A GUID already stored fails the whole batch; nothing of it lands."""
+    with Store(tmp_path / "j.db") as store:
+        with store.transaction():
+            store.insert_filed([Filed(_article("g1"), None, "h1", "c1", NOW)])
+        with pytest.raises(sqlite3.IntegrityError), store.transaction():
+            store.insert_filed(
+                [
+                    Filed(_article("g2"), None, "h2", "c2", NOW, bands=(1,)),
+                    Filed(_article("g1"), None, "h1", "c1", NOW),
+                ]
+            )
+        assert store.counts() == {"articles": 1, "clusters": 1, "signatures": 0}
+        assert store.band_candidates([1]) == []

@@ -12,6 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -139,6 +140,32 @@ MIGRATIONS: tuple[str, ...] = (
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# SQLite's page cache per connection (its default is 2 MiB).
+CACHE_MIB = 2
+
+
+@dataclass(frozen=True)
+class Filed:
+    """One article with everything the dedup stage stores for it, for bulk loading.
+
+    :meth:`Store.insert_filed` writes many of these in a few statements, the
+    rows the pipeline would write one article at a time (archives imported
+    in bulk, benchmark stores), so a large store can be built in minutes.
+    """
+
+    article: Article
+    canonical_url: str | None
+    content_hash: str
+    cluster: str
+    fetched_at: datetime
+    priority: int = 0
+    signature: Signature | None = None
+    bands: tuple[int, ...] = ()
+    story_at: datetime | None = None
+    terms: frozenset[str] = frozenset()
+    story_keys: tuple[int, ...] = ()
+    story: str | None = None
+
 
 def _ts(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="seconds") if value is not None else None
@@ -151,7 +178,7 @@ def _dt(value: str | None) -> datetime | None:
 class Store:
     """A connection to one jjfeed database, migrated to the current schema on open."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, cache_mib: int = CACHE_MIB) -> None:
         self.path = path
         try:
             if str(path) != ":memory:":
@@ -161,6 +188,7 @@ class Store:
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute(f"PRAGMA cache_size = {-1024 * cache_mib}")
             self._migrate()
         except (sqlite3.Error, OSError) as e:
             raise StoreError(f"{path}: cannot open database: {e}") from e
@@ -491,6 +519,69 @@ class Store:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
+    def insert_filed(self, items: Sequence[Filed]) -> list[int]:
+        """Insert many articles with their clusters, signatures, band keys and story terms.
+
+        Each article gets the next free id, in order; its cluster is created
+        (founding ``story``, or its own) unless it exists, and an existing
+        cluster's ``updated`` moves to the article's ``fetched_at`` as when
+        the pipeline files a duplicate. Call it inside :meth:`transaction`.
+        """
+        first = int(self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0])
+        ids = list(range(first, first + len(items)))
+        self._db.executemany(
+            """INSERT INTO clusters (id, created, updated, story) VALUES (?, ?, ?, ?)
+               ON CONFLICT (id) DO UPDATE SET updated = max(updated, excluded.updated)""",
+            [
+                (f.cluster, _ts(f.fetched_at), _ts(f.fetched_at), f.story or f.cluster)
+                for f in items
+            ],
+        )
+        self._db.executemany(
+            f"""INSERT INTO articles
+                (id, source, guid, {", ".join(_CONTENT_COLUMNS)}, cluster, fetched_at)
+                VALUES (?, ?, ?, {", ".join("?" * len(_CONTENT_COLUMNS))}, ?, ?)""",
+            [
+                (
+                    i,
+                    f.article.source,
+                    f.article.guid,
+                    *_content_values(f.article, f.canonical_url, f.content_hash, f.priority),
+                    f.cluster,
+                    _ts(f.fetched_at),
+                )
+                for i, f in zip(ids, items, strict=True)
+            ],
+        )
+        self._db.executemany(
+            "INSERT INTO signatures (article, params, hashvalues) VALUES (?, ?, ?)",
+            [
+                (i, f.signature.params, f.signature.hashvalues)
+                for i, f in zip(ids, items, strict=True)
+                if f.signature is not None
+            ],
+        )
+        self._db.executemany(
+            "INSERT OR IGNORE INTO lsh (key, article) VALUES (?, ?)",
+            [(k, i) for i, f in zip(ids, items, strict=True) for k in f.bands],
+        )
+        self._db.executemany(
+            "INSERT INTO story_terms (article, at, terms) VALUES (?, ?, ?)",
+            [
+                (
+                    i,
+                    _ts(f.story_at or f.article.published or f.fetched_at),
+                    "\n".join(sorted(f.terms)),
+                )
+                for i, f in zip(ids, items, strict=True)
+            ],
+        )
+        self._db.executemany(
+            "INSERT OR IGNORE INTO story_lsh (key, article) VALUES (?, ?)",
+            [(k, i) for i, f in zip(ids, items, strict=True) for k in f.story_keys],
+        )
+        return ids
+
     def replace_content(
         self,
         article_id: int,
@@ -545,6 +636,18 @@ class Store:
             query += " AND a.fetched_at >= ?"
             args.append(_ts(since))
         return sorted(int(r[0]) for r in self._db.execute(query, args))
+
+    def band_keys(self, article_id: int) -> list[int]:
+        """An article's stored LSH band keys, in key order."""
+        rows = self._db.execute("SELECT key FROM lsh WHERE article = ? ORDER BY key", (article_id,))
+        return [int(r[0]) for r in rows]
+
+    def story_keys_of(self, article_id: int) -> list[int]:
+        """An article's stored story band keys, in key order."""
+        rows = self._db.execute(
+            "SELECT key FROM story_lsh WHERE article = ? ORDER BY key", (article_id,)
+        )
+        return [int(r[0]) for r in rows]
 
     def clear_bands(self) -> None:
         self._db.execute("DELETE FROM lsh")
