@@ -48,7 +48,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from multiprocessing import Pool
@@ -190,21 +189,26 @@ def build_store(path: Path, size: int, per_day: int, chunk: int = 2000) -> float
     anchor = datetime.now(UTC).replace(second=0, microsecond=0)
     started = time.perf_counter()
     jobs = [(s, min(size, s + chunk), size, anchor, per_day) for s in range(0, size, chunk)]
+    groups = [jobs[i : i + 10] for i in range(0, len(jobs), 10)]
     with Store(path, cache_mib=1024) as store, Pool(2) as pool:
         store.set_meta("lsh_params", dedup.LSH_PARAMS)
         store.set_meta("story_params", pipeline.STORY_PARAMS)
         store.set_meta("bench_anchor", anchor.isoformat())
         done = 0
-        batch: list[Filed] = []
-        for rows in pool.imap(_filed_chunk, jobs):
-            batch.extend(rows)
-            if len(batch) >= 20_000 or done + len(batch) == size:
-                with store.transaction():
-                    store.insert_filed(batch)
-                done += len(batch)
-                batch = []
-                rate = done / (time.perf_counter() - started)
-                print(f"  {path.name}: {done:,}/{size:,} ({rate:,.0f}/s)", file=sys.stderr)
+        # Double-buffered: the workers compute the next group while this
+        # process writes the last one, and never more than one group waits.
+        pending = pool.map_async(_filed_chunk, groups[0]) if groups else None
+        for number in range(len(groups)):
+            assert pending is not None
+            ready = pending.get()
+            if number + 1 < len(groups):
+                pending = pool.map_async(_filed_chunk, groups[number + 1])
+            batch = [row for rows in ready for row in rows]
+            with store.transaction():
+                store.insert_filed(batch)
+            done += len(batch)
+            rate = done / (time.perf_counter() - started)
+            print(f"  {path.name}: {done:,}/{size:,} ({rate:,.0f}/s)", file=sys.stderr)
         store.set_meta("bench_built", str(size))
     return time.perf_counter() - started
 
@@ -366,30 +370,35 @@ def plot(rows: list[dict[str, float]], new: int, out: Path) -> None:
     fig.savefig(out)
 
 
-def runs_of(args: argparse.Namespace, size: int, root: Path) -> Iterator[tuple[float, float]]:
+def prepared(args: argparse.Namespace, size: int, root: Path) -> Path:
+    """The built store of ``size`` articles (built now if missing, migrated if older)."""
     store_path = root / f"store-{size}-{args.per_day}.db"
     built = build_store(store_path, size, args.per_day)
     if built:
         gib = store_path.stat().st_size / 2**30
         print(f"store {size:,}: built in {built:.0f} s ({gib:.2f} GiB)", flush=True)
-    anchor = store_anchor(store_path)
-    for run in range(args.runs):
-        work = Path(tempfile.mkdtemp(prefix=f"run-{size}-", dir=root))
-        try:
-            db = fresh_copy(store_path, work)
-            feeds = write_new_feeds(work / "feeds", args.new, size, anchor, args.per_day)
-            profile = root / f"profile-{size}.prof" if args.profile and run == 0 else None
-            seconds, peak = timed_ingest(db, feeds, work, profile)
-            articles, _ = new_article_counts(db)
-            print(
-                f"store {size:>9,} run {run + 1}: {seconds:6.2f} s, "
-                f"{args.new / seconds:5.0f} entries/s, peak {peak:5.0f} MiB, "
-                f"{articles - size} articles stored",
-                flush=True,
-            )
-            yield seconds, peak
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+    return store_path
+
+
+def one_run(
+    args: argparse.Namespace, size: int, store_path: Path, root: Path, profile: Path | None
+) -> tuple[float, float]:
+    """One timed ingest against a fresh copy of the built store."""
+    work = Path(tempfile.mkdtemp(prefix=f"run-{size}-", dir=root))
+    try:
+        db = fresh_copy(store_path, work)
+        anchor = store_anchor(store_path)
+        feeds = write_new_feeds(work / "feeds", args.new, size, anchor, args.per_day)
+        seconds, peak = timed_ingest(db, feeds, work, profile)
+        articles, _ = new_article_counts(db)
+        print(
+            f"store {size:>9,}: {seconds:6.2f} s, {args.new / seconds:5.0f} entries/s, "
+            f"peak {peak:5.0f} MiB, {articles - size} articles stored",
+            flush=True,
+        )
+        return seconds, peak
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -413,17 +422,25 @@ def main(argv: list[str] | None = None) -> int:
             built = build_store(root / f"store-{size}-{args.per_day}.db", size, args.per_day)
             print(f"store {size:,}: built in {built:.0f} s", flush=True)
         return 0
+    sizes = [int(s) for s in args.sizes.split(",")]
+    stores = {size: prepared(args, size, root) for size in sizes}
+    measured: dict[int, list[tuple[float, float]]] = {size: [] for size in sizes}
+    # Rounds, each size once per round in turn, so that a busy spell on the
+    # shared machine falls on every size alike rather than on one.
+    for run in range(args.runs):
+        for size in sizes:
+            profile = root / f"profile-{size}.prof" if args.profile and run == 0 else None
+            measured[size].append(one_run(args, size, stores[size], root, profile))
     rows = []
-    for size in [int(s) for s in args.sizes.split(",")]:
-        measured = list(runs_of(args, size, root))
-        seconds = [s for s, _ in measured]
+    for size in sizes:
+        seconds = [s for s, _ in measured[size]]
         rows.append(
             {
                 "size": size,
                 "median": statistics.median(seconds),
                 "min": min(seconds),
                 "max": max(seconds),
-                "peak": max(p for _, p in measured),
+                "peak": max(p for _, p in measured[size]),
             }
         )
     base = rows[0]["median"]

@@ -219,6 +219,8 @@ class Store:
             self._db.execute(f"PRAGMA cache_size = {-1024 * cache_mib}")
             self._migrate()
             self._terms: dict[int, frozenset[str]] = {}
+            self._cluster_of: dict[int, str] = {}
+            self._story: dict[str, str] = {}
         except (sqlite3.Error, OSError) as e:
             raise StoreError(f"{path}: cannot open database: {e}") from e
 
@@ -261,7 +263,7 @@ class Store:
             yield
         except BaseException:
             self._db.execute("ROLLBACK")
-            self._terms.clear()  # ids of rolled-back articles are given out again
+            self._forget()  # ids of rolled-back articles are given out again
             raise
         else:
             try:
@@ -394,6 +396,7 @@ class Store:
         for other in others:
             if other == survivor:
                 continue
+            self._forget()
             self._db.execute(
                 "UPDATE clusters SET story = ? WHERE story = (SELECT story FROM clusters WHERE id = ?)",
                 (story, other),
@@ -417,6 +420,7 @@ class Store:
         )
 
     def set_story(self, cluster: str, story: str) -> None:
+        self._story.pop(cluster, None)
         self._db.execute("UPDATE clusters SET story = ? WHERE id = ?", (story, cluster))
 
     def story_of(self, cluster: str) -> str:
@@ -484,7 +488,7 @@ class Store:
         """
         ids = list(article_ids)
         if len(self._terms) + len(ids) > TERMS_CACHE:
-            self._terms.clear()
+            self._forget()
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
@@ -494,18 +498,42 @@ class Store:
             self._terms.update((int(r[0]), frozenset(str(r[1]).split("\n"))) for r in rows)
 
     def _stories_of_articles(self, article_ids: Sequence[int]) -> dict[int, str]:
-        out: dict[int, str] = {}
-        for start in range(0, len(article_ids), 500):
-            chunk = article_ids[start : start + 500]
+        """The story of each article, through its cluster; both steps remembered.
+
+        An article's cluster changes only when clusters merge, and a
+        cluster's story only by :meth:`set_story` or a merge, which forget
+        what they change; so a run looks up each candidate once.
+        """
+        missing = [i for i in article_ids if i not in self._cluster_of]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                f"""SELECT a.id, coalesce(c.story, c.id)
-                    FROM articles a INDEXED BY articles_cluster_by_id
-                    JOIN clusters c ON c.id = a.cluster WHERE a.id IN ({marks})""",
+                f"""SELECT id, cluster FROM articles INDEXED BY articles_cluster_by_id
+                    WHERE id IN ({marks})""",
                 chunk,
             )
-            out.update((int(r[0]), str(r[1])) for r in rows)
-        return out
+            self._cluster_of.update((int(r[0]), str(r[1])) for r in rows)
+        clusters = {self._cluster_of[i] for i in article_ids if i in self._cluster_of}
+        unknown = sorted(c for c in clusters if c not in self._story)
+        for start in range(0, len(unknown), 500):
+            names = unknown[start : start + 500]
+            marks = ",".join("?" * len(names))
+            rows = self._db.execute(
+                f"SELECT id, coalesce(story, id) FROM clusters WHERE id IN ({marks})", names
+            )
+            self._story.update((str(r[0]), str(r[1])) for r in rows)
+        return {
+            i: self._story[self._cluster_of[i]]
+            for i in article_ids
+            if i in self._cluster_of and self._cluster_of[i] in self._story
+        }
+
+    def _forget(self) -> None:
+        """Drop every remembered term set, article cluster and cluster story."""
+        self._terms.clear()
+        self._cluster_of.clear()
+        self._story.clear()
 
     def story_sizes(self, stories: Iterable[str], start: datetime, end: datetime) -> dict[str, int]:
         """Articles of each story dated in ``[start, end]``."""
