@@ -302,8 +302,13 @@ def write_new_feeds(
 
 def timed_ingest(
     db: Path, feeds: list[Path], work: Path, profile: Path | None = None
-) -> tuple[float, float]:
-    """Seconds and peak MiB (this child's own ``ru_maxrss``) of one ``jjfeed ingest``."""
+) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak MiB (this child's own rusage) of one ``jjfeed ingest``.
+
+    CPU time (user + system) is reported next to the wall time because this
+    shared machine's other jobs stretch the wall time of a run without
+    changing the work it does.
+    """
     cmd = [sys.executable]
     if profile is not None:
         cmd += ["-m", "cProfile", "-o", str(profile)]
@@ -316,7 +321,7 @@ def timed_ingest(
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"jjfeed ingest against {db} failed with exit code {child.returncode}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def fresh_copy(store_path: Path, work: Path) -> Path:
@@ -347,6 +352,7 @@ def plot(rows: list[dict[str, float]], new: int, out: Path) -> None:
     ax.fill_between(
         sizes, [r["min"] for r in rows], [r["max"] for r in rows], alpha=0.2, label="min to max"
     )
+    ax.plot(sizes, [r["cpu"] for r in rows], "d-", label="CPU time of the run (median)")
     ax.plot(
         sizes,
         [r["median"] - rows[0]["median"] for r in rows],
@@ -382,21 +388,22 @@ def prepared(args: argparse.Namespace, size: int, root: Path) -> Path:
 
 def one_run(
     args: argparse.Namespace, size: int, store_path: Path, root: Path, profile: Path | None
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     """One timed ingest against a fresh copy of the built store."""
     work = Path(tempfile.mkdtemp(prefix=f"run-{size}-", dir=root))
     try:
         db = fresh_copy(store_path, work)
         anchor = store_anchor(store_path)
         feeds = write_new_feeds(work / "feeds", args.new, size, anchor, args.per_day)
-        seconds, peak = timed_ingest(db, feeds, work, profile)
+        seconds, cpu, peak = timed_ingest(db, feeds, work, profile)
         articles, _ = new_article_counts(db)
         print(
-            f"store {size:>9,}: {seconds:6.2f} s, {args.new / seconds:5.0f} entries/s, "
-            f"peak {peak:5.0f} MiB, {articles - size} articles stored",
+            f"store {size:>9,}: {seconds:6.2f} s ({cpu:6.2f} s CPU), "
+            f"{args.new / seconds:5.0f} entries/s, peak {peak:5.0f} MiB, "
+            f"{articles - size} articles stored",
             flush=True,
         )
-        return seconds, peak
+        return seconds, cpu, peak
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -424,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     stores = {size: prepared(args, size, root) for size in sizes}
-    measured: dict[int, list[tuple[float, float]]] = {size: [] for size in sizes}
+    measured: dict[int, list[tuple[float, float, float]]] = {size: [] for size in sizes}
     # Rounds, each size once per round in turn, so that a busy spell on the
     # shared machine falls on every size alike rather than on one.
     for run in range(args.runs):
@@ -433,27 +440,30 @@ def main(argv: list[str] | None = None) -> int:
             measured[size].append(one_run(args, size, stores[size], root, profile))
     rows = []
     for size in sizes:
-        seconds = [s for s, _ in measured[size]]
+        seconds = [s for s, _, _ in measured[size]]
         rows.append(
             {
                 "size": size,
                 "median": statistics.median(seconds),
                 "min": min(seconds),
                 "max": max(seconds),
-                "peak": max(p for _, p in measured[size]),
+                "cpu": statistics.median(c for _, c, _ in measured[size]),
+                "peak": max(p for _, _, p in measured[size]),
             }
         )
-    base = rows[0]["median"]
+    base, base_cpu = rows[0]["median"], rows[0]["cpu"]
     print(
         f"\n| articles in store | run adding {args.new:,} entries (median of {args.runs}) "
-        "| min-max | entries/s | ratio to first | archive-dependent part | peak memory |"
+        "| min-max | entries/s | ratio to first | archive-dependent part "
+        "| CPU time (median) | CPU ratio to first | peak memory |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         print(
             f"| {r['size']:,} | {r['median']:.2f} s | {r['min']:.2f}-{r['max']:.2f} s "
             f"| {args.new / r['median']:.0f} | {r['median'] / base:.2f} "
-            f"| {r['median'] - base:+.2f} s | {r['peak']:.0f} MiB |"
+            f"| {r['median'] - base:+.2f} s | {r['cpu']:.2f} s | {r['cpu'] / base_cpu:.2f} "
+            f"| {r['peak']:.0f} MiB |"
         )
     if args.plot:
         plot(rows, args.new, args.plot)
