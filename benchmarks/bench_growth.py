@@ -177,24 +177,25 @@ def build_store(path: Path, size: int, per_day: int, chunk: int = 2000) -> float
     """Fill a new store with ``size`` archived articles; return the seconds it took.
 
     Two worker processes compute the rows, this one writes them, 20,000
-    articles per transaction; a half-built store (interrupted) is removed
-    and built again, since its anchor would not match.
+    articles per transaction. An interrupted build resumes where its last
+    transaction ended, with the anchor it started with.
     """
+    resume, anchor = 0, datetime.now(UTC).replace(second=0, microsecond=0)
     if path.exists():
         with Store(path) as store:
             if store.get_meta("bench_built") == str(size):
                 return 0.0
-        for leftover in path.parent.glob(path.name + "*"):
-            leftover.unlink()
-    anchor = datetime.now(UTC).replace(second=0, microsecond=0)
+            stored = store.get_meta("bench_anchor")
+            if stored is not None:
+                resume, anchor = store.counts()["articles"], datetime.fromisoformat(stored)
     started = time.perf_counter()
-    jobs = [(s, min(size, s + chunk), size, anchor, per_day) for s in range(0, size, chunk)]
+    jobs = [(s, min(size, s + chunk), size, anchor, per_day) for s in range(resume, size, chunk)]
     groups = [jobs[i : i + 10] for i in range(0, len(jobs), 10)]
     with Store(path, cache_mib=1024) as store, Pool(2) as pool:
         store.set_meta("lsh_params", dedup.LSH_PARAMS)
         store.set_meta("story_params", pipeline.STORY_PARAMS)
         store.set_meta("bench_anchor", anchor.isoformat())
-        done = 0
+        done = resume
         # Double-buffered: the workers compute the next group while this
         # process writes the last one, and never more than one group waits.
         pending = pool.map_async(_filed_chunk, groups[0]) if groups else None
@@ -207,7 +208,7 @@ def build_store(path: Path, size: int, per_day: int, chunk: int = 2000) -> float
             with store.transaction():
                 store.insert_filed(batch)
             done += len(batch)
-            rate = done / (time.perf_counter() - started)
+            rate = (done - resume) / (time.perf_counter() - started)
             print(f"  {path.name}: {done:,}/{size:,} ({rate:,.0f}/s)", file=sys.stderr)
         store.set_meta("bench_built", str(size))
     return time.perf_counter() - started
