@@ -139,8 +139,10 @@ MIGRATIONS: tuple[str, ...] = (
     # 7: lookups bounded by what a run needs, not by the archive. A story key's
     # rows carry the article's story date, so the candidates of a window are
     # one range of the primary key (story_lsh had to visit every article
-    # under a key to read its date). Clusters are found by `updated` for
-    # publishing, and aliases by the cluster they point to when clusters merge.
+    # under a key to read its date). The rows are copied in key order: random
+    # inserts into a big key table are what makes such a copy slow. Clusters
+    # are found by `updated` for publishing, and aliases by the cluster they
+    # point to when clusters merge.
     """
     CREATE TABLE story_keys (
         key INTEGER NOT NULL,
@@ -149,7 +151,8 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (key, at, article)
     ) WITHOUT ROWID;
     INSERT INTO story_keys (key, at, article)
-        SELECT l.key, t.at, l.article FROM story_lsh l JOIN story_terms t ON t.article = l.article;
+        SELECT l.key, t.at, l.article FROM story_lsh l JOIN story_terms t ON t.article = l.article
+        ORDER BY l.key, t.at, l.article;
     DROP TABLE story_lsh;
     CREATE INDEX story_keys_article ON story_keys (article);
     CREATE INDEX clusters_updated ON clusters (updated DESC, id);
