@@ -466,9 +466,15 @@ def main(argv: list[str] | None = None) -> int:
             f"| {r['median'] - base:+.2f} s | {r['cpu']:.2f} s | {r['cpu'] / base_cpu:.2f} "
             f"| {r['peak']:.0f} MiB |"
         )
+    saved = root / "results.json"
+    history = json.loads(saved.read_text()) if saved.exists() else {}
+    history.update({str(r["size"]): r for r in rows})
+    saved.write_text(json.dumps(history, indent=1))
     if args.plot:
-        plot(rows, args.new, args.plot)
-        print(f"plot written to {args.plot}")
+        # Every size measured so far under --keep (a 1M session can add its
+        # row to an earlier one); the ratios above are within this session.
+        plot([history[k] for k in sorted(history, key=int)], args.new, args.plot)
+        print(f"plot written to {args.plot} (sizes {', '.join(sorted(history, key=int))})")
     return 0
 
 
