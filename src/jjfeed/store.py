@@ -12,6 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -135,7 +136,36 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sources ADD COLUMN redirect_to TEXT;
     ALTER TABLE sources ADD COLUMN redirect_runs INTEGER NOT NULL DEFAULT 0;
     """,
-    # Why each duplicate joined its cluster and each cluster its story (for
+    # 7: lookups bounded by what a run needs, not by the archive. A story key's
+    # rows carry the article's story date, so the candidates of a window are
+    # one range of the primary key (story_lsh had to visit every article
+    # under a key to read its date). The rows are copied in key order: random
+    # inserts into a big key table are what makes such a copy slow. Clusters
+    # are found by `updated` for publishing, and aliases by the cluster they
+    # point to when clusters merge.
+    """
+    CREATE TABLE story_keys (
+        key INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        article INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        PRIMARY KEY (key, at, article)
+    ) WITHOUT ROWID;
+    INSERT INTO story_keys (key, at, article)
+        SELECT l.key, t.at, l.article FROM story_lsh l JOIN story_terms t ON t.article = l.article
+        ORDER BY l.key, t.at, l.article;
+    DROP TABLE story_lsh;
+    CREATE INDEX story_keys_article ON story_keys (article);
+    CREATE INDEX clusters_updated ON clusters (updated DESC, id);
+    CREATE INDEX cluster_aliases_cluster ON cluster_aliases (cluster);
+    """,
+    # 8: an article's cluster without reading the article. `cluster` sits
+    # after the text and HTML in the row, on its last overflow page, so
+    # looking it up through the table reads the whole article; this index
+    # answers it from one small entry (story candidates, clusters_of).
+    """
+    CREATE INDEX articles_cluster_by_id ON articles (id, cluster);
+    """,
+    # 9: why each duplicate joined its cluster and each cluster its story (for
     # `jjfeed dupes`), and the splits and merges a person asked for, which
     # later runs respect. ``detail`` is JSON: what an override moved, so
     # removing it can put things back.
@@ -171,6 +201,35 @@ MIGRATIONS: tuple[str, ...] = (
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# SQLite's page cache per connection (its default is 2 MiB): a run touches a few
+# thousand pages of the big indexes per source; 64 MiB keeps them between statements.
+CACHE_MIB = 64
+# Parsed story term sets remembered per connection (see Store.story_candidates).
+TERMS_CACHE = 200_000
+
+
+@dataclass(frozen=True)
+class Filed:
+    """One article with everything the dedup stage stores for it, for bulk loading.
+
+    :meth:`Store.insert_filed` writes many of these in a few statements, the
+    rows the pipeline would write one article at a time (archives imported
+    in bulk, benchmark stores), so a large store can be built in minutes.
+    """
+
+    article: Article
+    canonical_url: str | None
+    content_hash: str
+    cluster: str
+    fetched_at: datetime
+    priority: int = 0
+    signature: Signature | None = None
+    bands: tuple[int, ...] = ()
+    story_at: datetime | None = None
+    terms: frozenset[str] = frozenset()
+    story_keys: tuple[int, ...] = ()
+    story: str | None = None
+
 
 def _ts(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="seconds") if value is not None else None
@@ -183,7 +242,7 @@ def _dt(value: str | None) -> datetime | None:
 class Store:
     """A connection to one jjfeed database, migrated to the current schema on open."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, cache_mib: int = CACHE_MIB) -> None:
         self.path = path
         try:
             if str(path) != ":memory:":
@@ -193,7 +252,11 @@ class Store:
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute(f"PRAGMA cache_size = {-1024 * cache_mib}")
             self._migrate()
+            self._terms: dict[int, frozenset[str]] = {}
+            self._cluster_of: dict[int, str] = {}
+            self._story: dict[str, str] = {}
         except (sqlite3.Error, OSError) as e:
             raise StoreError(f"{path}: cannot open database: {e}") from e
 
@@ -236,6 +299,7 @@ class Store:
             yield
         except BaseException:
             self._db.execute("ROLLBACK")
+            self._forget()  # ids of rolled-back articles are given out again
             raise
         else:
             try:
@@ -345,7 +409,11 @@ class Store:
         if not ids:
             return set()
         marks = ",".join("?" * len(ids))
-        rows = self._db.execute(f"SELECT DISTINCT cluster FROM articles WHERE id IN ({marks})", ids)
+        rows = self._db.execute(
+            f"""SELECT DISTINCT cluster FROM articles INDEXED BY articles_cluster_by_id
+                WHERE id IN ({marks})""",
+            ids,
+        )
         return {str(r[0]) for r in rows}
 
     def cluster_created(self, clusters: Iterable[str]) -> dict[str, datetime]:
@@ -364,6 +432,7 @@ class Store:
         for other in others:
             if other == survivor:
                 continue
+            self._forget()
             self._db.execute(
                 "UPDATE clusters SET story = ? WHERE story = (SELECT story FROM clusters WHERE id = ?)",
                 (story, other),
@@ -387,6 +456,7 @@ class Store:
         )
 
     def set_story(self, cluster: str, story: str) -> None:
+        self._story.pop(cluster, None)
         self._db.execute("UPDATE clusters SET story = ? WHERE id = ?", (story, cluster))
 
     def story_of(self, cluster: str) -> str:
@@ -399,18 +469,20 @@ class Store:
         self, article_id: int, at: datetime, terms: Iterable[str], keys: Iterable[int]
     ) -> None:
         """Replace an article's story terms (dated ``at``) and story band keys."""
+        self._terms.pop(article_id, None)
         self._db.execute(
             "INSERT OR REPLACE INTO story_terms (article, at, terms) VALUES (?, ?, ?)",
             (article_id, _ts(at), "\n".join(sorted(terms))),
         )
-        self._db.execute("DELETE FROM story_lsh WHERE article = ?", (article_id,))
+        self._db.execute("DELETE FROM story_keys WHERE article = ?", (article_id,))
         self._db.executemany(
-            "INSERT OR IGNORE INTO story_lsh (key, article) VALUES (?, ?)",
-            [(k, article_id) for k in keys],
+            "INSERT OR IGNORE INTO story_keys (key, at, article) VALUES (?, ?, ?)",
+            [(k, _ts(at), article_id) for k in keys],
         )
 
     def clear_story_terms(self) -> None:
-        self._db.execute("DELETE FROM story_lsh")
+        self._terms.clear()
+        self._db.execute("DELETE FROM story_keys")
         self._db.execute("DELETE FROM story_terms")
 
     def story_candidates(
@@ -418,35 +490,86 @@ class Store:
     ) -> list[tuple[int, str, frozenset[str]]]:
         """``(article, story, terms)`` for articles dated in ``[start, end]`` sharing a story key.
 
-        At most ``per_key`` articles per key, the most recent: a key shared by
+        At most ``per_key`` articles per key, the latest dated: a key shared by
         hundreds of articles in the window stands for a term as common as a
-        stopword this week, and a story it belongs to has other keys.
+        stopword this week, and a story it belongs to has other keys. Each
+        key is one range of ``story_keys``, so the cost is that of the
+        window's rows under the key, never of the archive's.
         """
+        unique = list(dict.fromkeys(keys))
         found: set[int] = set()
-        for key in dict.fromkeys(keys):
+        lo, hi = _ts(start), _ts(end)
+        for chunk_start in range(0, len(unique), 64):
+            chunk = unique[chunk_start : chunk_start + 64]
+            one = """SELECT * FROM (SELECT article FROM story_keys
+                     WHERE key = ? AND at BETWEEN ? AND ? ORDER BY at DESC, article DESC LIMIT ?)"""
             rows = self._db.execute(
-                """SELECT l.article FROM story_lsh l
-                   JOIN story_terms t ON t.article = l.article
-                   WHERE l.key = ? AND t.at BETWEEN ? AND ?
-                   ORDER BY l.article DESC LIMIT ?""",
-                (key, _ts(start), _ts(end), per_key),
+                " UNION ".join([one] * len(chunk)),
+                [v for key in chunk for v in (key, lo, hi, per_key)],
             )
             found.update(int(r[0]) for r in rows)
-        out: list[tuple[int, str, frozenset[str]]] = []
         ids = sorted(found)
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
+        self._load_terms(i for i in ids if i not in self._terms)
+        stories = self._stories_of_articles(ids)
+        return [(i, stories[i], self._terms[i]) for i in ids if i in stories and i in self._terms]
+
+    def _load_terms(self, article_ids: Iterable[int]) -> None:
+        """Parse and remember the story terms of these articles.
+
+        The same recent articles come back as candidates for article after
+        article of a run (the latest under each common key), so each term
+        set is read and parsed once per connection, not once per candidacy.
+        Only :meth:`put_story_terms` changes an article's terms, and it
+        forgets them here.
+        """
+        ids = list(article_ids)
+        if len(self._terms) + len(ids) > TERMS_CACHE:
+            self._forget()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                f"""SELECT t.article, coalesce(c.story, c.id), t.terms
-                    FROM story_terms t
-                    JOIN articles a ON a.id = t.article
-                    JOIN clusters c ON c.id = a.cluster
-                    WHERE t.article IN ({marks}) ORDER BY t.article""",
+                f"SELECT article, terms FROM story_terms WHERE article IN ({marks})", chunk
+            )
+            self._terms.update((int(r[0]), frozenset(str(r[1]).split("\n"))) for r in rows)
+
+    def _stories_of_articles(self, article_ids: Sequence[int]) -> dict[int, str]:
+        """The story of each article, through its cluster; both steps remembered.
+
+        An article's cluster changes only when clusters merge, and a
+        cluster's story only by :meth:`set_story` or a merge, which forget
+        what they change; so a run looks up each candidate once.
+        """
+        missing = [i for i in article_ids if i not in self._cluster_of]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"""SELECT id, cluster FROM articles INDEXED BY articles_cluster_by_id
+                    WHERE id IN ({marks})""",
                 chunk,
             )
-            out.extend((int(r[0]), str(r[1]), frozenset(str(r[2]).split("\n"))) for r in rows)
-        return out
+            self._cluster_of.update((int(r[0]), str(r[1])) for r in rows)
+        clusters = {self._cluster_of[i] for i in article_ids if i in self._cluster_of}
+        unknown = sorted(c for c in clusters if c not in self._story)
+        for start in range(0, len(unknown), 500):
+            names = unknown[start : start + 500]
+            marks = ",".join("?" * len(names))
+            rows = self._db.execute(
+                f"SELECT id, coalesce(story, id) FROM clusters WHERE id IN ({marks})", names
+            )
+            self._story.update((str(r[0]), str(r[1])) for r in rows)
+        return {
+            i: self._story[self._cluster_of[i]]
+            for i in article_ids
+            if i in self._cluster_of and self._cluster_of[i] in self._story
+        }
+
+    def _forget(self) -> None:
+        """Drop every remembered term set, article cluster and cluster story."""
+        self._terms.clear()
+        self._cluster_of.clear()
+        self._story.clear()
 
     def story_sizes(self, stories: Iterable[str], start: datetime, end: datetime) -> dict[str, int]:
         """Articles of each story dated in ``[start, end]``."""
@@ -523,6 +646,75 @@ class Store:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
+    def insert_filed(self, items: Sequence[Filed]) -> list[int]:
+        """Insert many articles with their clusters, signatures, band keys and story terms.
+
+        Each article gets the next free id, in order; its cluster is created
+        (founding ``story``, or its own) unless it exists, and an existing
+        cluster's ``updated`` moves to the article's ``fetched_at`` as when
+        the pipeline files a duplicate. Call it inside :meth:`transaction`.
+        """
+        first = int(self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0])
+        ids = list(range(first, first + len(items)))
+        for i in ids:
+            self._terms.pop(i, None)
+        self._db.executemany(
+            """INSERT INTO clusters (id, created, updated, story) VALUES (?, ?, ?, ?)
+               ON CONFLICT (id) DO UPDATE SET updated = max(updated, excluded.updated)""",
+            [
+                (f.cluster, _ts(f.fetched_at), _ts(f.fetched_at), f.story or f.cluster)
+                for f in items
+            ],
+        )
+        self._db.executemany(
+            f"""INSERT INTO articles
+                (id, source, guid, {", ".join(_CONTENT_COLUMNS)}, cluster, fetched_at)
+                VALUES (?, ?, ?, {", ".join("?" * len(_CONTENT_COLUMNS))}, ?, ?)""",
+            [
+                (
+                    i,
+                    f.article.source,
+                    f.article.guid,
+                    *_content_values(f.article, f.canonical_url, f.content_hash, f.priority),
+                    f.cluster,
+                    _ts(f.fetched_at),
+                )
+                for i, f in zip(ids, items, strict=True)
+            ],
+        )
+        self._db.executemany(
+            "INSERT INTO signatures (article, params, hashvalues) VALUES (?, ?, ?)",
+            [
+                (i, f.signature.params, f.signature.hashvalues)
+                for i, f in zip(ids, items, strict=True)
+                if f.signature is not None
+            ],
+        )
+        self._db.executemany(
+            "INSERT OR IGNORE INTO lsh (key, article) VALUES (?, ?)",
+            [(k, i) for i, f in zip(ids, items, strict=True) for k in f.bands],
+        )
+        self._db.executemany(
+            "INSERT INTO story_terms (article, at, terms) VALUES (?, ?, ?)",
+            [
+                (
+                    i,
+                    _ts(f.story_at or f.article.published or f.fetched_at),
+                    "\n".join(sorted(f.terms)),
+                )
+                for i, f in zip(ids, items, strict=True)
+            ],
+        )
+        self._db.executemany(
+            "INSERT OR IGNORE INTO story_keys (key, at, article) VALUES (?, ?, ?)",
+            [
+                (k, _ts(_story_at(f)), i)
+                for i, f in zip(ids, items, strict=True)
+                for k in f.story_keys
+            ],
+        )
+        return ids
+
     def replace_content(
         self,
         article_id: int,
@@ -577,6 +769,18 @@ class Store:
             query += " AND a.fetched_at >= ?"
             args.append(_ts(since))
         return sorted(int(r[0]) for r in self._db.execute(query, args))
+
+    def band_keys(self, article_id: int) -> list[int]:
+        """An article's stored LSH band keys, in key order."""
+        rows = self._db.execute("SELECT key FROM lsh WHERE article = ? ORDER BY key", (article_id,))
+        return [int(r[0]) for r in rows]
+
+    def story_keys_of(self, article_id: int) -> list[int]:
+        """An article's stored story band keys, in key order."""
+        rows = self._db.execute(
+            "SELECT key FROM story_keys WHERE article = ? ORDER BY key", (article_id,)
+        )
+        return [int(r[0]) for r in rows]
 
     def clear_bands(self) -> None:
         self._db.execute("DELETE FROM lsh")
@@ -652,13 +856,30 @@ class Store:
         return out
 
     def recent_stories(self, limit: int) -> list[tuple[str, datetime]]:
-        """The ``limit`` stories whose clusters were most recently updated."""
+        """The ``limit`` stories whose clusters were most recently updated.
+
+        Walks the clusters newest first (the ``clusters_updated`` index) and
+        stops once ``limit`` stories are seen and the next cluster is older
+        than the last of them, instead of grouping every cluster of the
+        archive; ties are broken by story id as before.
+        """
+        if limit <= 0:
+            return []
+        seen: dict[str, str] = {}
+        last: str | None = None  # the updated of the limit-th story; ties with it still count
         rows = self._db.execute(
-            """SELECT coalesce(story, id) AS s, max(updated) AS u FROM clusters
-               GROUP BY s ORDER BY u DESC, s LIMIT ?""",
-            (limit,),
-        ).fetchall()
-        return [(str(r[0]), _dt(r[1]) or datetime.now(UTC)) for r in rows]
+            "SELECT coalesce(story, id), updated FROM clusters ORDER BY updated DESC, id"
+        )
+        for story, updated in rows:
+            if last is not None and updated < last:
+                break
+            if str(story) not in seen:
+                seen[str(story)] = updated
+                if len(seen) == limit:
+                    last = updated
+        ranked = sorted(seen.items(), key=lambda item: item[0])
+        ranked.sort(key=lambda item: item[1], reverse=True)
+        return [(s, _dt(u) or datetime.now(UTC)) for s, u in ranked[:limit]]
 
     def counts(self) -> dict[str, int]:
         return {
@@ -825,12 +1046,14 @@ class Store:
         self._db.executemany(
             "UPDATE articles SET cluster = ? WHERE id = ?", [(cluster, i) for i in article_ids]
         )
+        self._forget()  # remembered article clusters are stale now
 
     def set_stories(self, stories: dict[str, str]) -> None:
         """``{cluster: story}``: move each cluster to a story."""
         self._db.executemany(
             "UPDATE clusters SET story = ? WHERE id = ?", [(s, c) for c, s in stories.items()]
         )
+        self._forget()  # remembered cluster stories are stale now
 
     def add_override(
         self,
@@ -898,6 +1121,11 @@ _SOURCE_COLUMNS = (
     "last_error", "failures", "next_attempt", "disabled", "moved_to", "redirect_to",
     "redirect_runs",
 )  # fmt: skip
+
+
+def _story_at(item: Filed) -> datetime:
+    """The date an article's story terms count from, as the pipeline dates them."""
+    return item.story_at or item.article.published or item.fetched_at
 
 
 def _source_state(row: sqlite3.Row) -> SourceState:
