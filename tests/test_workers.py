@@ -87,27 +87,31 @@ def _snapshot(db: Path) -> tuple[list[tuple[str, str, str]], list[list[str]]]:
     return articles, sorted(sorted(g) for g in groups.values())
 
 
+@pytest.mark.parametrize("chunk", [512, 25])
 def test_ingest_with_workers_stores_what_one_process_stores(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
+    """One chunk (a feed's usual batch) or five (a big import, cleaned while filed)."""
     folder = tmp_path / "feeds"
     _write_feeds(folder)
     pools: list[Workers] = []
 
     class Recorded(Workers):
         def __init__(self, processes: int = 0) -> None:
-            super().__init__(processes)
+            super().__init__(processes, min_items=8)
             pools.append(self)
 
     monkeypatch.setattr(pipeline, "Workers", Recorded)
     monkeypatch.setattr(pipeline, "PARSE_POOL_BYTES", 0)  # these files are small
+    monkeypatch.setattr(pipeline, "PREPARE_CHUNK", chunk)
     reports, snapshots = [], []
     for processes in (1, 2):
         db = tmp_path / f"{processes}.db"
         config = Config(database=db, output=tmp_path / f"out{processes}", processes=processes)
         reports.append(pipeline.ingest_inputs(config, [str(folder)], now=NOW))
         snapshots.append(_snapshot(db))
-    assert [p.batches_sent for p in pools] == [0, 2]  # parsing, then cleaning
+    chunks = -(-120 // chunk)
+    assert [p.batches_sent for p in pools] == [0, 1 + chunks]  # parsing, then each chunk
     one, two = reports
     assert one.results[0].new == two.results[0].new > 0
     assert one.results[0].duplicates == two.results[0].duplicates > 0

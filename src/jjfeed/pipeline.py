@@ -61,6 +61,8 @@ PARSE_SECONDS = 60.0  # per input (one file, one fetched feed): past this it is 
 CLEAN_SECONDS = 20.0  # per article: past this the article is skipped
 PARSE_GROUP = 64  # local files parsed together (in worker processes when there are several)
 PARSE_POOL_BYTES = 4_000_000  # ...and when they are big enough: feedparser reads ~5 MB/s
+# Articles cleaned together; the next chunk is cleaned while this one is filed.
+PREPARE_CHUNK = 512
 _IN_PROCESS = Workers(1)
 
 
@@ -191,34 +193,62 @@ def clean_batch(
     workers: Workers | None = None,
 ) -> list[Article]:
     """Clean one source's articles, learning and removing the source's furniture."""
-    return [p.article for p in _prepare_batch(store, source, articles, now, warnings, workers)]
+    return [
+        p.article
+        for chunk in _prepare_batches(store, source, articles, now, warnings, workers)
+        for p in chunk
+    ]
 
 
-def _prepare_batch(
+def _prepare_batches(
     store: Store,
     source: Source,
     articles: Sequence[Article],
     now: datetime,
     warnings: list[str] | None = None,
     workers: Workers | None = None,
+) -> Iterator[list[_Prepared]]:
+    """Clean one source's articles a chunk at a time, each chunk's furniture removed.
+
+    The next chunk is cleaned in the worker processes while the caller files
+    this one, so cleaning and filing overlap. Furniture is decided per chunk
+    from what the store counted (earlier runs and earlier chunks) plus the
+    chunk's own counts: a feed's usual batch is one chunk and sees all of
+    itself; in a big import, a block that first recurs in a later chunk is
+    removed from there on, as it would be in a later run.
+    """
+    warnings = warnings if warnings is not None else []
+    runner = workers or _IN_PROCESS
+    tags = tuple(source.tags)
+    chunks = [
+        [(a, tags) for a in articles[i : i + PREPARE_CHUNK]]
+        for i in range(0, len(articles), PREPARE_CHUNK)
+    ]
+    pending = runner.submit(_prepare, chunks[0]) if chunks else None
+    for k in range(len(chunks)):
+        assert pending is not None
+        outcomes = pending.result()
+        if k + 1 < len(chunks):
+            pending = runner.submit(_prepare, chunks[k + 1])
+        prepared: list[_Prepared] = []
+        for outcome in outcomes:
+            if isinstance(outcome, str):
+                warnings.append(outcome)
+            else:
+                prepared.append(outcome)
+        yield _furnished(store, source, prepared, now)
+
+
+def _furnished(
+    store: Store, source: Source, prepared: list[_Prepared], now: datetime
 ) -> list[_Prepared]:
-    """Clean one source's articles (in worker processes when there are many), then furniture.
+    """Count the chunk's blocks with the source's stored counts; drop what is furniture.
 
     Blocks are counted once per new article (an article seen before does not
     count again), together with what earlier runs counted, so furniture is
-    recognised from the first run on when a feed carries enough articles.
-    Furniture needs the whole batch's counts, so it is removed here, after
-    the workers are done; an article that loses blocks gets its features
-    computed again.
+    recognised from the first run on when a feed carries enough articles. An
+    article that loses blocks gets its features computed again.
     """
-    warnings = warnings if warnings is not None else []
-    jobs = [(a, tuple(source.tags)) for a in articles]
-    prepared: list[_Prepared] = []
-    for outcome in (workers or _IN_PROCESS).map(_prepare, jobs):
-        if isinstance(outcome, str):
-            warnings.append(outcome)
-        else:
-            prepared.append(outcome)
     batch: dict[str, tuple[int, int]] = {}
     for p in prepared:
         if store.get(p.article.source, p.article.guid) is not None:
@@ -720,12 +750,13 @@ def _process(
     if events is not None:
         events.articles_found(len(articles))
     with deduper.store.transaction():
-        for p in _prepare_batch(
+        for chunk in _prepare_batches(
             deduper.store, source, articles, deduper.now, warnings, deduper.workers
         ):
-            counts[deduper.file(p.article, source.priority, p.features)] += 1
-            if events is not None:
-                events.article_done()
+            for p in chunk:
+                counts[deduper.file(p.article, source.priority, p.features)] += 1
+                if events is not None:
+                    events.article_done()
     return SourceResult(
         source.name,
         "ok",

@@ -32,9 +32,9 @@ import select
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -95,27 +95,22 @@ class Workers:
         ``min_items`` overrides the batch size below which it runs here (a
         batch of two big files is worth sending out; two articles are not).
         """
+        return self.submit(fn, items, min_items=min_items).result()
+
+    def submit(
+        self, fn: Callable[[T], R], items: Sequence[T], *, min_items: int | None = None
+    ) -> Pending[R]:
+        """Start ``map`` and return at once; :meth:`Pending.result` waits for it.
+
+        The caller can work on the previous batch meanwhile. A batch that
+        runs here (small, or no pool) runs when its result is asked for.
+        """
         if not self.parallel or len(items) < (min_items or self.min_items):
-            return [fn(item) for item in items]
+            return Pending(self, fn, [items], [])
         chunks = _chunks(items, self.processes * CHUNKS_PER_WORKER)
         pool = self._start()
         self.batches_sent += 1
-        futures = [pool.submit(_apply, fn, chunk) for chunk in chunks]
-        results: list[R] = []
-        for i, future in enumerate(futures):
-            try:
-                results.extend(future.result())
-            except BrokenProcessPool:
-                log.warning(
-                    "a worker process died; finishing this batch and the rest of the run "
-                    "in one process"
-                )
-                self._broken = True
-                self.close()
-                for chunk in chunks[i:]:
-                    results.extend(fn(item) for item in chunk)
-                break
-        return results
+        return Pending(self, fn, chunks, [pool.submit(_apply, fn, chunk) for chunk in chunks])
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -128,6 +123,38 @@ class Workers:
                 initargs=(os.getpid(),),
             )
         return self._pool
+
+    def _give_up(self) -> None:
+        log.warning(
+            "a worker process died; finishing this batch and the rest of the run in one process"
+        )
+        self._broken = True
+        self.close()
+
+
+class Pending(Generic[R]):
+    """A batch handed to :meth:`Workers.submit`; its results, in order, from :meth:`result`."""
+
+    def __init__(
+        self,
+        workers: Workers,
+        fn: Callable[[Any], R],
+        chunks: Sequence[Sequence[Any]],
+        futures: list[Future[list[R]]],
+    ) -> None:
+        self._workers, self._fn, self._chunks, self._futures = workers, fn, chunks, futures
+
+    def result(self) -> list[R]:
+        results: list[R] = []
+        for i, chunk in enumerate(self._chunks):
+            if i < len(self._futures) and not self._workers._broken:
+                try:
+                    results.extend(self._futures[i].result())
+                    continue
+                except BrokenProcessPool:
+                    self._workers._give_up()
+            results.extend(self._fn(item) for item in chunk)
+        return results
 
 
 def _exit_with(run: int) -> None:
