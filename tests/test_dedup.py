@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime
 
 import numpy as np
@@ -162,3 +163,33 @@ def test_shingle_hashes_are_the_sorted_unique_crc_folds() -> None:
     assert dedup.shingle_hashes(text).tolist() == got.tolist()  # second call: from the cache
     assert dedup.shingle_hashes("one").tolist() == [zlib.crc32(b"one")]
     assert dedup.shingle_hashes("").tolist() == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "one",
+        "a few words only here",
+        prose(31, 24),
+        prose(32, 25),
+        prose(33, 79),
+        prose(34, 81),
+        prose(35, 500),
+        "İstanbul ŞEHİR straße " * 40,
+        "x" * 5000 + " " + prose(36, 200),
+        "日本語 の テキスト " * 200,
+    ],
+)
+def test_features_match_the_separate_functions(text: str) -> None:
+    features = dedup.features(text)
+    sig, keys = dedup.lsh_keys(text)
+    assert features.signature == sig
+    assert features.lsh_keys == keys
+    assert features.content_hash == dedup.content_hash(text)
+    assert features.hash_key == dedup.hash_key(text)
+    # The lead is the first 80 words of the whole text, however far in they end.
+    tokens = re.findall(r"\w+", text)
+    full, lead = dedup.signatures(text)
+    assert full == sig
+    assert lead == (dedup.signature(" ".join(tokens[:80])) if sig and len(tokens) > 80 else None)

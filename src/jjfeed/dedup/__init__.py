@@ -40,6 +40,9 @@ MIN_WORDS = 25
 # proposes the pair. Each article is also indexed by the signature of its
 # first LEAD_WORDS words, which a summary does resemble.
 LEAD_WORDS = 80
+# The lead's words are looked for in the text's first characters only (80 words
+# fit in far fewer), falling back to the whole text when they do not.
+LEAD_SCAN_CHARS = 4000
 
 PARAMS = f"minhash:w{SHINGLE_WORDS}:crc32:p{NUM_PERM}:s{SEED}:{SCHEME}"
 
@@ -122,12 +125,17 @@ def words(text: str) -> list[str]:
 
 def content_hash(text: str) -> str:
     """A hash of the text's words, blind to case, punctuation and spacing."""
-    return hashlib.sha256(" ".join(words(text)).encode()).hexdigest()
+    return _hash_of(words(text))
 
 
 def hash_key(text: str) -> str | None:
     """The content hash, or None when the text is too short to identify an article."""
-    return content_hash(text) if len(words(text)) >= MIN_WORDS else None
+    tokens = words(text)
+    return _hash_of(tokens) if len(tokens) >= MIN_WORDS else None
+
+
+def _hash_of(tokens: list[str]) -> str:
+    return hashlib.sha256(" ".join(tokens).encode()).hexdigest()
 
 
 def new_cluster_id(source: str, guid: str) -> str:
@@ -152,7 +160,10 @@ def shingle_hashes(text: str, k: int = SHINGLE_WORDS) -> np.ndarray:
 
     A text shorter than ``k`` words is one shingle; a text with no words has none.
     """
-    tokens = words(text)
+    return _shingles_of(words(text), k)
+
+
+def _shingles_of(tokens: list[str], k: int = SHINGLE_WORDS) -> np.ndarray:
     if not tokens:
         return np.empty(0, dtype=np.uint32)
     if len(_WORD_CRC) > _WORD_CRC_LIMIT:
@@ -241,7 +252,10 @@ def min_hashes(hashes: np.ndarray) -> np.ndarray:
 
 def signature(text: str) -> Signature | None:
     """The MinHash signature of ``text``, or None for a text too short to match (< MIN_WORDS)."""
-    hashes = shingle_hashes(text)
+    return _signature_of(shingle_hashes(text))
+
+
+def _signature_of(hashes: np.ndarray) -> Signature | None:
     if len(hashes) < MIN_WORDS - SHINGLE_WORDS + 1:
         return None
     return Signature(PARAMS, min_hashes(hashes).astype("<u4").tobytes())
@@ -281,10 +295,17 @@ def signatures(text: str) -> tuple[Signature | None, Signature | None]:
     sig = signature(text)
     if sig is None:
         return None, None
-    tokens = _WORD.findall(text)
+    return sig, _lead_signature(text)
+
+
+def _lead_signature(text: str) -> Signature | None:
+    """The signature of the first LEAD_WORDS words, when the text is longer than that."""
+    tokens = _WORD.findall(text, 0, LEAD_SCAN_CHARS) if len(text) > LEAD_SCAN_CHARS else None
+    if tokens is None or len(tokens) <= LEAD_WORDS:
+        tokens = _WORD.findall(text)
     if len(tokens) <= LEAD_WORDS:
-        return sig, None
-    return sig, signature(" ".join(tokens[:LEAD_WORDS]))
+        return None
+    return signature(" ".join(tokens[:LEAD_WORDS]))
 
 
 @dataclass(frozen=True)
@@ -302,8 +323,17 @@ class Features:
 
 
 def features(text: str) -> Features:
-    sig, keys = lsh_keys(text)
-    return Features(sig, keys, content_hash(text), hash_key(text))
+    """What :func:`lsh_keys`, :func:`content_hash` and :func:`hash_key` give, reading the text once."""
+    tokens = words(text)
+    full = _hash_of(tokens)
+    sig = _signature_of(_shingles_of(tokens))
+    if sig is None:
+        return Features(None, [], full, full if len(tokens) >= MIN_WORDS else None)
+    keys = band_keys(sig)
+    lead = _lead_signature(text)
+    if lead is not None:
+        keys += band_keys(lead)
+    return Features(sig, sorted(set(keys)), full, full if len(tokens) >= MIN_WORDS else None)
 
 
 def lsh_keys(text: str) -> tuple[Signature | None, list[int]]:
