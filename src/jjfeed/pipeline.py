@@ -602,7 +602,10 @@ class _Deduper:
         start, end = at - self.story_window, at + self.story_window
         similarities: dict[str, list[float]] = {}
         best: dict[str, tuple[float, int]] = {}
-        for other_id, sid, other in self.store.story_candidates(features.story_keys, start, end):
+        candidates = self.store.story_candidates(
+            features.story_keys, start, end, min_shared=story.MIN_SHARED_KEYS
+        )
+        for other_id, sid, other in candidates:
             sim = story.story_similarity(terms, other)
             if sim > 0:
                 similarities.setdefault(sid, []).append(sim)

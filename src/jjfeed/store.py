@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -486,7 +487,12 @@ class Store:
         self._db.execute("DELETE FROM story_terms")
 
     def story_candidates(
-        self, keys: Sequence[int], start: datetime, end: datetime, per_key: int = 50
+        self,
+        keys: Sequence[int],
+        start: datetime,
+        end: datetime,
+        per_key: int = 50,
+        min_shared: int = 1,
     ) -> list[tuple[int, str, frozenset[str]]]:
         """``(article, story, terms)`` for articles dated in ``[start, end]`` sharing a story key.
 
@@ -494,21 +500,22 @@ class Store:
         hundreds of articles in the window stands for a term as common as a
         stopword this week, and a story it belongs to has other keys. Each
         key is one range of ``story_keys``, so the cost is that of the
-        window's rows under the key, never of the archive's.
+        window's rows under the key, never of the archive's. Only articles
+        under at least ``min_shared`` of the keys are candidates.
         """
         unique = list(dict.fromkeys(keys))
-        found: set[int] = set()
+        shared: Counter[int] = Counter()
         lo, hi = _ts(start), _ts(end)
         for chunk_start in range(0, len(unique), 64):
             chunk = unique[chunk_start : chunk_start + 64]
             one = """SELECT * FROM (SELECT article FROM story_keys
                      WHERE key = ? AND at BETWEEN ? AND ? ORDER BY at DESC, article DESC LIMIT ?)"""
             rows = self._db.execute(
-                " UNION ".join([one] * len(chunk)),
+                " UNION ALL ".join([one] * len(chunk)),
                 [v for key in chunk for v in (key, lo, hi, per_key)],
             )
-            found.update(int(r[0]) for r in rows)
-        ids = sorted(found)
+            shared.update(int(r[0]) for r in rows)
+        ids = sorted(i for i, n in shared.items() if n >= min_shared)
         self._load_terms(i for i in ids if i not in self._terms)
         stories = self._stories_of_articles(ids)
         return [(i, stories[i], self._terms[i]) for i in ids if i in stories and i in self._terms]

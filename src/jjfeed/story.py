@@ -56,6 +56,9 @@ STORY_EVIDENCE = 0.2
 MIN_TERMS = 2
 """An article with fewer story terms ("Going Through Channels") decides nothing."""
 
+MIN_SHARED_KEYS = 2
+"""Story keys (of 32 one-row bands: agreeing min-hashes of the term sets) a candidate shares."""
+
 MAX_ENTITIES = 12
 """Entity terms kept from the body: the most frequent names, not every proper noun."""
 
