@@ -482,6 +482,8 @@ def duplicates_among(text: str, candidates: dict[int, str]) -> list[int]:
 
 def similar_among(text: str, candidates: dict[int, str]) -> list[tuple[int, Similarity]]:
     """Like :func:`duplicates_among`, with each duplicate's measured similarity (the evidence)."""
+    if not candidates:
+        return []
     mine = shingle_hashes(text)
     found = []
     for i, other in sorted(candidates.items()):
