@@ -359,11 +359,27 @@ def test_version_6_story_keys_are_carried_over_with_their_dates(tmp_path: Path) 
     raw.commit()
     raw.close()
     with Store(db) as store:
-        assert store.version == SCHEMA_VERSION >= 8
+        assert store.version == SCHEMA_VERSION >= 10
         assert store.story_keys_of(1) == [10, 11] and store.story_keys_of(2) == [10]
         assert store.story_candidates([10], NOW, NOW) == [(1, "c", frozenset({"a", "b"}))]
         assert store.clusters_of([1, 2]) == {"c"}
     raw = sqlite3.connect(db)
     tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master")}
     assert "story_lsh" not in tables
-    assert {"story_keys", "clusters_updated", "articles_cluster_by_id"} <= tables
+    assert {"story_keys", "clusters_updated", "articles_by_id"} <= tables
+    assert "articles_cluster_by_id" not in tables
+
+
+def test_band_candidates_keep_the_dedup_window(tmp_path: Path) -> None:
+    later = datetime(2026, 11, 20, tzinfo=UTC)
+    with Store(tmp_path / "j.db") as store, store.transaction():
+        store.insert_filed(
+            [
+                Filed(_article("old"), None, "h1", "c1", NOW, bands=(5,)),
+                Filed(_article("new"), None, "h2", "c2", later, bands=(5, 6)),
+            ]
+        )
+        assert store.band_candidates([5]) == [1, 2]
+        assert store.band_candidates([5, 6], since=later) == [2]
+        assert store.band_candidates([6], since=NOW) == [2]
+        assert store.band_candidates([7], since=NOW) == []
