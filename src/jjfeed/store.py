@@ -202,8 +202,8 @@ MIGRATIONS: tuple[str, ...] = (
     # duplicate lookup reads for every article sharing a band key to keep
     # those of the dedup window: one index answers both.
     """
-    DROP INDEX articles_cluster_by_id;
-    CREATE INDEX articles_by_id ON articles (id, cluster, fetched_at);
+    DROP INDEX IF EXISTS articles_cluster_by_id;
+    CREATE INDEX IF NOT EXISTS articles_by_id ON articles (id, cluster, fetched_at);
     """,
 )
 
