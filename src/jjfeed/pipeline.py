@@ -887,6 +887,29 @@ def _duplicate_index(config: Config, store: Store) -> Iterator[DuplicateIndex]:
         yield index
 
 
+@contextmanager
+def _filing(config: Config, now: datetime, lock_wait: float) -> Iterator[_Deduper]:
+    """What a run or an ingest files articles with: the lock, the store, the index, the pool."""
+    with (
+        RunLock(config.database, wait=lock_wait),
+        Store(config.database) as store,
+        _duplicate_index(config, store) as index,
+        Workers(config.processes) as workers,
+    ):
+        deduper = _Deduper(
+            store,
+            now,
+            config.window,
+            config.story_window,
+            config.max_entries,
+            index,
+            workers,
+            no_dedup(config),
+        )
+        deduper.prepare()
+        yield deduper
+
+
 def run(
     config: Config,
     *,
@@ -912,23 +935,8 @@ def run(
         config = replace(
             config, sources=tuple(s for s in config.sources if in_shard(s.name, shard))
         )
-    with (
-        RunLock(config.database, wait=0),
-        Store(config.database) as store,
-        _duplicate_index(config, store) as index,
-        Workers(config.processes) as workers,
-    ):
-        deduper = _Deduper(
-            store,
-            now,
-            config.window,
-            config.story_window,
-            config.max_entries,
-            index,
-            workers,
-            no_dedup(config),
-        )
-        deduper.prepare()
+    with _filing(config, now, lock_wait=0) as deduper:
+        store = deduper.store
         events.sources(len(config.sources))
         results: dict[str, SourceResult] = {}
         remote = [s for s in config.sources if s.url is not None]
@@ -1074,23 +1082,8 @@ def ingest_inputs(
 ) -> RunReport:
     """One-off ingestion of files, folders, URLs and stdin; stores, dedups and republishes."""
     now = now or datetime.now(UTC)
-    with (
-        RunLock(config.database, wait=60),
-        Store(config.database) as store,
-        _duplicate_index(config, store) as index,
-        Workers(config.processes) as workers,
-    ):
-        deduper = _Deduper(
-            store,
-            now,
-            config.window,
-            config.story_window,
-            config.max_entries,
-            index,
-            workers,
-            no_dedup(config),
-        )
-        deduper.prepare()
+    with _filing(config, now, lock_wait=60) as deduper:
+        store = deduper.store
         results = [_ingest_one(deduper, loc, source_name, stdin) for loc in locations]
         for result in results:
             _log_result(result)
