@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import html_body, prose, rss
+from conftest import FeedServer, Route, html_body, prose, rss
 from jjfeed import pipeline
+from jjfeed import workers as workers_module
 from jjfeed.config import Config
+from jjfeed.model import Source
 from jjfeed.store import Store
 from jjfeed.workers import Workers
 
@@ -121,3 +123,96 @@ def test_ingest_with_workers_stores_what_one_process_stores(
     assert snapshots[0] == snapshots[1]
     # The footer is on all 120 entries: learned as furniture in both modes.
     assert not any("Read our other stories" in text for _, text, _ in snapshots[1][0])
+
+
+def _recorded_pools(monkeypatch: pytest.MonkeyPatch) -> list[Workers]:
+    """Every pool the pipeline opens, with jobs sent out from the first byte."""
+    pools: list[Workers] = []
+
+    class Recorded(Workers):
+        def __init__(self, processes: int = 0) -> None:
+            super().__init__(processes)
+            pools.append(self)
+
+    monkeypatch.setattr(pipeline, "Workers", Recorded)
+    monkeypatch.setattr(workers_module, "START_BYTES", 0)
+    return pools
+
+
+def test_ingest_reads_the_next_files_in_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files given one by one are parsed and cleaned in workers ahead of filing, to the same end."""
+    folder = tmp_path / "feeds"
+    _write_feeds(folder)
+    locations = [str(p) for p in sorted(folder.iterdir())] + [str(tmp_path / "missing.rss")]
+    pools = _recorded_pools(monkeypatch)
+    reports, snapshots = [], []
+    for processes in (1, 2):
+        db = tmp_path / f"{processes}.db"
+        config = Config(database=db, output=tmp_path / f"out{processes}", processes=processes)
+        reports.append(pipeline.ingest_inputs(config, locations, now=NOW))
+        snapshots.append(_snapshot(db))
+    # broken.rss, empty.rss, three feeds (one job each); the missing file is never sent.
+    assert [p.batches_sent for p in pools] == [0, 5]
+    one, two = reports
+    assert [r.status for r in one.results] == [r.status for r in two.results]
+    # broken.rss is kept with a warning (what could be read of it); empty.rss is rejected.
+    assert [r.status for r in two.results] == ["ok", "failed", "ok", "ok", "ok", "failed"]
+    assert [r.source for r in two.results] == locations
+    for a, b in zip(one.results, two.results, strict=True):
+        assert (a.new, a.duplicates, a.warnings, a.error) == (
+            b.new,
+            b.duplicates,
+            b.warnings,
+            b.error,
+        )
+        assert (a.files, a.files_rejected, a.files_warned) == (
+            b.files,
+            b.files_rejected,
+            b.files_warned,
+        )
+    assert "missing.rss" in str(two.results[-1].error)
+    assert two.results[0].files_warned == 1 and "broken.rss" in two.results[0].warnings[0]
+    assert two.results[1].files_rejected == 1 and "empty.rss" in str(two.results[1].error)
+    assert sum(r.new for r in two.results) > 0 and sum(r.duplicates for r in two.results) > 0
+    assert snapshots[0] == snapshots[1]
+
+
+def test_run_reads_fetched_feeds_in_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, feed_server: FeedServer
+) -> None:
+    """A run's fetched feeds are parsed and cleaned in workers; a bad one fails alone."""
+    folder = tmp_path / "feeds"
+    _write_feeds(folder)
+    for path in sorted(folder.iterdir()):
+        feed_server.routes[f"/{path.name}"] = Route(path.read_bytes())
+    names = sorted(p.name for p in folder.iterdir())
+    sources = tuple(Source(name=n, url=feed_server.url(f"/{n}")) for n in names)
+    pools = _recorded_pools(monkeypatch)
+    reports, snapshots = [], []
+    for processes in (1, 2):
+        db = tmp_path / f"{processes}.db"
+        config = Config(
+            database=db, output=tmp_path / f"out{processes}", processes=processes, sources=sources
+        )
+        reports.append(pipeline.run(config, now=NOW))
+        snapshots.append(_snapshot(db))
+    assert [p.batches_sent for p in pools] == [0, 5]
+    for a, b in zip(reports[0].results, reports[1].results, strict=True):
+        assert (a.source, a.status, a.new, a.duplicates, a.error) == (
+            b.source,
+            b.status,
+            b.new,
+            b.duplicates,
+            b.error,
+        )
+    status = {r.source: r.status for r in reports[1].results}
+    assert status == {
+        "broken.rss": "ok",
+        "empty.rss": "failed",
+        "feed-0.rss": "ok",
+        "feed-1.rss": "ok",
+        "feed-2.rss": "ok",
+    }
+    assert snapshots[0] == snapshots[1] and snapshots[1][0]

@@ -15,7 +15,8 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -49,7 +50,7 @@ from .parse import (
     plain_text,
 )
 from .store import Store
-from .workers import Workers
+from .workers import Pending, Workers
 
 log = logging.getLogger(__name__)
 
@@ -207,8 +208,12 @@ def _prepare_batches(
     now: datetime,
     warnings: list[str] | None = None,
     workers: Workers | None = None,
+    ready: Sequence[_Prepared | str] | None = None,
 ) -> Iterator[list[_Prepared]]:
     """Clean one source's articles a chunk at a time, each chunk's furniture removed.
+
+    ``ready``: the articles, already cleaned in a worker (see :class:`_Read`);
+    only their furniture is left to remove.
 
     The next chunk is cleaned in the worker processes while the caller files
     this one, so cleaning and filing overlap. Furniture is decided per chunk
@@ -218,6 +223,9 @@ def _prepare_batches(
     removed from there on, as it would be in a later run.
     """
     warnings = warnings if warnings is not None else []
+    if ready is not None:
+        yield _furnished(store, source, _kept(ready, warnings), now)
+        return
     runner = workers or _IN_PROCESS
     tags = tuple(source.tags)
     chunks = [
@@ -230,13 +238,18 @@ def _prepare_batches(
         outcomes = pending.result()
         if k + 1 < len(chunks):
             pending = runner.submit(_prepare, chunks[k + 1])
-        prepared: list[_Prepared] = []
-        for outcome in outcomes:
-            if isinstance(outcome, str):
-                warnings.append(outcome)
-            else:
-                prepared.append(outcome)
-        yield _furnished(store, source, prepared, now)
+        yield _furnished(store, source, _kept(outcomes, warnings), now)
+
+
+def _kept(outcomes: Iterable[_Prepared | str], warnings: list[str]) -> list[_Prepared]:
+    """The articles that were prepared; a warning line for each one that was given up on."""
+    prepared: list[_Prepared] = []
+    for outcome in outcomes:
+        if isinstance(outcome, str):
+            warnings.append(outcome)
+        else:
+            prepared.append(outcome)
+    return prepared
 
 
 def _furnished(
@@ -672,6 +685,17 @@ class _Tally:
     warned: int = 0
     rejected: list[str] = field(default_factory=list)
 
+    def count(self, outcome: Parsed | str, warnings: list[str]) -> Parsed | None:
+        """Count one file's outcome (what it parsed to, or why it was rejected)."""
+        if isinstance(outcome, str):
+            self.rejected.append(outcome)
+            warnings.append(f"rejected {outcome}")
+            return None
+        self.read += 1
+        self.warned += bool(outcome.warnings)
+        warnings.extend(outcome.warnings)
+        return outcome
+
     def into(self, result: SourceResult) -> SourceResult:
         return replace(
             result, files=self.read, files_warned=self.warned, files_rejected=len(self.rejected)
@@ -701,14 +725,9 @@ def _parsed_from_inputs(
         big = sum(len(item.data) for item, _, _ in pending) >= PARSE_POOL_BYTES
         runner = (workers or _IN_PROCESS) if big else _IN_PROCESS
         for outcome in runner.map(_parse_input, pending, min_items=2):
-            if isinstance(outcome, str):
-                tally.rejected.append(outcome)
-                warnings.append(f"rejected {outcome}")
-                continue
-            tally.read += 1
-            tally.warned += bool(outcome.warnings)
-            warnings.extend(outcome.warnings)
-            articles.extend(outcome.articles)
+            parsed = tally.count(outcome, warnings)
+            if parsed is not None:
+                articles.extend(parsed.articles)
         pending.clear()
 
     for item in inputs:
@@ -741,20 +760,94 @@ def _parse_input(job: tuple[ingest.Input, str, int]) -> Parsed | str:
         return str(e)
 
 
+# -- reading ahead ---------------------------------------------------------------
+#
+# A run files one source at a time, in one process (the store has one
+# writer). Meanwhile the worker processes read the next few sources: parse
+# them and clean their articles, so a run of many small feeds keeps every
+# core busy, not only a run with one big feed.
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One input after the workers' half: parsed, and its articles cleaned when few enough.
+
+    ``prepared`` is None when there are more than PREPARE_CHUNK articles:
+    they are cleaned a chunk at a time while they are filed (see
+    :func:`_prepare_batches`), and ``parsed`` keeps them. Otherwise
+    ``parsed`` comes without its articles, which ``prepared`` carries.
+    """
+
+    parsed: Parsed
+    prepared: list[_Prepared | str] | None
+
+
+def _read_from(parsed: Parsed, tags: tuple[str, ...]) -> _Read:
+    if len(parsed.articles) > PREPARE_CHUNK:
+        return _Read(parsed, None)
+    prepared = [_prepare((a, tags)) for a in parsed.articles]
+    return _Read(replace(parsed, articles=()), prepared)
+
+
+def _read_fetched(job: tuple[Fetched, bool, int]) -> _Read | str:
+    """Parse and clean one fetched source; the error line instead if it cannot be parsed.
+
+    Top-level and pure, so a worker process can run it.
+    """
+    fetched, feeds_only, max_entries = job
+    try:
+        parsed = _parsed_from_fetch(fetched, feeds_only=feeds_only, max_entries=max_entries)
+    except ParseError as e:
+        return str(e)
+    return _read_from(parsed, tuple(fetched.source.tags))
+
+
+def _read_input(job: tuple[ingest.Input, str, int, tuple[str, ...]]) -> _Read | str:
+    """Parse and clean one local input; the line that rejects it if it cannot be parsed."""
+    item, source_name, max_entries, tags = job
+    outcome = _parse_input((item, source_name, max_entries))
+    return outcome if isinstance(outcome, str) else _read_from(outcome, tags)
+
+
+def _read_fetched_ahead(
+    deduper: _Deduper, fetched: Fetched, *, feeds_only: bool
+) -> Pending[_Read | str]:
+    return deduper.workers.submit_job(
+        _read_fetched, (fetched, feeds_only, deduper.max_entries), size=len(fetched.content)
+    )
+
+
+def _process_read(
+    deduper: _Deduper, source: Source, read: _Read, events: RunEvents | None = None
+) -> SourceResult:
+    """File what a worker read (see :func:`_process`)."""
+    articles, warnings = list(read.parsed.articles), list(read.parsed.warnings)
+    return _process(deduper, source, articles, warnings, events, read.prepared)
+
+
+def _ahead_depth(workers: Workers) -> int:
+    """Sources read ahead of the one being filed: enough to keep every worker busy."""
+    return 2 * workers.processes
+
+
 def _process(
     deduper: _Deduper,
     source: Source,
     articles: list[Article],
     warnings: list[str],
     events: RunEvents | None = None,
+    ready: Sequence[_Prepared | str] | None = None,
 ) -> SourceResult:
-    """Clean, dedup and store one source's articles in one transaction."""
+    """Clean, dedup and store one source's articles in one transaction.
+
+    ``ready``: the articles already cleaned (``articles`` is then unused).
+    """
     counts = {"new": 0, "duplicate": 0, "updated": 0, "unchanged": 0}
     if events is not None:
-        events.articles_found(len(articles))
+        events.articles_found(len(ready) if ready is not None else len(articles))
     with deduper.store.transaction():
         for chunk in _prepare_batches(
-            deduper.store, source, articles, deduper.now, warnings, deduper.workers
+            deduper.store, source, articles, deduper.now, warnings, deduper.workers, ready
         ):
             for p in chunk:
                 counts[deduper.file(p.article, source.priority, p.features)] += 1
@@ -971,13 +1064,26 @@ def run(
                     _record_local(store, source, results[source.name], now)
                     _log_result(results[source.name])
                     events.source_done(results[source.name])
-            for fetched in fetching:
+            ahead: deque[tuple[Fetched, Pending[_Read | str] | None]] = deque()
+
+            def file_next() -> None:
+                fetched, reading = ahead.popleft()
+                read = reading.result()[0] if reading is not None else None
                 name = fetched.source.name
                 results[name] = _run_remote(
-                    deduper, fetched, states[name], now, settings, rng, events
+                    deduper, fetched, read, states[name], now, settings, rng, events
                 )
                 _log_result(results[name])
                 events.source_done(results[name])
+
+            for fetched in fetching:
+                wanted = fetched.ok and not fetched.not_modified
+                reading = _read_fetched_ahead(deduper, fetched, feeds_only=True) if wanted else None
+                ahead.append((fetched, reading))
+                if len(ahead) > _ahead_depth(deduper.workers):
+                    file_next()
+            while ahead:
+                file_next()
         report = tuple(results[s.name] for s in config.sources)
         if report and all(r.status == "failed" for r in report):
             return RunReport(report)
@@ -988,13 +1094,18 @@ def run(
 def _run_remote(
     deduper: _Deduper,
     fetched: Fetched,
+    read: _Read | str | None,
     state: SourceState,
     now: datetime,
     settings: FetchSettings,
     rng: random.Random,
     events: RunEvents | None = None,
 ) -> SourceResult:
-    """Process one fetched source and store what its outcome does to its schedule."""
+    """File one fetched source and store what its outcome does to its schedule.
+
+    ``read`` is what the workers made of its content (None when there was
+    none: an error or a 304), or the line that says why it is not a feed.
+    """
     source, store = fetched.source, deduper.store
     if fetched.error_kind == "budget":
         return SourceResult(source.name, "skipped", note=fetched.error, error_kind="budget")
@@ -1007,8 +1118,10 @@ def _run_remote(
     result = SourceResult(source.name, "not_modified")
     if not fetched.not_modified:
         try:
-            parsed = _parsed_from_fetch(fetched, feeds_only=True, max_entries=deduper.max_entries)
-            result = _process(deduper, source, list(parsed.articles), list(parsed.warnings), events)
+            if isinstance(read, str):
+                raise ParseError(read)
+            assert read is not None
+            result = _process_read(deduper, source, read, events)
         except DedupIndexError:
             raise  # not the source's fault: the run stops, the source is not backed off
         except JJFeedError as e:
@@ -1080,11 +1193,20 @@ def ingest_inputs(
     stdin: bytes | None = None,
     now: datetime | None = None,
 ) -> RunReport:
-    """One-off ingestion of files, folders, URLs and stdin; stores, dedups and republishes."""
+    """One-off ingestion of files, folders, URLs and stdin; stores, dedups and republishes.
+
+    Each location is filed in turn while the workers read the next few.
+    """
     now = now or datetime.now(UTC)
     with _filing(config, now, lock_wait=60) as deduper:
         store = deduper.store
-        results = [_ingest_one(deduper, loc, source_name, stdin) for loc in locations]
+        results: list[SourceResult] = []
+        ahead: deque[Callable[[], SourceResult]] = deque()
+        for location in locations:
+            ahead.append(_ingest_start(deduper, location, source_name, stdin))
+            if len(ahead) > _ahead_depth(deduper.workers):
+                results.append(ahead.popleft()())
+        results.extend(finish() for finish in ahead)
         for result in results:
             _log_result(result)
         if all(r.status == "failed" for r in results):
@@ -1093,31 +1215,76 @@ def ingest_inputs(
         return RunReport(tuple(results), paths, entries)
 
 
-def _ingest_one(
+def _ingest_start(
     deduper: _Deduper, location: str, source_name: str | None, stdin: bytes | None
-) -> SourceResult:
+) -> Callable[[], SourceResult]:
+    """Start reading one location (in a worker when it pays); return what files it, later.
+
+    A URL is fetched here and a file read here; parsing and cleaning them go
+    to the workers. A folder is read when it is filed (see :func:`_ingest_folder`).
+    """
     if _is_url(location):
         source = Source(name=source_name or (urlsplit(location).hostname or location), url=location)
         fetched = fetch.fetch(source)
         if not fetched.ok:
-            return SourceResult(location, "failed", error=f"{location}: {fetched.error}")
-        try:
-            parsed = _parsed_from_fetch(fetched, max_entries=deduper.max_entries)
-            return replace(
-                _process(deduper, source, list(parsed.articles), list(parsed.warnings)),
-                source=location,
-            )
-        except DedupIndexError:
-            raise
-        except JJFeedError as e:
-            return SourceResult(location, "failed", error=str(e))
+            failed = SourceResult(location, "failed", error=f"{location}: {fetched.error}")
+            return lambda: failed
+        reading = _read_fetched_ahead(deduper, fetched, feeds_only=False)
+
+        def file_fetched() -> SourceResult:
+            read = reading.result()[0]
+            if isinstance(read, str):
+                return SourceResult(location, "failed", error=read)
+            return replace(_filed(deduper, source, location, read), source=location)
+
+        return file_fetched
     name = source_name or _default_source_name(location)
     source = Source(name=name, path=None if location == "-" else Path(location))
+    if location != "-" and Path(location).is_dir():
+        return lambda: _ingest_folder(deduper, source, location)
+    (item,) = ingest.iter_inputs([location], stdin)
+    if isinstance(item, IngestError):
+        unreadable = _rejected(location, str(item))
+        return lambda: unreadable
+    job = (item, name, deduper.max_entries, tuple(source.tags))
+    reading_file = deduper.workers.submit_job(_read_input, job, size=len(item.data))
+
+    def file_input() -> SourceResult:
+        read = reading_file.result()[0]
+        if isinstance(read, str):
+            return _rejected(location, read)
+        tally = _Tally()
+        tally.count(read.parsed, [])
+        return tally.into(_filed(deduper, source, location, read))
+
+    return file_input
+
+
+def _rejected(location: str, error: str) -> SourceResult:
+    """A location that was one file, which could not be read or parsed."""
+    tally, warnings = _Tally(), list[str]()
+    tally.count(error, warnings)
+    return tally.into(SourceResult(location, "failed", warnings=tuple(warnings), error=error))
+
+
+def _filed(deduper: _Deduper, source: Source, location: str, read: _Read) -> SourceResult:
+    """File one location's articles; a failed result, naming it, if that goes wrong."""
+    try:
+        result = _process_read(deduper, source, read)
+    except DedupIndexError:
+        raise
+    except JJFeedError as e:
+        return SourceResult(location, "failed", error=str(e))
+    return replace(result, source=location)
+
+
+def _ingest_folder(deduper: _Deduper, source: Source, location: str) -> SourceResult:
+    """Read, clean and file every file in a folder as one source (in one transaction)."""
     warnings: list[str] = []
     tally = _Tally()
     articles, read = _parsed_from_inputs(
-        name,
-        ingest.iter_inputs([location], stdin),
+        source.name,
+        ingest.iter_inputs([location]),
         warnings,
         tally,
         deduper.max_entries,
@@ -1126,13 +1293,11 @@ def _ingest_one(
     if read == 0:
         error = tally.rejected[0] if tally.rejected else f"{location}: nothing to read"
         return tally.into(SourceResult(location, "failed", warnings=tuple(warnings), error=error))
-    try:
-        result = _process(deduper, source, articles, warnings)
-    except DedupIndexError:
-        raise
-    except JJFeedError as e:
-        return SourceResult(location, "failed", error=str(e))
-    return tally.into(replace(result, source=location))
+    return tally.into(
+        _filed(
+            deduper, source, location, _Read(Parsed(tuple(articles), None, tuple(warnings)), None)
+        )
+    )
 
 
 def _default_source_name(location: str) -> str:

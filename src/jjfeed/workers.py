@@ -47,6 +47,10 @@ MIN_ITEMS = 64
 # Chunks per worker: enough that a slow chunk does not leave a core idle
 # at the end, few enough that the hand-offs stay negligible.
 CHUNKS_PER_WORKER = 4
+# Jobs handed over one at a time (a source's input to parse and clean, see
+# :meth:`Workers.submit_job`) go out to the pool once this much input has
+# come by: about a second of work, which pays for starting the pool.
+START_BYTES = 256_000
 _PRELOAD = ["jjfeed.pipeline"]
 
 
@@ -70,6 +74,7 @@ class Workers:
         self.min_items = min_items
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
+        self._job_bytes = 0  # input of the jobs handed to submit_job so far
         self.batches_sent = 0  # batches that went out to worker processes
 
     def __enter__(self) -> Workers:
@@ -111,6 +116,20 @@ class Workers:
         pool = self._start()
         self.batches_sent += 1
         return Pending(self, fn, chunks, [pool.submit(_apply, fn, chunk) for chunk in chunks])
+
+    def submit_job(self, fn: Callable[[T], R], item: T, *, size: int) -> Pending[R]:
+        """``fn(item)`` in a worker, started at once; :meth:`Pending.result` waits for it.
+
+        ``size`` is the bytes of input the job reads. Until the jobs of the
+        run add up to START_BYTES, they are done here, when their result is
+        asked for: a run of a few small feeds never starts the pool.
+        """
+        self._job_bytes += size
+        if not self.parallel or self._job_bytes < START_BYTES:
+            return Pending(self, fn, [[item]], [])
+        pool = self._start()
+        self.batches_sent += 1
+        return Pending(self, fn, [[item]], [pool.submit(_apply, fn, [item])])
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
