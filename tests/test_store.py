@@ -91,58 +91,6 @@ def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
         assert store.counts() == {"articles": 0, "clusters": 0, "signatures": 0}
 
 
-def _file_one(store: Store, guid: str) -> None:
-    with store.transaction():
-        store.create_cluster(f"c-{guid}", NOW)
-        store.insert(
-            _article(guid),
-            canonical_url=None,
-            content_hash=guid,
-            cluster=f"c-{guid}",
-            priority=0,
-            when=NOW,
-        )
-
-
-def _guids_seen_by_another_connection(db: Path) -> set[str]:
-    with sqlite3.connect(db) as other:
-        rows = {r[0] for r in other.execute("SELECT guid FROM articles")}
-    other.close()
-    return rows
-
-
-def test_batched_transactions_commit_together_and_fail_alone(tmp_path: Path) -> None:
-    db = tmp_path / "j.db"
-    with Store(db) as store:
-        with store.batched(seconds=3600):
-            _file_one(store, "g1")
-            with pytest.raises(RuntimeError), store.transaction():
-                _file_one(store, "g2")  # a unit inside the failing unit goes with it
-                store.create_cluster("c-x", NOW)
-                raise RuntimeError("boom")
-            _file_one(store, "g3")
-            assert _guids_seen_by_another_connection(db) == set()  # not committed yet
-            assert store.get("s", "g3") is not None  # but this connection sees its own writes
-        assert _guids_seen_by_another_connection(db) == {"g1", "g3"}
-        assert store.counts()["clusters"] == 2
-
-
-def test_batched_commits_once_its_time_is_up(tmp_path: Path) -> None:
-    db = tmp_path / "j.db"
-    with Store(db) as store, store.batched(seconds=0):
-        _file_one(store, "g1")
-        assert _guids_seen_by_another_connection(db) == {"g1"}
-
-
-def test_batched_keeps_finished_work_when_the_block_fails(tmp_path: Path) -> None:
-    db = tmp_path / "j.db"
-    with Store(db) as store:
-        with pytest.raises(KeyboardInterrupt), store.batched(seconds=3600):
-            _file_one(store, "g1")
-            raise KeyboardInterrupt
-        assert _guids_seen_by_another_connection(db) == {"g1"}
-
-
 def test_duplicate_source_guid_is_rejected(tmp_path: Path) -> None:
     with Store(tmp_path / "j.db") as store, store.transaction():
         store.create_cluster("c1", NOW)

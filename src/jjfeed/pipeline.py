@@ -1055,12 +1055,9 @@ def run(
             )
             for i in order
         ]
-        with (
-            store.batched(),
-            fetch.fetch_all(
-                jobs, settings=settings, deadline=time.monotonic() + settings.time_budget
-            ) as fetching,
-        ):
+        with fetch.fetch_all(
+            jobs, settings=settings, deadline=time.monotonic() + settings.time_budget
+        ) as fetching:
             for source in config.sources:
                 if source.url is None:
                     results[source.name] = _run_local(deduper, source)
@@ -1205,12 +1202,11 @@ def ingest_inputs(
         store = deduper.store
         results: list[SourceResult] = []
         ahead: deque[Callable[[], SourceResult]] = deque()
-        with store.batched():
-            for location in locations:
-                ahead.append(_ingest_start(deduper, location, source_name, stdin))
-                if len(ahead) > _ahead_depth(deduper.workers):
-                    results.append(ahead.popleft()())
-            results.extend(finish() for finish in ahead)
+        for location in locations:
+            ahead.append(_ingest_start(deduper, location, source_name, stdin))
+            if len(ahead) > _ahead_depth(deduper.workers):
+                results.append(ahead.popleft()())
+        results.extend(finish() for finish in ahead)
         for result in results:
             _log_result(result)
         if all(r.status == "failed" for r in results):

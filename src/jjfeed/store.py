@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -213,8 +212,6 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # SQLite's page cache per connection (its default is 2 MiB): a run touches a few
 # thousand pages of the big indexes per source; 64 MiB keeps them between statements.
 CACHE_MIB = 64
-# A run commits at most this often (see Store.batched).
-BATCH_SECONDS = 10.0
 # Parsed story term sets remembered per connection (see Store.story_candidates).
 TERMS_CACHE = 200_000
 
@@ -264,12 +261,10 @@ class Store:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute(f"PRAGMA cache_size = {-1024 * cache_mib}")
-            self._batch_seconds: float | None = None
-            self._batch_started = 0.0
+            self._migrate()
             self._terms: dict[int, frozenset[str]] = {}
             self._cluster_of: dict[int, str] = {}
             self._story: dict[str, str] = {}
-            self._migrate()
         except (sqlite3.Error, OSError) as e:
             raise StoreError(f"{path}: cannot open database: {e}") from e
 
@@ -303,71 +298,22 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One atomic unit of writes: all of it lands, or none of it does.
-
-        Inside another transaction, or while :meth:`batched`, the unit is a
-        savepoint: undone alone when it fails, committed with the rest.
-        """
-        if self._batch_seconds is None and not self._db.in_transaction:
-            self._begin()
-            try:
-                yield
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                self._forget()  # ids of rolled-back articles are given out again
-                raise
-            self._commit()
-            return
-        if not self._db.in_transaction:
-            self._begin()
-            self._batch_started = time.monotonic()
-        self._db.execute("SAVEPOINT unit")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK TO unit")
-            self._db.execute("RELEASE unit")
-            self._forget()
-            raise
-        self._db.execute("RELEASE unit")
-        seconds = self._batch_seconds
-        if seconds is not None and time.monotonic() - self._batch_started >= seconds:
-            self._commit()
-
-    @contextmanager
-    def batched(self, seconds: float = BATCH_SECONDS) -> Iterator[None]:
-        """Commit the transactions in the block together, one commit every ``seconds`` at most.
-
-        Each :meth:`transaction` stays all-or-nothing, but a commit writes
-        every page it changed, and a run's sources change many of the same
-        index pages: committing once for many sources writes each page once
-        (measured: commits took 3.0 s of a 1,000-entry run against 100k
-        articles with one per source, 1.2-1.5 s with one). What is finished
-        when the block ends, however it ends, is committed; a crash loses
-        at most the last ``seconds`` of work, which a run does again.
-        """
-        if self._batch_seconds is not None or self._db.in_transaction:
-            yield
-            return
-        self._batch_seconds = seconds
-        try:
-            yield
-        finally:
-            self._batch_seconds = None
-            if self._db.in_transaction:
-                self._commit()
-
-    def _begin(self) -> None:
+        """One atomic unit of writes: all of it lands, or none of it does."""
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as e:
             raise StoreError(f"{self.path}: cannot start a transaction: {e}") from e
-
-    def _commit(self) -> None:
         try:
-            self._db.execute("COMMIT")
-        except sqlite3.Error as e:
-            raise StoreError(f"{self.path}: cannot commit: {e}") from e
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            self._forget()  # ids of rolled-back articles are given out again
+            raise
+        else:
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as e:
+                raise StoreError(f"{self.path}: cannot commit: {e}") from e
 
     # -- sources --------------------------------------------------------
 
