@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from . import dedup, fetch, ingest, publish, schedule, story, tag
+from . import archive, dedup, fetch, ingest, publish, schedule, story, tag
 from .clean import clean_html, clean_page, clean_text, furniture
 from .config import Config
-from .errors import DedupIndexError, IngestError, JJFeedError, ParseError
+from .errors import DedupIndexError, IngestError, JJFeedError, ParseError, StoreError
 from .lock import RunLock
 from .model import (
     Article,
@@ -166,23 +166,37 @@ class _Prepared:
     cleaned: Cleaned
     prints: dict[str, int]
     features: _Features
+    # What the archive holds for it (None: not looked up, filing looks it up itself).
+    found: archive.Found | None = None
 
 
-def _prepare(job: tuple[Article, tuple[str, ...]]) -> _Prepared | str:
-    """Clean one article and compute its features; a warning line if it took too long.
+_PrepareJob = tuple[Article, tuple[str, ...], "archive.Query | None"]
 
-    Top-level and pure, so a worker process can run it (see :mod:`jjfeed.workers`).
+
+def _prepare(job: _PrepareJob) -> _Prepared | str:
+    """Clean one article, compute its features and look it up in the archive.
+
+    A warning line instead if cleaning took too long. Top-level, so a worker
+    process can run it (see :mod:`jjfeed.workers`); reads the store, never
+    writes it.
     """
-    article, source_tags = job
+    article, source_tags, query = job
     try:
         with time_limit(CLEAN_SECONDS, f"{article.source}: {article.url or article.guid}"):
             cleaned = _clean_body(article)
             folded = fold_cleaned(article, cleaned, source_tags)
-            return _Prepared(
-                folded, cleaned, furniture.block_fingerprints(cleaned), _features(folded)
-            )
+            features = _features(folded)
     except StageTimeout as e:
         return f"{e} (article skipped)"
+    found = None
+    if query is not None:
+        try:
+            found = archive.look_up(
+                query, folded, features.hashes, features.terms, features.story_keys
+            )
+        except StoreError as e:  # filing looks it up itself
+            log.debug("archive lookup failed, left to filing: %s", e)
+    return _Prepared(folded, cleaned, furniture.block_fingerprints(cleaned), features, found)
 
 
 def clean_batch(
@@ -209,6 +223,7 @@ def _prepare_batches(
     warnings: list[str] | None = None,
     workers: Workers | None = None,
     ready: Sequence[_Prepared | str] | None = None,
+    query: archive.Query | None = None,
 ) -> Iterator[list[_Prepared]]:
     """Clean one source's articles a chunk at a time, each chunk's furniture removed.
 
@@ -228,8 +243,8 @@ def _prepare_batches(
         return
     runner = workers or _IN_PROCESS
     tags = tuple(source.tags)
-    chunks = [
-        [(a, tags) for a in articles[i : i + PREPARE_CHUNK]]
+    chunks: list[list[_PrepareJob]] = [
+        [(a, tags, query) for a in articles[i : i + PREPARE_CHUNK]]
         for i in range(0, len(articles), PREPARE_CHUNK)
     ]
     pending = runner.submit(_prepare, chunks[0]) if chunks else None
@@ -374,7 +389,13 @@ class _SqliteIndex:
         url_key: str | None,
         since: datetime,
         features: dedup.Features | None = None,
+        copies: Sequence[tuple[int, dedup.Similarity]] | None = None,
     ) -> dedup.Verdict:
+        """The verdict (see :class:`DuplicateIndex`).
+
+        ``copies``: the LSH candidates the exact check already called copies
+        (see :mod:`jjfeed.archive`); looked up here when None.
+        """
         features = features or dedup.features(article.text)
         matches = [
             dedup.Match(cluster, rule, 1.0, article_id)
@@ -383,15 +404,18 @@ class _SqliteIndex:
             )
         ]
         sig, keys = self._pending = features.signature, features.lsh_keys
-        if keys:
+        if copies is None and keys:
             candidates = self.store.candidate_rows(self.store.band_candidates(keys, since=since))
             texts = {
                 i: text
                 for i, (source, _, text) in candidates.items()
                 if source not in self.exclude_sources
             }
-            for i, sim in dedup.similar_among(article.text, texts):
-                matches.append(dedup.Match(candidates[i][1], sim.rule or "jaccard", sim.score, i))
+            copies = dedup.similar_among(article.text, texts)
+        if copies:
+            clusters = self.store.clusters_of_articles([i for i, _ in copies])
+            for i, sim in copies:
+                matches.append(dedup.Match(clusters[i], sim.rule or "jaccard", sim.score, i))
         if not matches:
             return dedup.Verdict("new", dedup.new_cluster_id(article.source, article.guid))
         # An article that is a copy of two clusters shows they are one, unless a
@@ -471,10 +495,38 @@ class _Deduper:
     workers: Workers = _IN_PROCESS  # the run's process pool for cleaning and parsing
     # Sources with `dedup: false`: each article its own cluster, never a candidate.
     no_dedup: frozenset[str] = frozenset()
+    # What this run filed, for lookups made on an older snapshot (see jjfeed.archive).
+    run: archive.RunIndex = field(default_factory=archive.RunIndex)
 
     def __post_init__(self) -> None:
         if self.index is None:
             self.index = _SqliteIndex(self.store, self.no_dedup)
+
+    @property
+    def query(self) -> archive.Query | None:
+        """How the workers look this run's articles up in the archive (None: filing does)."""
+        if str(self.store.path) == ":memory:":
+            return None  # no second connection can see it
+        return archive.Query(
+            self.store.path,
+            self.now,
+            self.now - self.window,
+            self.story_window,
+            self.no_dedup,
+            copies=isinstance(self.index, _SqliteIndex),
+        )
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        """One source's filing: the store's transaction, and what the run index learns with it."""
+        self.run.begin()
+        try:
+            with self.store.transaction():
+                yield
+        except BaseException:
+            self.run.rollback()
+            raise
+        self.run.commit()
 
     @property
     def duplicates(self) -> DuplicateIndex:
@@ -502,10 +554,17 @@ class _Deduper:
             self.store.set_meta("story_params", STORY_PARAMS)
         log.info("story index rebuilt for %s (%d articles)", STORY_PARAMS, count)
 
-    def file(self, article: Article, priority: int, features: _Features | None = None) -> str:
+    def file(
+        self,
+        article: Article,
+        priority: int,
+        features: _Features | None = None,
+        found: archive.Found | None = None,
+    ) -> str:
         """Store one cleaned article; return "new", "duplicate", "updated" or "unchanged".
 
-        ``features`` are the article's precomputed hashes (see :func:`_features`).
+        ``features`` are the article's precomputed hashes (see :func:`_features`);
+        ``found``, what a worker found for it in the archive (see :mod:`jjfeed.archive`).
         """
         features = features or _features(article)
         url_key = dedup.canonical_url(article.url)
@@ -527,16 +586,32 @@ class _Deduper:
                     self.duplicates.resign(
                         existing.id, article, existing.cluster, self.now, features.hashes
                     )
+            self.run.file(
+                existing.id,
+                article.source,
+                existing.fetched_at,
+                features.hashes,
+                changed=True,
+                indexed=isinstance(self.index, _SqliteIndex),
+            )
             self._put_story_terms(existing.id, article, existing.fetched_at, features)
             self.store.touch_cluster(existing.cluster, self.now)
             return "updated"
         if article.source in self.no_dedup:
-            return self._file_alone(article, priority, url_key, features)
+            return self._file_alone(article, priority, url_key, features, found)
         guid_key = article.guid if _GLOBAL_GUID.match(article.guid) else None
+        since = self.now - self.window
         with self.duplicates.deciding():
-            verdict = self.duplicates.verdict(
-                article, guid_key, url_key, self.now - self.window, features.hashes
-            )
+            if isinstance(self.index, _SqliteIndex) and found and found.copies is not None:
+                copies = [c for c in found.copies if not self.run.answers_for(c[0])]
+                copies += self.run.copies(found.upto, features.hashes, since, self.no_dedup)
+                verdict = self.index.verdict(
+                    article, guid_key, url_key, since, features.hashes, copies
+                )
+            else:
+                verdict = self.duplicates.verdict(
+                    article, guid_key, url_key, since, features.hashes
+                )
             status, cluster = verdict.status, verdict.cluster
             # A cluster another worker founded is new to this store (no-op otherwise).
             self.store.create_cluster(cluster, self.now)
@@ -551,17 +626,29 @@ class _Deduper:
                 when=self.now,
             )
             self.duplicates.add(article_id, self.now)
+            self.run.file(
+                article_id,
+                article.source,
+                self.now,
+                features.hashes,
+                indexed=isinstance(self.index, _SqliteIndex),
+            )
             if status == "duplicate" and verdict.rule is not None:
                 self.store.put_dedup_reason(
                     article_id, verdict.rule, verdict.similarity, verdict.matched, self.now
                 )
         if status == "new":
-            self._join_story(cluster, article_id, article, features)
+            self._join_story(cluster, article_id, article, features, found)
         self._put_story_terms(article_id, article, self.now, features)
         return status
 
     def _file_alone(
-        self, article: Article, priority: int, url_key: str | None, features: _Features
+        self,
+        article: Article,
+        priority: int,
+        url_key: str | None,
+        features: _Features,
+        found: archive.Found | None = None,
     ) -> str:
         """File an article of a `dedup: false` source: a cluster of its own, never compared.
 
@@ -580,15 +667,27 @@ class _Deduper:
         )
         if isinstance(self.index, _SqliteIndex):  # the shared Redis index never sees it
             self.index.file_aside(article_id, features.hashes)
-        self._join_story(cluster, article_id, article, features)
+        self.run.file(
+            article_id,
+            article.source,
+            self.now,
+            features.hashes,
+            indexed=isinstance(self.index, _SqliteIndex),
+        )
+        self._join_story(cluster, article_id, article, features, found)
         self._put_story_terms(article_id, article, self.now, features)
         return "new"
 
     def _join_story(
-        self, cluster: str, article_id: int, article: Article, features: _Features
+        self,
+        cluster: str,
+        article_id: int,
+        article: Article,
+        features: _Features,
+        found: archive.Found | None = None,
     ) -> None:
         """Put a new cluster into the story its first article belongs to, and say why."""
-        joined = self._find_story(article, features)
+        joined = self._find_story(article, features, found)
         if joined is None:
             return
         self.store.set_story(cluster, joined.story)
@@ -604,26 +703,46 @@ class _Deduper:
         )
 
     def _story_date(self, article: Article, first_seen: datetime) -> datetime:
-        return article.published or first_seen
+        return archive.story_date(article, first_seen)
 
-    def _find_story(self, article: Article, features: _Features) -> _StoryJoin | None:
-        """The existing story a new article's cluster joins, if any (see :mod:`jjfeed.story`)."""
+    def _cousins(
+        self, article: Article, features: _Features, found: archive.Found | None
+    ) -> list[tuple[int, str, float]]:
+        """``(article, story, similarity)`` of the story candidates with a similarity above 0."""
         terms = features.terms
-        if len(terms) < story.MIN_TERMS:
+        at = self._story_date(article, self.now)
+        start, end = at - self.story_window, at + self.story_window
+        if found is None:
+            candidates = self.store.story_candidates(
+                features.story_keys,
+                start,
+                end,
+                per_key=archive.STORY_PER_KEY,
+                min_shared=story.MIN_SHARED_KEYS,
+            )
+            scored = (
+                (i, sid, story.story_similarity(terms, other)) for i, sid, other in candidates
+            )
+            return [(i, sid, sim) for i, sid, sim in scored if sim > 0]
+        pairs = [c for c in found.cousins if not self.run.answers_for(c[0])]
+        pairs += self.run.cousins(found.upto, terms, features.story_keys, start, end)
+        stories = self.store.stories_of_articles([i for i, _ in pairs])
+        return sorted((i, stories[i], sim) for i, sim in pairs if i in stories)
+
+    def _find_story(
+        self, article: Article, features: _Features, found: archive.Found | None = None
+    ) -> _StoryJoin | None:
+        """The existing story a new article's cluster joins, if any (see :mod:`jjfeed.story`)."""
+        if len(features.terms) < story.MIN_TERMS:
             return None
         at = self._story_date(article, self.now)
         start, end = at - self.story_window, at + self.story_window
         similarities: dict[str, list[float]] = {}
         best: dict[str, tuple[float, int]] = {}
-        candidates = self.store.story_candidates(
-            features.story_keys, start, end, min_shared=story.MIN_SHARED_KEYS
-        )
-        for other_id, sid, other in candidates:
-            sim = story.story_similarity(terms, other)
-            if sim > 0:
-                similarities.setdefault(sid, []).append(sim)
-                if sim > best.get(sid, (0.0, 0))[0]:
-                    best[sid] = (sim, other_id)
+        for other_id, sid, sim in self._cousins(article, features, found):
+            similarities.setdefault(sid, []).append(sim)
+            if sim > best.get(sid, (0.0, 0))[0]:
+                best[sid] = (sim, other_id)
         # Only a story the article has enough evidence for can be joined; the
         # others need no size (the one query here that grows with a story).
         similarities = {
@@ -649,7 +768,9 @@ class _Deduper:
             keys = _story_keys(terms)
         else:
             terms, keys = features.terms, features.story_keys
-        self.store.put_story_terms(article_id, self._story_date(article, first_seen), terms, keys)
+        at = self._story_date(article, first_seen)
+        self.store.put_story_terms(article_id, at, terms, keys)
+        self.run.file_story(article_id, at, terms, keys)
 
 
 # -- reading sources -----------------------------------------------------------
@@ -782,39 +903,40 @@ class _Read:
     prepared: list[_Prepared | str] | None
 
 
-def _read_from(parsed: Parsed, tags: tuple[str, ...]) -> _Read:
+def _read_from(parsed: Parsed, tags: tuple[str, ...], query: archive.Query | None) -> _Read:
     if len(parsed.articles) > PREPARE_CHUNK:
         return _Read(parsed, None)
-    prepared = [_prepare((a, tags)) for a in parsed.articles]
+    prepared = [_prepare((a, tags, query)) for a in parsed.articles]
     return _Read(replace(parsed, articles=()), prepared)
 
 
-def _read_fetched(job: tuple[Fetched, bool, int]) -> _Read | str:
+def _read_fetched(job: tuple[Fetched, bool, int, archive.Query | None]) -> _Read | str:
     """Parse and clean one fetched source; the error line instead if it cannot be parsed.
 
     Top-level and pure, so a worker process can run it.
     """
-    fetched, feeds_only, max_entries = job
+    fetched, feeds_only, max_entries, query = job
     try:
         parsed = _parsed_from_fetch(fetched, feeds_only=feeds_only, max_entries=max_entries)
     except ParseError as e:
         return str(e)
-    return _read_from(parsed, tuple(fetched.source.tags))
+    return _read_from(parsed, tuple(fetched.source.tags), query)
 
 
-def _read_input(job: tuple[ingest.Input, str, int, tuple[str, ...]]) -> _Read | str:
+def _read_input(
+    job: tuple[ingest.Input, str, int, tuple[str, ...], archive.Query | None],
+) -> _Read | str:
     """Parse and clean one local input; the line that rejects it if it cannot be parsed."""
-    item, source_name, max_entries, tags = job
+    item, source_name, max_entries, tags, query = job
     outcome = _parse_input((item, source_name, max_entries))
-    return outcome if isinstance(outcome, str) else _read_from(outcome, tags)
+    return outcome if isinstance(outcome, str) else _read_from(outcome, tags, query)
 
 
 def _read_fetched_ahead(
     deduper: _Deduper, fetched: Fetched, *, feeds_only: bool
 ) -> Pending[_Read | str]:
-    return deduper.workers.submit_job(
-        _read_fetched, (fetched, feeds_only, deduper.max_entries), size=len(fetched.content)
-    )
+    job = (fetched, feeds_only, deduper.max_entries, deduper.query)
+    return deduper.workers.submit_job(_read_fetched, job, size=len(fetched.content))
 
 
 def _process_read(
@@ -845,12 +967,19 @@ def _process(
     counts = {"new": 0, "duplicate": 0, "updated": 0, "unchanged": 0}
     if events is not None:
         events.articles_found(len(ready) if ready is not None else len(articles))
-    with deduper.store.transaction():
+    with deduper.unit():
         for chunk in _prepare_batches(
-            deduper.store, source, articles, deduper.now, warnings, deduper.workers, ready
+            deduper.store,
+            source,
+            articles,
+            deduper.now,
+            warnings,
+            deduper.workers,
+            ready,
+            deduper.query,
         ):
             for p in chunk:
-                counts[deduper.file(p.article, source.priority, p.features)] += 1
+                counts[deduper.file(p.article, source.priority, p.features, p.found)] += 1
                 if events is not None:
                     events.article_done()
     return SourceResult(
@@ -983,6 +1112,7 @@ def _duplicate_index(config: Config, store: Store) -> Iterator[DuplicateIndex]:
 @contextmanager
 def _filing(config: Config, now: datetime, lock_wait: float) -> Iterator[_Deduper]:
     """What a run or an ingest files articles with: the lock, the store, the index, the pool."""
+    archive.forget_reader()  # what this process read for an earlier run is stale
     with (
         RunLock(config.database, wait=lock_wait),
         Store(config.database) as store,
@@ -1246,7 +1376,7 @@ def _ingest_start(
     if isinstance(item, IngestError):
         unreadable = _rejected(location, str(item))
         return lambda: unreadable
-    job = (item, name, deduper.max_entries, tuple(source.tags))
+    job = (item, name, deduper.max_entries, tuple(source.tags), deduper.query)
     reading_file = deduper.workers.submit_job(_read_input, job, size=len(item.data))
 
     def file_input() -> SourceResult:

@@ -250,21 +250,30 @@ def _dt(value: str | None) -> datetime | None:
 class Store:
     """A connection to one jjfeed database, migrated to the current schema on open."""
 
-    def __init__(self, path: Path, *, cache_mib: int = CACHE_MIB) -> None:
+    def __init__(self, path: Path, *, cache_mib: int = CACHE_MIB, reader: bool = False) -> None:
+        """Open (creating and migrating) the store at ``path``.
+
+        ``reader=True`` opens a second connection that only reads an
+        existing store, as a worker process does (see :mod:`jjfeed.archive`):
+        no migration, and any write is refused.
+        """
         self.path = path
+        self._terms: dict[int, frozenset[str]] = {}
+        self._cluster_of: dict[int, str] = {}
+        self._story: dict[str, str] = {}
         try:
-            if str(path) != ":memory:":
+            if str(path) != ":memory:" and not reader:
                 path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
             self._db.row_factory = sqlite3.Row
+            self._db.execute(f"PRAGMA cache_size = {-1024 * cache_mib}")
+            if reader:
+                self._db.execute("PRAGMA query_only = ON")
+                return
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
-            self._db.execute(f"PRAGMA cache_size = {-1024 * cache_mib}")
             self._migrate()
-            self._terms: dict[int, frozenset[str]] = {}
-            self._cluster_of: dict[int, str] = {}
-            self._story: dict[str, str] = {}
         except (sqlite3.Error, OSError) as e:
             raise StoreError(f"{path}: cannot open database: {e}") from e
 
@@ -314,6 +323,23 @@ class Store:
                 self._db.execute("COMMIT")
             except sqlite3.Error as e:
                 raise StoreError(f"{self.path}: cannot commit: {e}") from e
+
+    @contextmanager
+    def snapshot(self) -> Iterator[int]:
+        """Read from one moment of the store; yields the last article id it holds then.
+
+        For a reader: whatever the writer commits meanwhile stays out of
+        sight until the block ends (WAL keeps the old pages for it).
+        """
+        try:
+            self._db.execute("BEGIN")
+            try:
+                row = self._db.execute("SELECT max(id) FROM articles").fetchone()
+                yield int(row[0] or 0)
+            finally:
+                self._db.execute("COMMIT")
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: cannot read: {e}") from e
 
     # -- sources --------------------------------------------------------
 
@@ -503,6 +529,22 @@ class Store:
     ) -> list[tuple[int, str, frozenset[str]]]:
         """``(article, story, terms)`` for articles dated in ``[start, end]`` sharing a story key.
 
+        See :meth:`story_candidate_terms`; each candidate comes with its story.
+        """
+        found = self.story_candidate_terms(keys, start, end, per_key, min_shared)
+        stories = self._stories_of_articles([i for i, _ in found])
+        return [(i, stories[i], terms) for i, terms in found if i in stories]
+
+    def story_candidate_terms(
+        self,
+        keys: Sequence[int],
+        start: datetime,
+        end: datetime,
+        per_key: int = 50,
+        min_shared: int = 1,
+    ) -> list[tuple[int, frozenset[str]]]:
+        """``(article, terms)`` for articles dated in ``[start, end]`` sharing a story key.
+
         At most ``per_key`` articles per key, the latest dated: a key shared by
         hundreds of articles in the window stands for a term as common as a
         stopword this week, and a story it belongs to has other keys. Each
@@ -531,8 +573,25 @@ class Store:
                 shared[int(article)] += int(n)
         ids = sorted(i for i, n in shared.items() if n >= min_shared)
         self._load_terms(i for i in ids if i not in self._terms)
-        stories = self._stories_of_articles(ids)
-        return [(i, stories[i], self._terms[i]) for i in ids if i in stories and i in self._terms]
+        return [(i, self._terms[i]) for i in ids if i in self._terms]
+
+    def clusters_of_articles(self, article_ids: Sequence[int]) -> dict[int, str]:
+        """The cluster of each article, remembered until clusters merge or move."""
+        missing = [i for i in article_ids if i not in self._cluster_of]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"""SELECT id, cluster FROM articles INDEXED BY articles_by_id
+                    WHERE id IN ({marks})""",
+                chunk,
+            )
+            self._cluster_of.update((int(r[0]), str(r[1])) for r in rows)
+        return {i: self._cluster_of[i] for i in article_ids if i in self._cluster_of}
+
+    def stories_of_articles(self, article_ids: Sequence[int]) -> dict[int, str]:
+        """The story of each article, through its cluster (remembered)."""
+        return self._stories_of_articles(article_ids)
 
     def _load_terms(self, article_ids: Iterable[int]) -> None:
         """Parse and remember the story terms of these articles.
@@ -561,17 +620,7 @@ class Store:
         cluster's story only by :meth:`set_story` or a merge, which forget
         what they change; so a run looks up each candidate once.
         """
-        missing = [i for i in article_ids if i not in self._cluster_of]
-        for start in range(0, len(missing), 500):
-            chunk = missing[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"""SELECT id, cluster FROM articles INDEXED BY articles_by_id
-                    WHERE id IN ({marks})""",
-                chunk,
-            )
-            self._cluster_of.update((int(r[0]), str(r[1])) for r in rows)
-        clusters = {self._cluster_of[i] for i in article_ids if i in self._cluster_of}
+        clusters = set(self.clusters_of_articles(article_ids).values())
         unknown = sorted(c for c in clusters if c not in self._story)
         for start in range(0, len(unknown), 500):
             names = unknown[start : start + 500]

@@ -13,7 +13,7 @@ import hashlib
 import re
 import uuid
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -320,20 +320,24 @@ class Features:
     lsh_keys: list[int]
     content_hash: str
     hash_key: str | None
+    # The text's shingle hashes (:func:`shingle_hashes`), for the exact check.
+    shingles: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint32), compare=False)
 
 
 def features(text: str) -> Features:
     """What :func:`lsh_keys`, :func:`content_hash` and :func:`hash_key` give, reading the text once."""
     tokens = words(text)
     full = _hash_of(tokens)
-    sig = _signature_of(_shingles_of(tokens))
+    shingles = _shingles_of(tokens)
+    sig = _signature_of(shingles)
+    hash_key = full if len(tokens) >= MIN_WORDS else None
     if sig is None:
-        return Features(None, [], full, full if len(tokens) >= MIN_WORDS else None)
+        return Features(None, [], full, hash_key, shingles)
     keys = band_keys(sig)
     lead = _lead_signature(text)
     if lead is not None:
         keys += band_keys(lead)
-    return Features(sig, sorted(set(keys)), full, full if len(tokens) >= MIN_WORDS else None)
+    return Features(sig, sorted(set(keys)), full, hash_key, shingles)
 
 
 def lsh_keys(text: str) -> tuple[Signature | None, list[int]]:
@@ -480,11 +484,16 @@ def duplicates_among(text: str, candidates: dict[int, str]) -> list[int]:
     return [i for i, other in sorted(candidates.items()) if similarity(mine, other).duplicate]
 
 
-def similar_among(text: str, candidates: dict[int, str]) -> list[tuple[int, Similarity]]:
-    """Like :func:`duplicates_among`, with each duplicate's measured similarity (the evidence)."""
+def similar_among(
+    text: str | np.ndarray, candidates: Mapping[int, str | np.ndarray]
+) -> list[tuple[int, Similarity]]:
+    """Like :func:`duplicates_among`, with each duplicate's measured similarity (the evidence).
+
+    Texts or their :func:`shingle_hashes`, on either side.
+    """
     if not candidates:
         return []
-    mine = shingle_hashes(text)
+    mine = shingle_hashes(text) if isinstance(text, str) else text
     found = []
     for i, other in sorted(candidates.items()):
         sim = similarity(mine, other)

@@ -1,0 +1,293 @@
+"""What the store already holds, looked up for new articles in the worker processes.
+
+A run files articles in one process, the store's only writer. Most of what
+filing an article reads is the archive: the LSH candidates of its text and
+their exact check, the story candidates of its terms and their similarity.
+The run does not change the archive, so the workers do these lookups, on
+a reading connection of their own, right after they clean the article
+(:func:`look_up`). Each lookup reads one snapshot of the store and says how
+far it reached: the last article id it could see.
+
+What the run filed after that snapshot, the filing process knows in memory
+(:class:`RunIndex`), and it answers for those articles the way the store
+would. Articles the run changed (a feed that edited an entry) are answered
+from memory too, and the snapshot's answer for them is ignored.
+
+The filing process still does the cheap, exact lookups (GUID, canonical
+URL, content hash), and everything that changes during a run: the cluster
+and story each candidate belongs to now.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from . import dedup, story
+from .model import Article
+from .store import Store
+
+# Latest articles per story key taken as candidates, in the archive and in the run each.
+STORY_PER_KEY = 50
+
+
+@dataclass(frozen=True)
+class Query:
+    """How one run looks things up in the archive: the store and the windows."""
+
+    database: Path
+    now: datetime
+    since: datetime  # the dedup window: articles first seen at or after this
+    story_window: timedelta
+    exclude_sources: frozenset[str] = frozenset()  # `dedup: false`: never offered as copies
+    copies: bool = True  # False when the duplicate index is elsewhere (Redis)
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the archive held for one article, as of one snapshot of the store.
+
+    ``copies``: stored articles the exact check calls copies, with the
+    measured similarity (None when copies were not looked up here).
+    ``cousins``: story candidates, with their story similarity (> 0).
+    """
+
+    upto: int
+    copies: tuple[tuple[int, dedup.Similarity], ...] | None
+    cousins: tuple[tuple[int, float], ...]
+
+
+def story_date(article: Article, first_seen: datetime) -> datetime:
+    """The date an article counts from for stories: published, else first seen."""
+    return article.published or first_seen
+
+
+def look_up(
+    query: Query,
+    article: Article,
+    features: dedup.Features,
+    terms: frozenset[str],
+    story_keys: list[int],
+) -> Found:
+    """Look a new article up in one snapshot of the archive (in a worker process)."""
+    reader = _reader(query.database)
+    with reader.snapshot() as upto:
+        copies: tuple[tuple[int, dedup.Similarity], ...] | None = None
+        if query.copies:
+            copies = ()
+            if features.lsh_keys:
+                ids = reader.band_candidates(features.lsh_keys, since=query.since)
+                texts = {
+                    i: text
+                    for i, (source, _, text) in reader.candidate_rows(ids).items()
+                    if source not in query.exclude_sources
+                }
+                copies = tuple(dedup.similar_among(features.shingles, texts))
+        cousins: tuple[tuple[int, float], ...] = ()
+        if len(terms) >= story.MIN_TERMS and story_keys:
+            at = story_date(article, query.now)
+            found = reader.story_candidate_terms(
+                story_keys,
+                at - query.story_window,
+                at + query.story_window,
+                per_key=STORY_PER_KEY,
+                min_shared=story.MIN_SHARED_KEYS,
+            )
+            cousins = tuple(
+                (i, sim) for i, other in found if (sim := story.story_similarity(terms, other)) > 0
+            )
+    return Found(upto, copies, cousins)
+
+
+_READER: dict[str, Store] = {}
+
+
+def _reader(database: Path) -> Store:
+    """This process's reading connection to ``database`` (one at a time)."""
+    key = str(database)
+    reader = _READER.get(key)
+    if reader is None:
+        for old in _READER.values():
+            old.close()
+        _READER.clear()
+        reader = _READER[key] = Store(database, reader=True)
+    return reader
+
+
+def forget_reader() -> None:
+    """Close this process's reading connection (its remembered terms are of an older run)."""
+    for old in _READER.values():
+        old.close()
+    _READER.clear()
+
+
+@dataclass
+class _Entry:
+    source: str
+    first_seen: datetime
+    bands: list[int]
+    shingles: np.ndarray
+    at: datetime | None = None
+    terms: frozenset[str] = frozenset()
+    story_keys: list[int] = field(default_factory=list)
+
+
+class RunIndex:
+    """The articles this run filed or changed, in memory, answering as the store would.
+
+    A worker's :class:`Found` covers the articles up to its snapshot; this
+    covers the rest (ids above it) and every article the run changed.
+    Entries added inside :meth:`unit` are dropped when it fails, as the
+    store drops the rows (and gives their ids out again).
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[int, _Entry] = {}
+        self._changed: set[int] = set()  # archived articles the run gave a new text
+        self._bands: dict[int, list[int]] = {}
+        self._story_keys: dict[int, list[int]] = {}
+        self._undo: list[tuple[int, _Entry | None, bool]] | None = None
+
+    # -- recording ----------------------------------------------------------
+
+    def file(
+        self,
+        article_id: int,
+        source: str,
+        first_seen: datetime,
+        features: dedup.Features,
+        *,
+        changed: bool = False,
+        indexed: bool = True,
+    ) -> None:
+        """Record an article the run filed (or, ``changed``, gave a new text).
+
+        ``indexed`` is False for an article kept out of the LSH index (the
+        shared Redis index has it instead).
+        """
+        old = self._entries.get(article_id)
+        if self._undo is not None:
+            self._undo.append((article_id, old, article_id in self._changed))
+        if old is not None:
+            self._unlink(article_id, old)
+        bands = list(features.lsh_keys) if indexed else []
+        entry = _Entry(source, first_seen, bands, features.shingles)
+        self._entries[article_id] = entry
+        if changed:
+            self._changed.add(article_id)
+        for key in bands:
+            self._bands.setdefault(key, []).append(article_id)
+
+    def file_story(
+        self, article_id: int, at: datetime, terms: frozenset[str], keys: list[int]
+    ) -> None:
+        """Record the story terms of an article recorded by :meth:`file`."""
+        entry = self._entries.get(article_id)
+        if entry is None:
+            return
+        for key in entry.story_keys:
+            self._drop(self._story_keys, key, article_id)
+        entry.at, entry.terms, entry.story_keys = at, terms, list(keys)
+        for key in entry.story_keys:
+            self._story_keys.setdefault(key, []).append(article_id)
+
+    def begin(self) -> None:
+        """Start remembering what to undo if the unit of work fails."""
+        self._undo = []
+
+    def commit(self) -> None:
+        self._undo = None
+
+    def rollback(self) -> None:
+        """Forget what was recorded since :meth:`begin`, latest first."""
+        undo, self._undo = self._undo or [], None
+        for article_id, old, was_changed in reversed(undo):
+            current = self._entries.pop(article_id, None)
+            if current is not None:
+                self._unlink(article_id, current)
+            self._changed.discard(article_id)
+            if old is not None:
+                self._entries[article_id] = old
+                for key in old.bands:
+                    self._bands.setdefault(key, []).append(article_id)
+                for key in old.story_keys:
+                    self._story_keys.setdefault(key, []).append(article_id)
+            if was_changed:
+                self._changed.add(article_id)
+
+    def _unlink(self, article_id: int, entry: _Entry) -> None:
+        for key in entry.bands:
+            self._drop(self._bands, key, article_id)
+        for key in entry.story_keys:
+            self._drop(self._story_keys, key, article_id)
+
+    @staticmethod
+    def _drop(index: dict[int, list[int]], key: int, article_id: int) -> None:
+        ids = index.get(key)
+        if ids is not None:
+            if article_id in ids:
+                ids.remove(article_id)
+            if not ids:
+                del index[key]
+
+    # -- answering ------------------------------------------------------------
+
+    def answers_for(self, article_id: int) -> bool:
+        """Whether this index, not the snapshot, answers for ``article_id`` (a changed article)."""
+        return article_id in self._changed
+
+    def _beyond(self, article_id: int, upto: int) -> bool:
+        return article_id > upto or article_id in self._changed
+
+    def copies(
+        self,
+        upto: int,
+        features: dedup.Features,
+        since: datetime,
+        exclude_sources: frozenset[str] = frozenset(),
+    ) -> list[tuple[int, dedup.Similarity]]:
+        """What :func:`look_up` finds as copies, among the articles past ``upto``."""
+        ids = {
+            i
+            for key in features.lsh_keys
+            for i in self._bands.get(key, ())
+            if self._beyond(i, upto)
+        }
+        candidates: dict[int, str | np.ndarray] = {}
+        for i in ids:
+            entry = self._entries[i]
+            if entry.first_seen >= since and entry.source not in exclude_sources:
+                candidates[i] = entry.shingles
+        return dedup.similar_among(features.shingles, candidates)
+
+    def cousins(
+        self,
+        upto: int,
+        terms: frozenset[str],
+        keys: list[int],
+        start: datetime,
+        end: datetime,
+    ) -> list[tuple[int, float]]:
+        """What :func:`look_up` finds as story candidates, among the articles past ``upto``."""
+        if len(terms) < story.MIN_TERMS:
+            return []
+        shared: Counter[int] = Counter()
+        for key in set(keys):
+            dated = []
+            for i in self._story_keys.get(key, ()):
+                at = self._entries[i].at
+                if at is not None and start <= at <= end and self._beyond(i, upto):
+                    dated.append((at, i))
+            dated.sort(reverse=True)
+            shared.update(i for _, i in dated[:STORY_PER_KEY])
+        out = []
+        for i in sorted(shared):
+            if shared[i] >= story.MIN_SHARED_KEYS:
+                sim = story.story_similarity(terms, self._entries[i].terms)
+                if sim > 0:
+                    out.append((i, sim))
+        return out

@@ -1,0 +1,163 @@
+"""Archive lookups in the workers: the same clusters and stories as lookups made while filing."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from conftest import html_body, prose, rss
+from jjfeed import archive, dedup, pipeline
+from jjfeed import workers as workers_module
+from jjfeed.config import Config
+from jjfeed.store import Store
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+FIRST, LAST = (
+    ["Ada", "Tomas", "Mirela", "Jonas", "Keiko", "Femi"],
+    ["Lindqvist", "Brenner", "Okafor"],
+)
+PLACES = ["Harbour Bridge", "Central Library", "North Quay", "Riverside Market", "Old Tunnel"]
+EVENTS = ["closed after storm", "reopens for winter", "vote delayed again", "funding approved"]
+
+
+def _story_item(n: int, story: int, feed: int) -> dict[str, str]:
+    """An article of story ``story``: its place and event in the title, its people in the body."""
+    rng = random.Random(story)
+    people = [f"{rng.choice(FIRST)} {rng.choice(LAST)}" for _ in range(2)]
+    place = PLACES[story % len(PLACES)]
+    names = f"{people[0]} said the {place} matters. {people[1]} met {people[0]} at the {place}."
+    return {
+        "title": f"{place} {EVENTS[story % len(EVENTS)]} ({feed})",
+        "link": f"https://site{feed}.example/{n}",
+        "guid": f"f{feed}-{n}",
+        "body": html_body(names + " " + prose(1000 + n, 260) + " " + names),
+    }
+
+
+def _feed_items(feed: int, count: int, copies_of: list[dict[str, str]]) -> list[dict[str, str]]:
+    items = [_story_item(feed * 100 + i, (feed * 7 + i) % 9, feed) for i in range(count)]
+    for j, original in enumerate(copies_of):  # copies from other feeds, lightly edited
+        items.append(
+            {
+                "title": original["title"] + " (update)",
+                "link": f"https://site{feed}.example/copy-{j}",
+                "guid": f"f{feed}-copy-{j}",
+                "body": original["body"] + f"<p>{prose(5000 + feed * 10 + j, 12)}</p>",
+            }
+        )
+    return items
+
+
+def _write(folder: Path, name: str, feed: int, items: list[dict[str, str]]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(rss(f"Site {feed}", f"https://site{feed}.example/", items))
+    return path
+
+
+def _inputs(tmp_path: Path) -> tuple[Path, list[Path]]:
+    """An archive feed, then five feeds with copies of it and of each other, and one edit."""
+    archived = _feed_items(0, 12, [])
+    first = _write(tmp_path / "archive", "feed-0.rss", 0, archived)
+    later: list[Path] = []
+    earlier: list[dict[str, str]] = archived
+    for feed in range(1, 6):
+        items = _feed_items(feed, 10, [earlier[feed], earlier[-2]])  # the last feed too
+        later.append(_write(tmp_path / "later", f"feed-{feed}.rss", feed, items))
+        earlier = earlier + items
+    edited = dict(archived[2], body=archived[2]["body"] + "<p>Correction: the date was wrong.</p>")
+    # The same source as the archive feed (named after its folder): an edit and a repeat.
+    later.append(_write(tmp_path / "again" / "archive", "feed-0.rss", 0, [edited, archived[3]]))
+    return first, later
+
+
+def _snapshot(db: Path) -> tuple[list[list[str]], list[list[str]], list[tuple[str, str]]]:
+    with Store(db) as store:
+        stored = list(store.articles())
+        by_cluster: dict[str, list[str]] = {}
+        for s in stored:
+            by_cluster.setdefault(s.cluster, []).append(s.article.guid)
+        story_of = store.cluster_stories()
+        by_story: dict[str, list[str]] = {}
+        for s in stored:
+            by_story.setdefault(story_of.get(s.cluster, s.cluster), []).append(s.article.guid)
+        texts = sorted((s.article.guid, s.article.text) for s in stored)
+    groups = sorted(sorted(g) for g in by_cluster.values())
+    stories = sorted(sorted(g) for g in by_story.values())
+    return groups, stories, texts
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_lookups_in_workers_file_what_lookups_while_filing_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int
+) -> None:
+    first, later = _inputs(tmp_path)
+    monkeypatch.setattr(workers_module, "START_BYTES", 0)  # every file goes to the workers
+    found_used: list[bool] = []
+    original_file = pipeline._Deduper.file
+
+    def file(self, article, priority, features=None, found=None):  # type: ignore[no-untyped-def]
+        found_used.append(found is not None)
+        return original_file(self, article, priority, features, found)
+
+    monkeypatch.setattr(pipeline._Deduper, "file", file)
+    snapshots, reports = [], []
+    for ahead in (True, False):
+        if not ahead:
+            monkeypatch.setattr(pipeline._Deduper, "query", property(lambda self: None))
+        db = tmp_path / f"{ahead}.db"
+        config = Config(database=db, output=tmp_path / f"out-{ahead}", processes=processes)
+        pipeline.ingest_inputs(config, [str(first)], now=NOW - timedelta(hours=5))
+        found_used.clear()
+        reports.append(pipeline.ingest_inputs(config, [str(p) for p in later], now=NOW))
+        assert found_used and all(found_used) == ahead and any(found_used) == ahead
+        snapshots.append(_snapshot(db))
+    groups, stories, _ = snapshots[0]
+    assert any(len(g) > 1 for g in groups), "the corpus has no copies: the test tests nothing"
+    assert any(len(s) > 1 and s not in groups for s in stories), "no story joins two clusters"
+    assert snapshots[0] == snapshots[1]
+    summary = [[(r.new, r.duplicates, r.updated) for r in rep.results] for rep in reports]
+    assert summary[0] == summary[1]
+    assert summary[0][-1] == (0, 0, 1)  # the edited archive article
+
+
+def _features(text: str) -> dedup.Features:
+    return dedup.features(text)
+
+
+def test_run_index_answers_past_the_snapshot_and_for_changed_articles() -> None:
+    run = archive.RunIndex()
+    text = prose(5, 300)
+    run.file(7, "a", NOW, _features(text))
+    run.file(9, "b", NOW, _features(text))
+    since = NOW - timedelta(days=1)
+    mine = _features(text + " And one more sentence here.")
+    assert [i for i, _ in run.copies(6, mine, since)] == [7, 9]
+    assert [i for i, _ in run.copies(7, mine, since)] == [9]  # 7 was in the snapshot
+    assert [i for i, _ in run.copies(6, mine, since, frozenset({"a"}))] == [9]
+    assert run.copies(6, mine, NOW + timedelta(seconds=1)) == []  # outside the window
+    run.file(3, "c", NOW - timedelta(days=3), _features(text), changed=True)
+    assert run.answers_for(3) and not run.answers_for(7)
+    assert [i for i, _ in run.copies(9, mine, NOW - timedelta(days=5))] == [3]
+
+
+def test_run_index_forgets_a_failed_unit() -> None:
+    run = archive.RunIndex()
+    terms = frozenset({"harbour", "bridge", "e:ada lindqvist"})
+    keys = dedup.story_keys(terms)
+    run.file(1, "a", NOW, _features(prose(1, 300)))
+    run.file_story(1, NOW, terms, keys)
+    run.begin()
+    run.file(2, "a", NOW, _features(prose(2, 300)))
+    run.file_story(2, NOW, terms, keys)
+    run.file(1, "a", NOW, _features(prose(3, 300)), changed=True)  # an edit in the failed unit
+    run.file_story(1, NOW, frozenset({"other", "words"}), dedup.story_keys({"other", "words"}))
+    window = (NOW - timedelta(days=1), NOW + timedelta(days=1))
+    assert [i for i, _ in run.cousins(0, terms, keys, *window)] == [2]
+    run.rollback()
+    assert [i for i, _ in run.cousins(0, terms, keys, *window)] == [1]
+    assert not run.answers_for(1)
+    assert [i for i, _ in run.copies(0, _features(prose(1, 300)), window[0])] == [1]
