@@ -66,6 +66,11 @@ def _inputs(tmp_path: Path) -> tuple[Path, list[Path]]:
     earlier: list[dict[str, str]] = archived
     for feed in range(1, 6):
         items = _feed_items(feed, 10, [earlier[feed], earlier[-2]])  # the last feed too
+        if feed == 1:  # one article holding two archived ones: their clusters (and stories) merge
+            both = archived[6]["body"] + archived[10]["body"]
+            items.insert(
+                0, dict(archived[6], guid="f1-both", link="https://x.example/b", body=both)
+            )
         later.append(_write(tmp_path / "later", f"feed-{feed}.rss", feed, items))
         earlier = earlier + items
     edited = dict(archived[2], body=archived[2]["body"] + "<p>Correction: the date was wrong.</p>")
@@ -122,6 +127,8 @@ def test_lookups_in_workers_file_what_lookups_while_filing_file(
     summary = [[(r.new, r.duplicates, r.updated) for r in rep.results] for rep in reports]
     assert summary[0] == summary[1]
     assert summary[0][-1] == (0, 0, 1)  # the edited archive article
+    merged = next(g for g in groups if "f1-both" in g)
+    assert {"f0-6", "f0-10"} <= set(merged)
 
 
 def _features(text: str) -> dedup.Features:
@@ -161,3 +168,14 @@ def test_run_index_forgets_a_failed_unit() -> None:
     assert [i for i, _ in run.cousins(0, terms, keys, *window)] == [1]
     assert not run.answers_for(1)
     assert [i for i, _ in run.copies(0, _features(prose(1, 300)), window[0])] == [1]
+
+
+def test_run_index_renames_stories_a_merge_folded() -> None:
+    run = archive.RunIndex()
+    run.rename_story("s1", "s2")
+    run.begin()
+    run.rename_story("s2", "s3")
+    run.rename_story("s1", "s9")
+    assert run.story("s1") == "s9" and run.story("s2") == "s3"
+    run.rollback()
+    assert run.story("s2") == "s2" and run.story("s1") == "s2" and run.story("s4") == "s4"

@@ -53,12 +53,13 @@ class Found:
 
     ``copies``: stored articles the exact check calls copies, with the
     measured similarity (None when copies were not looked up here).
-    ``cousins``: story candidates, with their story similarity (> 0).
+    ``cousins``: story candidates, with the story each was in and their
+    story similarity (> 0).
     """
 
     upto: int
     copies: tuple[tuple[int, dedup.Similarity], ...] | None
-    cousins: tuple[tuple[int, float], ...]
+    cousins: tuple[tuple[int, str, float], ...]
 
 
 def story_date(article: Article, first_seen: datetime) -> datetime:
@@ -87,7 +88,7 @@ def look_up(
                     if source not in query.exclude_sources
                 }
                 copies = tuple(dedup.similar_among(features.shingles, texts))
-        cousins: tuple[tuple[int, float], ...] = ()
+        cousins: tuple[tuple[int, str, float], ...] = ()
         if len(terms) >= story.MIN_TERMS and story_keys:
             at = story_date(article, query.now)
             found = reader.story_candidate_terms(
@@ -97,9 +98,11 @@ def look_up(
                 per_key=STORY_PER_KEY,
                 min_shared=story.MIN_SHARED_KEYS,
             )
-            cousins = tuple(
+            similar = [
                 (i, sim) for i, other in found if (sim := story.story_similarity(terms, other)) > 0
-            )
+            ]
+            stories = reader.stories_of_articles([i for i, _ in similar])
+            cousins = tuple((i, stories[i], sim) for i, sim in similar if i in stories)
     return Found(upto, copies, cousins)
 
 
@@ -150,7 +153,9 @@ class RunIndex:
         self._changed: set[int] = set()  # archived articles the run gave a new text
         self._bands: dict[int, list[int]] = {}
         self._story_keys: dict[int, list[int]] = {}
+        self._renamed: dict[str, str] = {}  # stories folded into another by a merge
         self._undo: list[tuple[int, _Entry | None, bool]] | None = None
+        self._undo_renames: list[tuple[str, str | None]] = []
 
     # -- recording ----------------------------------------------------------
 
@@ -195,15 +200,39 @@ class RunIndex:
         for key in entry.story_keys:
             self._story_keys.setdefault(key, []).append(article_id)
 
+    def rename_story(self, old: str, new: str) -> None:
+        """Record that a merge folded story ``old`` into ``new`` (see :meth:`story`)."""
+        if old == new:
+            return
+        if self._undo is not None:
+            self._undo_renames.append((old, self._renamed.get(old)))
+        self._renamed[old] = new
+
+    def story(self, story_id: str) -> str:
+        """What a story a snapshot saw is called now, after this run's merges."""
+        seen = set()
+        while story_id in self._renamed and story_id not in seen:
+            seen.add(story_id)
+            story_id = self._renamed[story_id]
+        return story_id
+
     def begin(self) -> None:
         """Start remembering what to undo if the unit of work fails."""
         self._undo = []
+        self._undo_renames = []
 
     def commit(self) -> None:
         self._undo = None
+        self._undo_renames = []
 
     def rollback(self) -> None:
         """Forget what was recorded since :meth:`begin`, latest first."""
+        for name, previous in reversed(self._undo_renames):
+            if previous is None:
+                self._renamed.pop(name, None)
+            else:
+                self._renamed[name] = previous
+        self._undo_renames = []
         undo, self._undo = self._undo or [], None
         for article_id, old, was_changed in reversed(undo):
             current = self._entries.pop(article_id, None)

@@ -616,6 +616,10 @@ class _Deduper:
             # A cluster another worker founded is new to this store (no-op otherwise).
             self.store.create_cluster(cluster, self.now)
             if status == "duplicate":
+                if verdict.merged:  # their stories fold into the survivor's: snapshots lag
+                    survivor_story = self.store.story_of(cluster)
+                    for other in verdict.merged:
+                        self.run.rename_story(self.store.story_of(other), survivor_story)
                 self.store.merge_clusters(cluster, verdict.merged, self.now)
             article_id = self.store.insert(
                 article,
@@ -724,10 +728,16 @@ class _Deduper:
                 (i, sid, story.story_similarity(terms, other)) for i, sid, other in candidates
             )
             return [(i, sid, sim) for i, sid, sim in scored if sim > 0]
-        pairs = [c for c in found.cousins if not self.run.answers_for(c[0])]
-        pairs += self.run.cousins(found.upto, terms, features.story_keys, start, end)
-        stories = self.store.stories_of_articles([i for i, _ in pairs])
-        return sorted((i, stories[i], sim) for i, sim in pairs if i in stories)
+        # The snapshot's stories, renamed by this run's merges; the run's own from the store.
+        found_here = self.run.cousins(found.upto, terms, features.story_keys, start, end)
+        stories = self.store.stories_of_articles([i for i, _ in found_here])
+        cousins = [
+            (i, self.run.story(sid), sim)
+            for i, sid, sim in found.cousins
+            if not self.run.answers_for(i)
+        ]
+        cousins += [(i, stories[i], sim) for i, sim in found_here if i in stories]
+        return sorted(cousins)
 
     def _find_story(
         self, article: Article, features: _Features, found: archive.Found | None = None
