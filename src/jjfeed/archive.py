@@ -20,7 +20,10 @@ and story each candidate belongs to now.
 
 from __future__ import annotations
 
+import bisect
+import sys
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -128,6 +131,86 @@ def forget_reader() -> None:
     _READER.clear()
 
 
+class _Postings:
+    """Article ids under each key, in id order; those of changed articles apart.
+
+    The run's ids mostly grow, so the ones past a snapshot are the tail of
+    each list (found by bisection), and a query never walks the whole run.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[int, list[int]] = {}
+        self._changed: dict[int, list[int]] = {}
+
+    def add(self, keys: Iterable[int], article_id: int, changed: bool) -> None:
+        postings = self._changed if changed else self._ids
+        for key in keys:
+            ids = postings.setdefault(key, [])
+            if ids and ids[-1] > article_id:
+                bisect.insort(ids, article_id)
+            else:
+                ids.append(article_id)
+
+    def remove(self, keys: Iterable[int], article_id: int) -> None:
+        for key in keys:
+            for postings in (self._ids, self._changed):
+                ids = postings.get(key)
+                if ids is not None and article_id in ids:
+                    ids.remove(article_id)
+                    if not ids:
+                        del postings[key]
+
+    def beyond(self, key: int, upto: int) -> list[int]:
+        """Ids under ``key`` past ``upto``, and every changed one."""
+        ids = self._ids.get(key, [])
+        return ids[bisect.bisect_right(ids, upto) :] + self._changed.get(key, [])
+
+
+class _DatedPostings:
+    """``(date, article)`` under each story key, in date order; those of changed articles apart.
+
+    The candidates under a key are the latest dated in a window: a walk back
+    from the window's end, which stops at the window's start or once it has
+    enough (it skips only articles a snapshot already covered).
+    """
+
+    def __init__(self) -> None:
+        self._dated: dict[int, list[tuple[datetime, int]]] = {}
+        self._changed: dict[int, list[tuple[datetime, int]]] = {}
+
+    def add(self, keys: Iterable[int], article_id: int, at: datetime, changed: bool) -> None:
+        postings = self._changed if changed else self._dated
+        for key in keys:
+            bisect.insort(postings.setdefault(key, []), (at, article_id))
+
+    def remove(self, keys: Iterable[int], article_id: int, at: datetime | None) -> None:
+        if at is None:
+            return
+        for key in keys:
+            for postings in (self._dated, self._changed):
+                items = postings.get(key)
+                if items is not None and (at, article_id) in items:
+                    items.remove((at, article_id))
+                    if not items:
+                        del postings[key]
+
+    def latest(self, key: int, upto: int, start: datetime, end: datetime, limit: int) -> list[int]:
+        """Up to ``limit`` ids past ``upto`` (or changed) dated in ``[start, end]``, latest first."""
+        found: list[tuple[datetime, int]] = []
+        items = self._dated.get(key, [])
+        pos = bisect.bisect_right(items, (end, sys.maxsize))
+        while pos > 0 and len(found) < limit:
+            pos -= 1
+            at, article_id = items[pos]
+            if at < start:
+                break
+            if article_id > upto:
+                found.append((at, article_id))
+        found += [(at, i) for at, i in self._changed.get(key, []) if start <= at <= end]
+        found.sort(reverse=True)
+        return [i for _, i in found[:limit]]
+
+
 @dataclass
 class _Entry:
     source: str
@@ -137,6 +220,7 @@ class _Entry:
     at: datetime | None = None
     terms: frozenset[str] = frozenset()
     story_keys: list[int] = field(default_factory=list)
+    changed: bool = False
 
 
 class RunIndex:
@@ -151,8 +235,8 @@ class RunIndex:
     def __init__(self) -> None:
         self._entries: dict[int, _Entry] = {}
         self._changed: set[int] = set()  # archived articles the run gave a new text
-        self._bands: dict[int, list[int]] = {}
-        self._story_keys: dict[int, list[int]] = {}
+        self._bands = _Postings()
+        self._story_keys = _DatedPostings()
         self._renamed: dict[str, str] = {}  # stories folded into another by a merge
         self._undo: list[tuple[int, _Entry | None, bool]] | None = None
         self._undo_renames: list[tuple[str, str | None]] = []
@@ -179,13 +263,13 @@ class RunIndex:
             self._undo.append((article_id, old, article_id in self._changed))
         if old is not None:
             self._unlink(article_id, old)
+        changed = changed or article_id in self._changed
         bands = list(features.lsh_keys) if indexed else []
-        entry = _Entry(source, first_seen, bands, features.shingles)
+        entry = _Entry(source, first_seen, bands, features.shingles, changed=changed)
         self._entries[article_id] = entry
         if changed:
             self._changed.add(article_id)
-        for key in bands:
-            self._bands.setdefault(key, []).append(article_id)
+        self._bands.add(bands, article_id, changed)
 
     def file_story(
         self, article_id: int, at: datetime, terms: frozenset[str], keys: list[int]
@@ -194,11 +278,9 @@ class RunIndex:
         entry = self._entries.get(article_id)
         if entry is None:
             return
-        for key in entry.story_keys:
-            self._drop(self._story_keys, key, article_id)
+        self._story_keys.remove(entry.story_keys, article_id, entry.at)
         entry.at, entry.terms, entry.story_keys = at, terms, list(keys)
-        for key in entry.story_keys:
-            self._story_keys.setdefault(key, []).append(article_id)
+        self._story_keys.add(entry.story_keys, article_id, at, entry.changed)
 
     def rename_story(self, old: str, new: str) -> None:
         """Record that a merge folded story ``old`` into ``new`` (see :meth:`story`)."""
@@ -241,36 +323,21 @@ class RunIndex:
             self._changed.discard(article_id)
             if old is not None:
                 self._entries[article_id] = old
-                for key in old.bands:
-                    self._bands.setdefault(key, []).append(article_id)
-                for key in old.story_keys:
-                    self._story_keys.setdefault(key, []).append(article_id)
+                self._bands.add(old.bands, article_id, old.changed)
+                if old.at is not None:
+                    self._story_keys.add(old.story_keys, article_id, old.at, old.changed)
             if was_changed:
                 self._changed.add(article_id)
 
     def _unlink(self, article_id: int, entry: _Entry) -> None:
-        for key in entry.bands:
-            self._drop(self._bands, key, article_id)
-        for key in entry.story_keys:
-            self._drop(self._story_keys, key, article_id)
-
-    @staticmethod
-    def _drop(index: dict[int, list[int]], key: int, article_id: int) -> None:
-        ids = index.get(key)
-        if ids is not None:
-            if article_id in ids:
-                ids.remove(article_id)
-            if not ids:
-                del index[key]
+        self._bands.remove(entry.bands, article_id)
+        self._story_keys.remove(entry.story_keys, article_id, entry.at)
 
     # -- answering ------------------------------------------------------------
 
     def answers_for(self, article_id: int) -> bool:
         """Whether this index, not the snapshot, answers for ``article_id`` (a changed article)."""
         return article_id in self._changed
-
-    def _beyond(self, article_id: int, upto: int) -> bool:
-        return article_id > upto or article_id in self._changed
 
     def copies(
         self,
@@ -280,12 +347,7 @@ class RunIndex:
         exclude_sources: frozenset[str] = frozenset(),
     ) -> list[tuple[int, dedup.Similarity]]:
         """What :func:`look_up` finds as copies, among the articles past ``upto``."""
-        ids = {
-            i
-            for key in features.lsh_keys
-            for i in self._bands.get(key, ())
-            if self._beyond(i, upto)
-        }
+        ids = {i for key in features.lsh_keys for i in self._bands.beyond(key, upto)}
         candidates: dict[int, str | np.ndarray] = {}
         for i in ids:
             entry = self._entries[i]
@@ -306,13 +368,7 @@ class RunIndex:
             return []
         shared: Counter[int] = Counter()
         for key in set(keys):
-            dated = []
-            for i in self._story_keys.get(key, ()):
-                at = self._entries[i].at
-                if at is not None and start <= at <= end and self._beyond(i, upto):
-                    dated.append((at, i))
-            dated.sort(reverse=True)
-            shared.update(i for _, i in dated[:STORY_PER_KEY])
+            shared.update(self._story_keys.latest(key, upto, start, end, STORY_PER_KEY))
         out = []
         for i in sorted(shared):
             if shared[i] >= story.MIN_SHARED_KEYS:
