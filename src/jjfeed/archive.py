@@ -170,8 +170,7 @@ class _DatedPostings:
     """``(date, article)`` under each story key, in date order; those of changed articles apart.
 
     The candidates under a key are the latest dated in a window: a walk back
-    from the window's end, which stops at the window's start or once it has
-    enough (it skips only articles a snapshot already covered).
+    from the window's end over at most ``limit`` of the run's articles.
     """
 
     def __init__(self) -> None:
@@ -195,13 +194,16 @@ class _DatedPostings:
                         del postings[key]
 
     def latest(self, key: int, upto: int, start: datetime, end: datetime, limit: int) -> list[int]:
-        """Up to ``limit`` ids past ``upto`` (or changed) dated in ``[start, end]``, latest first."""
+        """Of the run's ``limit`` latest dated in ``[start, end]``, those past ``upto``; and changed.
+
+        The others are in the snapshot, whose own latest ``limit`` the worker
+        took: whatever is among the latest ``limit`` of the two together is
+        among these or those.
+        """
         found: list[tuple[datetime, int]] = []
         items = self._dated.get(key, [])
         pos = bisect.bisect_right(items, (end, sys.maxsize))
-        while pos > 0 and len(found) < limit:
-            pos -= 1
-            at, article_id = items[pos]
+        for at, article_id in reversed(items[max(0, pos - limit) : pos]):
             if at < start:
                 break
             if article_id > upto:
