@@ -586,14 +586,7 @@ class _Deduper:
                     self.duplicates.resign(
                         existing.id, article, existing.cluster, self.now, features.hashes
                     )
-            self.run.file(
-                existing.id,
-                article.source,
-                existing.fetched_at,
-                features.hashes,
-                changed=True,
-                indexed=isinstance(self.index, _SqliteIndex),
-            )
+            self._remember(existing.id, article, existing.fetched_at, features, changed=True)
             self._put_story_terms(existing.id, article, existing.fetched_at, features)
             self.store.touch_cluster(existing.cluster, self.now)
             return "updated"
@@ -630,13 +623,7 @@ class _Deduper:
                 when=self.now,
             )
             self.duplicates.add(article_id, self.now)
-            self.run.file(
-                article_id,
-                article.source,
-                self.now,
-                features.hashes,
-                indexed=isinstance(self.index, _SqliteIndex),
-            )
+            self._remember(article_id, article, self.now, features)
             if status == "duplicate" and verdict.rule is not None:
                 self.store.put_dedup_reason(
                     article_id, verdict.rule, verdict.similarity, verdict.matched, self.now
@@ -671,16 +658,29 @@ class _Deduper:
         )
         if isinstance(self.index, _SqliteIndex):  # the shared Redis index never sees it
             self.index.file_aside(article_id, features.hashes)
-        self.run.file(
-            article_id,
-            article.source,
-            self.now,
-            features.hashes,
-            indexed=isinstance(self.index, _SqliteIndex),
-        )
+        self._remember(article_id, article, self.now, features)
         self._join_story(cluster, article_id, article, features, found)
         self._put_story_terms(article_id, article, self.now, features)
         return "new"
+
+    def _remember(
+        self,
+        article_id: int,
+        article: Article,
+        first_seen: datetime,
+        features: _Features,
+        changed: bool = False,
+    ) -> None:
+        """Tell the run index what was filed (the SQLite index's bands too)."""
+        indexed = isinstance(self.index, _SqliteIndex)
+        self.run.file(
+            article_id,
+            article.source,
+            first_seen,
+            features.hashes,
+            changed=changed,
+            indexed=indexed,
+        )
 
     def _join_story(
         self,
