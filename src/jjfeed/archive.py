@@ -117,9 +117,7 @@ def _reader(database: Path) -> Store:
     key = str(database)
     reader = _READER.get(key)
     if reader is None:
-        for old in _READER.values():
-            old.close()
-        _READER.clear()
+        forget_reader()
         reader = _READER[key] = Store(database, reader=True)
     return reader
 
