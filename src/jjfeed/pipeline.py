@@ -595,7 +595,11 @@ class _Deduper:
         guid_key = article.guid if _GLOBAL_GUID.match(article.guid) else None
         since = self.now - self.window
         with self.duplicates.deciding():
-            if isinstance(self.index, _SqliteIndex) and found and found.copies is not None:
+            if (
+                isinstance(self.index, _SqliteIndex)
+                and found is not None
+                and found.copies is not None
+            ):
                 copies = [c for c in found.copies if not self.run.answers_for(c[0])]
                 copies += self.run.copies(found.upto, features.hashes, since, self.no_dedup)
                 verdict = self.index.verdict(
@@ -710,12 +714,10 @@ class _Deduper:
         return archive.story_date(article, first_seen)
 
     def _cousins(
-        self, article: Article, features: _Features, found: archive.Found | None
+        self, features: _Features, found: archive.Found | None, start: datetime, end: datetime
     ) -> list[tuple[int, str, float]]:
         """``(article, story, similarity)`` of the story candidates with a similarity above 0."""
         terms = features.terms
-        at = self._story_date(article, self.now)
-        start, end = at - self.story_window, at + self.story_window
         if found is None:
             candidates = self.store.story_candidates(
                 features.story_keys,
@@ -749,7 +751,7 @@ class _Deduper:
         start, end = at - self.story_window, at + self.story_window
         similarities: dict[str, list[float]] = {}
         best: dict[str, tuple[float, int]] = {}
-        for other_id, sid, sim in self._cousins(article, features, found):
+        for other_id, sid, sim in self._cousins(features, found, start, end):
             similarities.setdefault(sid, []).append(sim)
             if sim > best.get(sid, (0.0, 0))[0]:
                 best[sid] = (sim, other_id)

@@ -532,7 +532,7 @@ class Store:
         See :meth:`story_candidate_terms`; each candidate comes with its story.
         """
         found = self.story_candidate_terms(keys, start, end, per_key, min_shared)
-        stories = self._stories_of_articles([i for i, _ in found])
+        stories = self.stories_of_articles([i for i, _ in found])
         return [(i, stories[i], terms) for i, terms in found if i in stories]
 
     def story_candidate_terms(
@@ -589,10 +589,6 @@ class Store:
             self._cluster_of.update((int(r[0]), str(r[1])) for r in rows)
         return {i: self._cluster_of[i] for i in article_ids if i in self._cluster_of}
 
-    def stories_of_articles(self, article_ids: Sequence[int]) -> dict[int, str]:
-        """The story of each article, through its cluster (remembered)."""
-        return self._stories_of_articles(article_ids)
-
     def _load_terms(self, article_ids: Iterable[int]) -> None:
         """Parse and remember the story terms of these articles.
 
@@ -613,7 +609,7 @@ class Store:
             )
             self._terms.update((int(r[0]), frozenset(str(r[1]).split("\n"))) for r in rows)
 
-    def _stories_of_articles(self, article_ids: Sequence[int]) -> dict[int, str]:
+    def stories_of_articles(self, article_ids: Sequence[int]) -> dict[int, str]:
         """The story of each article, through its cluster; both steps remembered.
 
         An article's cluster changes only when clusters merge, and a
