@@ -56,6 +56,31 @@ def test_a_dead_worker_leaves_the_batch_to_this_process(caplog: pytest.LogCaptur
     assert "worker process died" in caplog.text
 
 
+def test_jobs_wait_for_the_workers_or_run_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Warming up never makes a job wait: one needed before the workers are up runs here."""
+    monkeypatch.setattr(workers_module, "WARM_BYTES", 10)
+    monkeypatch.setattr(workers_module, "START_BYTES", 20)
+    with Workers(2) as workers:
+        early = [workers.submit_job(_pid_and_square, n, size=10) for n in range(3)]
+        assert workers._starting is not None, "the first 10 bytes did not start the warm-up"
+        up_already = workers._ready.is_set()
+        first = early[0].result()
+        assert workers._ready.wait(120), "the workers never came up"
+        late = [workers.submit_job(_pid_and_square, n, size=10) for n in range(3, 40)]
+        results = first + [r for pending in early[1:] + late for r in pending.result()]
+    assert [square for _, square in results] == [n * n for n in range(40)]
+    if not up_already:
+        assert results[0][0] == os.getpid(), "a job needed before the workers were up waited"
+    assert os.getpid() not in {pid for pid, _ in results[1:]}, "held-back jobs were not sent"
+    assert workers.batches_sent == 39 + up_already
+
+
+def test_small_runs_never_warm_up() -> None:
+    with Workers(2) as workers:
+        assert workers.submit_job(_pid_and_square, 3, size=1000).result() == [(os.getpid(), 9)]
+        assert workers._starting is None and workers._pool is None
+
+
 def _write_feeds(folder: Path) -> None:
     """Three feeds, 40 entries each: one in ten a copy of another, every one with a footer."""
     folder.mkdir()
@@ -93,18 +118,12 @@ def _snapshot(db: Path) -> tuple[list[tuple[str, str, str]], list[list[str]]]:
 def test_ingest_with_workers_stores_what_one_process_stores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
-    """One chunk (a feed's usual batch) or five (a big import, cleaned while filed)."""
+    """A folder read in groups of two files, each cleaned with them (one chunk) or while
+    filed (chunks of 25, as a big import is)."""
     folder = tmp_path / "feeds"
     _write_feeds(folder)
-    pools: list[Workers] = []
-
-    class Recorded(Workers):
-        def __init__(self, processes: int = 0) -> None:
-            super().__init__(processes, min_items=8)
-            pools.append(self)
-
-    monkeypatch.setattr(pipeline, "Workers", Recorded)
-    monkeypatch.setattr(pipeline, "PARSE_POOL_BYTES", 0)  # these files are small
+    pools = _recorded_pools(monkeypatch, min_items=8)
+    monkeypatch.setattr(pipeline, "GROUP_FILES", 2)  # broken + empty, feed-0 + feed-1, feed-2
     monkeypatch.setattr(pipeline, "PREPARE_CHUNK", chunk)
     reports, snapshots = [], []
     for processes in (1, 2):
@@ -112,8 +131,8 @@ def test_ingest_with_workers_stores_what_one_process_stores(
         config = Config(database=db, output=tmp_path / f"out{processes}", processes=processes)
         reports.append(pipeline.ingest_inputs(config, [str(folder)], now=NOW))
         snapshots.append(_snapshot(db))
-    chunks = -(-120 // chunk)
-    assert [p.batches_sent for p in pools] == [0, 1 + chunks]  # parsing, then each chunk
+    # Three groups; at 25, the chunks of 8 articles or more of the 80 and the 40 too.
+    assert [p.batches_sent for p in pools] == [0, {512: 3, 25: 3 + 3 + 2}[chunk]]
     one, two = reports
     assert one.results[0].new == two.results[0].new > 0
     assert one.results[0].duplicates == two.results[0].duplicates > 0
@@ -125,17 +144,21 @@ def test_ingest_with_workers_stores_what_one_process_stores(
     assert not any("Read our other stories" in text for _, text, _ in snapshots[1][0])
 
 
-def _recorded_pools(monkeypatch: pytest.MonkeyPatch) -> list[Workers]:
+def _recorded_pools(monkeypatch: pytest.MonkeyPatch, min_items: int = 64) -> list[Workers]:
     """Every pool the pipeline opens, with jobs sent out from the first byte."""
     pools: list[Workers] = []
 
     class Recorded(Workers):
         def __init__(self, processes: int = 0) -> None:
-            super().__init__(processes)
+            super().__init__(processes, min_items=min_items)
             pools.append(self)
+
+        def warm_up(self) -> None:  # up before the first job, not in the background
+            self._start()
 
     monkeypatch.setattr(pipeline, "Workers", Recorded)
     monkeypatch.setattr(workers_module, "START_BYTES", 0)
+    monkeypatch.setattr(workers_module, "WARM_BYTES", 0)
     return pools
 
 

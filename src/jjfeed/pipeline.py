@@ -60,8 +60,11 @@ COVERAGE_LIMIT = 10
 _GLOBAL_GUID = re.compile(r"^(https?://|file://|urn:|tag:|sha256:)", re.I)
 PARSE_SECONDS = 60.0  # per input (one file, one fetched feed): past this it is rejected
 CLEAN_SECONDS = 20.0  # per article: past this the article is skipped
-PARSE_GROUP = 64  # local files parsed together (in worker processes when there are several)
-PARSE_POOL_BYTES = 4_000_000  # ...and when they are big enough: feedparser reads ~5 MB/s
+# Local files are read (in a worker) and filed (in one transaction) a group at a
+# time: one big file alone, small ones together, so a folder of many small
+# articles is neither thousands of hand-offs to the workers nor thousands of commits.
+GROUP_FILES = 64
+GROUP_BYTES = 256_000
 # Articles cleaned together; the next chunk is cleaned while this one is filed.
 PREPARE_CHUNK = 512
 _IN_PROCESS = Workers(1)
@@ -835,45 +838,111 @@ class _Tally:
         )
 
 
-def _parsed_from_inputs(
-    source_name: str,
+def _groups(
     inputs: Iterable[ingest.Input | IngestError],
-    warnings: list[str],
-    tally: _Tally | None = None,
-    max_entries: int = MAX_ENTRIES,
-    workers: Workers | None = None,
-) -> tuple[list[Article], int]:
-    """Read local inputs; return the articles and how many files could be read.
+) -> Iterator[tuple[list[ingest.Input | str], int]]:
+    """Local files in groups of up to GROUP_FILES files or GROUP_BYTES bytes, with their size.
 
-    A file that cannot be read or parsed is rejected: one warning line that
-    names it and says why, and the rest go on. Files are parsed a group at
-    a time, in worker processes when there are several.
+    A file that could not be read stays in its place as the line that rejects it.
     """
-    tally = tally if tally is not None else _Tally()
-    articles: list[Article] = []
-    pending: list[tuple[ingest.Input, str, int]] = []
-
-    def parse_pending() -> None:
-        # Parsing a few small files in this process beats starting the pool for them.
-        big = sum(len(item.data) for item, _, _ in pending) >= PARSE_POOL_BYTES
-        runner = (workers or _IN_PROCESS) if big else _IN_PROCESS
-        for outcome in runner.map(_parse_input, pending, min_items=2):
-            parsed = tally.count(outcome, warnings)
-            if parsed is not None:
-                articles.extend(parsed.articles)
-        pending.clear()
-
+    group: list[ingest.Input | str] = []
+    size = 0
     for item in inputs:
         if isinstance(item, IngestError):
-            parse_pending()
-            tally.rejected.append(str(item))
-            warnings.append(f"rejected {item}")
-            continue
-        pending.append((item, source_name, max_entries))
-        if len(pending) >= PARSE_GROUP:
-            parse_pending()
-    parse_pending()
-    return articles, tally.read
+            group.append(str(item))
+        else:
+            group.append(item)
+            size += len(item.data)
+        if len(group) >= GROUP_FILES or size >= GROUP_BYTES:
+            yield group, size
+            group, size = [], 0
+    if group:
+        yield group, size
+
+
+def _read_group(
+    job: tuple[
+        tuple[ingest.Input | str, ...], str, int, tuple[str, ...], archive.Query | None, int
+    ],
+) -> tuple[list[Parsed | str], _Read | None]:
+    """Parse and clean a group of local files. Runs in a worker process too.
+
+    Returns what became of each file (its parse without the articles, or
+    the line that rejects it) and the group's articles, read as one input.
+    """
+    items, source_name, max_entries, tags, query, limit = job
+    outcomes: list[Parsed | str] = []
+    articles: list[Article] = []
+    for item in items:
+        outcome = item if isinstance(item, str) else _parse_input((item, source_name, max_entries))
+        if isinstance(outcome, Parsed):
+            articles.extend(outcome.articles)
+            outcome = replace(outcome, articles=())
+        outcomes.append(outcome)
+    if not any(isinstance(o, Parsed) for o in outcomes):
+        return outcomes, None
+    return outcomes, _read_from(Parsed(tuple(articles)), tags, query, limit)
+
+
+def _file_local(deduper: _Deduper, source: Source, location: str) -> SourceResult:
+    """Read and file a local source (a file or a folder), a group of files at a time.
+
+    The workers read the next groups while one is filed; each group is one
+    transaction, so the workers' archive lookups see the groups before, and
+    a failure loses one group, not the folder. The result sums the groups.
+    """
+    tally, warnings, errors = _Tally(), list[str](), list[str]()
+    counts = {"new": 0, "duplicates": 0, "updated": 0}
+    ahead: deque[Pending[tuple[list[Parsed | str], _Read | None]]] = deque()
+
+    def file_next() -> None:
+        outcomes, read = ahead.popleft().result()[0]
+        for outcome in outcomes:
+            tally.count(outcome, warnings)
+        if read is None:
+            return
+        try:
+            result = _process_read(deduper, source, read)
+        except DedupIndexError:
+            raise
+        except JJFeedError as e:
+            errors.append(str(e))
+            warnings.append(f"not stored: {e}")
+            return
+        warnings.extend(result.warnings)
+        counts["new"] += result.new
+        counts["duplicates"] += result.duplicates
+        counts["updated"] += result.updated
+
+    for group, size in _groups(ingest.iter_inputs([location])):
+        job = (
+            tuple(group),
+            source.name,
+            deduper.max_entries,
+            tuple(source.tags),
+            deduper.query,
+            PREPARE_CHUNK,
+        )
+        ahead.append(deduper.workers.submit_job(_read_group, job, size=size))
+        if len(ahead) > _ahead_depth(deduper.workers):
+            file_next()
+    while ahead:
+        file_next()
+    if tally.read == 0 or (errors and not any(counts.values())):
+        error = next(iter(errors or tally.rejected), f"{location}: nothing to read")
+        return tally.into(
+            SourceResult(source.name, "failed", warnings=tuple(warnings), error=error)
+        )
+    return tally.into(
+        SourceResult(
+            source.name,
+            "ok",
+            new=counts["new"],
+            duplicates=counts["duplicates"],
+            updated=counts["updated"],
+            warnings=tuple(warnings),
+        )
+    )
 
 
 def _parse_input(job: tuple[ingest.Input, str, int]) -> Parsed | str:
@@ -915,39 +984,42 @@ class _Read:
     prepared: list[_Prepared | str] | None
 
 
-def _read_from(parsed: Parsed, tags: tuple[str, ...], query: archive.Query | None) -> _Read:
-    if len(parsed.articles) > PREPARE_CHUNK:
+def _read_from(
+    parsed: Parsed, tags: tuple[str, ...], query: archive.Query | None, limit: int
+) -> _Read:
+    """Clean the articles here when there are at most ``limit`` (the run's PREPARE_CHUNK)."""
+    if len(parsed.articles) > limit:
         return _Read(parsed, None)
     prepared = [_prepare((a, tags, query)) for a in parsed.articles]
     return _Read(replace(parsed, articles=()), prepared)
 
 
-def _read_fetched(job: tuple[Fetched, bool, int, archive.Query | None]) -> _Read | str:
+def _read_fetched(job: tuple[Fetched, bool, int, archive.Query | None, int]) -> _Read | str:
     """Parse and clean one fetched source; the error line instead if it cannot be parsed.
 
     Top-level and pure, so a worker process can run it.
     """
-    fetched, feeds_only, max_entries, query = job
+    fetched, feeds_only, max_entries, query, limit = job
     try:
         parsed = _parsed_from_fetch(fetched, feeds_only=feeds_only, max_entries=max_entries)
     except ParseError as e:
         return str(e)
-    return _read_from(parsed, tuple(fetched.source.tags), query)
+    return _read_from(parsed, tuple(fetched.source.tags), query, limit)
 
 
 def _read_input(
-    job: tuple[ingest.Input, str, int, tuple[str, ...], archive.Query | None],
+    job: tuple[ingest.Input, str, int, tuple[str, ...], archive.Query | None, int],
 ) -> _Read | str:
     """Parse and clean one local input; the line that rejects it if it cannot be parsed."""
-    item, source_name, max_entries, tags, query = job
+    item, source_name, max_entries, tags, query, limit = job
     outcome = _parse_input((item, source_name, max_entries))
-    return outcome if isinstance(outcome, str) else _read_from(outcome, tags, query)
+    return outcome if isinstance(outcome, str) else _read_from(outcome, tags, query, limit)
 
 
 def _read_fetched_ahead(
     deduper: _Deduper, fetched: Fetched, *, feeds_only: bool
 ) -> Pending[_Read | str]:
-    job = (fetched, feeds_only, deduper.max_entries, deduper.query)
+    job = (fetched, feeds_only, deduper.max_entries, deduper.query, PREPARE_CHUNK)
     return deduper.workers.submit_job(_read_fetched, job, size=len(fetched.content))
 
 
@@ -1303,28 +1375,10 @@ def _failed(store: Store, source: Source, decision: schedule.Decision, error: st
 
 def _run_local(deduper: _Deduper, source: Source) -> SourceResult:
     assert source.path is not None
-    warnings: list[str] = []
-    tally = _Tally()
-    articles, read = _parsed_from_inputs(
-        source.name,
-        ingest.iter_inputs([str(source.path)]),
-        warnings,
-        tally,
-        max_entries=deduper.max_entries,
-        workers=deduper.workers,
-    )
-    if read == 0:
-        error = tally.rejected[0] if tally.rejected else f"{source.path}: nothing to read"
-        deduper.store.record_failure(source.name, str(source.path), error)
-        return tally.into(
-            SourceResult(source.name, "failed", warnings=tuple(warnings), error=error)
-        )
-    try:
-        return tally.into(_process(deduper, source, articles, warnings))
-    except DedupIndexError:
-        raise
-    except JJFeedError as e:
-        return SourceResult(source.name, "failed", error=str(e))
+    result = _file_local(deduper, source, str(source.path))
+    if result.status == "failed" and result.error is not None:
+        deduper.store.record_failure(source.name, str(source.path), result.error)
+    return result
 
 
 def ingest_inputs(
@@ -1388,7 +1442,7 @@ def _ingest_start(
     if isinstance(item, IngestError):
         unreadable = _rejected(location, str(item))
         return lambda: unreadable
-    job = (item, name, deduper.max_entries, tuple(source.tags), deduper.query)
+    job = (item, name, deduper.max_entries, tuple(source.tags), deduper.query, PREPARE_CHUNK)
     reading_file = deduper.workers.submit_job(_read_input, job, size=len(item.data))
 
     def file_input() -> SourceResult:
@@ -1421,25 +1475,8 @@ def _filed(deduper: _Deduper, source: Source, location: str, read: _Read) -> Sou
 
 
 def _ingest_folder(deduper: _Deduper, source: Source, location: str) -> SourceResult:
-    """Read, clean and file every file in a folder as one source (in one transaction)."""
-    warnings: list[str] = []
-    tally = _Tally()
-    articles, read = _parsed_from_inputs(
-        source.name,
-        ingest.iter_inputs([location]),
-        warnings,
-        tally,
-        deduper.max_entries,
-        deduper.workers,
-    )
-    if read == 0:
-        error = tally.rejected[0] if tally.rejected else f"{location}: nothing to read"
-        return tally.into(SourceResult(location, "failed", warnings=tuple(warnings), error=error))
-    return tally.into(
-        _filed(
-            deduper, source, location, _Read(Parsed(tuple(articles), None, tuple(warnings)), None)
-        )
-    )
+    """Read, clean and file every file in a folder as one source (see :func:`_file_local`)."""
+    return replace(_file_local(deduper, source, location), source=location)
 
 
 def _default_source_name(location: str) -> str:

@@ -51,6 +51,9 @@ CHUNKS_PER_WORKER = 4
 # :meth:`Workers.submit_job`) go out to the pool once this much input has
 # come by: about a second of work, which pays for starting the pool.
 START_BYTES = 256_000
+# Once this much job input has come by, the workers start in the background
+# (see :meth:`Workers.warm_up`); jobs keep running here until they are up.
+WARM_BYTES = 64_000
 _PRELOAD = ["jjfeed.pipeline"]
 
 
@@ -74,6 +77,10 @@ class Workers:
         self.min_items = min_items
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
+        self._starting: threading.Thread | None = None
+        self._ready = threading.Event()  # the pool's workers are up (or failed to start)
+        self._start_error: BaseException | None = None
+        self._unsent: list[Pending[Any]] = []  # jobs waiting for the workers to be up
         self._job_bytes = 0  # input of the jobs handed to submit_job so far
         self.batches_sent = 0  # batches that went out to worker processes
 
@@ -84,6 +91,10 @@ class Workers:
         self.close()
 
     def close(self) -> None:
+        self._unsent.clear()
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -112,8 +123,10 @@ class Workers:
         """
         if not self.parallel or len(items) < (min_items or self.min_items):
             return Pending(self, fn, [items], [])
-        chunks = _chunks(items, self.processes * CHUNKS_PER_WORKER)
         pool = self._start()
+        if pool is None:
+            return Pending(self, fn, [items], [])
+        chunks = _chunks(items, self.processes * CHUNKS_PER_WORKER)
         self.batches_sent += 1
         return Pending(self, fn, chunks, [pool.submit(_apply, fn, chunk) for chunk in chunks])
 
@@ -122,26 +135,86 @@ class Workers:
 
         ``size`` is the bytes of input the job reads. Until the jobs of the
         run add up to START_BYTES, they are done here, when their result is
-        asked for: a run of a few small feeds never starts the pool.
+        asked for: a run of a few small feeds never starts the pool. Past
+        WARM_BYTES the workers start in the background, and jobs wait for
+        them: a job whose result is asked for before they are up is done
+        here, so the run never waits for the workers to start.
         """
         self._job_bytes += size
-        if not self.parallel or self._job_bytes < START_BYTES:
-            return Pending(self, fn, [[item]], [])
-        pool = self._start()
-        self.batches_sent += 1
-        return Pending(self, fn, [[item]], [pool.submit(_apply, fn, [item])])
+        pending = Pending(self, fn, [[item]], [])
+        if not self.parallel:
+            return pending
+        if self._job_bytes >= WARM_BYTES:
+            self.warm_up()
+        if self._starting is None and self._pool is None:
+            return pending
+        self._unsent.append(pending)
+        self._flush()
+        return pending
 
-    def _start(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(_PRELOAD)
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.processes,
-                mp_context=context,
-                initializer=_exit_with,
-                initargs=(os.getpid(),),
-            )
-        return self._pool
+    def _flush(self) -> None:
+        """Send the jobs held back while the workers were starting, if they are up now."""
+        if not self._unsent or not self._ready.is_set():
+            return
+        unsent, self._unsent = self._unsent, []
+        pool = self._start()
+        if pool is None:  # they never came up: the jobs run here
+            return
+        for pending in unsent:
+            pending._send(pool)
+        self.batches_sent += len(unsent)
+
+    def warm_up(self) -> None:
+        """Start the workers in a background thread, if they are not started yet.
+
+        Starting them means a forkserver that imports jjfeed (a second or
+        more) and then forks them; meanwhile this process goes on working.
+        """
+        if not self.parallel or self._starting is not None or self._pool is not None:
+            return
+        pool = self._new_pool()
+        self._starting = threading.Thread(
+            target=self._spawn, args=(pool,), name="jjfeed-start-workers", daemon=True
+        )
+        self._starting.start()
+
+    def _spawn(self, pool: ProcessPoolExecutor) -> None:
+        """Bring up every worker of ``pool`` (each submit starts one), then make it the pool."""
+        try:
+            for waiting in [pool.submit(os.getpid) for _ in range(self.processes)]:
+                waiting.result()
+        except BaseException as e:  # noqa: BLE001 - reported by _start, in the run's thread
+            self._start_error = e
+            pool.shutdown(wait=False, cancel_futures=True)
+        else:
+            self._pool = pool
+        finally:
+            self._ready.set()
+
+    def _start(self) -> ProcessPoolExecutor | None:
+        """The pool, started here and now unless a warm-up is under way (then waited for).
+
+        None when the workers could not be started: the run goes on in this process.
+        """
+        if self._pool is None and self._starting is None:
+            self._pool = self._new_pool()
+            self._ready.set()
+        if self._starting is not None:
+            self._ready.wait()
+        if self._start_error is not None and not self._broken:
+            log.warning("the worker processes did not start (%s)", self._start_error)
+            self._broken = True
+        return None if self._broken else self._pool
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+        return ProcessPoolExecutor(
+            max_workers=self.processes,
+            mp_context=context,
+            initializer=_exit_with,
+            initargs=(os.getpid(),),
+        )
 
     def _give_up(self) -> None:
         log.warning(
@@ -163,7 +236,15 @@ class Pending(Generic[R]):
     ) -> None:
         self._workers, self._fn, self._chunks, self._futures = workers, fn, chunks, futures
 
+    def _send(self, pool: ProcessPoolExecutor) -> None:
+        self._futures = [pool.submit(_apply, self._fn, chunk) for chunk in self._chunks]
+
     def result(self) -> list[R]:
+        unsent = self._workers._unsent
+        if any(p is self for p in unsent):
+            self._workers._flush()  # the workers may be up by now
+            if any(p is self for p in unsent):  # not yet: this one is done here
+                unsent[:] = [p for p in unsent if p is not self]
         results: list[R] = []
         for i, chunk in enumerate(self._chunks):
             if i < len(self._futures) and not self._workers._broken:
