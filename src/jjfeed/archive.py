@@ -165,25 +165,46 @@ class _Postings:
 
 
 class _DatedPostings:
-    """``(date, article)`` under each story key, in date order; those of changed articles apart.
+    """The run's articles under each story key, by id and by date; changed articles apart.
 
-    The candidates under a key are the latest dated in a window: a walk back
-    from the window's end over at most ``limit`` of the run's articles.
+    A query wants the latest dated past a snapshot (``upto``). The run's ids
+    mostly grow, so those past it are the tail of the key's id list, found
+    by bisection: usually a handful, looked at directly. When the tail is
+    long (one big source, which no snapshot sees until it is filed), the
+    walk goes back by date instead, over at most ``limit`` articles.
     """
 
     def __init__(self) -> None:
+        self._ids: dict[int, list[int]] = {}
+        self._at: dict[int, datetime] = {}
         self._dated: dict[int, list[tuple[datetime, int]]] = {}
         self._changed: dict[int, list[tuple[datetime, int]]] = {}
 
     def add(self, keys: Iterable[int], article_id: int, at: datetime, changed: bool) -> None:
         postings = self._changed if changed else self._dated
+        if not changed:
+            self._at[article_id] = at
         for key in keys:
             bisect.insort(postings.setdefault(key, []), (at, article_id))
+            if not changed:
+                ids = self._ids.setdefault(key, [])
+                if ids and ids[-1] > article_id:
+                    bisect.insort(ids, article_id)
+                else:
+                    ids.append(article_id)
 
     def remove(self, keys: Iterable[int], article_id: int, at: datetime | None) -> None:
         if at is None:
             return
+        self._at.pop(article_id, None)
         for key in keys:
+            ids = self._ids.get(key)
+            if ids:
+                pos = bisect.bisect_left(ids, article_id)
+                if pos < len(ids) and ids[pos] == article_id:
+                    del ids[pos]
+                    if not ids:
+                        del self._ids[key]
             for postings in (self._dated, self._changed):
                 items = postings.get(key)
                 if items is not None and (at, article_id) in items:
@@ -199,15 +220,26 @@ class _DatedPostings:
         among these or those.
         """
         found: list[tuple[datetime, int]] = []
-        items = self._dated.get(key, [])
-        pos = bisect.bisect_right(items, (end, sys.maxsize))
-        for at, article_id in reversed(items[max(0, pos - limit) : pos]):
-            if at < start:
-                break
-            if article_id > upto:
-                found.append((at, article_id))
-        found += [(at, i) for at, i in self._changed.get(key, []) if start <= at <= end]
-        found.sort(reverse=True)
+        ids = self._ids.get(key, [])
+        first = bisect.bisect_right(ids, upto)
+        if len(ids) - first <= limit:  # the few past the snapshot
+            for article_id in ids[first:]:
+                at = self._at[article_id]
+                if start <= at <= end:
+                    found.append((at, article_id))
+        else:
+            items = self._dated.get(key, [])
+            pos = bisect.bisect_right(items, (end, sys.maxsize))
+            for at, article_id in reversed(items[max(0, pos - limit) : pos]):
+                if at < start:
+                    break
+                if article_id > upto:
+                    found.append((at, article_id))
+        changed = self._changed.get(key)
+        if changed:
+            found += [(at, i) for at, i in changed if start <= at <= end]
+        if len(found) > 1:
+            found.sort(reverse=True)
         return [i for _, i in found[:limit]]
 
 

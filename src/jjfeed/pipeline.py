@@ -282,7 +282,7 @@ def _furnished(
     """
     batch: dict[str, tuple[int, int]] = {}
     for p in prepared:
-        if store.get(p.article.source, p.article.guid) is not None:
+        if store.has(p.article.source, p.article.guid):
             continue
         for fp, words in p.prints.items():
             seen, _ = batch.get(fp, (0, words))
@@ -450,7 +450,7 @@ class _SqliteIndex:
         (sig, keys), self._pending = self._pending, (None, [])
         if sig is not None:
             self.store.put_signature(article_id, sig)
-            self.store.put_bands(article_id, keys)
+            self.store.put_bands(article_id, keys, new=True)
 
     def resign(
         self,
@@ -637,7 +637,7 @@ class _Deduper:
                 )
         if status == "new":
             self._join_story(cluster, article_id, article, features, found)
-        self._put_story_terms(article_id, article, self.now, features)
+        self._put_story_terms(article_id, article, self.now, features, new=True)
         return status
 
     def _file_alone(
@@ -667,7 +667,7 @@ class _Deduper:
             self.index.file_aside(article_id, features.hashes)
         self._remember(article_id, article, self.now, features)
         self._join_story(cluster, article_id, article, features, found)
-        self._put_story_terms(article_id, article, self.now, features)
+        self._put_story_terms(article_id, article, self.now, features, new=True)
         return "new"
 
     def _remember(
@@ -777,14 +777,17 @@ class _Deduper:
         article: Article,
         first_seen: datetime,
         features: _Features | None = None,
+        *,
+        new: bool = False,
     ) -> None:
+        """Store an article's story terms and keys (``new``: it has none yet)."""
         if features is None:
             terms = story.story_terms(article.title, article.text)
             keys = _story_keys(terms)
         else:
             terms, keys = features.terms, features.story_keys
         at = self._story_date(article, first_seen)
-        self.store.put_story_terms(article_id, at, terms, keys)
+        self.store.put_story_terms(article_id, at, terms, keys, new=new)
         self.run.file_story(article_id, at, terms, keys)
 
 

@@ -409,6 +409,13 @@ class Store:
 
     # -- articles -------------------------------------------------------
 
+    def has(self, source: str, guid: str) -> bool:
+        """Whether an article of ``source`` with ``guid`` is stored (without reading it)."""
+        row = self._db.execute(
+            "SELECT 1 FROM articles WHERE source = ? AND guid = ?", (source, guid)
+        ).fetchone()
+        return row is not None
+
     def get(self, source: str, guid: str) -> StoredArticle | None:
         row = self._db.execute(
             "SELECT * FROM articles WHERE source = ? AND guid = ?", (source, guid)
@@ -500,15 +507,25 @@ class Store:
         return str(row[0] or cluster)
 
     def put_story_terms(
-        self, article_id: int, at: datetime, terms: Iterable[str], keys: Iterable[int]
+        self,
+        article_id: int,
+        at: datetime,
+        terms: Iterable[str],
+        keys: Iterable[int],
+        *,
+        new: bool = False,
     ) -> None:
-        """Replace an article's story terms (dated ``at``) and story band keys."""
+        """Replace an article's story terms (dated ``at``) and story band keys.
+
+        ``new``: the article has none yet, so there is nothing to delete.
+        """
         self._terms.pop(article_id, None)
         self._db.execute(
             "INSERT OR REPLACE INTO story_terms (article, at, terms) VALUES (?, ?, ?)",
             (article_id, _ts(at), "\n".join(sorted(terms))),
         )
-        self._db.execute("DELETE FROM story_keys WHERE article = ?", (article_id,))
+        if not new:
+            self._db.execute("DELETE FROM story_keys WHERE article = ?", (article_id,))
         self._db.executemany(
             "INSERT OR IGNORE INTO story_keys (key, at, article) VALUES (?, ?, ?)",
             [(k, _ts(at), article_id) for k in keys],
@@ -813,9 +830,10 @@ class Store:
         for row in self._db.execute(query, args):
             yield int(row[0]), Signature(row[1], bytes(row[2]))
 
-    def put_bands(self, article_id: int, keys: Iterable[int]) -> None:
-        """Replace an article's LSH band keys."""
-        self._db.execute("DELETE FROM lsh WHERE article = ?", (article_id,))
+    def put_bands(self, article_id: int, keys: Iterable[int], *, new: bool = False) -> None:
+        """Replace an article's LSH band keys (``new``: it has none yet, nothing to delete)."""
+        if not new:
+            self._db.execute("DELETE FROM lsh WHERE article = ?", (article_id,))
         self._db.executemany(
             "INSERT OR IGNORE INTO lsh (key, article) VALUES (?, ?)",
             [(k, article_id) for k in keys],
