@@ -239,3 +239,35 @@ def test_run_reads_fetched_feeds_in_workers(
         "feed-2.rss": "ok",
     }
     assert snapshots[0] == snapshots[1] and snapshots[1][0]
+
+
+def test_a_folder_lands_whole_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read a group of files at a time, a folder is still one transaction: a failure
+    in its last group leaves nothing of it stored, and what was stored before stays."""
+    folder = tmp_path / "feeds"
+    _write_feeds(folder)
+    db = tmp_path / "j.db"
+    config = Config(database=db, output=tmp_path / "out", processes=1)
+    earlier = tmp_path / "earlier.txt"
+    earlier.write_text("An earlier story\n\n" + prose(999, 120), encoding="utf-8")
+    assert pipeline.ingest_inputs(config, [str(earlier)], now=NOW).results[0].new == 1
+    monkeypatch.setattr(pipeline, "GROUP_FILES", 2)  # broken + empty, feed-0 + feed-1, feed-2
+    filed = pipeline._Deduper.file
+
+    def fail_in_feed_2(self: pipeline._Deduper, article: object, *args: object) -> str:
+        if getattr(article, "guid", "") == "g-100":  # feed-2, the last group
+            raise pipeline.StoreError("j.db: disk I/O error")
+        return filed(self, article, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline._Deduper, "file", fail_in_feed_2)
+    (result,) = pipeline.ingest_inputs(config, [str(folder)], now=NOW).results
+    assert result.status == "failed" and "disk I/O error" in str(result.error)
+    with Store(db) as store:
+        assert [s.article.title for s in store.articles()] == ["An earlier story"]
+    monkeypatch.setattr(pipeline._Deduper, "file", filed)
+    (again,) = pipeline.ingest_inputs(config, [str(folder)], now=NOW).results
+    assert again.status == "ok" and again.new > 0 and again.duplicates > 0
+    with Store(db) as store:
+        assert len(list(store.articles())) == 1 + again.new + again.duplicates

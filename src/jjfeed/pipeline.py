@@ -913,20 +913,16 @@ def _file_local(deduper: _Deduper, source: Source, location: str) -> SourceResul
     the pipeline benchmark). The result sums the groups.
     """
     tally, warnings = _Tally(), list[str]()
-    counts = {"new": 0, "duplicates": 0, "updated": 0}
+    filed: list[SourceResult] = []
     ahead: deque[Pending[tuple[list[Parsed | str], _Read | None]]] = deque()
 
     def file_next() -> None:
         outcomes, read = ahead.popleft().result()[0]
         for outcome in outcomes:
             tally.count(outcome, warnings)
-        if read is None:
-            return
-        result = _process_read(deduper, source, read)
-        warnings.extend(result.warnings)
-        counts["new"] += result.new
-        counts["duplicates"] += result.duplicates
-        counts["updated"] += result.updated
+        if read is not None:
+            filed.append(_process_read(deduper, source, read))
+            warnings.extend(filed[-1].warnings)
 
     try:
         with deduper.unit():
@@ -953,16 +949,15 @@ def _file_local(deduper: _Deduper, source: Source, location: str) -> SourceResul
         return tally.into(
             SourceResult(source.name, "failed", warnings=tuple(warnings), error=error)
         )
-    return tally.into(
-        SourceResult(
-            source.name,
-            "ok",
-            new=counts["new"],
-            duplicates=counts["duplicates"],
-            updated=counts["updated"],
-            warnings=tuple(warnings),
+    total = SourceResult(source.name, "ok", warnings=tuple(warnings))
+    for part in filed:
+        total = replace(
+            total,
+            new=total.new + part.new,
+            duplicates=total.duplicates + part.duplicates,
+            updated=total.updated + part.updated,
         )
-    )
+    return tally.into(total)
 
 
 def _parse_input(job: tuple[ingest.Input, str, int]) -> Parsed | str:
