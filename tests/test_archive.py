@@ -100,7 +100,7 @@ def test_lookups_in_workers_file_what_lookups_while_filing_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int
 ) -> None:
     first, later = _inputs(tmp_path)
-    monkeypatch.setattr(workers_module, "START_BYTES", 0)  # every file goes to the workers
+    monkeypatch.setattr(workers_module, "WARM_BYTES", 0)  # the workers start at the first file
     found_used: list[bool] = []
     original_file = pipeline._Deduper.file
 

@@ -59,7 +59,6 @@ def test_a_dead_worker_leaves_the_batch_to_this_process(caplog: pytest.LogCaptur
 def test_jobs_wait_for_the_workers_or_run_here(monkeypatch: pytest.MonkeyPatch) -> None:
     """Warming up never makes a job wait: one needed before the workers are up runs here."""
     monkeypatch.setattr(workers_module, "WARM_BYTES", 10)
-    monkeypatch.setattr(workers_module, "START_BYTES", 20)
     with Workers(2) as workers:
         early = [workers.submit_job(_pid_and_square, n, size=10) for n in range(3)]
         assert workers._starting is not None, "the first 10 bytes did not start the warm-up"
@@ -157,7 +156,6 @@ def _recorded_pools(monkeypatch: pytest.MonkeyPatch, min_items: int = 64) -> lis
             self._start()
 
     monkeypatch.setattr(pipeline, "Workers", Recorded)
-    monkeypatch.setattr(workers_module, "START_BYTES", 0)
     monkeypatch.setattr(workers_module, "WARM_BYTES", 0)
     return pools
 

@@ -48,11 +48,10 @@ MIN_ITEMS = 64
 # at the end, few enough that the hand-offs stay negligible.
 CHUNKS_PER_WORKER = 4
 # Jobs handed over one at a time (a source's input to parse and clean, see
-# :meth:`Workers.submit_job`) go out to the pool once this much input has
-# come by: about a second of work, which pays for starting the pool.
-START_BYTES = 256_000
-# Once this much job input has come by, the workers start in the background
-# (see :meth:`Workers.warm_up`); jobs keep running here until they are up.
+# :meth:`Workers.submit_job`) start the pool, in the background, once this
+# much input has come by (a quarter of a second of work or so): a run of a
+# few small feeds never starts it, and a bigger one files its first
+# sources while the workers come up (see :meth:`Workers.warm_up`).
 WARM_BYTES = 64_000
 _PRELOAD = ["jjfeed.pipeline"]
 
@@ -134,10 +133,9 @@ class Workers:
         """``fn(item)`` in a worker, started at once; :meth:`Pending.result` waits for it.
 
         ``size`` is the bytes of input the job reads. Until the jobs of the
-        run add up to START_BYTES, they are done here, when their result is
-        asked for: a run of a few small feeds never starts the pool. Past
-        WARM_BYTES the workers start in the background, and jobs wait for
-        them: a job whose result is asked for before they are up is done
+        run add up to WARM_BYTES, they are done here, when their result is
+        asked for. Then the workers start in the background, and jobs wait
+        for them: a job whose result is asked for before they are up is done
         here, so the run never waits for the workers to start.
         """
         self._job_bytes += size
