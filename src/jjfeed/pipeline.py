@@ -60,9 +60,9 @@ COVERAGE_LIMIT = 10
 _GLOBAL_GUID = re.compile(r"^(https?://|file://|urn:|tag:|sha256:)", re.I)
 PARSE_SECONDS = 60.0  # per input (one file, one fetched feed): past this it is rejected
 CLEAN_SECONDS = 20.0  # per article: past this the article is skipped
-# Local files are read (in a worker) and filed (in one transaction) a group at a
-# time: one big file alone, small ones together, so a folder of many small
-# articles is neither thousands of hand-offs to the workers nor thousands of commits.
+# Local files are read (in a worker) and filed a group at a time, all of a
+# folder in one transaction: one big file alone, small ones together, so a
+# folder of many small articles is not thousands of hand-offs to the workers.
 GROUP_FILES = 64
 GROUP_BYTES = 256_000
 # Articles cleaned together; the next chunk is cleaned while this one is filed.
