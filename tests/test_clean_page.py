@@ -11,6 +11,7 @@ import time
 import pytest
 
 from jjfeed.clean import clean_page
+from jjfeed.clean.page import distinct_words
 from jjfeed.model import Cleaned
 
 PARAGRAPHS = [
@@ -207,3 +208,26 @@ def test_published_date_keeps_the_pages_own_offset() -> None:
     assert cleaned.published is not None
     assert cleaned.published.date().isoformat() == "2025-12-18"
     assert cleaned.published.isoformat() == "2025-12-18T20:04:00-05:00"
+
+
+def test_the_headline_over_the_article_is_its_title_and_not_its_text() -> None:
+    """og:title is often a variant for search engines; the <h1> above the article is
+    what a reader sees, so it is the title, and it is not repeated in the body."""
+    headline = "Harbour Street's old tram depot will become a covered market"
+    page = REAL_PAGE.replace("<h1>Tram depot to become a market</h1>", f"<h1>{headline}</h1>")
+    cleaned = clean_page(page, "https://gazette.example/local/tram-depot")
+    assert cleaned.title == headline
+    assert headline not in cleaned.text
+    assert _blocks(cleaned.text)[0] == PARAGRAPHS[0]
+
+
+def test_a_short_label_over_the_article_leaves_the_declared_title() -> None:
+    page = REAL_PAGE.replace("<h1>Tram depot to become a market</h1>", "<h1>Local news</h1>")
+    cleaned = clean_page(page, "https://gazette.example/local/tram-depot")
+    assert cleaned.title == "Tram depot to become a market"
+    assert "Local news" not in cleaned.text
+
+
+def test_repeated_blocks_count_once_when_weighing_the_finder() -> None:
+    slide = "Universal Appeal\n\nIncreasing attendance at a space museum in a small town."
+    assert distinct_words(f"{slide}\n\n{slide}\n\n{slide}") == distinct_words(slide) == 12

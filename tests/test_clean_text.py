@@ -523,6 +523,23 @@ def test_one_paragraph_leading_into_a_quote_stays() -> None:
         "Playful Void is a production of Idle Co. If you liked this article, please consider "
         "sharing and subscribing to the newsletter. If you want to support us, please consider "
         "a one-off donation.",
+        "Book a demo",
+        "Start Free Trial",
+        "Get a Free Quote",
+        "Get the cash you need with a low-interest personal loan today",
+        "Begin learning a new language! Unlock up to 55% OFF your subscription today!",
+        "Get the best of Example Weekly delivered to your inbox weekly",
+        "Get the latest news about our live events and online courses.",
+        "Page 1 of 8",
+        "Table of Contents",
+        "Advertisement - Continue Reading Below",
+        "An official website of the United States government.",
+        "Already have an account? Log in",
+        "This article is exclusive to STAT+ subscribers",
+        "This story is funded by readers like you",
+        "Example.org is supported by commissions from providers listed on our site.",
+        "You might also like: The Challenges of Sustainable Palm Oil Production",
+        "Love the Example Newsletter? Tell your friends and get rewards.",
     ],
 )
 def test_footer_and_call_to_action_lines_removed(line: str) -> None:
@@ -535,7 +552,41 @@ def test_footer_and_call_to_action_lines_removed(line: str) -> None:
         "Copyright law in the United States protects a work for the author's life plus 70 years.",
         "The band asked fans to support our work, the singer joked, before leaving the stage.",
         "Learn more about the case in the court filings, which run to 400 pages.",
+        "Start with a budget-friendly setup under $300, focusing on core essentials.",
+        "Get a feel for the neighbourhood before you sign a lease.",
+        "Book early: the free tours fill up weeks ahead, the guide said.",
+        "The studio's page 1 of the script leaked in March.",
+        "This article is part of a series on the housing market.",
     ],
 )
 def test_lines_near_those_rules_kept(line: str) -> None:
     assert _kept(line) == [line]
+
+
+def test_a_related_list_that_ends_the_article_goes_with_its_heading() -> None:
+    story = [
+        "The council voted on Tuesday to close the old library and move its books to the "
+        "new civic centre, ending a two-year argument over the building's future and its "
+        "listed reading room, which campaigners had hoped to keep open as a study space.",
+        "Campaigners said they would ask the courts to review the decision, and the council "
+        "said the move would save about £400,000 a year in heating and repairs alone, money "
+        "it plans to spend on longer opening hours at the new centre and its branches.",
+    ]
+    related = [
+        "Popular posts",
+        "1",
+        "Council budget gap widens as energy costs rise",
+        "2",
+        "The cheapest places to fly this winter include three regional airports.",
+    ]
+    assert _kept(*story, *related) == story
+
+
+def test_a_related_box_inside_the_story_takes_only_its_heading() -> None:
+    long = (
+        "The council voted on Tuesday to close the old library and move its books to the new "
+        "civic centre, ending a two-year argument over the building's future and its listed "
+        "reading room, which campaigners had hoped to keep open as a study space for pupils."
+    )
+    lines = [long, "Related", "Council budget gap widens", long.replace("Tuesday", "Monday")]
+    assert _kept(*lines) == [long, "Council budget gap widens", lines[-1]]

@@ -42,6 +42,11 @@ TEASER_SIZE_SPREAD = 0.12
 # ... and never most of the text: a page that is nothing but excerpts (an
 # events calendar, a list of courses) is a listing, and the list is its content.
 TEASER_MAX_SHARE = 0.5
+# A "Related posts" heading ends the article when at least this share of the
+# kept words comes before it and no block after it is this long (titles and
+# teasers are shorter; a long paragraph means the story goes on).
+RELATED_TAIL_SHARE = 0.5
+RELATED_RESUME_WORDS = 40
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,7 @@ def judge_blocks(texts: Sequence[str], *, plain: bool, find_title: bool) -> Judg
         _take_tags_under_title(texts, reasons, found, title_index)
     _drop_trailing_bio(texts, reasons, found)
     _drop_teaser_lists(texts, reasons)
+    _drop_related_sections(texts, reasons)
     judged = tuple(
         Judged(text, reason or CONTENT) for text, reason in zip(texts, reasons, strict=True)
     )
@@ -277,6 +283,35 @@ def _drop_teaser_lists(texts: Sequence[str], reasons: list[str | None]) -> None:
         return
     for index in teasers:
         reasons[index] = "teaser"
+
+
+def _drop_related_sections(texts: Sequence[str], reasons: list[str | None]) -> None:
+    """Under a "Related posts" heading that ends the article: other articles.
+
+    The heading itself is furniture already. When it comes after most of the
+    article and nothing under it is as long as a paragraph of the story, the
+    titles, teasers and numbers listed under it go too. A long paragraph
+    after it means the heading was a box inside the story, which goes on.
+    """
+    words = [
+        rules.word_count(text) if reason is None else 0
+        for text, reason in zip(texts, reasons, strict=True)
+    ]
+    total = sum(words)
+    before = 0
+    for index, text in enumerate(texts):
+        before += words[index]
+        if reasons[index] != "furniture" or rules.normalise(text) not in rules.RELATED_HEADINGS:
+            continue
+        rest = range(index + 1, len(texts))
+        if before < RELATED_TAIL_SHARE * total or any(
+            words[i] >= RELATED_RESUME_WORDS for i in rest
+        ):
+            continue
+        for following in rest:
+            if reasons[following] is None:
+                reasons[following] = "related"
+        return
 
 
 def _same_size(one: str, other: str) -> bool:

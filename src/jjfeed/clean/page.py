@@ -27,7 +27,7 @@ from trafilatura.htmlprocessing import convert_to_html
 from trafilatura.settings import Extractor, use_config
 
 from jjfeed.clean import rules
-from jjfeed.clean.html import clean_tree, parse_body, serialise_children
+from jjfeed.clean.html import clean_tree, parse_body, remove, serialise_children
 from jjfeed.clean.markup import (
     Element,
     harvest_markup_meta,
@@ -89,6 +89,9 @@ PROSE_MIN_WORDS = 8
 PROSE_ENDINGS = tuple('.!?:"”)')
 LINK_MAX_SHARE = 0.5
 RESULT_BLOCKS: tuple[str, ...] = ("p", "h2", "h3", "h4", "li", "dt", "dd")
+# A headline above the article shorter than this is a section label ("Blog",
+# "VPN Services"): the page's declared title is kept then.
+HEADLINE_MIN_WORDS = 4
 # trafilatura's own knobs, as measured by benchmarks/bench_clean.py.
 FAVOR_PRECISION = False
 FAVOR_RECALL = False
@@ -120,25 +123,32 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
     if body is None or _is_flattened(body, tree):
         return _clean_with_our_finder(tree, base_url, page_meta)
     _bound_article(body)
+    # The headline shown above the article is its title, and not part of its text.
+    headline = _take_headline(body)
+    title = headline if len(headline.split()) >= HEADLINE_MIN_WORDS else page_meta.title
     result = clean_tree(body, base_url, drop_heading=page_meta.title)
     found = result.found
     published = page_meta.published or found.published_at
     if published is None and len(page) <= MAX_META_PAGE_CHARS:
         published = page_date(tree, url)
     author = page_meta.author or markup_author(tree) or found.author
-    words = len(result.text.split())
+    # trafilatura's article is weighed as it came, headline included.
+    words = len(result.text.split()) + len(headline.split())
     if words < SECOND_OPINION_MAX_WORDS:
         # Our finder cleans the page's own tree in place: read it before.
         ours = _second_opinion(tree, base_url, page_meta, SECOND_OPINION_RATIO * words)
         if ours is not None:
             ours = trim_second_opinion(ours, result.text)
             return replace(
-                ours, author=author or ours.author, published=ours.published or published
+                ours,
+                title=title,
+                author=author or ours.author,
+                published=ours.published or published,
             )
     return Cleaned(
         text=result.text,
         html=result.html,
-        title=page_meta.title,
+        title=title,
         author=author,
         published=published,
         updated=page_meta.updated or found.updated_at,
@@ -161,6 +171,24 @@ def bound_page(page: str) -> str:
         page = page[:MAX_PAGE_CHARS]
     page = _CONTROL_CHARS.sub("", page)
     return _XML_DECLARATION.sub("", page, count=1)
+
+
+def _take_headline(body: Element) -> str:
+    """Remove the article's first block when it is an ``<h1>``, and return its text.
+
+    That is the headline the page shows above the article; the page's
+    ``og:title`` or ``<title>`` is often a variant written for search engines
+    or social cards ("Top Ten Tech Conferences 2026" over "The Ten Best Tech
+    Conferences to Attend in 2026").
+    """
+    for element in body.iter(*OUTPUT_BLOCKS):
+        text = " ".join(text_of(element).split())
+        if text:
+            if element.tag != "h1":
+                return ""
+            remove(element)
+            return text
+    return ""
 
 
 def _bound_article(body: Element) -> None:
@@ -238,7 +266,8 @@ def _clean_with_our_finder(tree: HtmlElement, base_url: str | None, page_meta: P
 def _second_opinion(
     tree: HtmlElement, base_url: str | None, page_meta: PageMeta, beat_words: float
 ) -> Cleaned | None:
-    """Our finder's article when it has more than ``beat_words`` words, else None.
+    """Our finder's article when it has more than ``beat_words`` words
+    (:func:`distinct_words`), else None.
 
     The container's raw text bounds what cleaning can leave, so a container
     that cannot win is not cleaned at all: most pages asked stop there.
@@ -248,7 +277,17 @@ def _second_opinion(
     if main is None or len(text_of(main).split()) <= beat_words:
         return None
     cleaned = _clean_main(main, base_url, page_meta)
-    return cleaned if len(cleaned.text.split()) > beat_words else None
+    return cleaned if distinct_words(cleaned.text) > beat_words else None
+
+
+def distinct_words(text: str) -> int:
+    """Words of the text's blocks, each distinct block counted once.
+
+    A container that repeats itself (a carousel's cloned slides, a desktop
+    and a mobile copy of one list) has not found more article by it.
+    """
+    blocks = {_squash(block) for block in text.split("\n\n")}
+    return sum(len(block.split()) for block in blocks)
 
 
 def trim_second_opinion(ours: Cleaned, theirs: str) -> Cleaned:

@@ -24,6 +24,15 @@ FURNITURE_LINES: frozenset[str] = frozenset(
         "related posts",
         "related content",
         "related coverage",
+        "related post",
+        "related reads",
+        "related reading",
+        "related topics",
+        "popular posts",
+        "popular stories",
+        "more like this",
+        "further reading",
+        "table of contents",
         "recommended",
         "recommended for you",
         "read more",
@@ -42,6 +51,8 @@ FURNITURE_LINES: frozenset[str] = frozenset(
         "sponsored content",
         "continue reading",
         "continue reading below",
+        "advertisement - continue reading below",
+        "skip advertisement",
         "story continues below",
         "article continues below",
         "in body image",
@@ -69,6 +80,8 @@ FURNITURE_LINES: frozenset[str] = frozenset(
         "back to top",
         "skip to content",
         "skip to main content",
+        # The banner over every US government site.
+        "an official website of the united states government",
         "follow us",
         "newsletter",
         "newsletters",
@@ -84,10 +97,13 @@ FURNITURE_LINES: frozenset[str] = frozenset(
         "contact us",
         "sign in",
         "log in",
+        "already have an account? log in",
+        "already have an account? sign in",
         "login",
         "register",
         "back to blog",
         "back to all posts",
+        "back to blogs",
         "back to news",
         "blog index",
         "tags",
@@ -117,6 +133,11 @@ FURNITURE_LINES: frozenset[str] = frozenset(
         "learn more",
         "find out more",
         "get started",
+        "get started today",
+        "book a demo",
+        "request a demo",
+        "schedule a demo",
+        "get a demo",
         "get in touch",
         "request a quote",
         "get a quote",
@@ -132,6 +153,38 @@ FURNITURE_LINES: frozenset[str] = frozenset(
     }
 )
 
+# Headings that open a list of other articles. Past the middle of an article
+# they end it: the titles and teasers under them go too (see ``blocks``).
+RELATED_HEADINGS: frozenset[str] = frozenset(
+    {
+        "top stories",
+        "related",
+        "related articles",
+        "related stories",
+        "related posts",
+        "related post",
+        "related content",
+        "related coverage",
+        "related reads",
+        "related reading",
+        "recommended",
+        "recommended for you",
+        "read next",
+        "read this next",
+        "more stories",
+        "more like this",
+        "more from this author",
+        "you may also like",
+        "you might also like",
+        "popular posts",
+        "popular stories",
+        "most popular",
+        "trending now",
+        "further reading",
+    }
+)
+assert RELATED_HEADINGS <= FURNITURE_LINES
+
 # Short lines that start like these are calls to share, follow or read on.
 PROMPT_PREFIXES: tuple[str, ...] = (
     "read more:",
@@ -143,6 +196,10 @@ PROMPT_PREFIXES: tuple[str, ...] = (
     "more:",
     "also read:",
     "recommended:",
+    "you might also like:",
+    "you may also like:",
+    "you may be interested in",
+    "you may also be interested in",
     "share this article",
     "share this story",
     "share on ",
@@ -161,6 +218,11 @@ PROMPT_PREFIXES: tuple[str, ...] = (
     "get our newsletter",
     "join our newsletter",
     "join our mailing list",
+    "get the latest",
+    "get all the latest",
+    "stay up to date",
+    "stay informed",
+    "stay in the know",
     "click here to",
     "don't miss",
     "don't forget to follow",
@@ -170,6 +232,12 @@ PROMPT_PREFIXES: tuple[str, ...] = (
     "previous post:",
     "next post:",
     "join medium",
+    "join the facebook group",
+    "join our facebook group",
+    "help me spread the word",
+    "help us spread the word",
+    "view on amazon",
+    "buy on amazon",
     "would you like to receive notifications",
     "products are chosen independently",
     "feature image by",
@@ -223,6 +291,8 @@ READER_CALLS: tuple[str, ...] = (
     "don't forget to",
     "follow us",
     "subscribe to",
+    "tell your friends",
+    "share it with your friends",
 )
 
 # Words that open a photo credit line: "Photo via Netflix", "Image: Getty".
@@ -290,7 +360,14 @@ _PAGE_NOTICE = re.compile(
     re.IGNORECASE,
 )
 _AFFILIATE = re.compile(
-    r"\b(?:affiliate\s+(?:links?|commission)|may\s+earn\s+(?:a\s+)?(?:small\s+)?commission)\b",
+    r"\b(?:affiliate\s+(?:links?|commission)|may\s+earn\s+(?:a\s+)?(?:small\s+)?commission"
+    r"|earn\s+from\s+qualifying\s+purchases|supported\s+by\s+commissions)\b",
+    re.IGNORECASE,
+)
+# "This article is exclusive to STAT+ subscribers": a paywall's notice, not the story.
+_PAYWALL = re.compile(
+    r"^(?:this|the\s+rest\s+of\s+this)\s+(?:article|story|post|content|piece)\s+is\s+"
+    r"(?:exclusive|only\s+available|available\s+only|reserved)\s+(?:to|for)\b",
     re.IGNORECASE,
 )
 # "11 min read", "5 minute read", "Reading time: 4 minutes".
@@ -305,6 +382,7 @@ _READING_TIME = re.compile(
 _PITCH = re.compile(
     r"\b(?:sign(?:ing)?\s+up|subscribe|join)\b[^.!?]{0,80}\bnewsletters?\b"
     r"|\bfollow\s+us\s+on\b"
+    r"|\b(?:delivered|sent)\s+(?:straight\s+|directly\s+|right\s+)?to\s+your\s+inbox\b"
     r"|\bif\s+you\s+(?:liked|enjoyed)\s+this\s+(?:article|post|story|piece|essay)\b",
     re.IGNORECASE,
 )
@@ -324,13 +402,32 @@ _DISCLOSURE = re.compile(
     r"|\bby\s+(?:entering|submitting|providing)\s+your\s+(?:email|e-mail|information|details|phone)"
     r"|^terms\s+of\s+submitting\s+this\s+form\b"
     r"|^this\s+(?:article|story|post|piece)\s+(?:about\s+[^.]{0,120}?\s+)?(?:was|is)\s+"
-    r"(?:written|produced|reported)\s+by\b",
+    r"(?:written|produced|reported)\s+by\b"
+    r"|^this\s+(?:article|story|post|piece|reporting|coverage|series)\s+(?:is|was)\s+"
+    r"(?:funded|made\s+possible|supported|paid\s+for)\s+by\b",
     re.IGNORECASE,
 )
 # "© 2025 Site, LLC", "Copyright 2025 Jane Doe. All Rights Reserved."
 _COPYRIGHT = re.compile(
     r"^(?:©|\(c\)\s|copyright\s*(?:©|\(c\)|\d{4}))|\ball\s+rights\s+reserved\b", re.IGNORECASE
 )
+# "Page 1 of 8": a pager's label.
+_PAGER = re.compile(r"^page\s+\d+\s+(?:of|/)\s+\d+$", re.IGNORECASE)
+# Buttons of a sales page: a few words, a verb that sells and an offer ("Start
+# free trial", "Book a demo", "Get a Free Quote"); and longer ads that name a
+# price cut or a free trial ("Unlock up to 55% off your subscription today!").
+_SALES_VERB = re.compile(
+    r"^(?:get|start|begin|try|unlock|book|claim|download|upgrade|sign\s+up)\b", re.IGNORECASE
+)
+_OFFER = re.compile(
+    r"\bfree\b|\btoday\b|\btrial\b|\bdemo\b|\bdiscount|\bcoupon|\bpromo\b", re.IGNORECASE
+)
+_HARD_OFFER = re.compile(
+    r"\d+\s*%\s*off\b|\bfree\s+(?:credits|trial)\b|\bcoupon\b|\bpromo\s+code\b|\blow-interest\b",
+    re.IGNORECASE,
+)
+BUTTON_MAX_WORDS = 6
+AD_MAX_WORDS = 25
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[”\"’')\]]*\s+(?=\S)")
 
 Rule = Callable[[str], bool]
@@ -456,7 +553,9 @@ def is_page_note(text: str) -> bool:
     stripped = text.strip()
     if _EDITORS_NOTE.match(stripped) and _ABOUT_PAGE.search(stripped):
         return True
-    return bool(_PAGE_NOTICE.match(stripped) or _AFFILIATE.search(stripped))
+    return bool(
+        _PAGE_NOTICE.match(stripped) or _AFFILIATE.search(stripped) or _PAYWALL.match(stripped)
+    )
 
 
 def is_pitch(text: str) -> bool:
@@ -474,6 +573,26 @@ def is_appeal(text: str) -> bool:
     parts = sentences(text)
     asks = sum(1 for part in parts if _PITCH.search(part) or _APPEAL.search(part))
     return asks >= APPEAL_MIN_SENTENCES and 2 * asks >= len(parts)
+
+
+def is_pager(text: str) -> bool:
+    """A pager label: "Page 1 of 8"."""
+    return word_count(text) <= 4 and _PAGER.match(normalise(text)) is not None
+
+
+def is_sales_call(text: str) -> bool:
+    """A sales button or a short ad: a selling verb first and an offer in it.
+
+    Buttons ("Start free trial", "Get a demo") are a few words; longer lines
+    need a hard offer (a percentage off, a free trial or credits, a coupon).
+    A how-to's step ("Start with a budget under $300") names no offer.
+    """
+    stripped = text.strip()
+    words = word_count(stripped)
+    if words > AD_MAX_WORDS or not _SALES_VERB.match(stripped):
+        return False
+    offer = _OFFER if words <= BUTTON_MAX_WORDS else _HARD_OFFER
+    return offer.search(stripped) is not None
 
 
 def is_disclosure(text: str) -> bool:
@@ -526,4 +645,6 @@ STANDALONE_RULES: tuple[tuple[str, int, Rule], ...] = (
     ("disclosure", 80, is_disclosure),
     ("appeal", 80, is_appeal),
     ("copyright", 25, is_copyright),
+    ("pager", 4, is_pager),
+    ("sales-call", AD_MAX_WORDS, is_sales_call),
 )
