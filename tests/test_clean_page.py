@@ -7,11 +7,12 @@ toy pages drop to our own finder; test_clean_html.py covers those).
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import pytest
 
 from jjfeed.clean import clean_page
-from jjfeed.clean.page import distinct_words
+from jjfeed.clean.page import distinct_words, reconcile_dates
 from jjfeed.model import Cleaned
 
 PARAGRAPHS = [
@@ -231,3 +232,14 @@ def test_a_short_label_over_the_article_leaves_the_declared_title() -> None:
 def test_repeated_blocks_count_once_when_weighing_the_finder() -> None:
     slide = "Universal Appeal\n\nIncreasing attendance at a space museum in a small town."
     assert distinct_words(f"{slide}\n\n{slide}\n\n{slide}") == distinct_words(slide) == 12
+
+
+def test_declared_date_kept_unless_htmldate_reads_another_day() -> None:
+    declared = datetime(2025, 12, 19, 1, 30, tzinfo=UTC)
+    same_day_elsewhere = datetime(2025, 12, 18, tzinfo=UTC)
+    other_day = datetime(2023, 4, 26, tzinfo=UTC)
+    assert reconcile_dates(declared, same_day_elsewhere) == declared
+    assert reconcile_dates(declared, other_day) == other_day
+    assert reconcile_dates(declared, None) == declared
+    assert reconcile_dates(None, other_day) == other_day
+    assert reconcile_dates(None, None) is None

@@ -238,6 +238,23 @@ def test_by_line_with_date() -> None:
     assert _blocks(cleaned.text) == [BODY]
 
 
+@pytest.mark.parametrize(
+    "line", ["Posted on March 3, 2024 by Jane Doe", "March 3, 2024 by Jane Doe"]
+)
+def test_date_then_by_line(line: str) -> None:
+    cleaned = clean_text(f"{TITLE}\n\n{line}\n\n{BODY}")
+    assert cleaned.author == "Jane Doe"
+    assert cleaned.published == datetime(2024, 3, 3, tzinfo=UTC)
+    assert _blocks(cleaned.text) == [BODY]
+
+
+def test_a_date_then_by_in_a_sentence_is_kept() -> None:
+    line = "March 3, 2024 by the river"
+    cleaned = clean_text(_article(line))
+    assert cleaned.author is None
+    assert _blocks(cleaned.text)[-1] == line
+
+
 def test_sentence_starting_with_by_is_kept() -> None:
     line = "By the end of the season, Jessica has to face what she did."
     cleaned = clean_text(_article(line))

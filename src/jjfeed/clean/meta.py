@@ -88,6 +88,7 @@ _BYLINE = re.compile(
     r"(?:\s*(?:[,|•·—–]|\s-\s|\bon\b|\bat\b|\bposted\b|\bpublished\b|\bupdated\b)\s*(?P<rest>.*))?$",
     re.IGNORECASE,
 )
+_DATE_THEN_BY = re.compile(r"^(?P<dates>.+?)\s+(?P<byline>by\s.+)$", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[•·▪◦‣∙●*]|-(?=\s))\s+(?P<item>\S.*)$")
 _LABEL_WORDS = re.compile(
     r"\b(?:first|originally|last|published|posted|updated|modified|date|on|at)\b", re.IGNORECASE
@@ -172,7 +173,8 @@ def is_section_label(text: str) -> bool:
 
 
 def read_byline(text: str) -> tuple[str, list[tuple[str, Stamp]]] | None:
-    """The name and any dates in a byline: "By Jane Doe" or "By Jane Doe | Mar 5, 2017".
+    """The name and any dates in a byline: "By Jane Doe", "By Jane Doe | Mar 5, 2017"
+    or "Mar 5, 2017 by Jane Doe".
 
     Returns None unless what follows "By" really is a name, so "By the end of
     the season ..." is left alone.
@@ -181,7 +183,7 @@ def read_byline(text: str) -> tuple[str, list[tuple[str, Stamp]]] | None:
         return None
     match = _BYLINE.match(text.strip())
     if match is None:
-        return None
+        return _dated_byline(text)
     names = re.split(r"\s+(?:and|&)\s+|\s*,\s*", match.group("names").strip())
     if not names or not all(is_person_name(n) or _is_single_name(n) for n in names):
         return None
@@ -190,6 +192,19 @@ def read_byline(text: str) -> tuple[str, list[tuple[str, Stamp]]] | None:
     if rest and not dates and len(rest.split()) > 4:
         return None
     return ", ".join(names), dates
+
+
+def _dated_byline(text: str) -> tuple[str, list[tuple[str, Stamp]]] | None:
+    """A dateline, then the byline: "Posted on March 5, 2024 by Jane Doe"."""
+    match = _DATE_THEN_BY.match(text.strip())
+    if match is None:
+        return None
+    dates = read_dateline(match.group("dates"))
+    byline = read_byline(match.group("byline"))
+    if not dates or byline is None:
+        return None
+    name, more = byline
+    return name, [*dates, *more]
 
 
 def _is_single_name(text: str) -> bool:

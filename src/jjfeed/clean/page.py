@@ -5,9 +5,11 @@ sidebars, footer. trafilatura (imported here and nowhere else) finds the
 article; what it returns is then cleaned exactly like a feed fragment, so our
 block rules apply on top of its choices. When it finds nothing, our own
 finder picks the element that holds the article (the most specific semantic
-marker first, paragraph density as the fallback). Title, author and dates come
-from what the page declares (``pagemeta.py``) first and facts recovered from
-the text after; htmldate is asked only for a date nothing else gave.
+marker first, paragraph density as the fallback). The title is the headline
+over the article, else what the page declares; author and dates come from
+what the page declares (``pagemeta.py``) first and facts recovered from the
+text after, and htmldate's reading of the publication day wins when it
+disagrees with them by more than a day.
 
 The page is parsed once with lxml, for the metadata and for trafilatura, whose
 extracted tree is cleaned as it is (never serialised and parsed again).
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import datetime
 from urllib.parse import urljoin
 
 import lxml.html
@@ -89,6 +92,8 @@ PROSE_MIN_WORDS = 8
 PROSE_ENDINGS = tuple('.!?:"”)')
 LINK_MAX_SHARE = 0.5
 RESULT_BLOCKS: tuple[str, ...] = ("p", "h2", "h3", "h4", "li", "dt", "dd")
+# The declared publication date and htmldate's agree when this many days apart.
+DATE_AGREEMENT_DAYS = 1
 # A headline above the article shorter than this is a section label ("Blog",
 # "VPN Services"): the page's declared title is kept then.
 HEADLINE_MIN_WORDS = 4
@@ -109,9 +114,10 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
     returns. When it finds nothing (tiny or odd pages), our own container
     finder takes over; when it finds little, the finder is asked too and the
     longer article wins by a clear margin (trafilatura sometimes stops at an
-    intro and misses the list, recipe or guide that follows). Metadata: what
-    the page declares first, then author marks in its markup and facts found
-    in the text, then htmldate's date.
+    intro and misses the list, recipe or guide that follows). Metadata: the
+    headline over the article as the title; what the page declares first,
+    then author marks in its markup and facts found in the text; htmldate's
+    day when the declared one is another (:func:`reconcile_dates`).
     """
     page = bound_page(page)
     tree = _parse(page)
@@ -128,9 +134,8 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
     title = headline if len(headline.split()) >= HEADLINE_MIN_WORDS else page_meta.title
     result = clean_tree(body, base_url, drop_heading=page_meta.title)
     found = result.found
-    published = page_meta.published or found.published_at
-    if published is None and len(page) <= MAX_META_PAGE_CHARS:
-        published = page_date(tree, url)
+    read = page_date(tree, url) if len(page) <= MAX_META_PAGE_CHARS else None
+    published = reconcile_dates(page_meta.published or found.published_at, read)
     author = page_meta.author or markup_author(tree) or found.author
     # trafilatura's article is weighed as it came, headline included.
     words = len(result.text.split()) + len(headline.split())
@@ -143,7 +148,7 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
                 ours,
                 title=title,
                 author=author or ours.author,
-                published=ours.published or published,
+                published=published or ours.published,
             )
     return Cleaned(
         text=result.text,
@@ -171,6 +176,23 @@ def bound_page(page: str) -> str:
         page = page[:MAX_PAGE_CHARS]
     page = _CONTROL_CHARS.sub("", page)
     return _XML_DECLARATION.sub("", page, count=1)
+
+
+def reconcile_dates(declared: datetime | None, read: datetime | None) -> datetime | None:
+    """The publication date: what the page declares, unless htmldate reads another day.
+
+    htmldate weighs every date the page gives (its markup, its URL, the dates
+    it shows) for the original publication; a page's own ``datePublished`` is
+    often a republication or a template's default. When both agree to within
+    a day (a time zone apart) the declared instant is kept, with its time and
+    offset; when they disagree, htmldate's day is right more often (see
+    docs/benchmarks.md, Clean).
+    """
+    if declared is None or read is None:
+        return declared or read
+    if abs((declared.date() - read.date()).days) <= DATE_AGREEMENT_DAYS:
+        return declared
+    return read
 
 
 def _take_headline(body: Element) -> str:
