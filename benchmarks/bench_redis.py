@@ -104,8 +104,9 @@ def start_server() -> tuple[subprocess.Popen[bytes], str, Path]:
     return proc, url, folder
 
 
-def file_redis(url: str, articles: list[Article]) -> tuple[float, int, int]:
-    """Seconds to file every article, duplicates found, Redis bytes used by them."""
+def file_redis(url: str, articles: list[Article]) -> tuple[float, int, int, float, int]:
+    """Seconds to file every article, duplicates found, Redis bytes used by them; then
+    seconds to forget them all (as a run does once they leave the window), bytes left."""
     ns = f"bench{uuid.uuid4().hex[:8]}"
     client = redis.Redis.from_url(url)
     before = int(client.info("memory")["used_memory"])
@@ -120,12 +121,16 @@ def file_redis(url: str, articles: list[Article]) -> tuple[float, int, int]:
                 index.add(i, NOW)
             dups += verdict.status == "duplicate"
         elapsed = time.perf_counter() - start
-    used = int(client.info("memory")["used_memory"]) - before
+        used = int(client.info("memory")["used_memory"]) - before
+        start = time.perf_counter()
+        index.forget_before(NOW + timedelta(seconds=1))
+        forgetting = time.perf_counter() - start
+    left = int(client.info("memory")["used_memory"]) - before
     keys = list(client.scan_iter(match=f"{ns}:*", count=10_000))
     for chunk in range(0, len(keys), 10_000):
         client.delete(*keys[chunk : chunk + 10_000])
     client.close()
-    return elapsed, dups, used
+    return elapsed, dups, used, forgetting, left
 
 
 def file_sqlite(articles: list[Article]) -> tuple[float, int]:
@@ -216,11 +221,14 @@ def main() -> None:
     try:
         articles = corpus(args.docs)
         redis_runs, sqlite_runs, floors, memory = [], [], [], []
+        forget_runs, memory_left = [], []
         for _ in range(args.repeats):
             floors.append(floor(articles))
-            seconds, dups_redis, used = file_redis(url, articles)
+            seconds, dups_redis, used, forgetting, left = file_redis(url, articles)
             redis_runs.append(seconds)
             memory.append(used / len(articles))
+            forget_runs.append(forgetting)
+            memory_left.append(left)
             seconds, dups_sqlite = file_sqlite(articles)
             sqlite_runs.append(seconds)
         rtt = ping_seconds(url)
@@ -242,6 +250,10 @@ def main() -> None:
             f"({med(sqlite_runs) / med(floors):.1f}x the floor), {dups_sqlite} duplicates"
         )
         print(f"redis memory: {med(memory):,.0f} bytes per article")
+        print(
+            f"forgetting them (forget_before): {n / med(forget_runs):,.0f}/s, "
+            f"{med(memory_left):,.0f} bytes left of {med(memory) * n:,.0f}"
+        )
         print(f"redis round trip (PING): {rtt * 1e6:.0f} us")
         print(f"lock acquire+release: {locks[1]:,.0f}/s one client, {locks[2]:,.0f}/s two")
     finally:

@@ -265,6 +265,49 @@ def test_old_copies_outside_the_window_are_not_matched(redis_url: str, namespace
         assert index.verdict(later, None, None, NOW - timedelta(days=50)).status == "duplicate"
 
 
+def test_articles_older_than_the_window_are_forgotten(redis_url: str, namespace: str) -> None:
+    """What left the window goes from Redis (LSH buckets, record, exact keys); the rest stays."""
+    (t1, x1), (t2, x2) = _articles()[4:6]
+    client = redis.Redis.from_url(redis_url)
+    with RedisIndex(redis_url, namespace) as index:
+        index.prepare()
+        index.verdict(_article(source="a", guid="old", title=t1, text=x1), "g-old", None, NOW)
+        index.add(1, NOW - timedelta(days=40))
+        index.verdict(_article(source="a", guid="new", title=t2, text=x2), "g-new", None, NOW)
+        index.add(2, NOW - timedelta(days=1))
+        lsh_keys_before = len(list(client.scan_iter(match=f"{namespace}:lsh*", count=1000)))
+        assert index.forget_before(NOW - timedelta(days=30)) == 1
+        assert index.forget_before(NOW - timedelta(days=30)) == 0  # nothing left to forget
+        since = NOW - timedelta(days=60)  # a window wide enough to reach the old one, were it kept
+        old_copy = _article(source="b", guid="x1", title=t1, text=x1)
+        new_copy = _article(source="b", guid="x2", title=t2, text=x2)
+        assert index.query(dedup.signatures(x1)[0]) == set()
+        assert index.verdict(old_copy, "g-old", None, since).status == "new"
+        assert index.verdict(new_copy, "g-new", None, since).status == "duplicate"
+    lsh_keys_after = len(list(client.scan_iter(match=f"{namespace}:lsh*", count=1000)))
+    assert client.zcard(f"{namespace}:filed") == 1
+    assert client.hlen(f"{namespace}:exact") == 2  # the new article's GUID and content hash
+    assert len(list(client.scan_iter(match=f"{namespace}:doc:*"))) == 1
+    assert 0 < lsh_keys_after < lsh_keys_before
+    client.close()
+
+
+def test_forgetting_everything_leaves_no_lsh_keys(redis_url: str, namespace: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    with RedisIndex(redis_url, namespace) as index:
+        index.prepare()
+        for n, (title, text) in enumerate(_articles()[:3]):
+            index.verdict(
+                _article(source="a", guid=str(n), title=title, text=text), None, None, NOW
+            )
+            index.add(n, NOW - timedelta(days=40 + n))
+        assert index.forget_before(NOW) == 3
+    assert list(client.scan_iter(match=f"{namespace}:lsh*")) == []
+    assert list(client.scan_iter(match=f"{namespace}:doc:*")) == []
+    assert client.hlen(f"{namespace}:exact") == 0
+    client.close()
+
+
 def test_a_copy_of_two_clusters_merges_them_into_the_oldest(redis_url: str, namespace: str) -> None:
     """A GUID names one cluster, the text another: the article shows they are one."""
     (t1, x1), (t2, x2) = _articles()[2:4]

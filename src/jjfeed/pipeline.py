@@ -330,6 +330,9 @@ class DuplicateIndex(Protocol):
     def prepare(self) -> None:
         """Make the index ready for this run (rebuild or check its parameters)."""
 
+    def forget_before(self, before: datetime) -> int:
+        """Let go of what was filed before ``before`` (outside every window); how many."""
+
     def deciding(self) -> AbstractContextManager[None]:
         """Hold whatever keeps another worker from deciding at the same time."""
 
@@ -368,6 +371,10 @@ class _SqliteIndex:
     # Sources with `dedup: false`: their articles are never offered as copies.
     exclude_sources: frozenset[str] = frozenset()
     _pending: tuple[dedup.Signature | None, list[int]] = (None, [])
+
+    def forget_before(self, before: datetime) -> int:
+        """Nothing: the store keeps its articles, and lookups are bounded by time."""
+        return 0
 
     def prepare(self) -> None:
         """Rebuild the LSH table when its parameters changed since it was built."""
@@ -559,6 +566,9 @@ class _Deduper:
             # SQLite backend comes back.
             self.store.set_meta("lsh_params", "off")
         self.duplicates.prepare()
+        forgotten = self.duplicates.forget_before(self.now - self.window)
+        if forgotten:
+            log.info("dedup index: forgot %d articles filed before the window", forgotten)
         self._prepare_stories()
 
     def _prepare_stories(self) -> None:

@@ -12,7 +12,11 @@ needs to call an article a duplicate lives here instead:
   (delta-coded and compressed), so a candidate is verified exactly with
   :func:`similarity`, as the SQLite index does with the stored text;
 - each cluster's creation time (the oldest survives a merge) and the
-  aliases of clusters merged away.
+  aliases of clusters merged away;
+- every article by the time it was filed (a sorted set), so what has left
+  the duplicate window is forgotten at the start of a run
+  (:meth:`RedisIndex.forget_before`): its LSH entries, its record and its
+  exact keys go, and Redis memory stays bounded by the window.
 
 Check and insert must be one step across workers, or two copies filed at
 the same moment would both be "new": :meth:`RedisIndex.deciding` holds a
@@ -28,6 +32,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
@@ -58,6 +63,9 @@ from . import (
 LOCK_TIMEOUT = 30.0  # seconds a worker may hold the lock before Redis frees it for the others
 LOCK_WAIT = 120.0  # seconds a worker waits for the lock before giving up the run
 MAX_ALIAS_HOPS = 64  # merges of merges; a longer chain means the alias table is corrupt
+FORGET_BATCH = 500  # articles forgotten per lock hold: other workers wait at most for one batch
+FORGET_MAX = 50_000  # articles forgotten per run at most: a backlog is worked off run by run
+_EXACT_FIELD = 13  # an exact key's field: its kind (one byte) and a 12-byte digest
 
 
 def display_url(url: str) -> str:
@@ -130,6 +138,7 @@ class RedisIndex:
             "created": f"{ns}:created",
             "alias": f"{ns}:alias",
             "lock": f"{ns}:lock",
+            "filed": f"{ns}:filed",
         }
         # Every datasketch storage object shares this pool: no connection per band.
         self._lsh = MinHashLSH(
@@ -378,8 +387,10 @@ class RedisIndex:
                     "t": when.timestamp(),
                     "n": "1" if verdict.status == "new" else "0",
                     "s": pack_shingles(pending.shingles),
+                    "x": b"".join(pending.exact),
                 },
             )
+            pipe.zadd(self._keys["filed"], {pending.doc: when.timestamp()})
             pipe.execute()
 
     def resign(
@@ -399,15 +410,92 @@ class RedisIndex:
                 if doc + suffix in self._lsh:
                     self._lsh.remove(doc + suffix)
             self._insert_lsh(doc, full, lead)
+            known = _bytes(self._redis.hget(self._doc_key(doc), "x") or b"")
             pipe = self._redis.pipeline(transaction=True)
             if exact_hash:
                 field = b"h" + hashlib.blake2b(exact_hash.encode(), digest_size=12).digest()
                 pipe.hsetnx(self._keys["exact"], field, cluster)
+                if field not in _fields(known):
+                    pipe.hset(self._doc_key(doc), "x", known + field)
             pipe.hsetnx(self._doc_key(doc), "c", cluster)
             pipe.hsetnx(self._doc_key(doc), "n", "1")
             pipe.hsetnx(self._doc_key(doc), "t", when.timestamp())
             pipe.hset(self._doc_key(doc), "s", pack_shingles(shingle_hashes(article.text)))
+            pipe.zadd(self._keys["filed"], {doc: when.timestamp()}, nx=True)
             pipe.execute()
+
+    # -- forgetting ------------------------------------------------------------
+
+    def forget_before(self, before: datetime) -> int:
+        """Forget the articles filed before ``before``: they can no longer be matched.
+
+        A candidate older than the duplicate window is skipped by every
+        verdict, so its LSH entries, its record and its exact keys only cost
+        memory. They go a batch at a time under the lock (at most
+        ``FORGET_MAX`` a run). Returns how many articles were forgotten.
+        """
+        forgotten = 0
+        while forgotten < FORGET_MAX:
+            with self.deciding(), self._errors("forget"):
+                docs = self._redis.zrangebyscore(
+                    self._keys["filed"], "-inf", f"({before.timestamp()}", start=0,
+                    num=min(FORGET_BATCH, FORGET_MAX - forgotten),
+                )  # fmt: skip
+                if docs:
+                    self._forget([_bytes(doc) for doc in docs])
+            forgotten += len(docs)
+            if len(docs) < FORGET_BATCH:
+                break
+        return forgotten
+
+    def _forget(self, docs: list[bytes]) -> None:
+        """Remove these articles' LSH entries, records and exact keys, in five round trips."""
+        keys = self._lsh.keys
+        entries = [doc + suffix for doc in docs for suffix in (b"F", b"L")]
+        read = self._redis.pipeline(transaction=False)
+        for entry in entries:
+            read.lrange(keys.redis_key(entry), 0, -1)  # type: ignore[attr-defined]
+        for doc in docs:
+            read.hmget(self._doc_key(doc), ["c", "x"])
+        answers = read.execute()
+        bands, records = answers[: len(entries)], answers[len(entries) :]
+        # An exact key goes when it still names the forgotten article's cluster.
+        fields = [
+            (field, cluster)
+            for cluster, joined in records
+            if cluster is not None
+            for field in _fields(joined or b"")
+        ]
+        read = self._redis.pipeline(transaction=False)
+        for field, _ in fields:
+            read.hget(self._keys["exact"], field)
+        named = read.execute() if fields else []
+        write = self._redis.pipeline(transaction=True)
+        buckets: list[tuple[Any, bytes]] = []
+        for entry, values in zip(entries, bands, strict=True):
+            for value, table in zip(values, self._lsh.hashtables, strict=False):
+                write.srem(table.redis_key(value), entry)
+                buckets.append((table, value))
+            write.hdel(keys._name, entry)  # type: ignore[attr-defined]
+            write.delete(keys.redis_key(entry))  # type: ignore[attr-defined]
+        for (field, cluster), now in zip(fields, named, strict=True):
+            if now == cluster:
+                write.hdel(self._keys["exact"], field)
+        write.delete(*(self._doc_key(doc) for doc in docs))
+        write.zrem(self._keys["filed"], *docs)
+        write.execute()
+        if not buckets:
+            return
+        # A band's table lists its buckets: a bucket left empty leaves the list too.
+        read = self._redis.pipeline(transaction=False)
+        for table, value in buckets:
+            read.exists(table.redis_key(value))
+        left = read.execute()
+        write = self._redis.pipeline(transaction=True)
+        for (table, value), still in zip(buckets, left, strict=True):
+            if not still:
+                write.hdel(table._name, value)
+        write.execute()
 
     def _insert_lsh(self, doc: bytes, full: Signature | None, lead: Signature | None) -> None:
         """Insert through datasketch's insertion session, sent as one MULTI/EXEC.
@@ -437,6 +525,19 @@ class RedisIndex:
 
 
 _EXACT_RULES = {b"g": "guid", b"u": "url", b"h": "content-hash"}
+
+
+def _bytes(value: object) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    raise DedupIndexError(f"unexpected reply from Redis: {value!r}")
+
+
+def _fields(joined: bytes) -> list[bytes]:
+    """The exact-key fields an article's record lists, joined end to end."""
+    return [joined[i : i + _EXACT_FIELD] for i in range(0, len(joined), _EXACT_FIELD)]
 
 
 def _str(value: bytes | str) -> str:
