@@ -93,3 +93,45 @@ def test_source_furniture_is_learned_and_removed(tmp_path: Path, feed_server: Fe
     pipeline.run(config)
     new = next(r for r in pipeline.export(config) if r["title"] == "Story 10")
     assert PROMPT not in str(new["text"])
+
+
+def test_copies_of_one_article_do_not_make_its_paragraphs_furniture(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """An original and its updated copies share most paragraphs: one article's worth of
+    evidence, so its short paragraphs stay in every copy while real furniture still goes."""
+    story = prose(300, 240).split("\n\n")
+    short = "Officials said the inquiry would report by the spring."
+    items = []
+    for i in range(5):
+        paragraphs = [*story[:-1], short, f"Update {i}: {prose(400 + i, 30)}"]
+        items.append(
+            {
+                "title": f"Inquiry opens (version {i})",
+                "link": f"https://site.example/inquiry-{i}",
+                "guid": f"https://site.example/?p=inquiry-{i}",
+                "body": html_body("\n\n".join(paragraphs)) + f"<p>{PROMPT}</p>",
+            }
+        )
+    items += [
+        {
+            "title": f"Story {i}",
+            "link": f"https://site.example/{i}",
+            "guid": f"https://site.example/?p={i}",
+            "body": html_body(prose(200 + i, 200)) + f"<p>{PROMPT}</p>",
+        }
+        for i in range(3)
+    ]
+    feed_server.routes["/feed"] = Route(rss("Site", "https://site.example/", items))
+    config = Config(
+        sources=(Source("Site", url=feed_server.url("/feed")),),
+        database=tmp_path / "j.db",
+        output=tmp_path / "out",
+    )
+    pipeline.run(config)
+    with Store(config.database) as store:
+        texts = [s.article.text for s in store.articles()]
+    assert len(texts) == 8
+    copies = [t for t in texts if "Officials said the inquiry" in t]
+    assert len(copies) == 5  # the short paragraph is kept in every copy
+    assert all(PROMPT not in t for t in texts)  # in four distinct articles: furniture

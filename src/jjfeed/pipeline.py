@@ -281,13 +281,15 @@ def _furnished(
     article that loses blocks gets its features computed again.
     """
     batch: dict[str, tuple[int, int]] = {}
+    stored = store.furniture_counts(source.name, {fp for p in prepared for fp in p.prints})
     for p in prepared:
         if store.has(p.article.source, p.article.guid):
             continue
+        if _mostly_seen(p.prints, stored, batch):
+            continue  # a copy of an article counted before: no new evidence
         for fp, words in p.prints.items():
             seen, _ = batch.get(fp, (0, words))
             batch[fp] = (seen + 1, words)
-    stored = store.furniture_counts(source.name, {fp for p in prepared for fp in p.prints})
     combined = dict(stored)
     for fp, (n, words) in batch.items():
         combined[fp] = (stored.get(fp, (0, words))[0] + n, words)
@@ -295,6 +297,23 @@ def _furnished(
     if batch:
         store.add_furniture(source.name, batch, now)
     return [_without_furniture(p, known) for p in prepared]
+
+
+def _mostly_seen(
+    prints: dict[str, int],
+    stored: dict[str, tuple[int, int]],
+    batch: dict[str, tuple[int, int]],
+) -> bool:
+    """Whether most of an article's words are in blocks this source has counted already.
+
+    A site's articles share their furniture, a few short lines; an article
+    that shares most of its text with earlier ones is a copy of one (an
+    update, a re-post), and counting it again would make its own
+    paragraphs look like furniture.
+    """
+    total = sum(prints.values())
+    seen = sum(words for fp, words in prints.items() if fp in stored or fp in batch)
+    return total > 0 and seen >= furniture.COPY_SHARE * total
 
 
 def _without_furniture(prepared: _Prepared, known: frozenset[str]) -> _Prepared:

@@ -28,6 +28,10 @@ MIN_ARTICLES = 3
 LONG_PROSE_WORDS = 40
 LONG_PROSE_MIN_ARTICLES = 12
 
+# An article whose words are at least this share in blocks the source has
+# counted before is a copy of an earlier article, and adds no evidence.
+COPY_SHARE = 0.5
+
 _WORD = re.compile(r"\w+")
 _HTML_BLOCKS = tuple(sorted(TEXT_HOLDERS | {"figcaption"}))
 
