@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from conftest import SEEDS
-from jjfeed.clean import clean_text
+from jjfeed.clean import clean_text, rules
 
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed articles not found at {SEEDS}")
 
@@ -578,6 +578,11 @@ def test_footer_and_call_to_action_lines_removed(line: str) -> None:
 )
 def test_lines_near_those_rules_kept(line: str) -> None:
     assert _kept(line) == [line]
+
+
+def test_related_headings_are_furniture_lines() -> None:
+    """The context rule only looks at headings the standalone rules already dropped."""
+    assert rules.RELATED_HEADINGS <= rules.FURNITURE_LINES
 
 
 def test_a_related_list_that_ends_the_article_goes_with_its_heading() -> None:
