@@ -55,7 +55,8 @@ from pathlib import Path
 import trafilatura
 from trafilatura.metadata import extract_metadata
 
-from jjfeed.clean import clean_page
+from jjfeed.clean import clean_page, pagemeta
+from jjfeed.clean import page as page_module
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wcxb-dev"
 _WORD = re.compile(r"\w+")
@@ -264,16 +265,54 @@ def table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def compare_dates(cases: Iterator[Case]) -> int:
+    """Where the page's declared publication date and htmldate's differ, which is right.
+
+    Declared: the page's metadata (``pagemeta.read_page_meta``); htmldate: its
+    quick search for the original date (``pagemeta.page_date``). Only pages
+    whose ground truth has a date count.
+    """
+    tally: Counter[str] = Counter()
+    for case in cases:
+        expected = str(case.truth.get("publish_date") or "")
+        tree = page_module.parse_page(case.page)
+        if not expected or tree is None:
+            continue
+        declared = pagemeta.read_page_meta(tree).published
+        read = pagemeta.page_date(tree, case.url or None)
+        tally["pages"] += 1
+        if declared is None or read is None:
+            continue
+        tally["both"] += 1
+        tally["declared right"] += same_day(expected, declared.date())
+        tally["htmldate right"] += same_day(expected, read.date())
+        if abs((declared.date() - read.date()).days) > page_module.DATE_AGREEMENT_DAYS:
+            tally["disagree"] += 1
+            tally["disagree, declared right"] += same_day(expected, declared.date())
+            tally["disagree, htmldate right"] += same_day(expected, read.date())
+    for key in (
+        "pages", "both", "declared right", "htmldate right",
+        "disagree", "disagree, declared right", "disagree, htmldate right",
+    ):  # fmt: skip
+        print(f"{key}: {tally[key]}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the wcxb-dev folder")
     parser.add_argument("--only", choices=("even", "odd"), help="only even or odd pages")
     parser.add_argument("--dump", type=Path, help="write per-page jjfeed scores as JSON lines")
+    parser.add_argument(
+        "--dates", action="store_true", help="only compare declared dates with htmldate's"
+    )
     args = parser.parse_args(argv)
     if not (args.data / "html").is_dir():
         print(f"no WCXB data at {args.data}", file=sys.stderr)
         return 1
+    if args.dates:
+        return compare_dates(load(args.data, args.limit, args.only))
 
     tallies: dict[tuple[str, str], Tally] = {}
     dump = args.dump.open("w", encoding="utf-8") if args.dump else None
@@ -304,6 +343,13 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(tally.row(f"{name} ({group})"))
     print(table(rows))
     ours, theirs = tallies.get(("jjfeed", "all")), tallies.get(("trafilatura", "all"))
+    if ours is not None:
+        print(
+            f"\njjfeed (all): F1 {ours.f1 / max(ours.pages, 1):.4f}, without leaked "
+            f"{ours.without_leaked} of {ours.without_total} "
+            f"({ours.without_leaked / max(ours.without_total, 1):.4f}), with kept "
+            f"{ours.with_kept} of {ours.with_total}"
+        )
     if ours and theirs and ours.seconds and theirs.seconds:
         overhead = ours.seconds / theirs.seconds - 1
         print(f"\nOverhead of jjfeed's page path over trafilatura alone: {overhead:+.1%}")

@@ -223,6 +223,11 @@ def _bound_article(body: Element) -> None:
         chars += sum(len(piece) for piece in child.itertext())
 
 
+def parse_page(page: str) -> HtmlElement | None:
+    """The page's lxml tree as :func:`clean_page` reads it (bounded first), or None."""
+    return _parse(bound_page(page))
+
+
 def _parse(page: str) -> HtmlElement | None:
     if not page.strip():
         return None
