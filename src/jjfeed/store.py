@@ -520,15 +520,16 @@ class Store:
         ``new``: the article has none yet, so there is nothing to delete.
         """
         self._terms.pop(article_id, None)
+        stamp = _ts(at)
         self._db.execute(
             "INSERT OR REPLACE INTO story_terms (article, at, terms) VALUES (?, ?, ?)",
-            (article_id, _ts(at), "\n".join(sorted(terms))),
+            (article_id, stamp, "\n".join(sorted(terms))),
         )
         if not new:
             self._db.execute("DELETE FROM story_keys WHERE article = ?", (article_id,))
         self._db.executemany(
             "INSERT OR IGNORE INTO story_keys (key, at, article) VALUES (?, ?, ?)",
-            [(k, _ts(at), article_id) for k in keys],
+            [(k, stamp, article_id) for k in keys],
         )
 
     def clear_story_terms(self) -> None:
