@@ -13,6 +13,7 @@ import pytest
 
 from jjfeed.clean import clean_page
 from jjfeed.clean.page import distinct_words, reconcile_dates
+from jjfeed.clean.pagemeta import tidy_author
 from jjfeed.model import Cleaned
 
 PARAGRAPHS = [
@@ -243,3 +244,28 @@ def test_declared_date_kept_unless_htmldate_reads_another_day() -> None:
     assert reconcile_dates(declared, None) == declared
     assert reconcile_dates(None, other_day) == other_day
     assert reconcile_dates(None, None) is None
+
+
+@pytest.mark.parametrize(
+    ("declared", "name"),
+    [
+        ("Maria &amp; Katerina", "Maria & Katerina"),  # an entity left in JSON-LD
+        ('"David Kim"', "David Kim"),
+        ("By Jane Doe", "Jane Doe"),
+        ("Roy, Aniruddha", "Aniruddha Roy"),
+        (", USA TODAY", None),  # no name before the outlet: nobody
+        ("https://example.com/author/jane", None),
+        ("admin", None),
+        ("  ", None),
+    ],
+)
+def test_declared_authors_are_tidied(declared: str, name: str | None) -> None:
+    assert tidy_author(declared) == name
+
+
+def test_an_empty_declared_author_lets_the_byline_mark_speak() -> None:
+    page = REAL_PAGE.replace(
+        '<meta name="author" content="Ruth Okafor">', '<meta name="author" content=", Gazette">'
+    )
+    cleaned = clean_page(page, "https://gazette.example/local/tram-depot")
+    assert cleaned.author == "Ruth Okafor"

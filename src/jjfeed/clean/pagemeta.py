@@ -12,6 +12,7 @@ more than extracting the article itself.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -77,6 +78,8 @@ NOT_AUTHORS: frozenset[str] = frozenset({"admin", "administrator", "staff", "edi
 # it bought 2 points of date accuracy for 8% more time per page).
 _DATE_PARAMS: dict[str, object] = {"extensive_search": False, "original_date": True}
 _SPACES = re.compile(r"\s+")
+_AUTHOR_QUOTES = "\"'“”‘’ "
+_BY_LABEL = re.compile(r"^by\s*:?\s+", re.IGNORECASE)
 _URL = re.compile(r"^https?://")
 _SURNAME_FIRST = re.compile(r"^([A-Z][\w'’-]+),\s+([A-Z][a-z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)?)$")
 
@@ -193,7 +196,8 @@ def _ld_author(value: object, by_id: dict[str, dict[str, object]]) -> str | None
             name = _text(item.get("name"))
         else:
             name = _text(item)
-        if name and not _URL.match(name) and name.lower() not in NOT_AUTHORS:
+        name = tidy_author(name)
+        if name:
             names.append(name)
     return join_names(_unique(names))
 
@@ -244,14 +248,34 @@ def _strip_site_name(title: str, site_name: str | None) -> str | None:
 
 
 def _first_author(tree: HtmlElement) -> str | None:
-    """A declared author; URLs (article:author often is one) and roles are not names."""
+    """A declared author (see :func:`tidy_author`)."""
     for xpath in AUTHOR_METAS:
         for element in _select(tree, xpath):
-            value = _value(element)
-            if value and not _URL.match(value) and value.lower() not in NOT_AUTHORS:
-                byline = meta.read_byline(value)
-                return byline[0] if byline else _first_name_first(value)
+            name = tidy_author(_value(element))
+            if name:
+                return name
     return None
+
+
+def tidy_author(value: str | None) -> str | None:
+    """A declared author value as a name, or None when it names nobody.
+
+    Pages declare authors carelessly: HTML entities in JSON ("Maria &amp;
+    Katerina"), quotes, a "By" in front, an empty name before the outlet
+    (", USA TODAY"), a URL (article:author often is one), a role ("admin").
+    """
+    if not value:
+        return None
+    name = _collapse(html.unescape(value)).strip(_AUTHOR_QUOTES)
+    if not name or name.startswith(",") or _URL.match(name) or name.lower() in NOT_AUTHORS:
+        return None
+    byline = meta.read_byline(name)
+    if byline is not None:
+        return byline[0]
+    name = _BY_LABEL.sub("", name).strip(_AUTHOR_QUOTES + " ,;:|-")
+    if not re.search(r"[^\W\d_]", name):
+        return None
+    return _first_name_first(name)
 
 
 def _first_name_first(value: str) -> str:
