@@ -379,6 +379,27 @@ def test_author_marked_by_class_or_id(box: str) -> None:
     assert cleaned.author is not None and cleaned.author in box
 
 
+@pytest.mark.parametrize(
+    "box",
+    [
+        '<div class="author-line"><span>Written By:</span>'
+        '<span class="author-name"><a href="/a/c">Celeste Longacre</a></span>'
+        '<span class="author-title">Gardener &amp; Astrologer</span></div>',
+        '<div class="card-author"><a href="/team/m"><h2>Matt Check</h2>'
+        "<div>Head Winemaker, Co-Founder</div></a></div>",
+        '<div class="author-intro"><div><strong>Written By:</strong><a href="/authors/c">'
+        "<div>Cazzy Magennis</div></a></div><div><strong>Last Updated:</strong>"
+        "<div>August 1, 2025</div></div></div>",
+    ],
+)
+def test_an_author_box_gives_the_name_without_the_role(box: str) -> None:
+    """The name and the role sit in elements of their own: run together, the role
+    ("Head Winemaker", "Last") would read as part of the name."""
+    name = clean_html(box + PARA).author
+    assert name in {"Celeste Longacre", "Matt Check", "Cazzy Magennis"}
+    assert name is not None and name in box
+
+
 def test_comment_authors_are_not_the_author() -> None:
     fragment = PARA + '<div class="comments"><span class="comment-author">Jo Bloggs</span></div>'
     assert clean_html(fragment).author is None

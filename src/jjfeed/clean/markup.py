@@ -209,6 +209,21 @@ def _author_from_element(element: Element) -> str | None:
     text = _SPACES.sub(" ", text).strip()
     if not text or len(text) > AUTHOR_MAX_CHARS:
         return None
+    if not content and len(source):
+        # An author box holds the name and more in elements of their own
+        # ("Written By:" / "Celeste Longacre" / "Gardener & Astrologer"): their
+        # text run together would make the role part of the name.
+        for piece in source.itertext():
+            name = _name_in(_SPACES.sub(" ", piece).strip())
+            if name:
+                return name
+    return _name_in(text)
+
+
+def _name_in(text: str) -> str | None:
+    """The author named by a byline or name text, or None."""
+    if not text:
+        return None
     byline = meta.read_byline(text)
     if byline is not None:
         return byline[0]
