@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import pytest
 
 from jjfeed.clean import clean_page
-from jjfeed.clean.page import distinct_words, reconcile_dates
-from jjfeed.clean.pagemeta import tidy_author
+from jjfeed.clean.page import distinct_words, parse_page, reconcile_dates
+from jjfeed.clean.pagemeta import read_page_meta, tidy_author
 from jjfeed.model import Cleaned
 
 PARAGRAPHS = [
@@ -269,3 +269,33 @@ def test_an_empty_declared_author_lets_the_byline_mark_speak() -> None:
     )
     cleaned = clean_page(page, "https://gazette.example/local/tram-depot")
     assert cleaned.author == "Ruth Okafor"
+
+
+@pytest.mark.parametrize(
+    ("declared", "url", "title"),
+    [
+        (
+            "Best EVs of 2026 - Car Talk",
+            "https://www.cartalk.com/cars/best-evs",
+            "Best EVs of 2026",
+        ),
+        (
+            "Graphic design careers | ASU Online",
+            "https://asuonline.asu.edu/x",
+            "Graphic design careers",
+        ),
+        (
+            "Spider-Man - Far From Home",
+            "https://www.marvel.com/movies/x",
+            "Spider-Man - Far From Home",
+        ),
+        ("Best EVs of 2026 - Car Talk", None, "Best EVs of 2026 - Car Talk"),
+    ],
+)
+def test_a_title_loses_a_suffix_naming_the_host(declared: str, url: str | None, title: str) -> None:
+    page = REAL_PAGE.replace(
+        '<meta property="og:title" content="Tram depot to become a market">',
+        f'<meta property="og:title" content="{declared}">',
+    ).replace('<meta property="og:site_name" content="Harbour Gazette">', "")
+    page = page.replace("<h1>Tram depot to become a market</h1>", "")
+    assert read_page_meta(parse_page(page), url).title == title  # type: ignore[arg-type]

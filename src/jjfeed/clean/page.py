@@ -123,7 +123,7 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
     tree = _parse(page)
     if tree is None:
         return Cleaned(text="", html="")
-    page_meta = read_page_meta(tree)
+    page_meta = read_page_meta(tree, url)
     base_url = _base_url(tree, url)
     body = _extract_main(tree, url)
     if body is None or _is_flattened(body, tree):
