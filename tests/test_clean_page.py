@@ -299,3 +299,9 @@ def test_a_title_loses_a_suffix_naming_the_host(declared: str, url: str | None, 
     ).replace('<meta property="og:site_name" content="Harbour Gazette">', "")
     page = page.replace("<h1>Tram depot to become a market</h1>", "")
     assert read_page_meta(parse_page(page), url).title == title  # type: ignore[arg-type]
+
+
+def test_a_malformed_url_is_no_reason_to_fail() -> None:
+    cleaned = clean_page(REAL_PAGE, "http://[not-an-ipv6/tram-depot")
+    assert cleaned.title == "Tram depot to become a market"
+    assert PARAGRAPHS[0] in cleaned.text

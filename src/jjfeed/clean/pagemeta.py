@@ -271,7 +271,10 @@ def _host_words(url: str | None) -> frozenset[str]:
     """The names a site's host gives it: "cartalk" for www.cartalk.com."""
     if not url:
         return frozenset()
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:  # "http://[not-ipv6": no host to read
+        return frozenset()
     labels = [label for label in host.split(".")[:-1] if label not in _HOST_NOISE]
     return frozenset(label for label in labels if len(label) >= MIN_HOST_NAME)
 
