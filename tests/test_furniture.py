@@ -135,3 +135,35 @@ def test_copies_of_one_article_do_not_make_its_paragraphs_furniture(
     copies = [t for t in texts if "Officials said the inquiry" in t]
     assert len(copies) == 5  # the short paragraph is kept in every copy
     assert all(PROMPT not in t for t in texts)  # in four distinct articles: furniture
+
+
+def test_short_summaries_still_teach_the_footer_that_outweighs_them(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Summaries of 20 words under a 30-word footer share most of their words, but
+    no paragraph: each is a new article, and the footer is learned."""
+    footer = (
+        "Our reporters cover the harbour district every weekday morning and evening; "
+        "send tips and photographs to the newsroom desk any time of day"
+    )
+    items = [
+        {
+            "title": f"Brief {i}",
+            "link": f"https://site.example/brief-{i}",
+            "guid": f"https://site.example/?p=brief-{i}",
+            "body": html_body(" ".join(prose(500 + i, 20).split())) + f"<p>{footer}</p>",
+        }
+        for i in range(5)
+    ]
+    feed_server.routes["/feed"] = Route(rss("Site", "https://site.example/", items))
+    config = Config(
+        sources=(Source("Site", url=feed_server.url("/feed")),),
+        database=tmp_path / "j.db",
+        output=tmp_path / "out",
+    )
+    pipeline.run(config)
+    with Store(config.database) as store:
+        texts = [s.article.text for s in store.articles()]
+        counts = store.furniture_counts("Site", [fingerprint(footer) or ""])
+    assert counts[fingerprint(footer) or ""][0] == 5
+    assert len(texts) == 5 and all(footer not in t for t in texts)

@@ -304,16 +304,22 @@ def _mostly_seen(
     stored: dict[str, tuple[int, int]],
     batch: dict[str, tuple[int, int]],
 ) -> bool:
-    """Whether most of an article's words are in blocks this source has counted already.
+    """Whether an article is a copy of one this source has counted already.
 
-    A site's articles share their furniture, a few short lines; an article
-    that shares most of its text with earlier ones is a copy of one (an
-    update, a re-post), and counting it again would make its own
-    paragraphs look like furniture.
+    A site's articles share their furniture, mostly short lines; an article
+    that shares most of its words with earlier ones, a paragraph of prose
+    among them, is a copy (an update, a re-post), and counting it again
+    would make its own paragraphs look like furniture. Short summaries under
+    a long-ish footer share most of their words too, but no paragraph: they
+    still count, or the footer could never be learned.
     """
     total = sum(prints.values())
-    seen = sum(words for fp, words in prints.items() if fp in stored or fp in batch)
-    return total > 0 and seen >= furniture.COPY_SHARE * total
+    seen = [words for fp, words in prints.items() if fp in stored or fp in batch]
+    return (
+        total > 0
+        and sum(seen) >= furniture.COPY_SHARE * total
+        and max(seen) >= furniture.LONG_PROSE_WORDS
+    )
 
 
 def _without_furniture(prepared: _Prepared, known: frozenset[str]) -> _Prepared:
