@@ -95,6 +95,19 @@ def test_source_furniture_is_learned_and_removed(tmp_path: Path, feed_server: Fe
     assert PROMPT not in str(new["text"])
 
 
+def _run_site(tmp_path: Path, feed_server: FeedServer, items: list[dict[str, str]]) -> list[str]:
+    """One run over a feed of ``items`` from one source; the stored articles' texts."""
+    feed_server.routes["/feed"] = Route(rss("Site", "https://site.example/", items))
+    config = Config(
+        sources=(Source("Site", url=feed_server.url("/feed")),),
+        database=tmp_path / "j.db",
+        output=tmp_path / "out",
+    )
+    pipeline.run(config)
+    with Store(config.database) as store:
+        return [s.article.text for s in store.articles()]
+
+
 def test_copies_of_one_article_do_not_make_its_paragraphs_furniture(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
@@ -122,15 +135,7 @@ def test_copies_of_one_article_do_not_make_its_paragraphs_furniture(
         }
         for i in range(3)
     ]
-    feed_server.routes["/feed"] = Route(rss("Site", "https://site.example/", items))
-    config = Config(
-        sources=(Source("Site", url=feed_server.url("/feed")),),
-        database=tmp_path / "j.db",
-        output=tmp_path / "out",
-    )
-    pipeline.run(config)
-    with Store(config.database) as store:
-        texts = [s.article.text for s in store.articles()]
+    texts = _run_site(tmp_path, feed_server, items)
     assert len(texts) == 8
     copies = [t for t in texts if "Officials said the inquiry" in t]
     assert len(copies) == 5  # the short paragraph is kept in every copy
@@ -155,15 +160,8 @@ def test_short_summaries_still_teach_the_footer_that_outweighs_them(
         }
         for i in range(5)
     ]
-    feed_server.routes["/feed"] = Route(rss("Site", "https://site.example/", items))
-    config = Config(
-        sources=(Source("Site", url=feed_server.url("/feed")),),
-        database=tmp_path / "j.db",
-        output=tmp_path / "out",
-    )
-    pipeline.run(config)
-    with Store(config.database) as store:
-        texts = [s.article.text for s in store.articles()]
+    texts = _run_site(tmp_path, feed_server, items)
+    with Store(tmp_path / "j.db") as store:
         counts = store.furniture_counts("Site", [fingerprint(footer) or ""])
     assert counts[fingerprint(footer) or ""][0] == 5
     assert len(texts) == 5 and all(footer not in t for t in texts)
