@@ -28,7 +28,8 @@ import feedparser.api
 import pytest
 
 from conftest import FeedServer, Route
-from jjfeed import xmlguard
+from jjfeed import opml, xmlguard
+from jjfeed.errors import ConfigError
 from jjfeed.parse import parse_feed
 
 LAUGHS = '<!ENTITY lol "lol">' + "".join(
@@ -203,3 +204,73 @@ def test_entity_expansion_in_a_large_feed_stays_small_in_memory() -> None:
     peak_mb, title_length = map(int, result.stdout.split())
     assert title_length < 100
     assert peak_mb < 250, f"peak memory {peak_mb} MB"
+
+
+# -- OPML (import-opml) -----------------------------------------------------------------
+
+
+def opml_bomb(ref: str, *, encoding: str = "utf-8", comment_bytes: int = 0) -> bytes:
+    """An OPML file whose outline title expands ``ref`` from the billion-laughs DTD."""
+    comment = f"<!-- {'x' * comment_bytes} -->" if comment_bytes else ""
+    text = (
+        f'<?xml version="1.0" encoding="{encoding}"?>{comment}<!DOCTYPE opml [{LAUGHS}]>'
+        '<opml version="1.0"><head><title>t</title></head><body>'
+        f'<outline text="{ref}" type="rss" xmlUrl="https://bomb.example/feed"/>'
+        "</body></opml>"
+    )
+    return text.encode(encoding)
+
+
+@pytest.mark.parametrize(
+    "ref", ["&lol9;", "&lol5;"], ids=["billion-laughs", "300KB-under-expat-limit"]
+)
+@pytest.mark.parametrize(
+    ("encoding", "comment_bytes"),
+    [("utf-16", 0), ("utf-8", 70_000)],
+    ids=["utf-16", "70KB-comment-before-doctype"],
+)
+def test_import_opml_refuses_entities_however_hidden(
+    tmp_path: Path, encoding: str, comment_bytes: int, ref: str
+) -> None:
+    """The old guard looked for ``<!ENTITY`` in the first 64 KiB of bytes: UTF-16 or a long
+    comment hid it. Now expat itself refuses the declaration: one line naming the file, exit 1,
+    feeds.yaml untouched, nothing expanded. Before, expat's amplification limit stopped the
+    billion laughs with a parse error, and the 300 KB expansion was imported as a source name."""
+    bomb = tmp_path / "subscriptions.opml"
+    bomb.write_bytes(opml_bomb(ref, encoding=encoding, comment_bytes=comment_bytes))
+    assert b"<!ENTITY" not in bomb.read_bytes()[:65536]  # what the old guard missed
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("sources: []\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "jjfeed", "--config", str(feeds), "import-opml", str(bomb)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1, (result.stdout, result.stderr[-2000:])
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"jjfeed: error: {bomb}: ")
+    assert "DTD entity declarations is not read (entity 'lol" in line
+    assert feeds.read_text() == "sources: []\n"
+
+
+def test_opml_with_an_external_entity_is_refused_and_reads_nothing(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-OPML")
+    data = (
+        f'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY x SYSTEM "{secret.as_uri()}">]>'
+        '<opml version="1.0"><body><outline text="&x;" xmlUrl="https://x.example/f"/></body></opml>'
+    ).encode()
+    with pytest.raises(ConfigError, match="in.opml: not read: OPML with DTD entity") as caught:
+        opml.read_opml(data, "in.opml")
+    assert "TOP-SECRET" not in str(caught.value)
+
+
+def test_opml_with_a_plain_doctype_is_still_read() -> None:
+    data = (
+        b'<?xml version="1.0"?><!DOCTYPE opml><opml version="1.0"><body>'
+        b'<outline text="A" xmlUrl="https://a.example/feed"/></body></opml>'
+    )
+    assert [o.url for o in opml.read_opml(data, "plain.opml")] == ["https://a.example/feed"]
