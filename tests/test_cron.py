@@ -231,3 +231,27 @@ def test_tty_gets_rich_summary_and_quiet_still_nothing(
         ("entries published", "3"),
     ]:
         assert re.search(rf"{label}\s+{value}\b", plain), plain
+
+
+def test_quiet_reports_a_local_source_at_its_third_failure_in_a_row(tmp_path: Path) -> None:
+    """A `path:` source that fails run after run is reported once, at the alert_after-th
+    failure (3), as an HTTP source is; before, --quiet never said a word about it."""
+    (tmp_path / "feeds.yaml").write_text(
+        "sources:\n"
+        f"  - name: gazette\n    path: {EXAMPLES / 'feeds/harbor-gazette.rss'}\n"
+        f"  - name: lost\n    path: {tmp_path / 'moved-away.rss'}\n"
+    )
+    stderr = []
+    for _ in range(5):
+        result = jjfeed("--quiet", "run", cwd=tmp_path)
+        assert result.returncode == 0 and result.stdout == "", result.stderr
+        stderr.append(result.stderr)
+    assert [bool(s) for s in stderr] == [False, False, True, False, False], stderr
+    (line,) = stderr[2].splitlines()
+    assert line.startswith("jjfeed: lost: failed: ") and "moved-away.rss" in line
+
+    (tmp_path / "moved-away.rss").write_bytes((EXAMPLES / "feeds/harbor-gazette.rss").read_bytes())
+    assert jjfeed("--quiet", "run", cwd=tmp_path).stderr == ""  # a success resets the count
+    (tmp_path / "moved-away.rss").unlink()
+    stderr = [jjfeed("--quiet", "run", cwd=tmp_path).stderr for _ in range(3)]
+    assert [bool(s) for s in stderr] == [False, False, True], stderr

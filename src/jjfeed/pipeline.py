@@ -1325,7 +1325,9 @@ def run(
             for source in config.sources:
                 if source.url is None:
                     results[source.name] = _run_local(deduper, source)
-                    _record_local(store, source, results[source.name], now)
+                    results[source.name] = _record_local(
+                        store, source, results[source.name], now, settings.alert_after
+                    )
                     _log_result(results[source.name])
                     events.source_done(results[source.name])
             ahead: deque[tuple[Fetched, Pending[_Read | str] | None]] = deque()
@@ -1398,16 +1400,25 @@ def _run_remote(
     )
 
 
-def _record_local(store: Store, source: Source, result: SourceResult, now: datetime) -> None:
-    """A local source's standing for `jjfeed feeds`; files are read every run, never backed off."""
+def _record_local(
+    store: Store, source: Source, result: SourceResult, now: datetime, alert_after: int
+) -> SourceResult:
+    """A local source's standing for `jjfeed feeds`; files are read every run, never backed off.
+
+    The result comes back with ``alert`` set when this is the ``alert_after``-th
+    failure in a row, as an HTTP source's is, so ``--quiet`` reports it once.
+    """
     state = store.get_source(source.name) or SourceState(source.name, str(source.path))
     if result.status == "failed":
+        # _run_local has already counted this failure (store.record_failure).
         state = replace(state, last_attempt=now, error_kind="read", last_error=result.error)
+        result = replace(result, alert=state.failures == alert_after)
     else:
         state = replace(
             state, last_attempt=now, last_success=now, failures=0, error_kind=None, last_error=None
         )
     store.put_source(replace(state, url=str(source.path)))
+    return result
 
 
 def _failed(store: Store, source: Source, decision: schedule.Decision, error: str) -> SourceResult:
