@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import subprocess
+import sys
 import time
 import zlib
 from collections.abc import Iterator
@@ -216,3 +220,47 @@ def test_time_budget_skips_the_rest_and_they_go_first_next_run(
     server.requests.clear()
     pipeline.run(config, now=NOW + timedelta(minutes=15))
     assert server.paths()[0] == "/" + left[0]
+
+
+@pytest.mark.parametrize("to_group", [True, False], ids=["ctrl-c-to-the-group", "sigint-to-jjfeed"])
+def test_ctrl_c_during_a_hanging_fetch_ends_the_run_at_once(
+    tmp_path: Path, server: FaultServer, to_group: bool
+) -> None:
+    """A server that never answers holds a fetch for the whole read timeout (30 s by default);
+    Ctrl-C used to wait that out while the fetch threads were joined. It now acts at once."""
+    server.routes["/hang"] = Fault(delay=120)  # cut short when the server closes
+    server.routes["/ok"] = Fault(body=feed("ok"))
+    (tmp_path / "feeds.yaml").write_text(
+        "sources:\n"
+        f"  - name: hang\n    url: {server.url('/hang')}\n"
+        f"  - name: ok\n    url: {server.url('/ok')}\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jjfeed", "--db", str(tmp_path / "j.db"), "run"],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a shell gives a foreground job
+    )
+    try:
+        for _ in range(400):  # up to 20 s for the run to start and ask for /hang
+            if "/hang" in server.paths() or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert "/hang" in server.paths() and proc.poll() is None, proc.communicate(timeout=5)
+        time.sleep(0.3)  # the request is in flight, the server silent
+        started = time.monotonic()
+        if to_group:
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+        took = time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=10)
+    assert took < 5, f"Ctrl-C took {took:.1f} s"
+    assert proc.returncode != 0 and "Traceback" not in stderr, stderr[-2000:]

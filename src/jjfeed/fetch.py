@@ -296,16 +296,24 @@ class Fetching:
         for i in range(len(self._pool.jobs)):
             yield self._pool.result(i)
 
-    def close(self) -> None:
+    def close(self, *, wait: bool = True) -> None:
+        """Take no more jobs; with ``wait``, let the requests in flight finish (bounded).
+
+        Without ``wait`` the threads are left to end on their own: they are
+        daemons, so a Ctrl-C does not sit out a hanging server's read timeout.
+        """
         self._pool.cancel()
+        if not wait:
+            return
         for thread in self._threads:
             thread.join(timeout=self._join)
 
     def __enter__(self) -> Fetching:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        # Leaving on an exception (KeyboardInterrupt above all): nobody wants the results.
+        self.close(wait=exc_type is None)
 
 
 class _Pool:
