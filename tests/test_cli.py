@@ -202,3 +202,73 @@ def test_ingest_seeds_titles_and_boilerplate(tmp_path: Path) -> None:
         assert "A reporter by trade" not in record["text"]
         assert "About The Author" not in record["text"]
     assert len({r["cluster"] for r in by_guid.values()}) == 5  # no two seeds are copies
+
+
+def _unwritable_folder(tmp_path: Path) -> Path:
+    """A folder this process cannot create files in: mode 555, or sysfs when we are root
+    (root ignores mode bits; sysfs refuses new files to everyone with EACCES)."""
+    if os.geteuid() == 0:
+        return Path("/sys")
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder
+
+
+@pytest.mark.parametrize("command", ["run", "ingest"])
+@pytest.mark.parametrize("where", ["unwritable folder", "under a file"])
+def test_unwritable_db_is_one_clear_line_naming_it(
+    tmp_path: Path, command: str, where: str
+) -> None:
+    """Before, the run lock's os.open raised PermissionError (or NotADirectoryError) as a traceback."""
+    if where == "under a file":
+        (tmp_path / "plain-file").write_text("not a folder")
+        db = tmp_path / "plain-file" / "jjfeed.db"
+    else:
+        db = _unwritable_folder(tmp_path) / "jjfeed-test.db"
+    article = tmp_path / "a.txt"
+    article.write_text("A title\n\n" + "Some words of an article here. " * 20)
+    (tmp_path / "feeds.yaml").write_text(f"sources:\n  - name: a\n    path: {article}\n")
+    args = ["run"] if command == "run" else ["ingest", str(article)]
+    result = jjfeed("--db", str(db), *args, cwd=tmp_path)
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"jjfeed: error: {db}: cannot use this database: "), line
+    assert not db.exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("export",), ("dupes",), ("dupes", "show", "1"), ("dupes", "overrides"), ("feeds",),
+     ("dupes", "split", "1"), ("dupes", "overrides", "--remove", "1")],
+    ids=" ".join,
+)  # fmt: skip
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_a_mistyped_db_is_refused_not_created(
+    tmp_path: Path, args: tuple[str, ...], how: str
+) -> None:
+    """Commands that look at (or correct) what is stored need a database; before, a typo in
+    --db created an empty one and printed nothing (or every feed as 'new')."""
+    (tmp_path / "feeds.yaml").write_text("sources:\n  - name: a\n    url: https://a.example/feed\n")
+    typo = tmp_path / "jjfed.db"
+    if how == "flag":
+        result = jjfeed("--db", str(typo), *args, cwd=tmp_path)
+    else:
+        result = jjfeed(*args, cwd=tmp_path, env={"JJFEED_DB": str(typo)})
+    assert result.returncode == 1 and result.stdout == "", (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"jjfeed: error: {typo}: no database there"), line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feeds.yaml"]  # nothing created
+
+
+def test_looking_commands_still_read_an_existing_database(tmp_path: Path) -> None:
+    feed = EXAMPLES / "feeds" / "harbor-gazette.rss"
+    (tmp_path / "feeds.yaml").write_text(f"sources:\n  - name: a\n    path: {feed}\n")
+    db = tmp_path / "real.db"
+    assert jjfeed("--db", str(db), "run", cwd=tmp_path).returncode == 0
+    for args in (("export",), ("dupes",), ("dupes", "overrides"), ("feeds",)):
+        result = jjfeed("--db", str(db), *args, cwd=tmp_path)
+        assert result.returncode == 0, (args, result.stderr)
+    assert jjfeed("--db", str(db), "export", cwd=tmp_path).stdout.count("\n") >= 1

@@ -27,7 +27,7 @@ from .errors import JJFeedError, LockedError
 from .lock import RunLock
 from .model import Article, RunReport, SourceResult
 from .serve import serve as serve_folder
-from .store import Store
+from .store import Store, require_database
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
 
@@ -232,6 +232,7 @@ def ingest_cmd(settings: _Settings, inputs: tuple[str, ...], source_name: str | 
 def export(settings: _Settings) -> None:
     """Print every stored article as one JSON object per line."""
     config = settings.load(required=False)
+    require_database(config.database)  # a mistyped --db must not create an empty one
     for record in pipeline.export(config):
         click.echo(json.dumps(record, ensure_ascii=False))
 
@@ -436,7 +437,11 @@ def feeds(settings: _Settings, as_json: bool) -> None:
     Status is new, ok, moved (fetched from where a permanent redirect led),
     failing (backing off) or disabled (HTTP 410; see `jjfeed enable`).
     """
-    rows = sources.feed_rows(settings.load(required=True))
+    config = settings.load(required=True)
+    if settings.db is not None:
+        # Named on purpose (--db, JJFEED_DB): a typo must not pass for "never run".
+        require_database(config.database)
+    rows = sources.feed_rows(config)
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
         return
@@ -504,7 +509,7 @@ def dupes_cmd(ctx: click.Context, as_json: bool, limit: int) -> None:
     if ctx.invoked_subcommand is not None:
         return
     settings: _Settings = ctx.obj
-    with Store(settings.load(required=False).database) as store:
+    with Store(settings.load(required=False).database, must_exist=True) as store:
         _print_reports(dupes.listing(store, limit), as_json)
 
 
@@ -527,7 +532,7 @@ def dupes_show(settings: _Settings, ident: str, as_json: bool) -> None:
     An id that is both a cluster and a story (a story is named after the
     cluster that founded it) shows both.
     """
-    with Store(settings.load(required=False).database) as store:
+    with Store(settings.load(required=False).database, must_exist=True) as store:
         _print_reports(dupes.show(store, ident), as_json)
 
 
@@ -590,7 +595,7 @@ def dupes_overrides(settings: _Settings, as_json: bool, remove: int | None) -> N
             done = dupes.remove(store, remove, datetime.now(UTC))
         _say(settings, f"removed override {done.id}: {done.describe()}")
         return
-    with Store(settings.load(required=False).database) as store:
+    with Store(settings.load(required=False).database, must_exist=True) as store:
         for o in dupes.overrides(store):
             if as_json:
                 click.echo(json.dumps(o.as_dict(), ensure_ascii=False))
@@ -603,7 +608,8 @@ def _correcting(settings: _Settings) -> Iterator[Store]:
     """The store, under the run lock (a correction must not land in the middle of a run)."""
     config = settings.load(required=False)
     dupes.check_backend(config.dedup_backend)
-    with RunLock(config.database, wait=60), Store(config.database) as store:
+    require_database(config.database)  # corrections need the articles they correct
+    with RunLock(config.database, wait=60), Store(config.database, must_exist=True) as store:
         yield store
 
 

@@ -11,7 +11,7 @@ import os
 import time
 from pathlib import Path
 
-from .errors import LockedError
+from .errors import LockedError, StoreError
 
 
 class RunLock:
@@ -22,13 +22,21 @@ class RunLock:
     """
 
     def __init__(self, database: Path, *, wait: float = 0.0) -> None:
+        self.database = database
         self.path = database.with_name(database.name + ".lock")
         self.wait = wait
         self._fd: int | None = None
 
     def __enter__(self) -> RunLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            # An unwritable --db folder: one clear line, not a PermissionError traceback.
+            raise StoreError(
+                f"{self.database}: cannot use this database: cannot create its lock file "
+                f"{self.path}: {e.strerror or e}"
+            ) from e
         deadline = time.monotonic() + self.wait
         while True:
             try:

@@ -247,16 +247,37 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def require_database(path: Path) -> None:
+    """Raise :class:`StoreError` naming ``path`` unless a database file is there."""
+    if str(path) == ":memory:" or path.is_file():
+        return
+    what = "not a database file" if path.exists() else "no database there"
+    raise StoreError(
+        f"{path}: {what} (check --db or JJFEED_DB; `jjfeed run` or `jjfeed ingest` creates it)"
+    )
+
+
 class Store:
     """A connection to one jjfeed database, migrated to the current schema on open."""
 
-    def __init__(self, path: Path, *, cache_mib: int = CACHE_MIB, reader: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        cache_mib: int = CACHE_MIB,
+        reader: bool = False,
+        must_exist: bool = False,
+    ) -> None:
         """Open (creating and migrating) the store at ``path``.
 
         ``reader=True`` opens a second connection that only reads an
         existing store, as a worker process does (see :mod:`jjfeed.archive`):
-        no migration, and any write is refused.
+        no migration, and any write is refused. ``must_exist=True`` refuses
+        to create a database (commands that only look, where a mistyped
+        ``--db`` would otherwise leave an empty database behind).
         """
+        if must_exist:
+            require_database(path)
         self.path = path
         self._terms: dict[int, frozenset[str]] = {}
         self._cluster_of: dict[int, str] = {}
