@@ -8,12 +8,13 @@ exists for, and every correction is checked against later runs.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import SEEDS, SHARED, html_body, rss
+from conftest import SEEDS, SHARED, html_body, prose, rss
 from jjfeed import dedup
 from jjfeed.cli import cli
 from jjfeed.store import SCHEMA_VERSION, Store
@@ -445,3 +446,41 @@ def test_the_redis_index_gives_the_rule_and_similarity(redis_url: str) -> None:
     )  # fmt: skip
     assert edited.status == "duplicate" and edited.rule == "jaccard"
     assert edited.similarity == pytest.approx(dedup.similarity(x1, _edited(x1, 1)).jaccard)
+
+
+def test_override_numbers_are_never_given_twice(tmp_path: Path) -> None:
+    """`overrides --remove 1` then a new override used to be "override 1" again (a plain rowid
+    is reused once the highest row is gone); a removed number now stays retired, across opens."""
+    text = prose(16, 300)
+    jj = Jj(tmp_path)
+    jj.ingest("wire", [("Harbour tram", "https://wire.example/1", text)])
+    jj.ingest("daily", [("Harbour tram", "https://daily.example/1", text)])  # the same text
+    copy = jj.records()[("daily", "Harbour tram")]
+    said = []
+    for _ in range(3):
+        said.append(jj("dupes", "split", str(copy["id"])).output.split(":")[0])
+        number = said[-1].split()[-1]
+        assert [o["id"] for o in jj.reports("overrides")] == [int(number)]
+        assert jj("dupes", "overrides", "--remove", number).output.startswith(
+            f"removed override {number}:"
+        )
+    assert said == ["override 1", "override 2", "override 3"]
+    assert jj.reports("overrides") == []
+
+
+def test_store_override_numbers_survive_a_reopen_and_older_databases(tmp_path: Path) -> None:
+    when = datetime(2026, 11, 1, tzinfo=UTC)
+    with Store(tmp_path / "j.db") as store:
+        with store.transaction():
+            first = store.add_override("merge", None, "a", "b", {}, when)
+            second = store.add_override("merge", None, "c", "d", {}, when)
+        with store.transaction():
+            store.delete_override(second)
+            store.delete_override(first)
+    with Store(tmp_path / "j.db") as store:
+        with store.transaction():
+            assert store.add_override("merge", None, "e", "f", {}, when) == 3
+        # A database from before the counter: numbers go on from the highest row.
+        store._db.execute("DELETE FROM meta WHERE key = 'overrides_last_id'")
+        with store.transaction():
+            assert store.add_override("merge", None, "g", "h", {}, when) == 4

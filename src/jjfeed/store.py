@@ -209,6 +209,9 @@ MIGRATIONS: tuple[str, ...] = (
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# meta key: the highest override number ever given (see Store.add_override).
+OVERRIDES_LAST_ID = "overrides_last_id"
+
 # SQLite's page cache per connection (its default is 2 MiB): a run touches a few
 # thousand pages of the big indexes per source; 64 MiB keeps them between statements.
 CACHE_MIB = 64
@@ -1170,12 +1173,23 @@ class Store:
         detail: dict[str, object],
         when: datetime,
     ) -> int:
-        cur = self._db.execute(
-            "INSERT INTO overrides (kind, article, a, b, detail, created) VALUES (?, ?, ?, ?, ?, ?)",
-            (kind, article_id, a, b, json.dumps(detail), _ts(when)),
+        """Record an override under a number never given before, and return the number.
+
+        ``overrides.id`` is a plain rowid, which SQLite hands out again once the
+        highest row is deleted; a person who removed override 1 and then saw a
+        new "override 1" would take one for the other. The highest number ever
+        given lives in ``meta`` (no schema change), so removed numbers stay retired.
+        Call it inside a transaction (the number and the row land together).
+        """
+        highest = self._db.execute("SELECT coalesce(max(id), 0) FROM overrides").fetchone()[0]
+        number = max(int(self.get_meta(OVERRIDES_LAST_ID) or 0), int(highest)) + 1
+        self._db.execute(
+            "INSERT INTO overrides (id, kind, article, a, b, detail, created)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (number, kind, article_id, a, b, json.dumps(detail), _ts(when)),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+        self.set_meta(OVERRIDES_LAST_ID, str(number))
+        return number
 
     def overrides(self, kind: str | None = None) -> list[dict[str, object]]:
         """Every override (``kind`` only, when given), oldest first, ``detail`` decoded."""
