@@ -154,28 +154,49 @@ def _json(items: object, **top: object) -> bytes:
     ).encode()
 
 
-@pytest.mark.parametrize(
-    "item",
-    [
-        "just a string",
-        42,
-        None,
-        {"id": {"nested": True}},
-        {"id": True},
-        {"id": "a", "title": 5},
-        {"id": "a", "content_html": ["list"]},
-        {"id": "a", "tags": "not-a-list"},
-        {"id": "a", "tags": [1, 2]},
-        {"id": "a", "authors": "Ann"},
-        {"id": "a", "url": 7},
-        {"id": "a", "date_published": 20260101},
-    ],
-)
-def test_json_feed_item_of_wrong_type_is_skipped_with_a_warning(item: object) -> None:
+@pytest.mark.parametrize("item", ["just a string", 42, None, [1, 2]])
+def test_json_feed_item_that_is_not_an_object_is_skipped_with_a_warning(item: object) -> None:
     good = {"id": "ok", "content_text": "fine"}
     parsed = parse_feed(_json([item, good]), source="s", url="items.json")
     assert [a.guid for a in parsed.articles] == ["ok"]
     assert any(w.startswith("items.json: JSON Feed item 0 skipped") for w in parsed.warnings)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "note"),
+    [
+        ("id", {"nested": True}, "'id' must be a string"),
+        ("id", True, "'id' must be a string"),
+        ("title", 5, "'title' must be a string"),
+        ("content_html", ["list"], "'content_html' must be a string"),
+        ("tags", 7, "'tags' must be a list of strings"),
+        ("tags", [1, "kept"], "'tags' holds values that are not strings"),
+        ("authors", "Ann", "'authors' must be a list of objects"),
+        ("url", 7, "'url' must be a string"),
+        ("date_published", 20260101, "'date_published' must be a string"),
+    ],
+)
+def test_json_feed_field_of_wrong_type_is_dropped_and_the_item_stays(
+    field: str, value: object, note: str
+) -> None:
+    """Lenient where the web is sloppy: the field goes, with a warning naming the item."""
+    item = {"id": "a", "content_text": "words to read", field: value}
+    parsed = parse_feed(_json([item]), source="s", url="items.json")
+    assert len(parsed.articles) == 1 and parsed.articles[0].text == ""
+    assert parsed.articles[0].raw == "words to read"
+    assert any(w.startswith(f"items.json: JSON Feed item 0: {note}") for w in parsed.warnings)
+
+
+def test_json_feed_tags_as_one_comma_separated_string_are_read() -> None:
+    item = {"id": "a", "content_text": "words", "tags": "Bikes, Travel ,Maps"}
+    parsed = parse_feed(_json([item]), source="s", url="items.json")
+    assert parsed.articles[0].tags == ("Bikes", "Travel", "Maps") and not parsed.warnings
+
+
+def test_json_feed_item_with_nothing_to_read_is_refused_with_a_reason() -> None:
+    parsed = parse_feed(_json([{"id": "a", "title": 5}]), source="s", url="items.json")
+    assert parsed.articles == ()
+    assert "items.json: JSON Feed item 0 refused: no title and no text" in parsed.warnings
 
 
 @pytest.mark.parametrize(

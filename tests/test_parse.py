@@ -70,7 +70,9 @@ def test_json_feed() -> None:
         and a.published == datetime(2026, 11, 2, 8, tzinfo=UTC)
         and a.tags == ("t",)
     )
-    assert parsed.warnings and "item 1 skipped" in parsed.warnings[0]
+    # A wrong-typed field is dropped with a note; the item, left with nothing to read, is refused.
+    assert any("item 1: 'title' must be a string" in w for w in parsed.warnings)
+    assert any("item 1 refused: no title and no text" in w for w in parsed.warnings)
 
 
 def test_json_without_items_is_an_error() -> None:

@@ -143,7 +143,9 @@ def test_one_broken_source_does_not_stop_the_run(tmp_path: Path, feed_server: Fe
         f"  - name: Truncated\n    url: {feed_server.url('/truncated')}\n"
     )
     feed_server.routes["/truncated"] = Route(
-        b"<rss><channel><item><title>x", content_type="text/xml"
+        b"<rss><channel><item><title>x</title><description>Some words</description></item>"
+        b"<item><title>y",
+        content_type="text/xml",
     )
     config = _config(tmp_path, feed_server, extra)
     report = pipeline.run(config)
@@ -158,6 +160,8 @@ def test_one_broken_source_does_not_stop_the_run(tmp_path: Path, feed_server: Fe
     assert "not a feed" in str(report.results[3].error)
     truncated = report.results[-1]
     assert truncated.new == 1 and "malformed feed" in truncated.warnings[0]
+    # The entry cut off before its title ends has nothing to read: refused, with the reason.
+    assert any("entry 1 refused: no title and no text" in w for w in truncated.warnings)
     assert report.published
     with Store(config.database) as store:
         state = store.source_state("Missing")

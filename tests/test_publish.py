@@ -142,7 +142,7 @@ def _hostile_cluster() -> Cluster:
         StoredArticle(1, art, None, "h", "c", T1),
         StoredArticle(2, copy, None, "h", "c", T1),
     )
-    return Cluster("33333333-3333-5333-8333-333333333333", members, members[0], T2)
+    return Cluster("33333333-3333-5333-8333-333333333333", members, members[0], T2, changed=T2)
 
 
 def test_outbound_html_is_sanitised_and_links_made_absolute() -> None:

@@ -315,7 +315,7 @@ def test_story_candidates_see_every_change_to_terms_clusters_and_stories(tmp_pat
 
 
 def test_recent_stories_walk_gives_the_grouped_answer(tmp_path: Path) -> None:
-    """Newest story first by its latest cluster; ties by story id; limits cut after ties."""
+    """Newest story first by its latest cluster's date; ties by story id; limits cut after ties."""
     at = [datetime(2026, 11, 1, h, tzinfo=UTC) for h in range(6)]
     with Store(tmp_path / "j.db") as store, store.transaction():
         for cluster, story, when in (
@@ -328,11 +328,19 @@ def test_recent_stories_walk_gives_the_grouped_answer(tmp_path: Path) -> None:
             ("b2", "B", at[0]),
         ):
             store.create_cluster(cluster, when, story=story)
+            store.insert(
+                Article("src", cluster, None, cluster, published=when),
+                canonical_url=None,
+                content_hash=cluster,
+                cluster=cluster,
+                priority=0,
+                when=at[5],
+            )
         for limit in range(0, 7):
             grouped = [
                 (s, datetime.fromisoformat(u))
                 for s, u in store._db.execute(
-                    """SELECT coalesce(story, id) AS s, max(updated) AS u FROM clusters
+                    """SELECT coalesce(story, id) AS s, max(dated) AS u FROM clusters
                        GROUP BY s ORDER BY u DESC, s LIMIT ?""",
                     (limit,),
                 )

@@ -341,13 +341,26 @@ class RunIndex:
 
     def rollback(self) -> None:
         """Forget what was recorded since :meth:`begin`, latest first."""
-        for name, previous in reversed(self._undo_renames):
+        self.rollback_to((0, 0))
+        self._undo = None
+
+    def mark(self) -> tuple[int, int]:
+        """Where the undo log stands: :meth:`rollback_to` it undoes one entry's filing."""
+        return (len(self._undo or ()), len(self._undo_renames))
+
+    def rollback_to(self, mark: tuple[int, int]) -> None:
+        """Forget what was recorded since ``mark`` (see :meth:`mark`), latest first."""
+        entries, renames = mark
+        for name, previous in reversed(self._undo_renames[renames:]):
             if previous is None:
                 self._renamed.pop(name, None)
             else:
                 self._renamed[name] = previous
-        self._undo_renames = []
-        undo, self._undo = self._undo or [], None
+        del self._undo_renames[renames:]
+        if self._undo is None:
+            return
+        undo = self._undo[entries:]
+        del self._undo[entries:]
         for article_id, old, was_changed in reversed(undo):
             current = self._entries.pop(article_id, None)
             if current is not None:

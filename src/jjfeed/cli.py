@@ -319,9 +319,11 @@ def _finish(report: RunReport, settings: _Settings) -> None:
         dups = sum(r.duplicates for r in report.results)
         updated = sum(r.updated for r in report.results)
         nm = sum(r.status == "not_modified" for r in report.results)
+        entries_failed = sum(r.failed for r in report.results)
+        lost = f", {entries_failed} entries failed" if entries_failed else ""
         click.echo(
             f"{len(report.results)} sources ({len(failed)} failed, {nm} not modified): "
-            f"{new} new, {dups} duplicates merged, {updated} updated; "
+            f"{new} new, {dups} duplicates merged, {updated} updated{lost}; "
             f"{report.entries} entries published to {', '.join(str(p) for p in report.published)}"
         )
         files = sum(r.files for r in report.results)
@@ -358,11 +360,13 @@ def _finish_run(report: RunReport, settings: _Settings, elapsed: float) -> None:
         print_summary(Console(), figures)
         return
     values = dict(figures)
+    lost = f", {values['entries failed']} entries failed" if values["entries failed"] != "0" else ""
     click.echo(
         f"{len(report.results)} sources: {values['sources fetched']} fetched, "
         f"{values['not modified']} not modified, {values['failed']} failed, "
         f"{values['skipped']} skipped; {values['new articles']} new articles, "
-        f"{values['duplicates merged']} duplicates merged, {values['updated']} updated; "
+        f"{values['duplicates merged']} duplicates merged, {values['updated']} updated"
+        f"{lost}; "
         f"{report.entries} entries published to {', '.join(str(p) for p in report.published)}; "
         f"{values['time']}"
     )

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+
+from . import urls
 
 FEED_TYPES = (
     "application/rss+xml",
@@ -34,11 +35,11 @@ def feed_links(html: str, page_url: str) -> list[FeedLink]:
     finder = _LinkFinder()
     finder.feed(html)
     finder.close()
-    base = urljoin(page_url, finder.base) if finder.base else page_url
+    base = (urls.join(page_url, finder.base) or page_url) if finder.base else page_url
     seen: set[str] = set()
     links = []
     for href, type_, title in finder.found:
-        url = urljoin(base, href.strip())
+        url = urls.join(base, href.strip()) or ""
         if url.startswith(("http://", "https://")) and url not in seen:
             seen.add(url)
             links.append(FeedLink(url, type_, title))

@@ -15,12 +15,11 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3.exceptions
 
-from . import __version__
+from . import __version__, urls
 from .model import Fetched, FetchSettings, Source, Validators
 
 USER_AGENT = f"jjfeed/{__version__} (+https://github.com/jjfeed/jjfeed; feed aggregator)"
@@ -49,7 +48,7 @@ class Job:
 
 def host_of(url: str) -> str:
     """The politeness key: the lower-cased host name (ports share a host)."""
-    return (urlsplit(url).hostname or url).lower()
+    return urls.host(url) or url.lower()
 
 
 def conditional_headers(validators: Validators) -> dict[str, str]:
@@ -136,7 +135,12 @@ def _fetch(
                 status = response.status_code
                 location = response.headers.get("Location")
                 if status in _REDIRECTS and location:
-                    target = urljoin(target, location)
+                    joined = urls.join(target, location)
+                    if joined is None:
+                        return failed(
+                            "redirect", f"redirect to an unreadable URL: {location[:200]!r}"
+                        )
+                    target = joined
                     hops.append((status, target))
                     if target in seen:
                         loop = " -> ".join([*seen[seen.index(target) :], target])

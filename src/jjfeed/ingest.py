@@ -225,6 +225,7 @@ def articles_from_bytes(
         title=_fallback_title(location),
         raw=text,
         raw_kind="page" if kind == "page" else "text",
+        origin=location,
     )
     return Parsed((article,))
 

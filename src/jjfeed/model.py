@@ -102,6 +102,10 @@ class Article:
     text: str = ""
     html: str = ""
     summary: str = ""
+    # The section a byline or the page names ("Internet Culture"), when the clean stage found one.
+    section: str | None = None
+    # Where it was read from (the feed's URL or file), for messages; not stored.
+    origin: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,9 @@ class Cluster:
     coverage: tuple[StoredArticle, ...] = ()
     # The entry's final tags (tag stage: members' tags, rules, auto names); empty = members' tags.
     tags: tuple[str, ...] = ()
+    # When a run last changed the entry after first filing it (a copy joined, a member's
+    # text changed, coverage grew); None: never, so the article's own dates stand.
+    changed: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,9 @@ class SourceResult:
     new: int = 0
     duplicates: int = 0
     updated: int = 0
+    # Entries given up on (a field no stage could read, a crash in cleaning or filing);
+    # each has its warning line, and the source's other entries still landed.
+    failed: int = 0
     warnings: tuple[str, ...] = ()
     error: str | None = None
     error_kind: str | None = None

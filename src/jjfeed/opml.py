@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
-from urllib.parse import urlsplit
 
 import defusedxml.ElementTree as DefusedET
 from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
 
+from . import urls
 from .errors import ConfigError
 from .model import Source
 
@@ -64,7 +64,7 @@ def read_opml(data: bytes, where: str) -> list[Outline]:
             if url.startswith(("http://", "https://")) and url not in seen:
                 seen.add(url)
                 tags = _dedupe((*folders, *_categories(element.get("category") or "")))
-                found.append(Outline(title or urlsplit(url).hostname or url, url, tags))
+                found.append(Outline(title or urls.host(url) or url, url, tags))
             continue
         inner = (*folders, title) if title else folders
         stack.extend((child, inner) for child in reversed(list(element)))

@@ -19,7 +19,7 @@ import json
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -30,6 +30,7 @@ import feedparser.api
 
 from . import xmlguard
 from .errors import ParseError
+from .isodate import parse_iso
 from .model import Article
 
 # feedparser asks xml.sax for the first driver in this list that imports;
@@ -108,26 +109,45 @@ def parse_feed(
         warnings.append(f"{where}: {len(entries)} entries, kept the first {max_entries}")
         entries = entries[:max_entries]
     articles = []
+    feed_author = _feed_author(parsed.feed)
     for i, entry in enumerate(entries):
         try:
-            article, notes = _article(entry, source)
+            article, notes = _article(entry, source, feed_author)
+            article = replace(article, origin=where)
         except Exception as e:  # one odd entry must not sink the feed; the warning says why
             warnings.append(f"{where}: entry {i} skipped (unexpected {type(e).__name__}: {e})")
             continue
-        articles.append(article)
         warnings.extend(f"{where}: entry {i}: {note}" for note in notes)
+        if is_empty(article):
+            warnings.append(f"{where}: entry {i} refused: {EMPTY}")
+            continue
+        articles.append(article)
     title = plain_text(_str(parsed.feed.get("title")), MAX_TITLE_CHARS) or None
     return Parsed(tuple(articles), title, tuple(warnings))
+
+
+EMPTY = "no title and no text"
+
+
+def is_empty(article: Article) -> bool:
+    """An entry with nothing a reader could read: no title, no body, no summary."""
+    return (
+        not article.title.strip() and not (article.text or article.raw or article.summary).strip()
+    )
 
 
 def _first_line(text: str) -> str:
     return (text.splitlines() or [""])[0][:200]
 
 
-def _article(entry: Mapping[str, Any], source: str) -> tuple[Article, list[str]]:
+def _article(
+    entry: Mapping[str, Any], source: str, feed_author: str | None = None
+) -> tuple[Article, list[str]]:
     notes: list[str] = []
     body, kind = _body(entry)
     summary = _str(entry.get("summary"))
+    # dict.get: FeedParserDict maps a missing updated_parsed to published_parsed (with a warning).
+    updated = _utc(dict.get(entry, "updated_parsed"))  # type: ignore[call-overload]
     raw_link = _str(entry.get("link")) or None
     link = safe_url(raw_link)
     if link is None and _risky_scheme(raw_link):
@@ -142,16 +162,64 @@ def _article(entry: Mapping[str, Any], source: str) -> tuple[Article, list[str]]
         title=title,
         raw=xml_safe(_cut(body, MAX_BODY_CHARS, "body", notes)),
         raw_kind=kind,
-        author=plain_text(_str(entry.get("author")), MAX_AUTHOR_CHARS) or None,
-        published=_utc(entry.get("published_parsed")),
-        # dict.get: FeedParserDict maps a missing updated_parsed to published_parsed (with a warning).
-        updated=_utc(dict.get(entry, "updated_parsed")),  # type: ignore[call-overload]
+        author=_entry_author(entry) or feed_author,
+        # Atom <updated>, RSS 1.0 dc:date: the source's date when it gives no other.
+        published=_utc(entry.get("published_parsed")) or updated,
+        updated=updated,
         tags=plain_tags(terms),
         summary=xml_safe(_cut(summary, MAX_BODY_CHARS, "summary", notes))
         if summary != body
         else "",
     )
     return article, notes
+
+
+def _entry_author(entry: Mapping[str, Any]) -> str | None:
+    """The entry's authors' names.
+
+    feedparser's ``author`` is the first author as the feed wrote it
+    (``email (Name)`` in RSS), which :func:`person_name` reads better than
+    feedparser's own split; several Atom authors come from ``authors``.
+    """
+    authors = [a for a in _list(entry.get("authors")) if isinstance(a, Mapping)]
+    if len(authors) > 1:
+        names = (person_name(_str(a.get("name"))) for a in authors)
+        joined = ", ".join(dict.fromkeys(n for n in names if n))
+        if joined:
+            return joined
+    return person_name(_str(entry.get("author")))
+
+
+def _feed_author(feed: Mapping[str, Any]) -> str | None:
+    """The feed's own author (Atom ``<author>``, RSS ``managingEditor``, channel ``dc:creator``)."""
+    detail = feed.get("author_detail")
+    raw = _str(feed.get("author")) or (
+        _str(detail.get("name")) if isinstance(detail, Mapping) else ""
+    )
+    return person_name(raw)
+
+
+_EMAIL = re.compile(r"[^\s@()<>]+@[^\s@()<>]+\.[^\s@()<>]+")
+_EMAIL_AND_NAME = re.compile(r"^\s*(?:mailto:)?(?P<email>\S+@\S+)\s*\((?P<name>[^()]*)\)\s*$")
+_NAME_AND_EMAIL = re.compile(r"^\s*(?P<name>[^<>()]*?)\s*[(<]\s*(?:mailto:)?\S+@\S+\s*[)>]\s*$")
+
+
+def person_name(value: str) -> str | None:
+    """A person's name as a feed writes it: ``email (Name)``, ``Name <email>`` or a name.
+
+    RSS's ``<author>`` is an e-mail address with the name in parentheses
+    (``noreply@blogger.com (Anthony)``); readers show the name. A bare
+    address names no one a reader would recognise and gives ``None``.
+    """
+    text = plain_text(value, MAX_AUTHOR_CHARS)
+    for pattern in (_EMAIL_AND_NAME, _NAME_AND_EMAIL):
+        match = pattern.match(text)
+        if match:
+            text = match.group("name").strip()
+            break
+    if not text or _EMAIL.fullmatch(text):
+        return None
+    return text
 
 
 def _body(entry: Mapping[str, Any]) -> tuple[str, str]:
@@ -322,46 +390,50 @@ def parse_json_feed(
     if len(items) > max_entries:
         warnings.append(f"{where}: {len(items)} items, kept the first {max_entries}")
         items = items[:max_entries]
+    feed_author = _json_authors(doc)
     for i, item in enumerate(items):
         try:
-            article, notes = _json_item(item, source)
-        except (TypeError, ValueError) as e:
+            article, notes = _json_item(item, source, feed_author)
+            article = replace(article, origin=where)
+        except Exception as e:  # noqa: BLE001  (one odd item must not sink the feed)
             warnings.append(f"{where}: JSON Feed item {i} skipped: {e}")
             continue
-        articles.append(article)
         warnings.extend(f"{where}: JSON Feed item {i}: {note}" for note in notes)
+        if is_empty(article):
+            warnings.append(f"{where}: JSON Feed item {i} refused: {EMPTY}")
+            continue
+        articles.append(article)
     title = plain_text(_str(doc.get("title"))) or None
     return Parsed(tuple(articles), title, tuple(warnings))
 
 
-def _json_item(item: Any, source: str) -> tuple[Article, list[str]]:
+def _json_item(item: Any, source: str, feed_author: str | None = None) -> tuple[Article, list[str]]:
+    """One JSON Feed item; a field of the wrong type is dropped with a note, the item stays."""
     if not isinstance(item, dict):
         raise TypeError("item is not an object")
     notes: list[str] = []
-    html, text = _opt_str(item, "content_html"), _opt_str(item, "content_text")
-    body, kind = (
-        (html, "html")
-        if html
-        else (text or _opt_str(item, "summary") or "", "text" if text else "html")
-    )
-    raw_url = _opt_str(item, "url")
+
+    def text(key: str) -> str | None:
+        try:
+            return _opt_str(item, key)
+        except TypeError as e:
+            notes.append(f"{e}; field dropped")
+            return None
+
+    html, plain = text("content_html"), text("content_text")
+    summary = text("summary") or ""
+    body, kind = (html, "html") if html else (plain or summary, "text" if plain else "html")
+    raw_url = text("url")
     url = safe_url(raw_url)
     if url is None and _risky_scheme(raw_url):
         notes.append(f"url dropped (not an http(s) URL): {(raw_url or '')[:80]!r}")
-    title = plain_text(_opt_str(item, "title") or "")
+    title = plain_text(text("title") or "")
     raw_id = item.get("id")
-    if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, str | int)):
-        raise TypeError("'id' must be a string")
+    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int | None):
+        notes.append("'id' must be a string; field dropped")
+        raw_id = None
     guid = str(raw_id) if raw_id not in (None, "") else (url or _fallback_guid(title, body))
-    authors = item.get("authors") or (
-        [item["author"]] if isinstance(item.get("author"), dict) else []
-    )
-    if not isinstance(authors, list):
-        raise TypeError("'authors' must be a list of objects")
-    names = [a["name"] for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
-    tags = item.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise TypeError("'tags' must be a list of strings")
+    updated = parse_iso(text("date_modified"))
     article = Article(
         source=source,
         guid=bounded_guid(guid),
@@ -369,13 +441,49 @@ def _json_item(item: Any, source: str) -> tuple[Article, list[str]]:
         title=title,
         raw=xml_safe(_cut(body, MAX_BODY_CHARS, "body", notes)),
         raw_kind=kind,
-        author=plain_text(", ".join(names), MAX_AUTHOR_CHARS) or None,
-        published=_iso(_opt_str(item, "date_published")),
-        updated=_iso(_opt_str(item, "date_modified")),
-        tags=plain_tags(tags),
-        summary=xml_safe(_cut(_opt_str(item, "summary") or "", MAX_BODY_CHARS, "summary", notes)),
+        author=_json_authors(item, notes) or feed_author,
+        published=parse_iso(text("date_published")) or updated,
+        updated=updated,
+        tags=plain_tags(_json_tags(item.get("tags"), notes)),
+        summary=xml_safe(_cut(summary, MAX_BODY_CHARS, "summary", notes)),
     )
     return article, notes
+
+
+def _json_authors(obj: dict[str, Any], notes: list[str] | None = None) -> str | None:
+    """``authors`` (1.1) or ``author`` (1.0) of an item or a feed, as one line of names."""
+    authors = obj.get("authors")
+    if authors is None and obj.get("author") is not None:
+        authors = [obj["author"]]
+    if authors is None:
+        return None
+    if isinstance(authors, dict):
+        authors = [authors]
+    if not isinstance(authors, list):
+        if notes is not None:
+            notes.append("'authors' must be a list of objects; field dropped")
+        return None
+    names = (
+        person_name(a["name"])
+        for a in authors
+        if isinstance(a, dict) and isinstance(a.get("name"), str)
+    )
+    return ", ".join(dict.fromkeys(n for n in names if n)) or None
+
+
+def _json_tags(tags: Any, notes: list[str]) -> list[str]:
+    """Tags as a list of strings; a comma-separated string (seen in real feeds) is split."""
+    if tags is None:
+        return []
+    if isinstance(tags, str):
+        return [t.strip() for t in tags.split(",")]
+    if isinstance(tags, list):
+        kept = [t for t in tags if isinstance(t, str)]
+        if len(kept) < len(tags):
+            notes.append("'tags' holds values that are not strings; those dropped")
+        return kept
+    notes.append("'tags' must be a list of strings; field dropped")
+    return []
 
 
 def _opt_str(item: dict[str, Any], key: str) -> str | None:
@@ -385,15 +493,3 @@ def _opt_str(item: dict[str, Any], key: str) -> str | None:
     if not isinstance(value, str):
         raise TypeError(f"{key!r} must be a string, got {type(value).__name__}")
     return value
-
-
-def _iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
-    except (ValueError, OverflowError):  # not a date, or one that leaves datetime's range
-        return None

@@ -20,11 +20,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from html import escape
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import urlsplit
 
-from . import archive, dedup, fetch, ingest, publish, schedule, story, tag
+from . import archive, dedup, fetch, ingest, publish, schedule, story, tag, urls
 from .clean import clean_html, clean_page, clean_text, furniture
 from .config import Config
 from .errors import DedupIndexError, IngestError, JJFeedError, ParseError, StoreError
@@ -42,6 +42,7 @@ from .model import (
     StoredArticle,
 )
 from .parse import (
+    EMPTY,
     MAX_AUTHOR_CHARS,
     MAX_BODY_CHARS,
     MAX_ENTRIES,
@@ -131,8 +132,57 @@ def fold_cleaned(article: Article, cleaned: Cleaned, source_tags: Sequence[str] 
         updated=article.updated or cleaned.updated,
         tags=tag.tags_for(source_tags, article.tags, plain_tags(list(cleaned.tags))),
         summary=summary,
+        section=plain_text(cleaned.section or "", MAX_AUTHOR_CHARS) or None,
         raw="",
     )
+
+
+FUTURE_SLACK = timedelta(days=1)  # clocks and time zones; past this a date is not believed
+
+
+def believable_dates(article: Article, now: datetime) -> Article:
+    """The article without dates further in the future than a clock could be wrong.
+
+    A post dated 2099 would otherwise sit at the top of the feed for ever;
+    without a date it is dated when jjfeed first saw it, as readers do.
+    """
+    limit = now + FUTURE_SLACK
+    published = article.published if article.published and article.published <= limit else None
+    updated = article.updated if article.updated and article.updated <= limit else None
+    if published is article.published and updated is article.updated:
+        return article
+    return replace(article, published=published, updated=updated)
+
+
+MAX_TEXT_CHARS = 200_000  # an article's clean text past this is cut (a book is not an entry)
+MAX_HTML_CHARS = 1_000_000  # and its clean HTML
+
+
+def capped(article: Article) -> tuple[Article, str | None]:
+    """The article within the per-article caps, and a note when it had to be cut.
+
+    The text is cut at the last paragraph that fits, and the HTML, when too
+    long or when the text was cut, is rebuilt from the kept paragraphs: a
+    feed entry must stay far below what any reader (or jjfeed's own fetch
+    cap) accepts.
+    """
+    if len(article.text) <= MAX_TEXT_CHARS and len(article.html) <= MAX_HTML_CHARS:
+        return article, None
+    kept, size = [], 0
+    for paragraph in article.text.split("\n\n"):
+        if size + len(paragraph) > MAX_TEXT_CHARS:
+            if not kept:
+                kept.append(paragraph[:MAX_TEXT_CHARS].rsplit(" ", 1)[0] + " …")
+            break
+        kept.append(paragraph)
+        size += len(paragraph) + 2
+    text = "\n\n".join(kept)
+    html = "".join(f"<p>{escape(p)}</p>" for p in kept)
+    note = (
+        f"{entry_name(article)}: {len(article.text):,} characters of text and "
+        f"{len(article.html):,} of HTML cut to {len(text):,} and {len(html):,}"
+    )
+    return replace(article, text=text, html=html), note
 
 
 @dataclass(frozen=True)
@@ -171,17 +221,37 @@ class _Prepared:
     features: _Features
     # What the archive holds for it (None: not looked up, filing looks it up itself).
     found: archive.Found | None = None
+    # Warnings about the entry that did not stop it (its text cut to the cap).
+    notes: tuple[str, ...] = ()
 
 
 _PrepareJob = tuple[Article, tuple[str, ...], "archive.Query | None"]
 
 
-def _prepare(job: _PrepareJob) -> _Prepared | str:
+@dataclass(frozen=True)
+class EntryFailed:
+    """One entry given up on, and why: a value in the source's result, never an exception.
+
+    ``refused``: not an article (nothing to read), as opposed to one that failed.
+    """
+
+    message: str
+    refused: bool = False
+
+
+def entry_name(article: Article) -> str:
+    """How a warning names an entry: its source, and its title or link or id."""
+    label = article.title or article.url or article.guid
+    return f"{article.origin or article.source}: entry {label[:120]!r}"
+
+
+def _prepare(job: _PrepareJob) -> _Prepared | EntryFailed:
     """Clean one article, compute its features and look it up in the archive.
 
-    A warning line instead if cleaning took too long. Top-level, so a worker
-    process can run it (see :mod:`jjfeed.workers`); reads the store, never
-    writes it.
+    An :class:`EntryFailed` instead if cleaning took too long or failed in
+    any way: one entry's fault fails that entry, never its source or the
+    run. Top-level, so a worker process can run it (see
+    :mod:`jjfeed.workers`); reads the store, never writes it.
     """
     article, source_tags, query = job
     try:
@@ -190,7 +260,15 @@ def _prepare(job: _PrepareJob) -> _Prepared | str:
             folded = fold_cleaned(article, cleaned, source_tags)
             features = _features(folded)
     except StageTimeout as e:
-        return f"{e} (article skipped)"
+        return EntryFailed(f"{e} (article skipped)")
+    except Exception as e:  # noqa: BLE001  (any fault of one entry fails that entry)
+        log.debug("cleaning failed", exc_info=True)
+        return EntryFailed(f"{entry_name(article)} failed in cleaning: {type(e).__name__}: {e}")
+    if not folded.title.strip() and not folded.text.strip():
+        return EntryFailed(f"{entry_name(article)} refused: {EMPTY} once cleaned", refused=True)
+    folded, cut = capped(folded)
+    if cut:
+        features = _features(folded)
     found = None
     if query is not None:
         try:
@@ -199,7 +277,8 @@ def _prepare(job: _PrepareJob) -> _Prepared | str:
             )
         except StoreError as e:  # filing looks it up itself
             log.debug("archive lookup failed, left to filing: %s", e)
-    return _Prepared(folded, cleaned, furniture.block_fingerprints(cleaned), features, found)
+    notes = (cut,) if cut else ()
+    return _Prepared(folded, cleaned, furniture.block_fingerprints(cleaned), features, found, notes)
 
 
 def clean_batch(
@@ -225,8 +304,9 @@ def _prepare_batches(
     now: datetime,
     warnings: list[str] | None = None,
     workers: Workers | None = None,
-    ready: Sequence[_Prepared | str] | None = None,
+    ready: Sequence[_Prepared | EntryFailed] | None = None,
     query: archive.Query | None = None,
+    failures: list[str] | None = None,
 ) -> Iterator[list[_Prepared]]:
     """Clean one source's articles a chunk at a time, each chunk's furniture removed.
 
@@ -242,7 +322,7 @@ def _prepare_batches(
     """
     warnings = warnings if warnings is not None else []
     if ready is not None:
-        yield _furnished(store, source, _kept(ready, warnings), now)
+        yield _furnished(store, source, _kept(ready, warnings, failures), now)
         return
     runner = workers or _IN_PROCESS
     tags = tuple(source.tags)
@@ -256,16 +336,23 @@ def _prepare_batches(
         outcomes = pending.result()
         if k + 1 < len(chunks):
             pending = runner.submit(_prepare, chunks[k + 1])
-        yield _furnished(store, source, _kept(outcomes, warnings), now)
+        yield _furnished(store, source, _kept(outcomes, warnings, failures), now)
 
 
-def _kept(outcomes: Iterable[_Prepared | str], warnings: list[str]) -> list[_Prepared]:
+def _kept(
+    outcomes: Iterable[_Prepared | EntryFailed],
+    warnings: list[str],
+    failures: list[str] | None = None,
+) -> list[_Prepared]:
     """The articles that were prepared; a warning line for each one that was given up on."""
     prepared: list[_Prepared] = []
     for outcome in outcomes:
-        if isinstance(outcome, str):
-            warnings.append(outcome)
+        if isinstance(outcome, EntryFailed):
+            warnings.append(outcome.message)
+            if failures is not None and not outcome.refused:
+                failures.append(outcome.message)
         else:
+            warnings.extend(outcome.notes)
             prepared.append(outcome)
     return prepared
 
@@ -328,8 +415,8 @@ def _without_furniture(prepared: _Prepared, known: frozenset[str]) -> _Prepared:
     cleaned = furniture.drop_furniture(prepared.cleaned, known)
     if cleaned is prepared.cleaned:
         return prepared
-    article = replace(prepared.article, text=cleaned.text, html=cleaned.html)
-    return _Prepared(article, cleaned, prepared.prints, _features(article))
+    article, _ = capped(replace(prepared.article, text=cleaned.text, html=cleaned.html))
+    return _Prepared(article, cleaned, prepared.prints, _features(article), notes=prepared.notes)
 
 
 def _clean_body(article: Article) -> Cleaned:
@@ -691,6 +778,30 @@ class _Deduper:
         self._put_story_terms(article_id, article, self.now, features, new=True)
         return status
 
+    def file_isolated(
+        self,
+        article: Article,
+        priority: int,
+        features: _Features | None = None,
+        found: archive.Found | None = None,
+    ) -> str | EntryFailed:
+        """:meth:`file`, where a fault of this one entry fails only the entry.
+
+        Its writes are undone (a savepoint in the store, a mark in the run
+        index) and an :class:`EntryFailed` says why; the faults of the run
+        itself (the store, the shared index) still end the unit.
+        """
+        mark = self.run.mark()
+        try:
+            with self.store.savepoint():
+                return self.file(article, priority, features, found)
+        except (StoreError, DedupIndexError):
+            raise
+        except Exception as e:  # noqa: BLE001  (one entry's fault fails that entry)
+            log.debug("filing failed", exc_info=True)
+            self.run.rollback_to(mark)
+            return EntryFailed(f"{entry_name(article)} failed in filing: {type(e).__name__}: {e}")
+
     def _file_alone(
         self,
         article: Article,
@@ -991,6 +1102,7 @@ def _file_local(deduper: _Deduper, source: Source, location: str) -> SourceResul
             new=total.new + part.new,
             duplicates=total.duplicates + part.duplicates,
             updated=total.updated + part.updated,
+            failed=total.failed + part.failed,
         )
     return tally.into(total)
 
@@ -1031,7 +1143,7 @@ class _Read:
     """
 
     parsed: Parsed
-    prepared: list[_Prepared | str] | None
+    prepared: list[_Prepared | EntryFailed] | None
 
 
 def _read_from(
@@ -1092,13 +1204,14 @@ def _process(
     articles: list[Article],
     warnings: list[str],
     events: RunEvents | None = None,
-    ready: Sequence[_Prepared | str] | None = None,
+    ready: Sequence[_Prepared | EntryFailed] | None = None,
 ) -> SourceResult:
     """Clean, dedup and store one source's articles in one transaction.
 
     ``ready``: the articles already cleaned (``articles`` is then unused).
     """
     counts = {"new": 0, "duplicate": 0, "updated": 0, "unchanged": 0}
+    failures: list[str] = []
     if events is not None:
         events.articles_found(len(ready) if ready is not None else len(articles))
     with deduper.unit():
@@ -1111,9 +1224,16 @@ def _process(
             deduper.workers,
             ready,
             deduper.query,
+            failures,
         ):
             for p in chunk:
-                counts[deduper.file(p.article, source.priority, p.features, p.found)] += 1
+                article = believable_dates(p.article, deduper.now)
+                status = deduper.file_isolated(article, source.priority, p.features, p.found)
+                if isinstance(status, EntryFailed):
+                    warnings.append(status.message)
+                    failures.append(status.message)
+                else:
+                    counts[status] += 1
                 if events is not None:
                     events.article_done()
     return SourceResult(
@@ -1122,6 +1242,7 @@ def _process(
         new=counts["new"],
         duplicates=counts["duplicate"],
         updated=counts["updated"],
+        failed=len(failures),
         warnings=tuple(warnings),
     )
 
@@ -1140,26 +1261,46 @@ def load_clusters(store: Store, limit: int, group: str = "cluster") -> list[Clus
     rows = store.recent_clusters(limit)
     loaded = {cid: members for cid, _, members, _ in rows}
     stories = store.story_clusters({sid for *_, sid in rows})
+    times = store.cluster_times(c for cids in stories.values() for c in cids)
     clusters = []
-    for cid, updated, members, sid in rows:
+    for cid, changed, members, sid in rows:
         others = [c for c in stories.get(sid, []) if c != cid][:COVERAGE_LIMIT]
         coverage = []
         for other in others:
             other_members = loaded.get(other) or store.cluster_members(other)
             if other_members:
                 coverage.append(dedup.representative(other_members))
-                updated = max(updated, store.cluster_updated(other))
+        changed = entry_changed(changed, times.get(cid), [times[o] for o in others if o in times])
+        rep = dedup.representative(members)
         clusters.append(
             Cluster(
                 cid,
                 tuple(members),
-                dedup.representative(members),
-                updated,
+                rep,
+                changed or rep.fetched_at,
                 story=sid,
                 coverage=tuple(coverage),
+                changed=changed,
             )
         )
     return clusters
+
+
+def entry_changed(
+    changed: datetime | None,
+    own: tuple[datetime, datetime] | None,
+    others: Sequence[tuple[datetime, datetime]],
+) -> datetime | None:
+    """When an entry last changed after jjfeed first published it, or None if it never did.
+
+    ``changed`` is when a run last changed the cluster itself; ``own`` and
+    ``others`` are ``(created, updated)`` of it and of the other clusters of
+    its story: one created later grew the entry's "Also covered by".
+    """
+    if own is None:
+        return changed
+    later = [created for created, _ in others if created > own[0]]
+    return max([*later, *([changed] if changed else [])], default=None)
 
 
 def _load_stories(store: Store, limit: int) -> list[Cluster]:
@@ -1167,15 +1308,34 @@ def _load_stories(store: Store, limit: int) -> list[Cluster]:
     entries = []
     recent = store.recent_stories(limit)
     stories = store.story_clusters(sid for sid, _ in recent)
-    for sid, updated in recent:
-        groups = [m for m in (store.cluster_members(c) for c in stories.get(sid, [])) if m]
+    times = store.cluster_times(c for cids in stories.values() for c in cids)
+    for sid, _ in recent:
+        cids = [c for c in stories.get(sid, []) if store.cluster_members(c)]
+        groups = [store.cluster_members(c) for c in cids]
         if not groups:
             continue
         reps = [dedup.representative(members) for members in groups]
         lead = dedup.representative(reps)
+        lead_cluster = cids[reps.index(lead)]
         members = groups[reps.index(lead)]
         coverage = tuple(r for r in reps if r is not lead)[:COVERAGE_LIMIT]
-        entries.append(Cluster(sid, tuple(members), lead, updated, story=sid, coverage=coverage))
+        own = times.get(lead_cluster)
+        changed = entry_changed(
+            own[1] if own and own[1] > own[0] else None,
+            own,
+            [times[c] for c in cids if c != lead_cluster and c in times],
+        )
+        entries.append(
+            Cluster(
+                sid,
+                tuple(members),
+                lead,
+                changed or lead.fetched_at,
+                story=sid,
+                coverage=coverage,
+                changed=changed,
+            )
+        )
     return entries
 
 
@@ -1481,7 +1641,7 @@ def _ingest_start(
     to the workers. A folder is read when it is filed (see :func:`_ingest_folder`).
     """
     if _is_url(location):
-        source = Source(name=source_name or (urlsplit(location).hostname or location), url=location)
+        source = Source(name=source_name or (urls.host(location) or location), url=location)
         fetched = fetch.fetch(source)
         if not fetched.ok:
             failed = SourceResult(location, "failed", error=f"{location}: {fetched.error}")
@@ -1557,9 +1717,7 @@ def extract(
     """Clean each input without storing anything; errors come back as values."""
     for location in locations:
         if _is_url(location):
-            fetched = fetch.fetch(
-                Source(name=urlsplit(location).hostname or location, url=location)
-            )
+            fetched = fetch.fetch(Source(name=urls.host(location) or location, url=location))
             if not fetched.ok:
                 yield location, IngestError(f"{location}: {fetched.error}")
                 continue

@@ -86,6 +86,7 @@ def summary_figures(report: RunReport, elapsed: float) -> list[tuple[str, str]]:
         ("new articles", str(sum(r.new for r in results))),
         ("duplicates merged", str(sum(r.duplicates for r in results))),
         ("updated", str(sum(r.updated for r in results))),
+        ("entries failed", str(sum(r.failed for r in results))),
         ("entries published", str(report.entries)),
         ("time", f"{elapsed:.1f} s"),
     ]

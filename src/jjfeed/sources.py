@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from . import discover, fetch, ingest, opml, schedule
+from . import discover, fetch, ingest, opml, schedule, urls
 from .config import Config, append_sources, load_config
 from .errors import ConfigError, FetchError, JJFeedError
 from .model import Fetched, FetchSettings, Source, SourceState
@@ -202,7 +201,7 @@ def _title(fetched: Fetched) -> str | None:
 
 
 def _host(url: str) -> str:
-    return urlsplit(url).hostname or url
+    return urls.host(url) or url
 
 
 def _unique(name: str, taken: set[str]) -> str:

@@ -205,6 +205,31 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX IF EXISTS articles_cluster_by_id;
     CREATE INDEX IF NOT EXISTS articles_by_id ON articles (id, cluster, fetched_at);
     """,
+    # 11: a cluster's date, as its sources dated its members (published, else
+    # updated, else when jjfeed first saw it), so the published feed holds
+    # the newest entries by their own dates, not the ones filed last. A
+    # trigger keeps it on every path that inserts or moves an article
+    # (filing, merges, splits); the section a byline names is kept too.
+    """
+    ALTER TABLE clusters ADD COLUMN dated TEXT;
+    UPDATE clusters SET dated = coalesce(
+        (SELECT max(coalesce(a.published, a.updated, a.fetched_at))
+           FROM articles a WHERE a.cluster = clusters.id),
+        updated);
+    CREATE INDEX clusters_dated ON clusters (dated DESC, id);
+    CREATE TRIGGER articles_date_cluster_insert AFTER INSERT ON articles BEGIN
+        UPDATE clusters
+           SET dated = max(coalesce(dated, ''), coalesce(NEW.published, NEW.updated, NEW.fetched_at))
+         WHERE id = NEW.cluster;
+    END;
+    CREATE TRIGGER articles_date_cluster_update
+        AFTER UPDATE OF cluster, published, updated ON articles BEGIN
+        UPDATE clusters
+           SET dated = max(coalesce(dated, ''), coalesce(NEW.published, NEW.updated, NEW.fetched_at))
+         WHERE id = NEW.cluster;
+    END;
+    ALTER TABLE articles ADD COLUMN section TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -240,6 +265,9 @@ class Filed:
     terms: frozenset[str] = frozenset()
     story_keys: tuple[int, ...] = ()
     story: str | None = None
+
+
+EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -347,6 +375,32 @@ class Store:
                 self._db.execute("COMMIT")
             except sqlite3.Error as e:
                 raise StoreError(f"{self.path}: cannot commit: {e}") from e
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the open transaction that can fail alone (one entry's filing).
+
+        On an exception its writes are undone and the exception goes on; the
+        rest of the transaction stays. Outside a transaction it is a no-op.
+        """
+        if not self._db.in_transaction:
+            yield
+            return
+        try:
+            self._db.execute("SAVEPOINT entry")
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: cannot start a savepoint: {e}") from e
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK TO entry")
+            self._db.execute("RELEASE entry")
+            self._forget()
+            raise
+        try:
+            self._db.execute("RELEASE entry")
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: cannot release a savepoint: {e}") from e
 
     @contextmanager
     def snapshot(self) -> Iterator[int]:
@@ -951,23 +1005,44 @@ class Store:
         for row in self._db.execute("SELECT * FROM articles ORDER BY id"):
             yield _stored(row)
 
-    def recent_clusters(self, limit: int) -> list[tuple[str, datetime, list[StoredArticle], str]]:
-        """The ``limit`` most recently updated clusters: id, updated, members, story."""
+    def recent_clusters(
+        self, limit: int
+    ) -> list[tuple[str, datetime | None, list[StoredArticle], str]]:
+        """The ``limit`` newest clusters by their members' dates: id, changed, members, story.
+
+        ``changed`` is when a run last changed the cluster after creating it
+        (a copy joined, a member's text changed), ``None`` if none did.
+        """
         rows = self._db.execute(
-            "SELECT id, updated, story FROM clusters ORDER BY updated DESC, id LIMIT ?", (limit,)
+            "SELECT id, created, updated, story FROM clusters ORDER BY dated DESC, id LIMIT ?",
+            (limit,),
         ).fetchall()
         out = []
         for row in rows:
             members = self.cluster_members(str(row["id"]))
             if members:
-                updated = _dt(row["updated"]) or datetime.now(UTC)
-                out.append((str(row["id"]), updated, members, str(row["story"] or row["id"])))
+                changed = _dt(row["updated"]) if row["updated"] > row["created"] else None
+                out.append((str(row["id"]), changed, members, str(row["story"] or row["id"])))
+        return out
+
+    def cluster_times(self, clusters: Iterable[str]) -> dict[str, tuple[datetime, datetime]]:
+        """``(created, updated)`` of each cluster that exists."""
+        ids = list(dict.fromkeys(clusters))
+        out: dict[str, tuple[datetime, datetime]] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            rows = self._db.execute(
+                f"SELECT id, created, updated FROM clusters WHERE id IN ({','.join('?' * len(part))})",
+                part,
+            )
+            for cid, created, updated in rows:
+                out[str(cid)] = (_dt(created) or EPOCH_UTC, _dt(updated) or EPOCH_UTC)
         return out
 
     def recent_stories(self, limit: int) -> list[tuple[str, datetime]]:
-        """The ``limit`` stories whose clusters were most recently updated.
+        """The ``limit`` stories with the newest clusters, by the clusters' dates.
 
-        Walks the clusters newest first (the ``clusters_updated`` index) and
+        Walks the clusters newest first (the ``clusters_dated`` index) and
         stops once ``limit`` stories are seen and the next cluster is older
         than the last of them, instead of grouping every cluster of the
         archive; ties are broken by story id as before.
@@ -975,9 +1050,10 @@ class Store:
         if limit <= 0:
             return []
         seen: dict[str, str] = {}
-        last: str | None = None  # the updated of the limit-th story; ties with it still count
+        last: str | None = None  # the date of the limit-th story; ties with it still count
         rows = self._db.execute(
-            "SELECT coalesce(story, id), updated FROM clusters ORDER BY updated DESC, id"
+            "SELECT coalesce(story, id), dated FROM clusters WHERE dated IS NOT NULL"
+            " ORDER BY dated DESC, id"
         )
         for story, updated in rows:
             if last is not None and updated < last:
@@ -1212,7 +1288,7 @@ class Store:
 # The columns an article's content fills, in the order of _content_values.
 _CONTENT_COLUMNS = (
     "url", "canonical_url", "title", "author", "published", "updated", "tags",
-    "text", "html", "summary", "content_hash", "priority",
+    "text", "html", "summary", "content_hash", "priority", "section",
 )  # fmt: skip
 
 
@@ -1232,6 +1308,7 @@ def _content_values(
         article.summary,
         content_hash,
         priority,
+        article.section,
     )
 
 
@@ -1269,7 +1346,17 @@ def _source_state(row: sqlite3.Row) -> SourceState:
 
 
 def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """A migration's statements, split where SQLite says one is complete (a trigger's body holds ``;``)."""
+    statements, current = [], ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n;"):
+                statements.append(current.strip())
+            current = ""
+    if current.strip(" \n;"):
+        statements.append(current.strip())
+    return statements
 
 
 def _stored(row: sqlite3.Row) -> StoredArticle:
@@ -1285,6 +1372,7 @@ def _stored(row: sqlite3.Row) -> StoredArticle:
         text=row["text"],
         html=row["html"],
         summary=row["summary"],
+        section=row["section"],
     )
     return StoredArticle(
         id=int(row["id"]),

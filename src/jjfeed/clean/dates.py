@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
+from jjfeed.isodate import as_utc, parse_iso
+
 # Offsets in hours. Only abbreviations that mean one thing in English-language
 # news are listed; "IST" and friends are ambiguous and are treated as absent.
 TZ_OFFSETS: dict[str, float] = {
@@ -105,9 +107,9 @@ def parse_date(value: str, *, keep_offset: bool = False) -> datetime | None:
     value = value.strip()
     if not value:
         return None
-    iso = _parse_iso(value)
+    iso = parse_iso(value, keep_offset=keep_offset)
     if iso is not None:
-        return _with_offset(iso, value) if keep_offset else iso
+        return iso
     rfc = _parse_rfc2822(value)
     if rfc is not None:
         return rfc
@@ -136,7 +138,10 @@ def _stamp_from_match(match: re.Match[str]) -> Stamp | None:
         local = datetime(int(groups["year"]), month, int(groups["day"]), hour, minute, tzinfo=zone)
     except ValueError:
         return None
-    return Stamp(local.astimezone(UTC), groups.get("hour") is not None, match.span())
+    utc = as_utc(local)
+    if utc is None:  # year 1 east of Greenwich, year 9999 west of it
+        return None
+    return Stamp(utc, groups.get("hour") is not None, match.span())
 
 
 def _zone(abbreviation: str | None, offset: str | None) -> timezone:
@@ -150,29 +155,9 @@ def _zone(abbreviation: str | None, offset: str | None) -> timezone:
     return UTC
 
 
-def _parse_iso(value: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return _as_utc(parsed)
-
-
-def _with_offset(moment: datetime, value: str) -> datetime:
-    stated = datetime.fromisoformat(value)
-    return moment.astimezone(stated.tzinfo) if stated.tzinfo is not None else moment
-
-
 def _parse_rfc2822(value: str) -> datetime | None:
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return _as_utc(parsed)
-
-
-def _as_utc(moment: datetime) -> datetime:
-    """Naive datetimes are taken to be UTC: the least surprising guess for a feed."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    return as_utc(parsed)

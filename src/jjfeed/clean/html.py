@@ -19,11 +19,11 @@ import re
 from dataclasses import dataclass
 from html import escape
 from typing import TypeAlias
-from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
 
+from jjfeed import urls
 from jjfeed.clean import rules
 from jjfeed.clean.blocks import judge_blocks
 from jjfeed.clean.markup import (
@@ -386,7 +386,11 @@ def _absolutise_links(root: Element, base_url: str | None) -> None:
             if is_unsafe_url(value):
                 del element.attrib[attr]
             elif base_url:
-                element.set(attr, urljoin(base_url, value))
+                joined = urls.join(base_url, value)
+                if joined is None:
+                    del element.attrib[attr]
+                else:
+                    element.set(attr, joined)
 
 
 def _drop_empty(root: Element) -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import datetime
-from urllib.parse import urljoin
 
 import lxml.html
 import trafilatura
@@ -29,6 +28,7 @@ from lxml.html import HtmlElement
 from trafilatura.htmlprocessing import convert_to_html
 from trafilatura.settings import Extractor, use_config
 
+from jjfeed import urls
 from jjfeed.clean import rules
 from jjfeed.clean.html import clean_tree, parse_body, remove, serialise_children
 from jjfeed.clean.markup import (
@@ -458,7 +458,7 @@ def _base_url(tree: HtmlElement, url: str | None) -> str | None:
     for base in select(tree, "//base[@href]"):
         href = str(base.get("href") or "")
         if url:
-            return urljoin(url, href)
+            return urls.join(url, href) or url
         if re.match(r"^https?://", href):
             return href
         break

@@ -14,10 +14,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
 
 import nh3
 
+from .. import urls
 from ..model import Cluster, StoredArticle
 
 # The allow-list for what leaves jjfeed. The clean stage sanitised the body
@@ -75,9 +75,24 @@ def entry_id(cluster_id: str) -> str:
     return f"urn:uuid:{cluster_id}"
 
 
-def entry_order(cluster: Cluster) -> tuple[datetime, str]:
+def entry_dates(cluster: Cluster) -> tuple[datetime, datetime]:
+    """An entry's ``published`` and ``updated``, from its source's dates first.
+
+    published: the article's published, else its updated (Atom ``<updated>``,
+    ``dc:date``, JSON Feed ``date_modified``), else when jjfeed first saw it.
+    updated: the article's own last change, or later when a run changed the
+    entry (a copy joined, coverage grew), so an idle rerun writes the same bytes.
+    """
     rep = cluster.representative
-    return (rep.article.published or rep.fetched_at, cluster.id)
+    art = rep.article
+    published = _utc(art.published or art.updated or rep.fetched_at)
+    own = _utc(art.updated) if art.updated else published
+    updated = max(own, published, _utc(cluster.changed) if cluster.changed else published)
+    return published, updated
+
+
+def entry_order(cluster: Cluster) -> tuple[datetime, str]:
+    return (entry_dates(cluster)[0], cluster.id)
 
 
 def sanitise(markup: str, base_url: str | None) -> str:
@@ -87,10 +102,10 @@ def sanitise(markup: str, base_url: str | None) -> str:
     ``style`` attribute, and no URL outside http, https and mailto: ``javascript:``
     and ``data:`` links lose their ``href``/``src``.
     """
-    base = base_url if base_url and urlsplit(base_url).scheme in ("http", "https") else None
+    base = base_url if urls.is_web(base_url) else None
 
     def resolve(url: str) -> str | None:
-        return urljoin(base, url) if base else None
+        return urls.join(base, url) if base else None
 
     return nh3.clean(
         markup,
@@ -106,7 +121,7 @@ def sanitise(markup: str, base_url: str | None) -> str:
 
 def _absolute(url: str | None) -> str | None:
     """A URL fit for a feed's link: absolute http(s), else nothing."""
-    if url and urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc:
+    if urls.is_web(url):
         return url
     return None
 
@@ -182,16 +197,17 @@ def make_entry(cluster: Cluster, feed_urls: Mapping[str, str] | None = None) -> 
         feed = _absolute((feed_urls or {}).get(name))
         if feed and feed not in {v.href for v in via}:
             via.append(Link(feed, name))
-    published = _utc(art.published or rep.fetched_at)
+    published, updated = entry_dates(cluster)
     return Entry(
         id=entry_id(cluster.id),
         title=_one_line(art.title) or "(untitled)",
         link=link,
         content_html=content,
         summary=_summary(art.summary or art.text),
-        author=_one_line(art.author or "") or None,
+        # RFC 4287 wants an author on every entry (or the feed): the source's name stands in.
+        author=_one_line(art.author or "") or _one_line(art.source) or None,
         published=published,
-        updated=max(_utc(cluster.updated), published),
+        updated=updated,
         tags=cluster_tags(cluster),
         related=tuple(related),
         via=tuple(via),
