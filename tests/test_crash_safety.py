@@ -139,7 +139,8 @@ def test_second_run_exits_75_and_ingest_waits_for_the_lock(tmp_path: Path) -> No
     assert "another jjfeed run holds the lock" in second.stderr
     assert ingest.returncode == 0, ingest_err
     assert "1 sources (0 failed" in ingest_out
-    assert any(source == "feeds" for source, _ in _stored(tmp_path))  # the ingest stored its file
+    # The ingest stored its file, under the feed's own title (a feed file is its own source).
+    assert any(source == "Harbor Gazette" for source, _ in _stored(tmp_path))
 
 
 def _lock_held(lock: Path) -> bool:

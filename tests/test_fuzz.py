@@ -199,6 +199,8 @@ def test_config_loader_raises_only_config_errors(text: str) -> None:
 
 
 @FAST
+@example("<![A:")
+@example("<![0")
 @given(st.text(max_size=300))
 @example("<\u00ba")  # not a tag opener: HTML tag names start with an ASCII letter
 @example("&lt;b&gt;")

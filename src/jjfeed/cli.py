@@ -288,6 +288,7 @@ def _extract_json(location: str, a: Article) -> str:
             "published": a.published.isoformat() if a.published else None,
             "updated": a.updated.isoformat() if a.updated else None,
             "tags": list(a.tags),
+            "section": a.section,
             "url": a.url,
             "text": a.text,
         },
@@ -303,6 +304,8 @@ def _extract_text(a: Article) -> str:
         lines.append(f"Published: {a.published.isoformat()}")
     if a.updated:
         lines.append(f"Updated: {a.updated.isoformat()}")
+    if a.section:
+        lines.append(f"Section: {a.section}")
     if a.tags:
         lines.append(f"Tags: {', '.join(a.tags)}")
     return "\n".join(lines) + "\n\n" + a.text + "\n"

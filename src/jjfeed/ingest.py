@@ -53,6 +53,13 @@ class Input:
     path: Path | None = None
 
 
+def is_opml(data: bytes) -> bool:
+    """An OPML document: its root element, past any XML declaration and comments, is ``<opml``."""
+    window = _ascii_window(data[:4096]).lower()
+    window = re.sub(rb"<\?.*?\?>|<!--.*?-->|<!doctype[^>]*>", b"", window, flags=re.S)
+    return window.lstrip(b" \t\r\n\x00").startswith(b"<opml")
+
+
 def detect_kind(data: bytes, content_type: str | None = None) -> str:
     """``"feed"``, ``"page"`` or ``"text"``, from the bytes first and the type second."""
     if looks_like_json_feed(data) or _is_json_array(data):
@@ -206,6 +213,11 @@ def articles_from_bytes(
     )
     if not data.lstrip(b"\xef\xbb\xbf").strip():
         raise IngestError(f"{location}: empty input")
+    if is_opml(data):
+        raise IngestError(
+            f"{location}: an OPML subscription list, not an article or a feed "
+            "(add its feeds with `jjfeed import-opml`)"
+        )
     kind = detect_kind(data, content_type)
     if kind != "feed" and (reason := binary_reason(data)) is not None:
         raise IngestError(f"{location}: {reason}")

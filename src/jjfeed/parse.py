@@ -21,6 +21,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -56,6 +57,8 @@ class Parsed:
     articles: tuple[Article, ...]
     title: str | None = None
     warnings: tuple[str, ...] = ()
+    # True for a feed (RSS, Atom, JSON Feed); False for one page or text file.
+    feed: bool = False
 
 
 JSON_FEED_VERSIONS = ("https://jsonfeed.org/version/1", "https://jsonfeed.org/version/1.1")
@@ -86,6 +89,11 @@ def parse_feed(
     where = url or source
     if looks_like_json_feed(content) or content[:1024].lstrip(_JSON_SPACE).startswith(b"["):
         return parse_json_feed(content, source=source, where=where, max_entries=max_entries)
+    # Blank lines before the XML declaration (common in feeds PHP templates write) make
+    # expat give up at once and feedparser fall back to its loose parser.
+    stripped = content.lstrip(b" \t\r\n")
+    if stripped is not content and stripped.startswith(b"<?xml"):
+        content = stripped
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     if url and "content-location" not in response_headers:
         response_headers["content-location"] = url
@@ -123,7 +131,7 @@ def parse_feed(
             continue
         articles.append(article)
     title = plain_text(_str(parsed.feed.get("title")), MAX_TITLE_CHARS) or None
-    return Parsed(tuple(articles), title, tuple(warnings))
+    return Parsed(tuple(articles), title, tuple(warnings), feed=True)
 
 
 EMPTY = "no title and no text"
@@ -293,6 +301,24 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
+def _markup_text(value: str) -> str:
+    """The text of an HTML fragment; a fragment the stdlib parser chokes on loses its tags by pattern.
+
+    ``html.parser`` raises ``AssertionError`` on some marked sections
+    (``<![0``, ``<![A:``), which a title can hold.
+    """
+    parser = _TextOnly()
+    try:
+        parser.feed(value)
+        parser.close()
+    except AssertionError:
+        return html_unescape(_ANY_TAG.sub("", value))
+    return "".join(parser.parts)
+
+
+_ANY_TAG = re.compile(r"<[^>]*>?")
+
+
 def plain_text(value: str, limit: int = MAX_TITLE_CHARS) -> str:
     """A one-line plain-text field (title, author, tag) that no reader can take for markup.
 
@@ -302,10 +328,7 @@ def plain_text(value: str, limit: int = MAX_TITLE_CHARS) -> str:
     to one) gets a space after it, so ``<b>`` shows as ``< b>``.
     """
     if "<" in value or "&" in value:
-        parser = _TextOnly()
-        parser.feed(value)
-        parser.close()
-        value = "".join(parser.parts)
+        value = _markup_text(value)
     value = " ".join(_CONTROL.sub("", value).split())
     value = _TAG_OPENER.sub("< ", value)
     if len(value) > limit:
@@ -375,7 +398,8 @@ def parse_json_feed(
     """Parse a JSON Feed 1.0/1.1 document; wrong types in an item skip that item."""
     where = where or source
     try:
-        doc = json.loads(content.decode("utf-8-sig"))
+        # strict=False: raw control characters inside strings, common in hand-made feeds.
+        doc = json.loads(content.decode("utf-8-sig"), strict=False)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ParseError(f"{where}: invalid JSON Feed: {e}") from e
     except RecursionError:
@@ -404,7 +428,7 @@ def parse_json_feed(
             continue
         articles.append(article)
     title = plain_text(_str(doc.get("title"))) or None
-    return Parsed(tuple(articles), title, tuple(warnings))
+    return Parsed(tuple(articles), title, tuple(warnings), feed=True)
 
 
 def _json_item(item: Any, source: str, feed_author: str | None = None) -> tuple[Article, list[str]]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 from . import archive, dedup, fetch, ingest, publish, schedule, story, tag, urls
-from .clean import clean_html, clean_page, clean_text, furniture
+from .clean import clean_html, clean_page, clean_text, furniture, has_prose
 from .config import Config
 from .errors import DedupIndexError, IngestError, JJFeedError, ParseError, StoreError
 from .lock import RunLock
@@ -266,6 +266,11 @@ def _prepare(job: _PrepareJob) -> _Prepared | EntryFailed:
         return EntryFailed(f"{entry_name(article)} failed in cleaning: {type(e).__name__}: {e}")
     if not folded.title.strip() and not folded.text.strip():
         return EntryFailed(f"{entry_name(article)} refused: {EMPTY} once cleaned", refused=True)
+    if article.raw_kind == "page" and not has_prose(folded.text):
+        return EntryFailed(
+            f"{entry_name(article)} refused: a page with no article in it (no prose)",
+            refused=True,
+        )
     folded, cut = capped(folded)
     if cut:
         features = _features(folded)
@@ -360,6 +365,21 @@ def _kept(
 def _furnished(
     store: Store, source: Source, prepared: list[_Prepared], now: datetime
 ) -> list[_Prepared]:
+    """:func:`_furnished_one` for each source among the articles (a folder holds several feeds)."""
+    names = list(dict.fromkeys(p.article.source for p in prepared))
+    if len(names) <= 1:
+        return _furnished_one(store, names[0] if names else source.name, prepared, now)
+    done: dict[int, _Prepared] = {}
+    for name in names:
+        group = [(i, p) for i, p in enumerate(prepared) if p.article.source == name]
+        cleaned = _furnished_one(store, name, [p for _, p in group], now)
+        done.update((i, p) for (i, _), p in zip(group, cleaned, strict=True))
+    return [done[i] for i in range(len(prepared))]
+
+
+def _furnished_one(
+    store: Store, source_name: str, prepared: list[_Prepared], now: datetime
+) -> list[_Prepared]:
     """Count the chunk's blocks with the source's stored counts; drop what is furniture.
 
     Blocks are counted once per new article (an article seen before does not
@@ -368,7 +388,7 @@ def _furnished(
     article that loses blocks gets its features computed again.
     """
     batch: dict[str, tuple[int, int]] = {}
-    stored = store.furniture_counts(source.name, {fp for p in prepared for fp in p.prints})
+    stored = store.furniture_counts(source_name, {fp for p in prepared for fp in p.prints})
     for p in prepared:
         if store.has(p.article.source, p.article.guid):
             continue
@@ -382,7 +402,7 @@ def _furnished(
         combined[fp] = (stored.get(fp, (0, words))[0] + n, words)
     known = furniture.furniture_of(combined)
     if batch:
-        store.add_furniture(source.name, batch, now)
+        store.add_furniture(source_name, batch, now)
     return [_without_furniture(p, known) for p in prepared]
 
 
@@ -620,6 +640,30 @@ class _Deduper:
     # What this run filed, for lookups made on an older snapshot (see jjfeed.archive).
     run: archive.RunIndex = field(default_factory=archive.RunIndex)
     _in_unit: bool = field(default=False, init=False, repr=False)
+    # Source names feed files took in this run, and the file each belongs to.
+    _feed_names: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+
+    def claim_names(self, read: _Read, default: str) -> _Read:
+        """Feed files that share a title stay apart: the second is "Title (file name)".
+
+        A feed file's source is its title (see :func:`feed_source_name`), but
+        one site's Atom and JSON feeds, or many test feeds, share one; as one
+        source their entries would overwrite each other's by id.
+        """
+        renames: dict[tuple[str, str], str] = {}
+        for article in _articles_of(read):
+            key = (article.source, article.origin)
+            if article.source == default or not article.origin or key in renames:
+                continue
+            owner = self._feed_names.setdefault(article.source, article.origin)
+            name = article.source
+            if owner != article.origin:
+                name = f"{article.source} ({Path(article.origin).name})"
+                self._feed_names.setdefault(name, article.origin)
+            renames[key] = name
+        if all(old == new for (old, _), new in renames.items()):
+            return read
+        return _renamed(read, renames)
 
     def __post_init__(self) -> None:
         if self.index is None:
@@ -1027,7 +1071,7 @@ def _groups(
 
 def _read_group(
     job: tuple[
-        tuple[ingest.Input | str, ...], str, int, tuple[str, ...], archive.Query | None, int
+        tuple[ingest.Input | str, ...], str, int, tuple[str, ...], archive.Query | None, int, bool
     ],
 ) -> tuple[list[Parsed | str], _Read | None]:
     """Parse and clean a group of local files. Runs in a worker process too.
@@ -1035,11 +1079,15 @@ def _read_group(
     Returns what became of each file (its parse without the articles, or
     the line that rejects it) and the group's articles, read as one input.
     """
-    items, source_name, max_entries, tags, query, limit = job
+    items, source_name, max_entries, tags, query, limit, per_feed = job
     outcomes: list[Parsed | str] = []
     articles: list[Article] = []
     for item in items:
-        outcome = item if isinstance(item, str) else _parse_input((item, source_name, max_entries))
+        outcome = (
+            item
+            if isinstance(item, str)
+            else _parse_input((item, source_name, max_entries, per_feed))
+        )
         if isinstance(outcome, Parsed):
             articles.extend(outcome.articles)
             outcome = replace(outcome, articles=())
@@ -1049,7 +1097,9 @@ def _read_group(
     return outcomes, _read_from(Parsed(tuple(articles)), tags, query, limit)
 
 
-def _file_local(deduper: _Deduper, source: Source, location: str) -> SourceResult:
+def _file_local(
+    deduper: _Deduper, source: Source, location: str, *, per_feed: bool | None = None
+) -> SourceResult:
     """Read and file a local source (a file or a folder) in one transaction.
 
     The workers read the next groups of files while one is filed. It is all
@@ -1060,6 +1110,8 @@ def _file_local(deduper: _Deduper, source: Source, location: str) -> SourceResul
     """
     tally, warnings = _Tally(), list[str]()
     filed: list[SourceResult] = []
+    if per_feed is None:
+        per_feed = Path(location).is_dir()
     ahead: deque[Pending[tuple[list[Parsed | str], _Read | None]]] = deque()
 
     def file_next() -> None:
@@ -1067,7 +1119,7 @@ def _file_local(deduper: _Deduper, source: Source, location: str) -> SourceResul
         for outcome in outcomes:
             tally.count(outcome, warnings)
         if read is not None:
-            filed.append(_process_read(deduper, source, read))
+            filed.append(_process_read(deduper, source, deduper.claim_names(read, source.name)))
             warnings.extend(filed[-1].warnings)
 
     try:
@@ -1080,6 +1132,7 @@ def _file_local(deduper: _Deduper, source: Source, location: str) -> SourceResul
                     tuple(source.tags),
                     deduper.query,
                     PREPARE_CHUNK,
+                    per_feed,
                 )
                 ahead.append(deduper.workers.submit_job(_read_group, job, size=size))
                 if len(ahead) > _ahead_depth(deduper.workers):
@@ -1107,13 +1160,17 @@ def _file_local(deduper: _Deduper, source: Source, location: str) -> SourceResul
     return tally.into(total)
 
 
-def _parse_input(job: tuple[ingest.Input, str, int]) -> Parsed | str:
-    """Parse one local input; the error line if it cannot be. Runs in a worker process too."""
-    item, source_name, max_entries = job
+def _parse_input(job: tuple[ingest.Input, str, int, bool]) -> Parsed | str:
+    """Parse one local input; the error line if it cannot be. Runs in a worker process too.
+
+    ``per_feed``: a feed file is a source in its own right, named by its
+    title (or its file name), not by the folder it lies in.
+    """
+    item, source_name, max_entries, per_feed = job
     guid = item.path.resolve().as_uri() if item.path is not None else None
     try:
         with time_limit(PARSE_SECONDS, item.location):
-            return ingest.articles_from_bytes(
+            parsed = ingest.articles_from_bytes(
                 item.data,
                 source=source_name,
                 location=item.location,
@@ -1122,6 +1179,16 @@ def _parse_input(job: tuple[ingest.Input, str, int]) -> Parsed | str:
             )
     except JJFeedError as e:
         return str(e)
+    if not (per_feed and parsed.feed):
+        return parsed
+    name = feed_source_name(parsed.title, item.location)
+    return replace(parsed, articles=tuple(replace(a, source=name) for a in parsed.articles))
+
+
+def feed_source_name(title: str | None, location: str) -> str:
+    """What a feed file is called as a source: its title, else its file name."""
+    name = " ".join((title or "").split())[:100]
+    return name or Path(location).name or location
 
 
 # -- reading ahead ---------------------------------------------------------------
@@ -1144,6 +1211,28 @@ class _Read:
 
     parsed: Parsed
     prepared: list[_Prepared | EntryFailed] | None
+
+
+def _articles_of(read: _Read) -> Iterator[Article]:
+    yield from read.parsed.articles
+    for p in read.prepared or ():
+        if isinstance(p, _Prepared):
+            yield p.article
+
+
+def _renamed(read: _Read, renames: dict[tuple[str, str], str]) -> _Read:
+    """``read`` with its articles' sources renamed by ``(source, origin)``."""
+
+    def rename(article: Article) -> Article:
+        new = renames.get((article.source, article.origin), article.source)
+        return article if new == article.source else replace(article, source=new)
+
+    parsed = replace(read.parsed, articles=tuple(rename(a) for a in read.parsed.articles))
+    prepared = [
+        replace(p, article=rename(p.article)) if isinstance(p, _Prepared) else p
+        for p in read.prepared or ()
+    ]
+    return _Read(parsed, prepared if read.prepared is not None else None)
 
 
 def _read_from(
@@ -1170,11 +1259,11 @@ def _read_fetched(job: tuple[Fetched, bool, int, archive.Query | None, int]) -> 
 
 
 def _read_input(
-    job: tuple[ingest.Input, str, int, tuple[str, ...], archive.Query | None, int],
+    job: tuple[ingest.Input, str, int, tuple[str, ...], archive.Query | None, int, bool],
 ) -> _Read | str:
     """Parse and clean one local input; the line that rejects it if it cannot be parsed."""
-    item, source_name, max_entries, tags, query, limit = job
-    outcome = _parse_input((item, source_name, max_entries))
+    item, source_name, max_entries, tags, query, limit, per_feed = job
+    outcome = _parse_input((item, source_name, max_entries, per_feed))
     return outcome if isinstance(outcome, str) else _read_from(outcome, tags, query, limit)
 
 
@@ -1658,18 +1747,28 @@ def _ingest_start(
     name = source_name or _default_source_name(location)
     source = Source(name=name, path=None if location == "-" else Path(location))
     if location != "-" and Path(location).is_dir():
-        return lambda: _ingest_folder(deduper, source, location)
+        return lambda: _ingest_folder(deduper, source, location, source_name is None)
     (item,) = ingest.iter_inputs([location], stdin)
     if isinstance(item, IngestError):
         unreadable = _rejected(location, str(item))
         return lambda: unreadable
-    job = (item, name, deduper.max_entries, tuple(source.tags), deduper.query, PREPARE_CHUNK)
+    per_feed = source_name is None
+    job = (
+        item,
+        name,
+        deduper.max_entries,
+        tuple(source.tags),
+        deduper.query,
+        PREPARE_CHUNK,
+        per_feed,
+    )
     reading_file = deduper.workers.submit_job(_read_input, job, size=len(item.data))
 
     def file_input() -> SourceResult:
         read = reading_file.result()[0]
         if isinstance(read, str):
             return _rejected(location, read)
+        read = deduper.claim_names(read, name)
         tally = _Tally()
         tally.count(read.parsed, [])
         return tally.into(_filed(deduper, source, location, read))
@@ -1695,9 +1794,11 @@ def _filed(deduper: _Deduper, source: Source, location: str, read: _Read) -> Sou
     return replace(result, source=location)
 
 
-def _ingest_folder(deduper: _Deduper, source: Source, location: str) -> SourceResult:
-    """Read, clean and file every file in a folder as one source (see :func:`_file_local`)."""
-    return replace(_file_local(deduper, source, location), source=location)
+def _ingest_folder(
+    deduper: _Deduper, source: Source, location: str, per_feed: bool
+) -> SourceResult:
+    """Read, clean and file every file in a folder (see :func:`_file_local`)."""
+    return replace(_file_local(deduper, source, location, per_feed=per_feed), source=location)
 
 
 def _default_source_name(location: str) -> str:
@@ -1765,6 +1866,7 @@ def export(config: Config) -> Iterator[dict[str, object]]:
                     "published": _iso(a.published),
                     "updated": _iso(a.updated),
                     "tags": list(a.tags),
+                    "section": a.section,
                     "text": a.text,
                     "cluster": m.cluster,
                     "story": stories.get(m.cluster, m.cluster),

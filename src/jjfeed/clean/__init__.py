@@ -11,6 +11,6 @@ All are pure functions returning ``jjfeed.model.Cleaned``.
 
 from jjfeed.clean.html import clean_html
 from jjfeed.clean.page import clean_page
-from jjfeed.clean.text import clean_text
+from jjfeed.clean.text import clean_text, has_prose
 
-__all__ = ["clean_html", "clean_page", "clean_text"]
+__all__ = ["clean_html", "clean_page", "clean_text", "has_prose"]

@@ -44,6 +44,9 @@ NOT_NAME_WORDS: frozenset[str] = frozenset(
         "posted", "published", "updated", "share", "related", "top", "stories",
         "culture", "entertainment", "sports", "politics", "business", "technology",
         "tech", "world", "opinion", "movies", "tv", "music", "games", "science",
+        # Publishers and companies: a colophon's "Published by Propaganda Press, 2011".
+        "press", "books", "publishing", "publishers", "publications", "media", "inc",
+        "inc.", "ltd", "ltd.", "llc", "gmbh", "corp", "corp.", "company", "group",
     }
 )  # fmt: skip
 
@@ -88,6 +91,7 @@ _BYLINE = re.compile(
     r"(?:\s*(?:[,|•·—–]|\s-\s|\bon\b|\bat\b|\bposted\b|\bpublished\b|\bupdated\b)\s*(?P<rest>.*))?$",
     re.IGNORECASE,
 )
+_BARE_YEAR = re.compile(r"^\(?(?:1[5-9]|20)\d{2}\)?\.?$")
 _DATE_THEN_BY = re.compile(r"^(?P<dates>.+?)\s+(?P<byline>by\s.+)$", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[•·▪◦‣∙●*]|-(?=\s))\s+(?P<item>\S.*)$")
 _LABEL_WORDS = re.compile(
@@ -189,8 +193,8 @@ def read_byline(text: str) -> tuple[str, list[tuple[str, Stamp]]] | None:
         return None
     rest = match.group("rest") or ""
     dates = (read_dateline(rest) or []) if rest else []
-    if rest and not dates and len(rest.split()) > 4:
-        return None
+    if rest and not dates and (len(rest.split()) > 4 or _BARE_YEAR.match(rest)):
+        return None  # "By X, 2011" is a colophon or a citation, not a byline
     return ", ".join(names), dates
 
 

@@ -78,6 +78,9 @@ def _walk_text(node: lxml.html.HtmlElement, blocks: list[str], buffer: list[str]
         elif name in {"td", "th"}:
             buffer.append(" ")
             _walk_text(child, blocks, buffer)
+        elif name == "pre":
+            _flush(blocks, buffer)
+            _preformatted(child, blocks)
         elif name in TEXT_BLOCK_TAGS:
             _flush(blocks, buffer)
             _walk_text(child, blocks, buffer)
@@ -86,6 +89,21 @@ def _walk_text(node: lxml.html.HtmlElement, blocks: list[str], buffer: list[str]
             _walk_text(child, blocks, buffer)
         if child.tail:
             buffer.append(_SPACES.sub(" ", child.tail))
+
+
+def _preformatted(node: lxml.html.HtmlElement, blocks: list[str]) -> None:
+    """A ``<pre>`` block as written: its line breaks and indentation are the content (code).
+
+    Blank lines inside it would split it into several blocks, so they keep
+    one space; trailing spaces and the blank lines around it go.
+    """
+    lines = [line.rstrip() for line in "".join(node.itertext()).split("\n")]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    if lines:
+        blocks.append("\n".join(line or " " for line in lines))
 
 
 def _flush(blocks: list[str], buffer: list[str]) -> None:

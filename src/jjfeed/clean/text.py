@@ -8,6 +8,7 @@ back in gives the same result again (the idempotence the tests check).
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from jjfeed.clean.blocks import BLOCK_SEPARATOR, judge_blocks, split_blocks
@@ -29,3 +30,23 @@ def clean_text(raw: str) -> Cleaned:
         section=found.section,
         tags=tuple(found.tags),
     )
+
+
+_SENTENCE = re.compile(r"[^.!?…]+[.!?…]")
+PROSE_SENTENCE_WORDS = 6  # a sentence of this many words or more ends with . ! ? or …
+PROSE_PARAGRAPH_WORDS = 40  # or one paragraph this long, punctuated or not
+
+
+def has_prose(text: str) -> bool:
+    """Whether clean text holds any prose: a sentence, or a paragraph of some length.
+
+    A page whose main content is only link labels and menus ("About Press
+    Copyright Contact us ...", a video page's chrome) has none: it is not
+    an article, whatever its length.
+    """
+    for paragraph in text.split("\n\n"):
+        if len(paragraph.split()) >= PROSE_PARAGRAPH_WORDS:
+            return True
+        if any(len(s.split()) >= PROSE_SENTENCE_WORDS for s in _SENTENCE.findall(paragraph)):
+            return True
+    return False

@@ -169,6 +169,13 @@ def cluster_tags(cluster: Cluster) -> tuple[str, ...]:
     return tuple(tags)
 
 
+def _with_section(tags: tuple[str, ...], section: str | None) -> tuple[str, ...]:
+    """The section a byline named is a category of the entry too (once)."""
+    if not section or section.casefold() in {t.casefold() for t in tags}:
+        return tags
+    return (*tags, section)
+
+
 def make_entry(cluster: Cluster, feed_urls: Mapping[str, str] | None = None) -> Entry:
     """The entry a reader sees for one cluster; ``feed_urls`` maps source names to feed URLs."""
     rep = cluster.representative
@@ -208,7 +215,7 @@ def make_entry(cluster: Cluster, feed_urls: Mapping[str, str] | None = None) -> 
         author=_one_line(art.author or "") or _one_line(art.source) or None,
         published=published,
         updated=updated,
-        tags=cluster_tags(cluster),
+        tags=_with_section(cluster_tags(cluster), art.section),
         related=tuple(related),
         via=tuple(via),
         sources=tuple(dict.fromkeys(m.article.source for m in cluster.members)),

@@ -1,0 +1,132 @@
+"""What real feed folders taught (issue 16): names, refusals, code blocks, sections, colophons."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import html_body, prose
+from jjfeed import pipeline
+from jjfeed.clean import clean_html, has_prose
+from jjfeed.clean.meta import read_byline
+from jjfeed.config import Config
+from jjfeed.ingest import is_opml
+from jjfeed.store import Store
+
+
+def _config(tmp_path: Path) -> Config:
+    return Config(database=tmp_path / "j.db", output=tmp_path / "out", processes=1)
+
+
+def _rss(title: str, host: str, n: int, guid_prefix: str = "") -> str:
+    items = "".join(
+        f"<item><title>{title} post {i}</title><link>https://{host}/{i}</link>"
+        f"<guid>{guid_prefix}{i}</guid><description>{html_body(prose(hash((host, i)) % 997, 90)).replace('<', '&lt;')}</description></item>"
+        for i in range(n)
+    )
+    return (
+        f"<rss version='2.0'><channel><title>{title}</title><link>https://{host}/</link>"
+        f"{items}</channel></rss>"
+    )
+
+
+def _sources(config: Config) -> dict[str, int]:
+    with Store(config.database) as store:
+        counts: dict[str, int] = {}
+        for stored in store.articles():
+            counts[stored.article.source] = counts.get(stored.article.source, 0) + 1
+        return counts
+
+
+def test_each_feed_file_in_a_folder_is_its_own_source(tmp_path: Path) -> None:
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    (folder / "a.rss").write_text(_rss("Alpha Blog", "alpha.example", 2))
+    (folder / "b.rss").write_text(_rss("Beta News", "beta.example", 2))
+    # Same title and the same ids as a.rss: must not overwrite a.rss's entries.
+    (folder / "c.rss").write_text(_rss("Alpha Blog", "alpha-mirror.example", 2))
+    (folder / "untitled.json").write_text(
+        json.dumps(
+            {
+                "version": "https://jsonfeed.org/version/1.1",
+                "items": [{"id": "1", "title": "Only item", "content_text": "Words here."}],
+            }
+        )
+    )
+    (folder / "note.txt").write_text("A saved note\n\n" + prose(9, 80))
+    config = _config(tmp_path)
+    pipeline.ingest_inputs(config, [str(folder)])
+    assert _sources(config) == {
+        "Alpha Blog": 2,
+        "Beta News": 2,
+        "Alpha Blog (c.rss)": 2,
+        "untitled.json": 1,
+        "feeds": 1,  # an article file keeps the folder's name
+    }
+
+
+def test_an_explicit_source_name_wins(tmp_path: Path) -> None:
+    feed = tmp_path / "a.rss"
+    feed.write_text(_rss("Alpha Blog", "alpha.example", 2))
+    config = _config(tmp_path)
+    pipeline.ingest_inputs(config, [str(feed)], source_name="Mine")
+    assert _sources(config) == {"Mine": 2}
+
+
+def test_opml_and_pages_without_an_article_are_refused_with_a_reason(tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "subs.opml").write_text(
+        '<?xml version="1.0"?><!-- exported --><opml version="2.0"><head><title>Subs</title></head>'
+        '<body><outline text="A" xmlUrl="https://a.example/feed"/></body></opml>'
+    )
+    (folder / "video.html").write_text(
+        "<html><body><nav><a href='/a'>About</a> <a href='/p'>Press</a></nav><div>About Press "
+        "Copyright Contact us Creators Advertise Developers Terms Privacy Policy &amp; Safety "
+        "How YouTube works Test new features</div></body></html>"
+    )
+    (folder / "story.html").write_text(
+        f"<html><head><title>A story</title></head><body><article>{html_body(prose(4, 200))}"
+        "</article></body></html>"
+    )
+    config = _config(tmp_path)
+    report = pipeline.ingest_inputs(config, [str(folder)])
+    warnings = "\n".join(w for r in report.results for w in r.warnings)
+    assert "subs.opml: an OPML subscription list" in warnings
+    assert "video.html: entry" in warnings and "no article in it" in warnings
+    assert _sources(config) == {"mixed": 1}
+    assert is_opml(b"\xef\xbb\xbf<?xml version='1.0'?>\n<opml>") and not is_opml(b"<rss>")
+    assert not has_prose("About Press Copyright Contact us Creators Advertise")
+    assert has_prose("A sentence with enough words in it.")
+
+
+def test_preformatted_code_keeps_its_lines_in_the_text() -> None:
+    cleaned = clean_html(
+        "<p>The function, as we wrote it yesterday afternoon:</p>"
+        "<pre><code>def update(address,\n           from_):\n    return address</code></pre>"
+    )
+    assert "def update(address,\n           from_):\n    return address" in cleaned.text
+
+
+def test_a_colophon_is_not_a_byline() -> None:
+    assert read_byline("Published by Propaganda Press, 2011") is None
+    assert read_byline("Published by Jane Doe, 2011") is None
+    assert read_byline("By Jane Doe, Staff Writer") == ("Jane Doe", [])
+    cleaned = clean_html(
+        html_body(prose(3, 120)) + "<p>Concept and design: Na Kim</p>"
+        "<p>Published by Propaganda Press, 2011</p><p>Text in Korean and English</p>"
+    )
+    assert cleaned.author is None
+
+
+def test_the_section_a_byline_names_is_stored_exported_and_published(tmp_path: Path) -> None:
+    article = tmp_path / "jones.txt"
+    article.write_text(
+        "Jessica Jones offers gritty trailer\n\nMichelle Jaworski\n\nInternet Culture\n\n"
+        "Posted on Mar 5, 2017, 6:00 am CST\n\n" + prose(6, 200)
+    )
+    config = _config(tmp_path)
+    pipeline.ingest_inputs(config, [str(article)])
+    exported = list(pipeline.export(config))
+    assert [row["section"] for row in exported] == ["Internet Culture"]
+    assert 'term="Internet Culture"' in (tmp_path / "out" / "feed.atom").read_text()
