@@ -21,6 +21,33 @@ SEEDS = SHARED / "seeds"
 EXAMPLES = REPO / "examples"
 
 
+# -- the project's development data (../shared) ----------------------------------------
+
+
+def shared_missing(path: Path) -> str:
+    """The one message a test that needs ``path`` under ../shared fails with."""
+    try:
+        top = path.relative_to(SHARED).parts[0]
+    except (ValueError, IndexError):
+        top = "data"
+    return (
+        f"these tests need ../shared/{top} (the project's development data): {path} not found "
+        f"(put the shared folder beside the repository, or set JJFEED_SHARED)"
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """``@pytest.mark.needs_shared(path, ...)``: fail, never skip, when a path is missing.
+
+    Checked before the test's fixtures run, so the message is the only one.
+    """
+    for mark in item.iter_markers(name="needs_shared"):
+        for path in mark.args:
+            if not Path(path).exists():
+                pytest.fail(shared_missing(Path(path)), pytrace=False)
+
+
 @dataclass
 class Route:
     body: bytes

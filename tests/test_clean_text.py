@@ -1,8 +1,8 @@
 """clean_text: the golden seed articles, then one test per rule.
 
 The golden tests read ../shared/seeds/labels.json (hand labels for five real
-scraped articles). They are skipped only when that folder is missing; the
-rule tests below run everywhere.
+scraped articles). They fail with one clear message when that folder is
+missing (never skip); the rule tests below run everywhere.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from conftest import SEEDS
 from jjfeed.clean import clean_text, rules
 
-needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed articles not found at {SEEDS}")
+needs_seeds = pytest.mark.needs_shared(SEEDS / "labels.json")
 
 
 def _load_labels() -> dict[str, dict[str, Any]]:

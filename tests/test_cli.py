@@ -176,7 +176,7 @@ def test_extract_reads_stdin(tmp_path: Path) -> None:
     assert result.returncode == 0 and result.stdout.startswith("Title: ")
 
 
-@pytest.mark.skipif(not SEEDS.exists(), reason="shared seeds not present")
+@pytest.mark.needs_shared(SEEDS)
 def test_ingest_seeds_titles_and_boilerplate(tmp_path: Path) -> None:
     labels = json.loads((SEEDS / "labels.json").read_text())["files"]
     files = sorted(str(p) for p in SEEDS.glob("*.txt"))

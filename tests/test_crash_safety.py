@@ -80,6 +80,7 @@ def _valid_feed(folder: Path) -> bytes:
     return atom
 
 
+@pytest.mark.needs_shared(SMALL, LARGE, ATOM_RNG)
 def test_sigkill_at_any_moment_loses_nothing_committed(tmp_path: Path) -> None:
     reference, crashed = tmp_path / "reference", tmp_path / "crashed"
     for folder in (reference, crashed):
@@ -118,6 +119,7 @@ def test_sigkill_at_any_moment_loses_nothing_committed(tmp_path: Path) -> None:
 # -- concurrency -------------------------------------------------------------------
 
 
+@pytest.mark.needs_shared(LARGE)
 def test_second_run_exits_75_and_ingest_waits_for_the_lock(tmp_path: Path) -> None:
     """While one run holds the lock, a second run exits 75 at once and an ingest waits, then runs."""
     _config(tmp_path, ("large", LARGE))

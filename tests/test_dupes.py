@@ -20,7 +20,7 @@ from jjfeed.cli import cli
 from jjfeed.store import SCHEMA_VERSION, Store
 
 GROUND_TRUTH = SHARED / "data" / "wcxb-dev" / "ground-truth"
-pytestmark = pytest.mark.skipif(not GROUND_TRUTH.exists(), reason="shared WCXB data not present")
+needs_wcxb = pytest.mark.needs_shared(GROUND_TRUTH)  # every test of the `jj` fixture and TEXTS
 
 MEMBER_KEYS = {
     "id", "source", "title", "url", "first_seen", "representative", "rule", "similarity",
@@ -149,6 +149,7 @@ def jj(tmp_path: Path) -> Jj:
     return jj
 
 
+@needs_wcxb
 def test_each_rule_and_its_similarity_are_shown(jj: Jj) -> None:
     (t0, x0), (t1, x1), (t2, x2), (t3, _) = TEXTS[:4]
     records = jj.records()
@@ -195,6 +196,7 @@ def test_each_rule_and_its_similarity_are_shown(jj: Jj) -> None:
     assert "founded the cluster" in text
 
 
+@needs_wcxb
 def test_json_schema_one_object_per_cluster_or_story(jj: Jj) -> None:
     reports = jj.reports()
     clusters = [r for r in reports if r["kind"] == "cluster"]
@@ -214,6 +216,7 @@ def test_json_schema_one_object_per_cluster_or_story(jj: Jj) -> None:
     assert len(jj.reports("--limit", "1")) <= 2  # one cluster, at most one story
 
 
+@needs_wcxb
 def test_show_an_article_a_cluster_and_bad_ids(jj: Jj) -> None:
     t0 = TEXTS[0][0]
     records = jj.records()
@@ -242,6 +245,7 @@ def test_show_an_article_a_cluster_and_bad_ids(jj: Jj) -> None:
     assert result.exit_code == 1 and "no override 77" in result.output
 
 
+@needs_wcxb
 def test_split_stays_split_when_more_copies_arrive(jj: Jj) -> None:
     t1, x1 = TEXTS[1]
     records = jj.records()
@@ -283,6 +287,7 @@ def test_split_stays_split_when_more_copies_arrive(jj: Jj) -> None:
     assert restored["rule"] == "jaccard"
 
 
+@needs_wcxb
 def test_merge_stays_merged_and_can_be_undone(jj: Jj) -> None:
     (t4, x4), (t5, x5) = TEXTS[4:6]
     jj.ingest("wire2", [(t4, "https://wire2.example/4", x4)])
@@ -314,6 +319,7 @@ def test_merge_stays_merged_and_can_be_undone(jj: Jj) -> None:
     assert {apart[("wire2", t4)]["cluster"], apart[("daily2", t5)]["cluster"]} == before
 
 
+@needs_wcxb
 def test_merge_stories(jj: Jj) -> None:
     (t0, _), (t1, _) = TEXTS[:2]
     records = jj.records()
@@ -331,6 +337,7 @@ def test_merge_stories(jj: Jj) -> None:
     assert undone[("wire", t0)]["story"] != undone[("wire", t1)]["story"]
 
 
+@needs_wcxb
 def test_split_and_merge_refuse_to_contradict_each_other(jj: Jj) -> None:
     t0 = TEXTS[0][0]
     records = jj.records()
@@ -340,6 +347,7 @@ def test_split_and_merge_refuse_to_contradict_each_other(jj: Jj) -> None:
     assert result.exit_code == 1 and "jjfeed dupes overrides --remove 1" in result.output
 
 
+@needs_wcxb
 def test_dedup_false_source_is_never_merged(tmp_path: Path) -> None:
     (t0, x0), (t1, x1) = TEXTS[:2]
     jj = Jj(tmp_path, "sources:\n  - name: wire\n    path: wire.xml\n"
@@ -374,7 +382,7 @@ def test_bad_dedup_value_names_file_line_and_key(tmp_path: Path) -> None:
     assert "feeds.yaml:7: sources[0].dedup: must be true or false" in result.output
 
 
-@pytest.mark.skipif(not SEEDS.exists(), reason="shared seeds not present")
+@pytest.mark.needs_shared(SEEDS)
 def test_story_evidence_for_the_seed_pair(tmp_path: Path) -> None:
     """000 and 001 report the same news: the story lists both with the evidence that joined them."""
     jj = Jj(tmp_path)
@@ -407,6 +415,7 @@ def test_every_dupes_command_has_help(command: str) -> None:
     assert len(help_text.strip().splitlines()) >= 2, f"dupes {command} has no help text"
 
 
+@needs_wcxb
 def test_the_redis_index_gives_the_rule_and_similarity(redis_url: str) -> None:
     """The shared index says which rule joined a copy (it cannot name the copy: another store)."""
     import uuid

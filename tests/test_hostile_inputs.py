@@ -99,6 +99,7 @@ def check_run(result: subprocess.CompletedProcess[str], files: list[Path]) -> di
     return rejected
 
 
+@pytest.mark.needs_shared(CORPUS, ATOM_RNG)
 def test_real_world_corpus_in_one_run(tmp_path: Path) -> None:
     files = files_under(CORPUS)
     assert len(files) >= 472
@@ -207,6 +208,7 @@ def _write_generated(folder: Path) -> Path:
     return fifo
 
 
+@pytest.mark.needs_shared(ATOM_RNG)
 def test_broken_inputs_in_one_run(tmp_path: Path) -> None:
     folder = tmp_path / "broken"
     folder.mkdir()

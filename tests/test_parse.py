@@ -92,7 +92,7 @@ def test_shipped_examples_parse_cleanly(name: str) -> None:
 REAL = SHARED / "data" / "feeds-real" / "rss-parser"
 
 
-@pytest.mark.skipif(not REAL.exists(), reason="shared real-feed corpus not present")
+@pytest.mark.needs_shared(REAL)
 def test_real_world_feeds_yield_entries_or_clear_errors() -> None:
     ok = 0
     for path in sorted(REAL.glob("*.*")):

@@ -69,7 +69,7 @@ def test_atom_and_rss_are_written_and_parse_cleanly(tmp_path: Path) -> None:
 ATOM_RNG = SHARED / "data" / "schemas" / "atom.rng"
 
 
-@pytest.mark.skipif(not ATOM_RNG.exists(), reason="shared Atom schema not present")
+@pytest.mark.needs_shared(ATOM_RNG)
 def test_atom_validates_against_rfc4287_schema(tmp_path: Path) -> None:
     path = publish.publish(_clusters(), FeedInfo(), tmp_path, formats=("atom",))[0]
     schema = etree.RelaxNG(etree.parse(str(ATOM_RNG)))
@@ -238,6 +238,7 @@ def test_every_feed_format_reads_back(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.needs_shared(ATOM_RNG)
 def test_atom_passes_xmllint_relaxng(tmp_path: Path) -> None:
     require_tool("xmllint", "libxml2-utils")
     publish.publish([*_clusters(), _hostile_cluster()], INFO, tmp_path)
@@ -251,6 +252,7 @@ def test_atom_passes_xmllint_relaxng(tmp_path: Path) -> None:
     assert "validates" in result.stderr
 
 
+@pytest.mark.needs_shared(JSONFEED_SCHEMA)
 def test_json_feed_validates_against_schema(tmp_path: Path) -> None:
     import jsonschema
 

@@ -32,6 +32,7 @@ READERS = REPO / "tests" / "readers"
 ARTIFACTS = REPO / "tests" / "artifacts"
 SITES = ("Screen Notes", "Binge Report", "Culture Desk", "Hero Watch", "TV Tracker")
 TIMEOUT = 120
+pytestmark = pytest.mark.needs_shared(SEEDS)  # the site every test reads is made of the seeds
 
 
 @dataclass
@@ -166,6 +167,7 @@ def test_feedparser_reads_what_is_served(site: Site) -> None:
         assert {e.title: e.link for e in parsed.entries} == site.titles
 
 
+@pytest.mark.needs_shared(ATOM_RNG)
 def test_served_atom_validates_with_xmllint(site: Site, tmp_path: Path) -> None:
     xmllint = require_tool("xmllint", "libxml2-utils")
     with urllib.request.urlopen(site.base + "feed.atom", timeout=10) as response:

@@ -144,6 +144,7 @@ def _shards() -> list[list[str]]:
     return shards
 
 
+@pytest.mark.needs_shared(GROUND_TRUTH)
 def test_two_shards_catch_every_copy_once(tmp_path: Path, redis_url: str, namespace: str) -> None:
     story_of = _write_feeds(tmp_path / "feeds")
     _shards()
@@ -168,6 +169,7 @@ def test_two_shards_catch_every_copy_once(tmp_path: Path, redis_url: str, namesp
 _SUMMARY = re.compile(r"(\d+) new(?: articles)?, (\d+) duplicates merged")
 
 
+@pytest.mark.needs_shared(GROUND_TRUTH)
 def test_two_worker_processes_at_once(tmp_path: Path, redis_url: str, namespace: str) -> None:
     """Both workers file at the same moment: the lock keeps check-and-insert whole."""
     story_of = _write_feeds(tmp_path / "feeds")
@@ -201,6 +203,7 @@ def test_two_worker_processes_at_once(tmp_path: Path, redis_url: str, namespace:
     _check_every_copy_caught_once(configs, counts, story_of)
 
 
+@pytest.mark.needs_shared(GROUND_TRUTH)
 def test_redis_down_is_a_clear_error_and_loses_nothing(
     tmp_path: Path, redis_url: str, namespace: str
 ) -> None:
@@ -233,6 +236,7 @@ def test_redis_down_is_a_clear_error_and_loses_nothing(
     assert _clusters(config)["wire-later"] == stored["wire-0"]
 
 
+@pytest.mark.needs_shared(GROUND_TRUTH)
 def test_a_retry_after_a_failed_commit_reuses_the_recorded_verdict(
     redis_url: str, namespace: str
 ) -> None:
@@ -254,6 +258,7 @@ def test_a_retry_after_a_failed_commit_reuses_the_recorded_verdict(
     assert dup.status == "duplicate" and dup.cluster == first.cluster
 
 
+@pytest.mark.needs_shared(GROUND_TRUTH)
 def test_old_copies_outside_the_window_are_not_matched(redis_url: str, namespace: str) -> None:
     title, text = _articles()[1]
     with RedisIndex(redis_url, namespace) as index:
@@ -265,6 +270,7 @@ def test_old_copies_outside_the_window_are_not_matched(redis_url: str, namespace
         assert index.verdict(later, None, None, NOW - timedelta(days=50)).status == "duplicate"
 
 
+@pytest.mark.needs_shared(GROUND_TRUTH)
 def test_articles_older_than_the_window_are_forgotten(redis_url: str, namespace: str) -> None:
     """What left the window goes from Redis (LSH buckets, record, exact keys); the rest stays."""
     (t1, x1), (t2, x2) = _articles()[4:6]
@@ -292,6 +298,7 @@ def test_articles_older_than_the_window_are_forgotten(redis_url: str, namespace:
     client.close()
 
 
+@pytest.mark.needs_shared(GROUND_TRUTH)
 def test_forgetting_everything_leaves_no_lsh_keys(redis_url: str, namespace: str) -> None:
     client = redis.Redis.from_url(redis_url)
     with RedisIndex(redis_url, namespace) as index:
@@ -308,6 +315,7 @@ def test_forgetting_everything_leaves_no_lsh_keys(redis_url: str, namespace: str
     client.close()
 
 
+@pytest.mark.needs_shared(GROUND_TRUTH)
 def test_a_copy_of_two_clusters_merges_them_into_the_oldest(redis_url: str, namespace: str) -> None:
     """A GUID names one cluster, the text another: the article shows they are one."""
     (t1, x1), (t2, x2) = _articles()[2:4]
@@ -349,6 +357,7 @@ def test_password_is_not_shown_in_errors() -> None:
     assert "s3cret" not in str(e.value) and f"127.0.0.1:{port}" in str(e.value)
 
 
+@pytest.mark.needs_shared(GROUND_TRUTH)
 def test_one_pipeline_query_answers_as_datasketch_does(redis_url: str, namespace: str) -> None:
     articles = _articles()
     since = NOW - timedelta(days=30)
@@ -371,6 +380,7 @@ def test_one_pipeline_query_answers_as_datasketch_does(redis_url: str, namespace
         assert hits > 0
 
 
+@pytest.mark.needs_shared(GROUND_TRUTH)
 def test_shingles_survive_packing() -> None:
     hashes = dedup.shingle_hashes(_articles()[0][1])
     packed = pack_shingles(hashes)

@@ -224,7 +224,7 @@ def test_dedup_window_comes_from_feeds_yaml(tmp_path: Path) -> None:
     assert config.story_window == timedelta(days=1)
 
 
-@pytest.mark.skipif(not SEEDS.exists(), reason="shared seeds not present")
+@pytest.mark.needs_shared(SEEDS)
 def test_seed_stories_and_clusters(tmp_path: Path) -> None:
     """000 and 001 report the same news: one story; no two seeds are one text: five clusters."""
     config = Config(database=tmp_path / "j.db", output=tmp_path / "out")

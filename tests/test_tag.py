@@ -34,6 +34,7 @@ def _seed_articles() -> list[Article]:
     return out
 
 
+@pytest.mark.needs_shared(SEEDS)
 def test_jessica_jones_is_a_salient_name_of_every_seed_article() -> None:
     for article in _seed_articles():
         names = tag.salient_names(article.title, article.text, 5)
@@ -41,6 +42,7 @@ def test_jessica_jones_is_a_salient_name_of_every_seed_article() -> None:
         assert names[0] == "Jessica Jones", (article.title, names)
 
 
+@pytest.mark.needs_shared(SEEDS)
 def test_seed_names_are_names() -> None:
     found = set()
     for article in _seed_articles():
