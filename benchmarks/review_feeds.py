@@ -127,12 +127,19 @@ def iso_date(value: object) -> datetime | None:
     return d if d.tzinfo else d.replace(tzinfo=UTC)
 
 
+BARE_EMAIL = re.compile(r"(?:mailto:)?[^\s@()<>]+@[^\s@()<>]+")
+
+
 def names(*values: object) -> bool:
-    """True when any value names a person: a string, or a dict/list holding a name."""
+    """True when any value names a person: a string, or a dict/list holding a name.
+
+    A bare e-mail address (``robot@craigslist.org``, ``webmaster@...``) names no
+    one; jjfeed does not take it for an author, and neither does this count.
+    """
     for v in values:
-        if isinstance(v, str) and v.strip():
+        if isinstance(v, str) and v.strip() and not BARE_EMAIL.fullmatch(v.strip()):
             return True
-        if isinstance(v, dict) and names(v.get("name"), v.get("email")):
+        if isinstance(v, dict) and names(v.get("name")):
             return True
         if isinstance(v, list) and any(names(x) for x in v):
             return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from jjfeed import pipeline
 from jjfeed.clean import clean_html, has_prose
 from jjfeed.clean.meta import read_byline
 from jjfeed.config import Config
-from jjfeed.ingest import is_opml
+from jjfeed.ingest import MAX_FILE_BYTES, is_opml
 from jjfeed.store import Store
 
 
@@ -130,3 +131,17 @@ def test_the_section_a_byline_names_is_stored_exported_and_published(tmp_path: P
     exported = list(pipeline.export(config))
     assert [row["section"] for row in exported] == ["Internet Culture"]
     assert 'term="Internet Culture"' in (tmp_path / "out" / "feed.atom").read_text()
+
+
+def test_a_gzip_compressed_page_is_read_and_a_gzip_bomb_refused(tmp_path: Path) -> None:
+    page = f"<html><head><title>Saved page</title></head><body><article>{html_body(prose(8, 200))}</article></body></html>"
+    (tmp_path / "saved.html.gz").write_bytes(gzip.compress(page.encode()))
+    (tmp_path / "bomb.gz").write_bytes(gzip.compress(b"a" * (MAX_FILE_BYTES + 10)))
+    config = _config(tmp_path / "db")
+    report = pipeline.ingest_inputs(
+        config, [str(tmp_path / "saved.html.gz"), str(tmp_path / "bomb.gz")]
+    )
+    assert [r.status for r in report.results] == ["ok", "failed"]
+    assert "larger than" in str(report.results[1].error)
+    with Store(config.database) as store:
+        assert [s.article.title for s in store.articles()] == ["Saved page"]

@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import stat
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,6 +126,25 @@ _BINARY_MAGIC = (
 )
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def gunzip(data: bytes, location: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A gzip-compressed input (a saved ``page.html.gz``), decompressed up to ``limit`` bytes.
+
+    Read in pieces, so a small file that inflates to gigabytes (a zip bomb)
+    is refused once it passes the limit instead of filling memory.
+    """
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as e:
+        raise IngestError(f"{location}: damaged gzip data ({e})") from e
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise IngestError(f"{location}: larger than {limit} bytes once decompressed; refused")
+    return out
+
+
 def binary_reason(data: bytes) -> str | None:
     """Why ``data`` is not text (a known binary format, NUL bytes, mostly control bytes), or None."""
     for magic, what in _BINARY_MAGIC:
@@ -211,6 +231,8 @@ def articles_from_bytes(
     content_type = next(
         (v for k, v in (headers or {}).items() if k.lower() == "content-type"), None
     )
+    if data.startswith(GZIP_MAGIC):
+        data = gunzip(data, location)
     if not data.lstrip(b"\xef\xbb\xbf").strip():
         raise IngestError(f"{location}: empty input")
     if is_opml(data):

@@ -267,9 +267,9 @@ def _prepare(job: _PrepareJob) -> _Prepared | EntryFailed:
     if not folded.title.strip() and not folded.text.strip():
         return EntryFailed(f"{entry_name(article)} refused: {EMPTY} once cleaned", refused=True)
     if article.raw_kind == "page" and not has_prose(folded.text):
+        why = "only menus and links" if folded.text.strip() else "no article text found"
         return EntryFailed(
-            f"{entry_name(article)} refused: a page with no article in it (no prose)",
-            refused=True,
+            f"{entry_name(article)} refused: a page with no article in it ({why})", refused=True
         )
     folded, cut = capped(folded)
     if cut:
