@@ -284,6 +284,7 @@ def test_time_limit_interrupts_a_stage_and_then_disarms() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.needs_shared(SHARED / "data", SHARED / "seeds")
 def test_all_shared_data_and_examples_one_folder_per_source(tmp_path: Path) -> None:
     """Issue 16's bar: every file of ../shared/data and examples/, one folder per source,
     gives no traceback and loses nothing: each file is ingested or rejected with a reason,
