@@ -106,6 +106,10 @@ class Article:
     section: str | None = None
     # Where it was read from (the feed's URL or file), for messages; not stored.
     origin: str = ""
+    # Whether the link and the GUID name this entry alone, so another source carrying the
+    # same one carries the same article (see parse.identity_keys); not stored.
+    link_is_id: bool = True
+    guid_is_id: bool = True
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from html import unescape as html_unescape
@@ -33,6 +34,7 @@ from . import xmlguard
 from .errors import ParseError
 from .isodate import parse_iso
 from .model import Article
+from .urls import canonical_url
 
 # feedparser asks xml.sax for the first driver in this list that imports;
 # ours is expat refusing entity declarations (see xmlguard for why).
@@ -131,7 +133,8 @@ def parse_feed(
             continue
         articles.append(article)
     title = plain_text(_str(parsed.feed.get("title")), MAX_TITLE_CHARS) or None
-    return Parsed(tuple(articles), title, tuple(warnings), feed=True)
+    homes = (_str(parsed.feed.get("link")), url or "")
+    return Parsed(identity_keys(articles, homes), title, tuple(warnings), feed=True)
 
 
 EMPTY = "no title and no text"
@@ -142,6 +145,44 @@ def is_empty(article: Article) -> bool:
     return (
         not article.title.strip() and not (article.text or article.raw or article.summary).strip()
     )
+
+
+def identity_keys(articles: Sequence[Article], homes: Sequence[str] = ()) -> tuple[Article, ...]:
+    """One feed's articles, each knowing whether its link and GUID identify it.
+
+    A link or GUID that is the feed's own address or its site's home page
+    (link posts with ``href=""``, podcasts whose every episode links to the
+    show) names the source, not the entry; one that several entries with
+    different titles share names none of them. Such keys are not used to
+    call another source's entry a copy. Entries that share a GUID but not
+    their title and link get distinct ones, or the later would overwrite the
+    earlier in the store.
+    """
+    home_keys = {canonical_url(h) for h in homes if h} - {None}
+    links = Counter(canonical_url(a.url) for a in articles if a.url)
+    titles_by_link: dict[str | None, set[str]] = {}
+    for a in articles:
+        if a.url:
+            titles_by_link.setdefault(canonical_url(a.url), set()).add(a.title)
+    guids = Counter(a.guid for a in articles)
+    out = []
+    for a in articles:
+        link = canonical_url(a.url) if a.url else None
+        link_is_id = (
+            link is not None
+            and link not in home_keys
+            and not (links[link] > 1 and len(titles_by_link[link]) > 1)
+        )
+        guid, guid_is_id = a.guid, canonical_url(a.guid) not in home_keys
+        if guids[a.guid] > 1:
+            twins = [b for b in articles if b.guid == a.guid]
+            if any((b.title, b.url) != (a.title, a.url) for b in twins):
+                suffix = hashlib.sha256(f"{a.title}\x00{a.url}".encode()).hexdigest()[:12]
+                guid, guid_is_id = bounded_guid(f"{a.guid}#{suffix}"), False
+        if (link_is_id, guid_is_id, guid) != (a.link_is_id, a.guid_is_id, a.guid):
+            a = replace(a, guid=guid, link_is_id=link_is_id, guid_is_id=guid_is_id)
+        out.append(a)
+    return tuple(out)
 
 
 def _first_line(text: str) -> str:
@@ -428,7 +469,8 @@ def parse_json_feed(
             continue
         articles.append(article)
     title = plain_text(_str(doc.get("title"))) or None
-    return Parsed(tuple(articles), title, tuple(warnings), feed=True)
+    homes = (_str(doc.get("home_page_url")), _str(doc.get("feed_url")), where)
+    return Parsed(identity_keys(articles, homes), title, tuple(warnings), feed=True)
 
 
 def _json_item(item: Any, source: str, feed_author: str | None = None) -> tuple[Article, list[str]]:

@@ -539,10 +539,11 @@ class _SqliteIndex:
         (see :mod:`jjfeed.archive`); looked up here when None.
         """
         features = features or dedup.features(article.text)
+        short_key = dedup.short_text_key(article.text)
         matches = [
             dedup.Match(cluster, rule, 1.0, article_id)
             for rule, article_id, cluster in self.store.exact_matches(
-                guid_key, url_key, features.hash_key, self.exclude_sources
+                guid_key, url_key, features.hash_key or short_key, self.exclude_sources
             )
         ]
         sig, keys = self._pending = features.signature, features.lsh_keys
@@ -558,12 +559,30 @@ class _SqliteIndex:
             clusters = self.store.clusters_of_articles([i for i, _ in copies])
             for i, sim in copies:
                 matches.append(dedup.Match(clusters[i], sim.rule or "jaccard", sim.score, i))
+        matches = self._admissible(article, matches, short=short_key is not None)
         if not matches:
             return dedup.Verdict("new", dedup.new_cluster_id(article.source, article.guid))
         # An article that is a copy of two clusters shows they are one, unless a
         # person split them apart (`jjfeed dupes split`).
         created = self.store.cluster_created({m.cluster for m in matches})
         return dedup.decide(matches, created, self._apart())
+
+    def _admissible(
+        self, article: Article, matches: list[dedup.Match], *, short: bool
+    ) -> list[dedup.Match]:
+        """The matches :func:`dedup.admissible` accepts, given who published what."""
+        facts = self.store.sources_and_titles(m.article for m in matches if m.article is not None)
+        kept = []
+        for m in matches:
+            source, title = facts.get(m.article, ("", "")) if m.article is not None else ("", "")
+            if dedup.admissible(
+                m,
+                same_source=source == article.source,
+                titles_match=dedup.same_title(title, article.title),
+                short=short,
+            ):
+                kept.append(m)
+        return kept
 
     def _apart(self) -> list[frozenset[str]]:
         """Pairs of live clusters that splits keep apart: a split article's and its old one's."""
@@ -752,7 +771,7 @@ class _Deduper:
         ``found``, what a worker found for it in the archive (see :mod:`jjfeed.archive`).
         """
         features = features or _features(article)
-        url_key = dedup.canonical_url(article.url)
+        url_key = dedup.canonical_url(article.url) if article.link_is_id else None
         full_hash = features.content_hash
         existing = self.store.get(article.source, article.guid)
         if existing is not None:
@@ -777,7 +796,7 @@ class _Deduper:
             return "updated"
         if article.source in self.no_dedup:
             return self._file_alone(article, priority, url_key, features, found)
-        guid_key = article.guid if _GLOBAL_GUID.match(article.guid) else None
+        guid_key = article.guid if article.guid_is_id and _GLOBAL_GUID.match(article.guid) else None
         since = self.now - self.window
         with self.duplicates.deciding():
             if (

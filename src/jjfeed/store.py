@@ -671,6 +671,19 @@ class Store:
         self._load_terms(i for i in ids if i not in self._terms)
         return [(i, self._terms[i]) for i in ids if i in self._terms]
 
+    def sources_and_titles(self, article_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """``{article: (source, title)}``: what the source-aware verdict weighs."""
+        ids = list(dict.fromkeys(article_ids))
+        out: dict[int, tuple[str, str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT id, source, title FROM articles WHERE id IN ({marks})", chunk
+            )
+            out.update({int(r[0]): (str(r[1]), str(r[2])) for r in rows})
+        return out
+
     def clusters_of_articles(self, article_ids: Sequence[int]) -> dict[int, str]:
         """The cluster of each article, remembered until clusters merge or move."""
         missing = [i for i in article_ids if i not in self._cluster_of]

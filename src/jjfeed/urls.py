@@ -10,7 +10,8 @@ so every stage may import it.
 
 from __future__ import annotations
 
-from urllib.parse import SplitResult, urljoin, urlsplit
+import re
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit
 
 
 def split(url: str | None) -> SplitResult | None:
@@ -55,3 +56,71 @@ def is_web(url: str | None) -> bool:
     """True for an absolute http(s) URL with a host."""
     parts = split(url)
     return parts is not None and parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+# -- identity -------------------------------------------------------------------
+
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "yclid",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "cmpid",
+        "ncid",
+        "sr_share",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "oly_anon_id",
+        "oly_enc_id",
+        "rss",
+        "spm",
+        "s_cid",
+        "guccounter",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "at_")
+
+
+def canonical_url(url: str | None) -> str | None:
+    """A key that is equal for URLs that name the same page.
+
+    Drops the scheme (``http`` and ``https`` are one page), ``www.``, default
+    ports, the fragment, a trailing slash and tracking parameters, and sorts
+    the remaining query so parameter order does not matter.
+    """
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower().rstrip(".")
+    if not host:  # "http://./" names no host; its key would be "/" and meet every other such URL
+        return None
+    if host.startswith("www."):
+        host = host[4:]
+    if ":" in host:  # an IPv6 literal keeps its brackets, or [::1]:8080 and [::1:8080] collide
+        host = f"[{host}]"
+    if port is not None and port not in (80, 443):
+        host = f"{host}:{port}"
+    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    if len(path) > 1:
+        path = path.rstrip("/")
+    query = sorted(
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+    )
+    return host + path + ("?" + urlencode(query) if query else "")

@@ -16,12 +16,14 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from ..model import Signature, StoredArticle
+
+# URL identity lives in urls.py (parse needs it too); callers keep using dedup.canonical_url.
+from ..urls import TRACKING_PARAMS, TRACKING_PREFIXES, canonical_url  # noqa: F401
 
 SHINGLE_WORDS = 3
 NUM_PERM = 128
@@ -49,73 +51,8 @@ PARAMS = f"minhash:w{SHINGLE_WORDS}:crc32:p{NUM_PERM}:s{SEED}:{SCHEME}"
 _WORD = re.compile(r"\w+", re.UNICODE)
 _NAMESPACE = uuid.UUID("0d5e3f3c-8a51-4c39-9c59-6a3b0f1de2a7")
 
-TRACKING_PARAMS = frozenset(
-    {
-        "fbclid",
-        "gclid",
-        "dclid",
-        "msclkid",
-        "mc_cid",
-        "mc_eid",
-        "igshid",
-        "yclid",
-        "ref",
-        "ref_src",
-        "ref_url",
-        "cmpid",
-        "ncid",
-        "sr_share",
-        "_hsenc",
-        "_hsmi",
-        "mkt_tok",
-        "oly_anon_id",
-        "oly_enc_id",
-        "rss",
-        "spm",
-        "s_cid",
-        "guccounter",
-    }
-)
-TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "at_")
-
 
 # -- exact keys -------------------------------------------------------------
-
-
-def canonical_url(url: str | None) -> str | None:
-    """A key that is equal for URLs that name the same page.
-
-    Drops the scheme (``http`` and ``https`` are one page), ``www.``, default
-    ports, the fragment, a trailing slash and tracking parameters, and sorts
-    the remaining query so parameter order does not matter.
-    """
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    host = parts.hostname.lower().rstrip(".")
-    if not host:  # "http://./" names no host; its key would be "/" and meet every other such URL
-        return None
-    if host.startswith("www."):
-        host = host[4:]
-    if ":" in host:  # an IPv6 literal keeps its brackets, or [::1]:8080 and [::1:8080] collide
-        host = f"[{host}]"
-    if port is not None and port not in (80, 443):
-        host = f"{host}:{port}"
-    path = re.sub(r"/{2,}", "/", parts.path or "/")
-    if len(path) > 1:
-        path = path.rstrip("/")
-    query = sorted(
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
-    )
-    return host + path + ("?" + urlencode(query) if query else "")
 
 
 def words(text: str) -> list[str]:
@@ -500,6 +437,50 @@ def similar_among(
         if sim.duplicate:
             found.append((i, sim))
     return found
+
+
+# Within one source, a copy must be nearly the same text under the same title: a feed's
+# posts share templates, footers and show notes, and two of them are two posts.
+SAME_SOURCE_JACCARD = 0.9
+
+
+def same_title(a: str, b: str) -> bool:
+    """Titles equal once case, punctuation and spacing are set aside."""
+    return words(a) == words(b)
+
+
+def admissible(match: Match, *, same_source: bool, titles_match: bool, short: bool) -> bool:
+    """Whether one piece of evidence may call a new article a copy of a stored one.
+
+    Across sources every rule counts (copies across sources are what jjfeed
+    exists to find), except that a short text (under MIN_WORDS words) is a
+    copy only when its title is the same too: "Thanks!" is not an article.
+    Within one source, entries with different GUIDs are different posts
+    unless one link names both (a re-issued GUID), or the text is the same
+    or nearly (Jaccard SAME_SOURCE_JACCARD) under the same title (a repost,
+    an update under a new URL); containment never joins two posts of one
+    source (a short description inside a long shared footer).
+    """
+    if same_source:
+        if match.rule == "url":
+            return True
+        if match.rule == "content-hash":
+            return titles_match
+        if match.rule == "jaccard":
+            return titles_match and match.score >= SAME_SOURCE_JACCARD
+        return False
+    if short and match.rule == "content-hash":
+        return titles_match
+    return True
+
+
+def short_text_key(text: str) -> str | None:
+    """The exact key of a text under MIN_WORDS words (``hash_key`` gives none): its content hash.
+
+    Used only together with :func:`admissible`, which wants the title to match as well.
+    """
+    tokens = words(text)
+    return _hash_of(tokens) if 0 < len(tokens) < MIN_WORDS else None
 
 
 def decide(
