@@ -141,7 +141,7 @@ def test_the_same_short_post_in_a_sites_atom_and_json_feeds_is_one_entry(tmp_pat
     atom = tmp_path / "site.atom"
     atom.write_text(
         '<feed xmlns="http://www.w3.org/2005/Atom"><title>Site</title><id>urn:s</id>'
-        "<updated>2024-01-01T00:00:00Z</updated><entry><title>Keyboards</title>"
+        "<updated>2024-01-01T00:00:00Z</updated><entry><title>The Keyboard Nobody Asked For</title>"
         '<id>tag:site.example,2024:/1</id><link href="https://elsewhere.example/kb"/>'
         f'<updated>2024-01-01T00:00:00Z</updated><content type="html">&lt;p&gt;{text}&lt;/p&gt;</content>'
         "</entry></feed>"
@@ -153,7 +153,7 @@ def test_the_same_short_post_in_a_sites_atom_and_json_feeds_is_one_entry(tmp_pat
             {
                 "id": "https://site.example/1",
                 "url": "https://site.example/1",
-                "title": "Keyboards",
+                "title": "The Keyboard Nobody Asked For",
                 "content_html": f"<p>{text}</p>",
             }
         ],
@@ -187,15 +187,26 @@ def test_shared_guids_with_different_posts_are_kept_apart() -> None:
 
 def test_the_same_source_rule_in_plain_values() -> None:
     url = dedup.Match("c", "url", 1.0, 1)
-    near = dedup.Match("c", "jaccard", 0.95, 1)
-    loose = dedup.Match("c", "jaccard", 0.6, 1)
+    near = dedup.Match("c", "jaccard", 0.67, 1)
     contained = dedup.Match("c", "containment", 0.99, 1)
-    same = {"same_source": True, "short": False}
-    assert dedup.admissible(url, titles_match=False, **same)
-    assert dedup.admissible(near, titles_match=True, **same)
-    assert not dedup.admissible(near, titles_match=False, **same)
-    assert not dedup.admissible(loose, titles_match=True, **same)
-    assert not dedup.admissible(contained, titles_match=True, **same)
+    same = {"same_source": True, "short": False, "titles_match": False}
+    assert dedup.admissible(url, titles_related=False, **same)
+    assert dedup.admissible(near, titles_related=True, **same)
+    assert dedup.admissible(contained, titles_related=True, **same)
+    assert not dedup.admissible(near, titles_related=False, **same)
+    assert not dedup.admissible(contained, titles_related=False, **same)
+    assert dedup.related_titles("UPDATE – 11 SEO Strategies", "11 SEO strategies")
+    assert dedup.related_titles("Harbour story", "Harbour story in full")
+    assert not dedup.related_titles("Polypolyhedra in Origami", "Polypolyhedra in Dowels")
+    assert not dedup.related_titles("9.0-rc1 tagged", "9.0-rc2 tagged")
+    assert not dedup.related_titles("Unit Testing in C#", "Unit Testing in F#")
     across = {"same_source": False, "titles_match": False}
     assert dedup.admissible(contained, short=False, **across)
-    assert not dedup.admissible(dedup.Match("c", "content-hash", 1.0, 1), short=True, **across)
+    exact = dedup.Match("c", "content-hash", 1.0, 1)
+    assert not dedup.admissible(exact, short=True, **across)
+    titled = {"same_source": False, "titles_match": True, "short": True}
+    assert dedup.admissible(exact, headline=True, **titled)
+    assert not dedup.admissible(exact, headline=False, **titled)
+    assert dedup.has_headline("Four Things in Those Two Sentences", "Kara Swisher wrote this.")
+    assert not dedup.has_headline("Corrections", "Corrections and clarifications for the week.")
+    assert not dedup.has_headline("Weather for the weekend", "Weather for the weekend: sunny.")

@@ -572,6 +572,7 @@ class _SqliteIndex:
     ) -> list[dedup.Match]:
         """The matches :func:`dedup.admissible` accepts, given who published what."""
         facts = self.store.sources_and_titles(m.article for m in matches if m.article is not None)
+        headline = dedup.has_headline(article.title, article.text)
         kept = []
         for m in matches:
             source, title = facts.get(m.article, ("", "")) if m.article is not None else ("", "")
@@ -580,6 +581,8 @@ class _SqliteIndex:
                 same_source=source == article.source,
                 titles_match=dedup.same_title(title, article.title),
                 short=short,
+                headline=headline,
+                titles_related=dedup.related_titles(title, article.title),
             ):
                 kept.append(m)
         return kept

@@ -439,9 +439,8 @@ def similar_among(
     return found
 
 
-# Within one source, a copy must be nearly the same text under the same title: a feed's
-# posts share templates, footers and show notes, and two of them are two posts.
-SAME_SOURCE_JACCARD = 0.9
+# Words an update adds to the title it updates ("UPDATE – ...", "... (updated)").
+UPDATE_WORDS = frozenset({"update", "updated", "updates", "corrected", "correction", "revised"})
 
 
 def same_title(a: str, b: str) -> bool:
@@ -449,29 +448,59 @@ def same_title(a: str, b: str) -> bool:
     return words(a) == words(b)
 
 
-def admissible(match: Match, *, same_source: bool, titles_match: bool, short: bool) -> bool:
+def related_titles(a: str, b: str) -> bool:
+    """One title says no more than the other, update markers aside.
+
+    "UPDATE – 11 SEO Strategies" updates "11 SEO Strategies"; a teaser and
+    its article share their headline. "Polypolyhedra in Origami" and
+    "Polypolyhedra in Dowels", or "9.0-rc1 tagged" and "9.0-rc2 tagged",
+    are two posts: each title has a word the other lacks.
+    """
+    wa, wb = set(words(a)) - UPDATE_WORDS, set(words(b)) - UPDATE_WORDS
+    return bool(wa and wb) and (wa <= wb or wb <= wa)
+
+
+def admissible(
+    match: Match,
+    *,
+    same_source: bool,
+    titles_match: bool,
+    short: bool,
+    headline: bool = True,
+    titles_related: bool | None = None,
+) -> bool:
     """Whether one piece of evidence may call a new article a copy of a stored one.
 
     Across sources every rule counts (copies across sources are what jjfeed
     exists to find), except that a short text (under MIN_WORDS words) is a
-    copy only when its title is the same too: "Thanks!" is not an article.
+    copy only when it has a headline of its own (see :func:`has_headline`)
+    and that headline is the same too: "Video", "Photo gallery" or the
+    weekend's weather, word for word on many sites, are not one article.
     Within one source, entries with different GUIDs are different posts
-    unless one link names both (a re-issued GUID), or the text is the same
-    or nearly (Jaccard SAME_SOURCE_JACCARD) under the same title (a repost,
-    an update under a new URL); containment never joins two posts of one
-    source (a short description inside a long shared footer).
+    (a feed's posts share templates, footers and show notes) unless one
+    link names both (a re-issued GUID), or the texts are copies under
+    related titles (:func:`related_titles`): a repost, an update under a
+    new URL, a teaser and its article. A video's description inside its
+    channel's long footer, or two posts of one list, have titles apart.
     """
     if same_source:
         if match.rule == "url":
             return True
-        if match.rule == "content-hash":
-            return titles_match
-        if match.rule == "jaccard":
-            return titles_match and match.score >= SAME_SOURCE_JACCARD
-        return False
+        return titles_match if titles_related is None else titles_related
     if short and match.rule == "content-hash":
-        return titles_match
+        return titles_match and headline
     return True
+
+
+def has_headline(title: str, text: str, min_words: int = 3) -> bool:
+    """A title of a few words that is not just the start of the text.
+
+    A link post ("Four Things in Those Two Sentences", then a quote) is named
+    by its headline; a stock entry's title merely repeats its text
+    ("Corrections" over "Corrections and clarifications ...").
+    """
+    head, body = words(title), words(text)
+    return len(head) >= min_words and body[: len(head)] != head
 
 
 def short_text_key(text: str) -> str | None:
