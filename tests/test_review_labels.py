@@ -1,0 +1,79 @@
+"""The real-feeds review, labelled by hand (tests/data/real_merges.json), as a gate.
+
+jjfeed runs over ../shared/data/feeds-review (needs the project's shared
+data); every labelled copy must be one entry, every entry of a source
+labelled 'apart' its own entry. Story links are a ratchet: the labelled
+false links still made may only go down, the true ones kept only up
+(issue 17 asks for none of the first; the story work is under way).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import REPO, SHARED
+from jjfeed import pipeline
+from jjfeed.config import Config
+from jjfeed.model import FeedInfo
+
+LABELS = REPO / "tests" / "data" / "real_merges.json"
+REVIEW = SHARED / "data" / "feeds-review"
+# Measured at a1d74f8 (19 false, 13 true of 32 labelled links); lower/raise as stories improve.
+MAX_FALSE_STORY_LINKS = 19
+MIN_TRUE_STORY_LINKS = 13
+
+
+@pytest.fixture(scope="module")
+def filed(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, object]]:
+    tmp = tmp_path_factory.mktemp("review")
+    config = Config(database=tmp / "j.db", output=tmp / "out", processes=1, feed=FeedInfo(limit=10))
+    pipeline.ingest_inputs(config, [str(p) for p in sorted(REVIEW.iterdir()) if p.is_dir()])
+    return list(pipeline.export(config))
+
+
+def _where(rows: list[dict[str, object]]) -> dict[tuple[str, str], dict[str, object]]:
+    return {(str(r["source"]), str(r["guid"])): r for r in rows}
+
+
+@pytest.mark.needs_shared(REVIEW)
+def test_every_labelled_copy_is_one_entry(filed: list[dict[str, object]]) -> None:
+    labels = json.loads(LABELS.read_text())
+    where = _where(filed)
+    missed = []
+    for group in labels["copies"]:
+        keys = [(m["source"], m["guid"]) for m in group]
+        clusters = {where[k]["cluster"] if k in where else None for k in keys}
+        if len(clusters) != 1 or None in clusters:
+            missed.append([m["title"] for m in group])
+    assert len(labels["copies"]) >= 70
+    assert missed == []
+
+
+@pytest.mark.needs_shared(REVIEW)
+def test_every_post_of_a_source_labelled_apart_is_its_own_entry(
+    filed: list[dict[str, object]],
+) -> None:
+    labels = json.loads(LABELS.read_text())
+    for label in labels["apart"]:
+        rows = [r for r in filed if r["source"] == label["source"]]
+        assert len(rows) >= 10, label["source"]
+        assert len({r["cluster"] for r in rows}) == len(rows), label
+
+
+@pytest.mark.needs_shared(REVIEW)
+def test_story_links_only_get_better(filed: list[dict[str, object]]) -> None:
+    labels = json.loads(LABELS.read_text())
+    where = _where(filed)
+    linked = {True: 0, False: 0}
+    for label in labels["stories"]:
+        stories = {
+            where[(m["source"], m["guid"])]["story"]
+            for m in label["members"]
+            if (m["source"], m["guid"]) in where
+        }
+        if len(stories) == 1:
+            linked[label["same"]] += 1
+    assert linked[False] <= MAX_FALSE_STORY_LINKS, linked
+    assert linked[True] >= MIN_TRUE_STORY_LINKS, linked
