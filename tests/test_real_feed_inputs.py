@@ -145,3 +145,33 @@ def test_a_gzip_compressed_page_is_read_and_a_gzip_bomb_refused(tmp_path: Path) 
     assert "larger than" in str(report.results[1].error)
     with Store(config.database) as store:
         assert [s.article.title for s in store.articles()] == ["Saved page"]
+
+
+def test_extract_warns_as_run_does(tmp_path: Path) -> None:
+    """`jjfeed extract` used to drop items without a word; it takes the run's path now."""
+    import subprocess
+    import sys
+
+    feed = tmp_path / "items.json"
+    feed.write_text(
+        json.dumps(
+            {
+                "version": "https://jsonfeed.org/version/1.1",
+                "items": [
+                    {"id": "1", "title": 5},
+                    {"id": "2", "title": "Kept", "content_text": "Words.", "tags": 7},
+                ],
+            }
+        )
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "jjfeed", "extract", str(feed)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Title: Kept" in result.stdout
+    assert "JSON Feed item 0 refused: no title and no text" in result.stderr
+    assert "JSON Feed item 1: 'tags' must be a list of strings; field dropped" in result.stderr

@@ -1837,7 +1837,11 @@ def _is_url(location: str) -> bool:
 def extract(
     locations: Sequence[str], stdin: bytes | None = None
 ) -> Iterator[tuple[str, Article | JJFeedError]]:
-    """Clean each input without storing anything; errors come back as values."""
+    """Clean each input without storing anything; errors come back as values.
+
+    The same path as ``run`` (:func:`_prepare`), and the same warnings: a
+    field dropped, an entry refused or failed, a text cut to the cap.
+    """
     for location in locations:
         if _is_url(location):
             fetched = fetch.fetch(Source(name=urls.host(location) or location, url=location))
@@ -1849,8 +1853,7 @@ def extract(
             except JJFeedError as e:
                 yield location, e
                 continue
-            for article in parsed.articles:
-                yield location, clean_article(article)
+            yield from ((location, a) for a in _extracted(parsed))
             continue
         for item in ingest.iter_inputs([location], stdin):
             if isinstance(item, IngestError):
@@ -1863,8 +1866,21 @@ def extract(
             except JJFeedError as e:
                 yield item.location, e
                 continue
-            for article in parsed.articles:
-                yield item.location, clean_article(article)
+            yield from ((item.location, a) for a in _extracted(parsed))
+
+
+def _extracted(parsed: Parsed) -> Iterator[Article]:
+    """Each article of ``parsed`` cleaned as a run would; warnings logged as a run logs them."""
+    for warning in parsed.warnings:
+        log.warning("%s", warning)
+    for article in parsed.articles:
+        outcome = _prepare((article, (), None))
+        if isinstance(outcome, EntryFailed):
+            log.warning("%s", outcome.message)
+            continue
+        for note in outcome.notes:
+            log.warning("%s", note)
+        yield outcome.article
 
 
 def export(config: Config) -> Iterator[dict[str, object]]:
