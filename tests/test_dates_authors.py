@@ -118,6 +118,9 @@ def test_an_entry_nobody_signed_is_published_under_its_source(tmp_path: Path) ->
     atom = etree.parse(str(tmp_path / "out" / "feed.atom"))
     for entry in atom.findall("a:entry", ATOM):
         assert entry.findtext("a:author/a:name", namespaces=ATOM) == "Anon Weekly"
+    # The page names the source once, not "Anon Weekly · Anon Weekly".
+    page = (tmp_path / "out" / "index.html").read_text()
+    assert "Anon Weekly · Anon Weekly" not in page and "Anon Weekly" in page
 
 
 def test_the_feed_holds_the_newest_entries_by_their_dates(tmp_path: Path) -> None:

@@ -90,7 +90,7 @@ def _article(entry: Entry) -> str:
     title = escape(entry.title)
     heading = f'<a href="{escape(entry.link)}">{title}</a>' if entry.link else title
     meta = [f'<time datetime="{entry.published.isoformat()}">{human_date(entry.published)}</time>']
-    if entry.author:
+    if entry.author and entry.author not in entry.sources:  # "Draw Down · Draw Down" says it twice
         meta.append(escape(entry.author))
     meta.append(escape(", ".join(entry.sources)))
     tags = "".join(f"<li>{escape(t)}</li>" for t in entry.tags)
