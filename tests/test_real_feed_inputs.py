@@ -175,3 +175,16 @@ def test_extract_warns_as_run_does(tmp_path: Path) -> None:
     assert "Title: Kept" in result.stdout
     assert "JSON Feed item 0 refused: no title and no text" in result.stderr
     assert "JSON Feed item 1: 'tags' must be a list of strings; field dropped" in result.stderr
+
+
+def test_podcast_search_keywords_are_not_tags() -> None:
+    from jjfeed.parse import parse_feed
+
+    rss = (
+        b'<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">'
+        b"<channel><title>Cast</title><item><title>Episode 1</title><category>Games</category>"
+        b"<itunes:keywords>beer, games, time travel</itunes:keywords>"
+        b"<description>Words.</description></item></channel></rss>"
+    )
+    (article,) = parse_feed(rss, source="c").articles
+    assert article.tags == ("Games",)

@@ -50,6 +50,10 @@ MAX_TAG_CHARS = 100
 MAX_URL_CHARS = 4096
 MAX_GUID_CHARS = 1000  # a longer id is replaced by its hash
 SAFE_URL_SCHEMES = ("http", "https")
+# Search keywords, not categories: a podcast's <itunes:keywords> put 40 tags on every episode.
+KEYWORD_SCHEMES = frozenset(
+    {"http://www.itunes.com/", "http://www.itunes.com/dtds/podcast-1.0.dtd"}
+)
 
 
 @dataclass(frozen=True)
@@ -203,7 +207,11 @@ def _article(
         notes.append(f"link dropped (not an http(s) URL): {(raw_link or '')[:80]!r}")
     title = plain_text(_str(entry.get("title")), MAX_TITLE_CHARS)
     guid = _str(entry.get("id")) or link or _fallback_guid(title, body)
-    terms = [_str(t.get("term")) for t in _list(entry.get("tags")) if isinstance(t, Mapping)]
+    terms = [
+        _str(t.get("term"))
+        for t in _list(entry.get("tags"))
+        if isinstance(t, Mapping) and t.get("scheme") not in KEYWORD_SCHEMES
+    ]
     article = Article(
         source=source,
         guid=bounded_guid(guid),
