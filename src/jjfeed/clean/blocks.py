@@ -93,6 +93,10 @@ def split_blocks(raw: str) -> list[str]:
 def _is_hard_wrapped(lines: list[str]) -> bool:
     if len(lines) < 2 or any(meta.bullet_item(line) for line in lines):
         return False
+    # An image's alt text with its credit on the next line is two blocks, not
+    # one wrapped sentence: "mill street bridge ..." / "Photo: Hannah Desai / ...".
+    if any(rules.is_credit(line) for line in lines[1:]):
+        return False
     body = lines[:-1]
     return (
         all(WRAP_MIN_CHARS <= len(line) <= WRAP_MAX_CHARS for line in body)
@@ -114,6 +118,8 @@ def judge_blocks(texts: Sequence[str], *, plain: bool, find_title: bool) -> Judg
     _drop_trailing_bio(texts, reasons, found)
     _drop_teaser_lists(texts, reasons)
     _drop_related_sections(texts, reasons)
+    _drop_sponsor_blocks(texts, reasons)
+    _drop_sign_off(texts, reasons)
     judged = tuple(
         Judged(text, reason or CONTENT) for text, reason in zip(texts, reasons, strict=True)
     )
@@ -326,3 +332,47 @@ def _drop_trailing_bio(texts: Sequence[str], reasons: list[str | None], found: F
     for index in undecided[-BIO_TAIL_BLOCKS:]:
         if meta.is_author_bio(texts[index], found.author):
             reasons[index] = "author-bio"
+
+
+# Under a "Sponsored by:" label: the sponsor's name, pitch and promo code, each
+# a short block (a paragraph of the story is longer, or has no offer in it).
+SPONSOR_BLOCK_MAX_WORDS = 40
+SPONSOR_BLOCK_MAX_LINES = 3
+_PROMO = re.compile(
+    r"\bcode\b|\d+\s*%|\bfree\b|\boff\b|\btrial\b|https?://|\b[\w-]+\.(?:com|io|co|net|org|fm)\b"
+    r"|\bvisit\b|\bgo\s+to\b|\bsign\s+up\b|\btry\b",
+    re.IGNORECASE,
+)
+# "— Northern Press Agency": a wire's or writer's sign-off closing the article.
+_SIGN_OFF = re.compile(
+    r"^[—–-]{1,2}\s*[A-Z][\w.&'’-]*(?:\s+(?:[A-Z][\w.&'’-]*|of|and|the|for)){0,5}$"
+)
+
+
+def _drop_sponsor_blocks(texts: Sequence[str], reasons: list[str | None]) -> None:
+    """After a bare "Sponsored by:" label, the sponsor's lines and promo code go too.
+
+    Only short blocks that carry an offer or an address (a code, a percentage,
+    "free", a URL), at most a few of them: the story resumes with the first
+    block that has none.
+    """
+    for index, reason in enumerate(reasons):
+        if reason != "sponsor" or rules.sponsor_label(texts[index]):
+            continue
+        for following in range(index + 1, min(len(texts), index + 1 + SPONSOR_BLOCK_MAX_LINES)):
+            text = texts[following]
+            if reasons[following] is not None:
+                continue
+            if rules.word_count(text) > SPONSOR_BLOCK_MAX_WORDS or not _PROMO.search(text):
+                break
+            reasons[following] = "sponsor"
+
+
+def _drop_sign_off(texts: Sequence[str], reasons: list[str | None]) -> None:
+    """A dash and a name as the article's last kept block: "— Northern Press Agency".
+
+    Only the last: higher up, the same shape attributes an epigraph or a quote.
+    """
+    undecided = [i for i, reason in enumerate(reasons) if reason is None]
+    if len(undecided) >= 2 and _SIGN_OFF.match(texts[undecided[-1]].strip()):
+        reasons[undecided[-1]] = "sign-off"

@@ -347,7 +347,25 @@ _COOKIE = re.compile(
     r"|this\s+(?:site|website)\s+uses\s+cookies)\b",
     re.IGNORECASE,
 )
-_APPEARED_FIRST = re.compile(r"^the post\b.+\bappeared first on\b.+$", re.IGNORECASE)
+# WordPress's feed footer in both word orders and the translations WordPress
+# ships: "The post X appeared first on Y.", "The post X first appeared on Y.",
+# "Der Beitrag X erschien zuerst auf Y.", "L'article X est apparu en premier sur Y."
+_APPEARED_FIRST = re.compile(
+    r"^(?:the\s+post\b.+\b(?:appeared\s+first|first\s+appeared)\s+on\b"
+    r"|der\s+beitrag\b.+\berschien\s+zuerst\s+auf\b"
+    r"|l['’]article\b.+\best\s+apparu\s+en\s+premier\s+sur\b"
+    r"|la\s+entrada\b.+\bse\s+public[óo]\s+primero\s+en\b"
+    r"|het\s+bericht\b.+\bverscheen\s+eerst\s+op\b"
+    r"|l['’]articolo\b.+\bsembra\s+essere\s+il\s+primo\s+su\b).+$",
+    re.IGNORECASE,
+)
+# Without "The post": "X appeared first on Y." where Y is a site's name (capitalised,
+# a few words) and the block is that one sentence. "The single appeared first on
+# local radio" names no site.
+_APPEARED_FIRST_BARE = re.compile(
+    r"^\S.{2,300}?\s(?:appeared\s+first|first\s+appeared)\s+on\s+"
+    r"(?:[A-Z0-9][\w.&'’-]*)(?:\s+[A-Z0-9][\w.&'’-]*){0,5}\s*\.?$"
+)
 _EDITORS_NOTE = re.compile(r"^(?:\*\s*)?editor[’']?s[’']?\s+note\b", re.IGNORECASE)
 _ABOUT_PAGE = re.compile(
     r"\b(?:this|the)\s+(?:article|story|post|piece|page|list)\b", re.IGNORECASE
@@ -390,9 +408,27 @@ _PITCH = re.compile(
 _APPEAL = re.compile(
     r"\bplease\s+consider\s+(?:\w+ing\b|a\s+(?:one-off\s+|small\s+)?donation|supporting)"
     r"|\bsupport\s+(?:us|our\s+(?:work|journalism|site|newsletter))\b"
-    r"|\bbecome\s+a\s+(?:member|patron|supporter|paid\s+subscriber)\b",
+    r"|\bbecome\s+a\s+(?:member|patron|supporter|paid\s+subscriber)\b"
+    r"|^(?:please\s+)?(?:chip\s+in|donate|give)\s+(?:today|now|here|what\s+you\s+can)\b"
+    r"|\bbuy\s+(?:me|us)\s+a\s+(?:coffee|beer)\b"
+    r"|^(?:please\s+)?support\s+(?:the|this|my|our)\s+(?:channel|show|podcast|blog|newsletter"
+    r"|newsroom|site|work)\b"
+    # The statement an appeal leans on: "X is reader-funded and free to read",
+    # "a not-for-profit newsroom funded by readers" (a sentence that ends there).
+    r"|\b(?:reader|listener|viewer|member|audience)s?[-\s](?:funded|supported|powered)\b"
+    r"|\bfunded\s+(?:entirely\s+|mostly\s+|largely\s+)?by\s+(?:its\s+|our\s+)?"
+    r"(?:readers|listeners|viewers|members|supporters)\s*[.!]?$",
     re.IGNORECASE,
 )
+# A one-line appeal on its own: "Support the channel on Patreon", "His Patreon",
+# "Chip in today", "Patreon: https://...".
+_LONE_APPEAL = re.compile(
+    r"^(?:(?:his|her|my|our|their|the\s+show's|the\s+channel's)\s+)?"
+    r"(?:patreon|ko-fi|buy\s+me\s+a\s+coffee|liberapay|donation\s+link)\b"
+    r"(?:\s*(?::|page|link)\s*\S*)?$",
+    re.IGNORECASE,
+)
+LONE_APPEAL_MAX_WORDS = 12
 APPEAL_MIN_SENTENCES = 2
 # Statements about the page's business rather than the story: advertiser
 # compensation, form consent, syndication credits.
@@ -541,8 +577,15 @@ def is_slug(text: str) -> bool:
 
 
 def is_appeared_first(text: str) -> bool:
-    """WordPress feed footer: "The post X appeared first on Y."."""
-    return word_count(text) <= 50 and _APPEARED_FIRST.match(text.strip()) is not None
+    """WordPress feed footer, either word order, any language WordPress ships it in:
+    "The post X appeared first on Y.", "X appeared first on Y", "Der Beitrag X
+    erschien zuerst auf Y."."""
+    if word_count(text) > 50:
+        return False
+    stripped = text.strip()
+    if _APPEARED_FIRST.match(stripped):
+        return True
+    return len(sentences(stripped)) == 1 and _APPEARED_FIRST_BARE.match(stripped) is not None
 
 
 def is_page_note(text: str) -> bool:
@@ -567,9 +610,14 @@ def is_appeal(text: str) -> bool:
     appeal, at least half of its sentences. One such sentence inside a
     paragraph of news ("the mayor urged residents to support our work...") is
     not enough."""
-    if word_count(text) > 80:
+    words = word_count(text)
+    if words > 80:
         return False
     parts = sentences(text)
+    if words <= LONE_APPEAL_MAX_WORDS and len(parts) == 1:
+        line = normalise(parts[0])
+        if _LONE_APPEAL.match(line) or _APPEAL.match(line):
+            return True
     asks = sum(1 for part in parts if _PITCH.search(part) or _APPEAL.search(part))
     return asks >= APPEAL_MIN_SENTENCES and 2 * asks >= len(parts)
 
@@ -609,6 +657,151 @@ def is_copyright(text: str) -> bool:
     return word_count(text) <= 25 and _COPYRIGHT.search(text.strip()) is not None
 
 
+# Feed furniture (issue 18): the lines feeds and blog engines add around a post.
+
+# A permalink or end-of-post mark alone on a line: "★", "◉", "∞", "#", "¶", "→".
+_GLYPH_LINE = re.compile(r"^[★☆◉●○∞#¶→⇢➝➜⁂✱✦⚓🔗\s]{1,5}$")
+# A link to the rest of the post, in the languages of the review corpus and the
+# engines' defaults: "Continue reading on Medium »", "[read more]", "Weiterlesen".
+_READ_ON = re.compile(
+    r"^(?:\.\.\.|…)?\s*[\[(]?\s*(?:continue\s+reading|read\s+more|read\s+the\s+rest"
+    r"|keep\s+reading|read\s+the\s+full\s+(?:post|article|story)|weiterlesen|mehr\s+lesen"
+    r"|lire\s+la\s+suite|leer\s+m[aá]s|continuar\s+leyendo|continua\s+a\s+leggere|leggi\s+tutto"
+    r"|lees\s+verder|ler\s+mais|czytaj\s+dalej|läs\s+mer|les\s+mer|læs\s+mere)"
+    r"(?:\s+(?:on|at|auf|sur|en|su|op)(?:\s+[\w.'-]+){0,4})?\s*[\])]?\s*(?:\.\.\.|…)?$",
+    re.IGNORECASE,
+)
+READ_ON_MAX_WORDS = 8
+# The label that opens a sponsor block: "Sponsored by:", "This episode is
+# brought to you by:", "Sponsor: Linode". The promo lines under it go too (see
+# ``blocks``); "The audit was sponsored by the CNCF." is a sentence, not a label.
+_SPONSOR_LABEL = re.compile(
+    r"^(?:(?:this|today's|this\s+week's)\s+(?:episode|show|post|newsletter|video|issue|podcast)"
+    r"\s+is\s+)?(?:(?:sponsored|brought\s+to\s+you|supported|made\s+possible)\s+by|sponsors?"
+    r"|our\s+sponsors?|thanks\s+to\s+our\s+sponsors?)\s*(?::\s*(?P<rest>.*))?$",
+    re.IGNORECASE,
+)
+SPONSOR_LABEL_MAX_WORDS = 12
+# A list of links under a "Related posts:" label in one block.
+_RELATED_LIST = re.compile(
+    r"^(?:related\s+(?:posts?|articles?|stories|links)"
+    r"|more\s+(?:posts|stories)\s+like\s+this|ähnliche\s+beiträge|articles\s+similaires"
+    r"|entradas\s+relacionadas|articoli\s+correlati)\s*:",
+    re.IGNORECASE,
+)
+RELATED_LIST_MAX_WORDS = 60
+# "Subscribe now in your podcast app!", "Follow the show on Apple Podcasts".
+_PODCAST_PITCH = re.compile(
+    r"^(?:please\s+)?(?:subscribe|follow|listen|download|rate(?:\s+and\s+review)?|find)"
+    r"\b[^.!?:]{0,60}\b(?:(?:your|any|a|the)\s+(?:favou?rite\s+)?podcast\s+(?:app|player|apps)"
+    r"|apple\s+podcasts|itunes|spotify|overcast|pocket\s+casts|google\s+podcasts|castro)\b",
+    re.IGNORECASE,
+)
+PODCAST_PITCH_MAX_WORDS = 25
+# A tip line: "Got a story? Email newsdesk@... or message us on WhatsApp.",
+# "Have a news tip? Contact us." A question that asks for tips, then a way to
+# send them.
+_TIP_QUESTION = re.compile(
+    r"^(?:(?:have\s+you\s+)?got|do\s+you\s+have|have)\s+(?:a\s+|any\s+)?"
+    r"(?:news\s+)?(?:story|stories|tip|tips|tip-off|news\s+tip|scoop|lead)"
+    r"(?:\s+(?:for\s+us|to\s+share|idea))?\s*\?",
+    re.IGNORECASE,
+)
+_TIP_CONTACT = re.compile(
+    r"@|\b(?:e-?mail|contact|message|call|text|write\s+to|get\s+in\s+touch|whatsapp|signal"
+    r"|send|submit|tell\s+us|drop\s+us)\b",
+    re.IGNORECASE,
+)
+TIP_LINE_MAX_WORDS = 35
+# A caption whose credit is a bare name after it: "Yusuf Marchetti with his
+# telescope in Glenarrow. Kelderholm Observatory". One short sentence, then two
+# to four capitalised words with no verb and no full stop.
+_CAPTION_NAME_TAIL = re.compile(
+    r"^[^.!?:]{8,200}\.\s+(?P<credit>[A-Z][\w&'’-]*(?:\s+(?:[A-Z][\w&'’-]*|of|and|the|for)){1,3})$"
+)
+CAPTION_NAME_TAIL_MAX_WORDS = 30
+CAPTION_MIN_WORDS = 5
+_ABBREVIATIONS = frozenset({"vs", "etc", "inc", "corp", "univ", "dept", "approx"})
+# A line of section or tag labels: "Science · Wire", "News • Environment". (A bar joins table cells.)
+_LABEL_SEPARATOR = re.compile(r"\s+[·•]\s+")
+_LABEL = re.compile(r"^[A-Z][\w&'’-]*(?:\s+(?:[A-Z&][\w&'’-]*|of|and|the|&)){0,2}$")
+LABEL_LINE_MAX_WORDS = 12
+
+
+def is_glyph_line(text: str) -> bool:
+    """A permalink or end mark alone on a line: "★", "◉", "∞", "#", "¶", "→"."""
+    stripped = text.strip()
+    return bool(stripped) and _GLYPH_LINE.match(stripped) is not None
+
+
+def is_read_on(text: str) -> bool:
+    """A link to the rest of the post: "Continue reading on Medium »", "[read more]"."""
+    if word_count(text) > READ_ON_MAX_WORDS:
+        return False
+    line = re.sub(r"\s+", " ", text).strip().rstrip(" .:!?»›>→-–—")
+    return _READ_ON.match(line) is not None
+
+
+def sponsor_label(text: str) -> str | None:
+    """What follows a sponsor label on its line ("" for a bare "Sponsored by:"),
+    or None when the block is not one."""
+    if word_count(text) > SPONSOR_LABEL_MAX_WORDS:
+        return None
+    found = _SPONSOR_LABEL.match(normalise(text) if ":" not in text else text.strip())
+    if found is None:
+        return None
+    return (found.group("rest") or "").strip()
+
+
+def is_sponsor_label(text: str) -> bool:
+    """A sponsor block's label: "Sponsored by:", "This episode is brought to you by: X"."""
+    return sponsor_label(text) is not None
+
+
+def is_related_list(text: str) -> bool:
+    """ "Related Posts: A · B · C" in one block: a label and the titles it lists."""
+    return (
+        word_count(text) <= RELATED_LIST_MAX_WORDS and _RELATED_LIST.match(text.strip()) is not None
+    )
+
+
+def is_podcast_pitch(text: str) -> bool:
+    """ "Subscribe now in your podcast app!": every sentence asks to subscribe or follow."""
+    if word_count(text) > PODCAST_PITCH_MAX_WORDS:
+        return False
+    parts = sentences(text)
+    return bool(parts) and all(_PODCAST_PITCH.match(part.strip()) for part in parts)
+
+
+def is_tip_line(text: str) -> bool:
+    """ "Got a story? Email newsdesk@... or message us.": a call for tips and where to send them."""
+    if word_count(text) > TIP_LINE_MAX_WORDS:
+        return False
+    stripped = text.strip()
+    found = _TIP_QUESTION.match(stripped)
+    return found is not None and _TIP_CONTACT.search(stripped[found.end() :]) is not None
+
+
+def is_caption_with_name(text: str) -> bool:
+    """A short caption sentence followed by a bare credit: "X in Glenarrow. Kelderholm Observatory"."""
+    if word_count(text) > CAPTION_NAME_TAIL_MAX_WORDS:
+        return False
+    found = _CAPTION_NAME_TAIL.match(text.strip())
+    if found is None:
+        return False
+    head = text.strip()[: found.start("credit")].rstrip()
+    last = head.rsplit(None, 1)[-1].rstrip(".!?").lower()
+    return word_count(head) >= CAPTION_MIN_WORDS and len(last) > 3 and last not in _ABBREVIATIONS
+
+
+def is_label_line(text: str) -> bool:
+    """A line of section or tag labels joined by a middle dot or bar: "Science · Wire"."""
+    if word_count(text) > LABEL_LINE_MAX_WORDS:
+        return False
+    parts = _LABEL_SEPARATOR.split(text.strip())
+    return len(parts) >= 2 and all(_LABEL.match(part) for part in parts)
+
+
 # A teaser: the opening of another article cut off mid-sentence, by an
 # ellipsis or simply after a comma or a word that cannot end a sentence.
 TEASER_MIN_WORDS = 15
@@ -646,4 +839,12 @@ STANDALONE_RULES: tuple[tuple[str, int, Rule], ...] = (
     ("copyright", 25, is_copyright),
     ("pager", 4, is_pager),
     ("sales-call", AD_MAX_WORDS, is_sales_call),
+    ("glyph", 5, is_glyph_line),
+    ("read-on", READ_ON_MAX_WORDS, is_read_on),
+    ("sponsor", SPONSOR_LABEL_MAX_WORDS, is_sponsor_label),
+    ("related-list", RELATED_LIST_MAX_WORDS, is_related_list),
+    ("podcast-pitch", PODCAST_PITCH_MAX_WORDS, is_podcast_pitch),
+    ("tip-line", TIP_LINE_MAX_WORDS, is_tip_line),
+    ("caption-name", CAPTION_NAME_TAIL_MAX_WORDS, is_caption_with_name),
+    ("label-line", LABEL_LINE_MAX_WORDS, is_label_line),
 )
