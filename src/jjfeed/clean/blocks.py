@@ -338,6 +338,8 @@ def _drop_trailing_bio(texts: Sequence[str], reasons: list[str | None], found: F
 # a short block (a paragraph of the story is longer, or has no offer in it).
 SPONSOR_BLOCK_MAX_WORDS = 40
 SPONSOR_BLOCK_MAX_LINES = 3
+# ... the first of them may be only the sponsor's name and what it sells.
+SPONSOR_NAME_MAX_WORDS = 12
 _PROMO = re.compile(
     r"\bcode\b|\d+\s*%|\bfree\b|\boff\b|\btrial\b|https?://|\b[\w-]+\.(?:com|io|co|net|org|fm)\b"
     r"|\bvisit\b|\bgo\s+to\b|\bsign\s+up\b|\btry\b",
@@ -353,17 +355,22 @@ def _drop_sponsor_blocks(texts: Sequence[str], reasons: list[str | None]) -> Non
     """After a bare "Sponsored by:" label, the sponsor's lines and promo code go too.
 
     Only short blocks that carry an offer or an address (a code, a percentage,
-    "free", a URL), at most a few of them: the story resumes with the first
-    block that has none.
+    "free", a URL), at most a few of them, and the sponsor's name line right
+    under the label: the story resumes with the first block that has none.
     """
-    for index, reason in enumerate(reasons):
-        if reason != "sponsor" or rules.sponsor_label(texts[index]):
-            continue
+    labels = [
+        index
+        for index, reason in enumerate(reasons)
+        if reason == "sponsor" and rules.sponsor_label(texts[index]) == ""
+    ]
+    for index in labels:
         for following in range(index + 1, min(len(texts), index + 1 + SPONSOR_BLOCK_MAX_LINES)):
             text = texts[following]
             if reasons[following] is not None:
                 continue
-            if rules.word_count(text) > SPONSOR_BLOCK_MAX_WORDS or not _PROMO.search(text):
+            words = rules.word_count(text)
+            name_line = following == index + 1 and words <= SPONSOR_NAME_MAX_WORDS
+            if words > SPONSOR_BLOCK_MAX_WORDS or not (name_line or _PROMO.search(text)):
                 break
             reasons[following] = "sponsor"
 

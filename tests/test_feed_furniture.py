@@ -1,0 +1,118 @@
+"""Feed furniture as classes (issue 18, items 3 and 5).
+
+Each class is checked on a feed entry (``clean_html``) or a scraped text
+(``clean_text``): the furniture goes, and a near-miss sentence from real prose,
+which shares the furniture's words, stays.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from jjfeed.clean import clean_html, clean_text
+
+STORY = (
+    "The council voted on Tuesday to extend the harbour wall by forty metres, "
+    "a project engineers say will protect the old quay from winter storms for decades."
+)
+
+
+def _entry(*paragraphs: str) -> str:
+    return "".join(f"<p>{p}</p>" for p in (STORY, *paragraphs))
+
+
+CASES = {
+    "wordpress-footer": (
+        [
+            "The post Harbour wall to grow by forty metres first appeared on Harbor Gazette.",
+            "The post Harbour wall to grow appeared first on Harbor Gazette.",
+            "Harbour wall to grow by forty metres appeared first on Harbor Gazette.",
+            "Der Beitrag Hafenmauer wird verlängert erschien zuerst auf Hafenblatt.",
+            "L’article Le mur du port est apparu en premier sur La Gazette.",
+        ],
+        "The band's debut single appeared first on local radio in 1979.",
+    ),
+    "permalink-glyph": (["★", "◉", "∞", "#", "¶", "→"], "★★★★ — critics loved the new production."),
+    "read-on": (
+        [
+            "Continue reading on Medium »",
+            "Continue reading on »",
+            "... [read more]",
+            "Read more »",
+            "Weiterlesen",
+            "Lire la suite",
+        ],
+        "Read more slowly, the teacher told the class, and the words will stay.",
+    ),
+    "related-list": (
+        ["Related Posts: Harbour wall plans · Ferry fares rise · Quay to reopen"],
+        "Related posts on the forum were removed by moderators on Friday.",
+    ),
+    "podcast-pitch": (
+        ["Subscribe now in your podcast app!", "Follow the show on Apple Podcasts."],
+        "Millions now subscribe in a podcast app rather than listening live.",
+    ),
+    "channel-appeal": (
+        ["Support the channel on Patreon", "His Patreon", "Buy me a coffee."],
+        "Support for the channel tunnel project fell to a record low, the survey found.",
+    ),
+    "reader-funding": (
+        [
+            "Coastline Wire is reader-funded and free to read. Become a supporter from £3 a month.",
+            "Riverside News is a not-for-profit newsroom funded by readers. Chip in today.",
+        ],
+        "The charity is funded by readers of the parish newsletter and raised £3,000.",
+    ),
+    "tip-line": (
+        ["Got a story? Email newsdesk@example.org or message us on WhatsApp."],
+        "Got a story about the storm? Residents said the harbour flooded twice in a week.",
+    ),
+    "label-line": (["Science · Wire"], "Science, not wire copy, drove the council's decision."),
+    "sign-off": (["— Northern Press Agency"], "— and then the rain came down on the quay."),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_feed_furniture_goes_near_miss_stays(name: str) -> None:
+    furniture, near_miss = CASES[name]
+    for line in furniture:
+        text = clean_html(_entry(line)).text
+        assert STORY in text, (name, line)
+        assert line not in text, (name, line, text)
+    kept = clean_html(_entry(near_miss)).text
+    assert near_miss in kept, (name, near_miss)
+
+
+def test_sponsor_block_goes_with_its_promo_code() -> None:
+    html = _entry(
+        "Sponsored by:",
+        "Linode: cloud hosting for developers.",
+        "Use promo code HARBOUR for $100 in free credit at linode.com/harbour.",
+        "The work is due to start in March.",
+    )
+    text = clean_html(html).text
+    assert "Sponsored by" not in text and "promo code" not in text and "Linode" not in text
+    assert "due to start in March" in text
+    near = "The audit was sponsored by the Cloud Native Computing Foundation, the report said."
+    assert near in clean_html(_entry(near)).text
+
+
+def test_alt_text_and_credit_lines_go_in_plain_text() -> None:
+    raw = (
+        "Harbour Wall To Grow\n\n"
+        f"{STORY}\n\n"
+        "harbour wall port calder storm quay\n"
+        "Photo: Hannah Desai / Harbor Gazette\n\n"
+        "Engineers expect the work to take two winters to finish, weather permitting."
+    )
+    text = clean_text(raw).text
+    assert "Photo:" not in text and "harbour wall port calder" not in text
+    assert "two winters" in text
+
+
+def test_caption_with_bare_credit_goes() -> None:
+    caption = "Yusuf Marchetti with his telescope in Glenarrow. Kelderholm Observatory"
+    text = clean_html(_entry(caption)).text
+    assert "Kelderholm Observatory" not in text
+    near = "The comet was seen from Glenarrow on Friday night. Observers cheered."
+    assert near in clean_html(_entry(near)).text
