@@ -110,9 +110,20 @@ def test_alt_text_and_credit_lines_go_in_plain_text() -> None:
     assert "two winters" in text
 
 
-def test_caption_with_bare_credit_goes() -> None:
+def test_caption_with_bare_credit_goes_in_plain_text() -> None:
     caption = "Yusuf Marchetti with his telescope in Glenarrow. Kelderholm Observatory"
-    text = clean_html(_entry(caption)).text
-    assert "Kelderholm Observatory" not in text
+    raw = f"Comet Orbit Pinned Down\n\n{caption}\n\n{STORY}"
+    text = clean_text(raw).text
+    assert "Kelderholm Observatory" not in text and STORY in text
     near = "The comet was seen from Glenarrow on Friday night. Observers cheered."
-    assert near in clean_html(_entry(near)).text
+    assert near in clean_text(f"Comet Orbit Pinned Down\n\n{near}\n\n{STORY}").text
+
+
+def test_feed_summary_with_its_publication_stays() -> None:
+    """A feed's summary with the publication's name under it has a caption's shape."""
+    summary = (
+        "Turning speed while walking helps predict the future risk for Parkinson's "
+        "disease in older adults."
+    )
+    text = clean_html(f"{summary}   <br /> <i>Medscape News UK</i>").text
+    assert summary in text

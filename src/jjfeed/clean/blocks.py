@@ -136,6 +136,8 @@ def _standalone_reason(text: str, found: Found, *, plain: bool) -> str | None:
     if meta_reason is not None:
         return meta_reason
     for name, reach, rule in rules.STANDALONE_RULES:
+        if not plain and name in rules.PLAIN_ONLY_RULES:
+            continue
         if words <= reach and rule(text):
             return name
     if plain and rules.is_slug(text):

@@ -715,9 +715,11 @@ _TIP_CONTACT = re.compile(
 TIP_LINE_MAX_WORDS = 35
 # A caption whose credit is a bare name after it: "Yusuf Marchetti with his
 # telescope in Glenarrow. Kelderholm Observatory". One short sentence, then two
-# to four capitalised words with no verb and no full stop.
+# to four capitalised words with no verb and no full stop, on the same line: a
+# summary with its publication's name on a line below ("... older adults.\n
+# Medscape News UK") is a story's summary, and stays.
 _CAPTION_NAME_TAIL = re.compile(
-    r"^[^.!?:]{8,200}\.\s+(?P<credit>[A-Z][\w&'’-]*(?:\s+(?:[A-Z][\w&'’-]*|of|and|the|for)){1,3})$"
+    r"^[^.!?:\n]{8,200}\.[ \t]+(?P<credit>[A-Z][\w&'’-]*(?:[ \t]+(?:[A-Z][\w&'’-]*|of|and|the|for)){1,3})$"
 )
 CAPTION_NAME_TAIL_MAX_WORDS = 30
 CAPTION_MIN_WORDS = 5
@@ -848,3 +850,7 @@ STANDALONE_RULES: tuple[tuple[str, int, Rule], ...] = (
     ("caption-name", CAPTION_NAME_TAIL_MAX_WORDS, is_caption_with_name),
     ("label-line", LABEL_LINE_MAX_WORDS, is_label_line),
 )
+# Rules for plain text only, where markup can no longer tell a caption from the
+# story. In a feed entry, "Summary of the story. <br><i>Medscape News UK</i>"
+# has the caption's shape and is the story's summary.
+PLAIN_ONLY_RULES: frozenset[str] = frozenset({"caption-name"})
