@@ -127,3 +127,29 @@ def test_feed_summary_with_its_publication_stays() -> None:
     )
     text = clean_html(f"{summary}   <br /> <i>Medscape News UK</i>").text
     assert summary in text
+
+
+def test_read_more_link_ending_an_excerpt_goes_the_excerpt_stays() -> None:
+    excerpt = "A decade ago, I woke up every morning at 4:30 in order to go running. This lasted until I..."
+    text = clean_html(
+        f'<p>{excerpt} <a href="https://comic.example/budgets">[read more]</a></p>'
+    ).text
+    assert text == excerpt
+    near = "The full report is online, and you can"
+    kept = clean_html(f'<p>{near} <a href="https://report.example/">read more</a></p>').text
+    assert kept == f"{near} read more"
+
+
+def test_long_related_posts_list_goes() -> None:
+    titles = ", ".join(
+        f"Power Meter Review Part {n}: Shimano, Garmin and Stages" for n in range(12)
+    )
+    text = clean_html(_entry(f"Related Posts: {titles}")).text
+    assert "Related Posts" not in text and STORY in text
+
+
+def test_copyright_holder_line_goes_copyright_prose_stays() -> None:
+    line = "Copyright DC Rainmaker - Updated November 11th, 2017 @ 9:18 am"
+    assert line not in clean_html(_entry(line)).text
+    near = "Copyright law in Britain was last reformed in 2014, the minister said."
+    assert near in clean_html(_entry(near)).text

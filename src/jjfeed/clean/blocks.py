@@ -131,6 +131,9 @@ def _standalone_reason(text: str, found: Found, *, plain: bool) -> str | None:
     """Why this block goes, judged alone; metadata lines record their facts."""
     words = rules.word_count(text)
     if words > rules.RULE_REACH_WORDS:
+        for name, reach, rule in rules.STANDALONE_RULES:
+            if name in rules.LONG_BLOCK_RULES and words <= reach and rule(text):
+                return name
         return None
     meta_reason = _read_meta_line(text, found)
     if meta_reason is not None:

@@ -203,13 +203,36 @@ def _drop_title_heading(root: Element, title: str) -> None:
 
 def _drop_boilerplate_blocks(root: Element) -> Found:
     """Judge the leaf blocks' text with the shared rules and remove the losers."""
-    pairs = [(el, _collapse(" ".join(el.itertext()))) for el in _leaf_blocks(root)]
+    leaves = _leaf_blocks(root)
+    for element in leaves:
+        _drop_trailing_read_on(element)
+    pairs = [(el, _collapse(" ".join(el.itertext()))) for el in leaves]
     pairs = [(el, text) for el, text in pairs if text]
     judgement = judge_blocks([text for _, text in pairs], plain=False, find_title=False)
     for (element, _), judged in zip(pairs, judgement.blocks, strict=True):
         if not judged.kept:
             remove(element)
     return judgement.found
+
+
+def _drop_trailing_read_on(block: Element) -> None:
+    """A "read more" link that ends an excerpt's paragraph: "... two steps... [read more]".
+
+    The paragraph is the story; only the link goes, and only after a finished
+    or cut-off sentence ("... [read more]", "Read more »"): in "you can <a>read
+    more</a>" the link is part of the sentence.
+    """
+    links = list(block.iter("a"))
+    if not links:
+        return
+    link = links[-1]
+    label = _collapse(" ".join(link.itertext()))
+    whole = _collapse(" ".join(block.itertext()))
+    if not label or not rules.is_read_on(label) or not whole.endswith(label):
+        return
+    before = whole[: -len(label)].rstrip()
+    if before and before.endswith((".", "…", "!", "?", ":", "”", '"')):
+        remove(link)
 
 
 def _leaf_blocks(root: Element) -> list[Element]:

@@ -446,6 +446,9 @@ _DISCLOSURE = re.compile(
 _COPYRIGHT = re.compile(
     r"^(?:©|\(c\)\s|copyright\s*(?:©|\(c\)|\d{4}))|\ball\s+rights\s+reserved\b", re.IGNORECASE
 )
+# "Copyright DC Rainmaker - Updated November 11th, 2017": the holder's name and a
+# dash; "Copyright law was reformed in 2014" names no holder.
+_COPYRIGHT_HOLDER = re.compile(r"^(?i:copyright)\s+(?:[A-Z0-9][\w.&'’-]*\s+){1,4}[-–—|]\s")
 # "Page 1 of 8": a pager's label.
 _PAGER = re.compile(r"^page\s+\d+\s+(?:of|/)\s+\d+$", re.IGNORECASE)
 # Buttons of a sales page: a few words, a verb that sells and an offer ("Start
@@ -470,7 +473,9 @@ Rule = Callable[[str], bool]
 # No standalone rule (nor a metadata line) fires on a block longer than this:
 # each rule is capped at or below it (the cookie rule's 80 words is the
 # largest), so longer blocks, most of any article, skip the rules entirely.
-# A new rule with a larger reach must raise this.
+# A new rule with a larger reach must raise this. One exception, in
+# ``LONG_BLOCK_RULES``: a "Related Posts: A, B, C ..." list, checked on longer
+# blocks by a match on their first words only.
 RULE_REACH_WORDS = 80
 
 
@@ -654,7 +659,10 @@ def is_reading_time(text: str) -> bool:
 
 def is_copyright(text: str) -> bool:
     """A copyright footer line. Short: an article may discuss copyright at length."""
-    return word_count(text) <= 25 and _COPYRIGHT.search(text.strip()) is not None
+    if word_count(text) > 25:
+        return False
+    stripped = text.strip()
+    return _COPYRIGHT.search(stripped) is not None or _COPYRIGHT_HOLDER.match(stripped) is not None
 
 
 # Feed furniture (issue 18): the lines feeds and blog engines add around a post.
@@ -690,6 +698,11 @@ _RELATED_LIST = re.compile(
     re.IGNORECASE,
 )
 RELATED_LIST_MAX_WORDS = 60
+# ... or longer when it is only a list: three or more titles between commas or
+# dots, and no sentence starting inside it ("Related Posts: A, B, C, ...").
+RELATED_LIST_LONG_MAX_WORDS = 200
+_LIST_ITEM_SEPARATOR = re.compile(r",\s+|\s+[·•|]\s+")
+_SENTENCE_INSIDE = re.compile(r"[.!?]\s+[a-z]")
 # "Subscribe now in your podcast app!", "Follow the show on Apple Podcasts".
 _PODCAST_PITCH = re.compile(
     r"^(?:please\s+)?(?:subscribe|follow|listen|download|rate(?:\s+and\s+review)?|find)"
@@ -762,9 +775,15 @@ def is_sponsor_label(text: str) -> bool:
 
 def is_related_list(text: str) -> bool:
     """ "Related Posts: A · B · C" in one block: a label and the titles it lists."""
-    return (
-        word_count(text) <= RELATED_LIST_MAX_WORDS and _RELATED_LIST.match(text.strip()) is not None
-    )
+    words = word_count(text)
+    stripped = text.strip()
+    found = _RELATED_LIST.match(stripped)
+    if found is None or words > RELATED_LIST_LONG_MAX_WORDS:
+        return False
+    if words <= RELATED_LIST_MAX_WORDS:
+        return True
+    rest = stripped[found.end() :]
+    return len(_LIST_ITEM_SEPARATOR.split(rest)) >= 3 and _SENTENCE_INSIDE.search(rest) is None
 
 
 def is_podcast_pitch(text: str) -> bool:
@@ -844,12 +863,14 @@ STANDALONE_RULES: tuple[tuple[str, int, Rule], ...] = (
     ("glyph", 5, is_glyph_line),
     ("read-on", READ_ON_MAX_WORDS, is_read_on),
     ("sponsor", SPONSOR_LABEL_MAX_WORDS, is_sponsor_label),
-    ("related-list", RELATED_LIST_MAX_WORDS, is_related_list),
+    ("related-list", RELATED_LIST_LONG_MAX_WORDS, is_related_list),
     ("podcast-pitch", PODCAST_PITCH_MAX_WORDS, is_podcast_pitch),
     ("tip-line", TIP_LINE_MAX_WORDS, is_tip_line),
     ("caption-name", CAPTION_NAME_TAIL_MAX_WORDS, is_caption_with_name),
     ("label-line", LABEL_LINE_MAX_WORDS, is_label_line),
 )
+# Rules tried on blocks longer than ``RULE_REACH_WORDS`` too (within their reach).
+LONG_BLOCK_RULES: frozenset[str] = frozenset({"related-list"})
 # Rules for plain text only, where markup can no longer tell a caption from the
 # story. In a feed entry, "Summary of the story. <br><i>Medscape News UK</i>"
 # has the caption's shape and is the story's summary.
