@@ -359,6 +359,9 @@ _APPEARED_FIRST = re.compile(
     r"|l['’]articolo\b.+\bsembra\s+essere\s+il\s+primo\s+su\b).+$",
     re.IGNORECASE,
 )
+_APPEARED_HINTS: tuple[str, ...] = (
+    "appeared", "erschien", "apparu", "public", "verscheen", "sembra",
+)  # fmt: skip
 # Without "The post": "X appeared first on Y." where Y is a site's name (capitalised,
 # a few words) and the block is that one sentence. "The single appeared first on
 # local radio" names no site.
@@ -430,6 +433,11 @@ _LONE_APPEAL = re.compile(
 )
 LONE_APPEAL_MAX_WORDS = 12
 APPEAL_MIN_SENTENCES = 2
+# A word each of _PITCH, _APPEAL and _LONE_APPEAL needs (lower case).
+_ASK_HINTS: tuple[str, ...] = (
+    "newsletter", "follow", "inbox", "liked", "enjoyed", "consider", "support", "become",
+    "chip", "donat", "give", "buy", "fund", "powered", "patreon", "ko-fi", "coffee", "liberapay",
+)  # fmt: skip
 # Statements about the page's business rather than the story: advertiser
 # compensation, form consent, syndication credits.
 _DISCLOSURE = re.compile(
@@ -490,6 +498,13 @@ def normalise(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip().lower()
     text = text.lstrip("*•·-–—>| ").rstrip(" .:!?…»›>|-–—")
     return text
+
+
+def _has_hint(text: str, hints: tuple[str, ...]) -> bool:
+    """Whether the block holds one of the words a rule needs: a cheap test that
+    spares most blocks the rule's regexes (every story paragraph meets every rule)."""
+    line = normalise(text)
+    return any(hint in line for hint in hints)
 
 
 @lru_cache(maxsize=4096)
@@ -585,7 +600,7 @@ def is_appeared_first(text: str) -> bool:
     """WordPress feed footer, either word order, any language WordPress ships it in:
     "The post X appeared first on Y.", "X appeared first on Y", "Der Beitrag X
     erschien zuerst auf Y."."""
-    if word_count(text) > 50:
+    if word_count(text) > 50 or not _has_hint(text, _APPEARED_HINTS):
         return False
     stripped = text.strip()
     if _APPEARED_FIRST.match(stripped):
@@ -616,7 +631,7 @@ def is_appeal(text: str) -> bool:
     paragraph of news ("the mayor urged residents to support our work...") is
     not enough."""
     words = word_count(text)
-    if words > 80:
+    if words > 80 or not _has_hint(text, _ASK_HINTS):
         return False
     parts = sentences(text)
     if words <= LONE_APPEAL_MAX_WORDS and len(parts) == 1:
@@ -690,6 +705,7 @@ _SPONSOR_LABEL = re.compile(
     re.IGNORECASE,
 )
 SPONSOR_LABEL_MAX_WORDS = 12
+_SPONSOR_HINTS: tuple[str, ...] = ("sponsor", "brought to you", "supported by", "made possible")
 # A list of links under a "Related posts:" label in one block.
 _RELATED_LIST = re.compile(
     r"^(?:related\s+(?:posts?|articles?|stories|links)"
@@ -711,6 +727,7 @@ _PODCAST_PITCH = re.compile(
     re.IGNORECASE,
 )
 PODCAST_PITCH_MAX_WORDS = 25
+_PODCAST_HINTS: tuple[str, ...] = ("podcast", "itunes", "spotify", "overcast", "casts", "castro")
 # A tip line: "Got a story? Email newsdesk@... or message us on WhatsApp.",
 # "Have a news tip? Contact us." A question that asks for tips, then a way to
 # send them.
@@ -760,7 +777,7 @@ def is_read_on(text: str) -> bool:
 def sponsor_label(text: str) -> str | None:
     """What follows a sponsor label on its line ("" for a bare "Sponsored by:"),
     or None when the block is not one."""
-    if word_count(text) > SPONSOR_LABEL_MAX_WORDS:
+    if word_count(text) > SPONSOR_LABEL_MAX_WORDS or not _has_hint(text, _SPONSOR_HINTS):
         return None
     found = _SPONSOR_LABEL.match(normalise(text) if ":" not in text else text.strip())
     if found is None:
@@ -788,7 +805,7 @@ def is_related_list(text: str) -> bool:
 
 def is_podcast_pitch(text: str) -> bool:
     """ "Subscribe now in your podcast app!": every sentence asks to subscribe or follow."""
-    if word_count(text) > PODCAST_PITCH_MAX_WORDS:
+    if word_count(text) > PODCAST_PITCH_MAX_WORDS or not _has_hint(text, _PODCAST_HINTS):
         return False
     parts = sentences(text)
     return bool(parts) and all(_PODCAST_PITCH.match(part.strip()) for part in parts)
@@ -805,7 +822,7 @@ def is_tip_line(text: str) -> bool:
 
 def is_caption_with_name(text: str) -> bool:
     """A short caption sentence followed by a bare credit: "X in Glenarrow. Kelderholm Observatory"."""
-    if word_count(text) > CAPTION_NAME_TAIL_MAX_WORDS:
+    if word_count(text) > CAPTION_NAME_TAIL_MAX_WORDS or ". " not in text:
         return False
     found = _CAPTION_NAME_TAIL.match(text.strip())
     if found is None:
@@ -817,7 +834,7 @@ def is_caption_with_name(text: str) -> bool:
 
 def is_label_line(text: str) -> bool:
     """A line of section or tag labels joined by a middle dot or bar: "Science · Wire"."""
-    if word_count(text) > LABEL_LINE_MAX_WORDS:
+    if word_count(text) > LABEL_LINE_MAX_WORDS or ("·" not in text and "•" not in text):
         return False
     parts = _LABEL_SEPARATOR.split(text.strip())
     return len(parts) >= 2 and all(_LABEL.match(part) for part in parts)
