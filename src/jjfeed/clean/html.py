@@ -227,8 +227,10 @@ def _drop_trailing_read_on(block: Element) -> None:
         return
     link = links[-1]
     label = _collapse(" ".join(link.itertext()))
+    if not label or not rules.is_read_on(label):
+        return
     whole = _collapse(" ".join(block.itertext()))
-    if not label or not rules.is_read_on(label) or not whole.endswith(label):
+    if not whole.endswith(label):
         return
     before = whole[: -len(label)].rstrip()
     if before and before.endswith((".", "…", "!", "?", ":", "”", '"')):
