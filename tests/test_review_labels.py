@@ -21,8 +21,10 @@ from jjfeed.model import FeedInfo
 LABELS = REPO / "tests" / "data" / "real_merges.json"
 REVIEW = SHARED / "data" / "feeds-review"
 # Measured at a1d74f8 (19 false, 13 true of 32 labelled links); lower/raise as stories improve.
+# One true link is a tie broken by cluster ids, which hash the page files' paths: 12 or 13
+# depending on where ../shared lies, so the floor is 12 until stories stop hanging on ties.
 MAX_FALSE_STORY_LINKS = 19
-MIN_TRUE_STORY_LINKS = 13
+MIN_TRUE_STORY_LINKS = 12
 
 
 @pytest.fixture(scope="module")
