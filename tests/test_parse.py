@@ -105,3 +105,25 @@ def test_real_world_feeds_yield_entries_or_clear_errors() -> None:
             continue
         ok += bool(parsed.articles)
     assert ok >= 25
+
+
+_RELATIVE_RSS = b"""<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Mint</title><link>https://news.example/</link>
+<item><title>FDI inflows fall</title><link>/india/fdi-inflows-fall.html</link>
+<guid>1559047086976</guid><description>Inflows fell for the first time in six years.</description></item>
+</channel></rss>"""
+
+
+def test_a_local_feeds_guids_do_not_depend_on_where_the_file_lies() -> None:
+    # feedparser resolves an RSS <guid> (a permalink by default) against the document's
+    # address: a file's path made the GUID change whenever the folder moved.
+    one = parse_feed(_RELATIVE_RSS, source="Mint", url="/data/a/mint.xml").articles[0]
+    two = parse_feed(_RELATIVE_RSS, source="Mint", url="/elsewhere/mint.xml").articles[0]
+    assert one.guid == two.guid == "1559047086976"
+    # A relative link resolves against the feed's site, not the file.
+    assert one.url == "https://news.example/india/fdi-inflows-fall.html"
+
+
+def test_a_web_feeds_relative_links_resolve_against_its_address() -> None:
+    article = parse_feed(_RELATIVE_RSS, source="Mint", url="https://feeds.example/rss").articles[0]
+    assert article.url == "https://feeds.example/india/fdi-inflows-fall.html"

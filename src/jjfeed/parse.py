@@ -34,7 +34,7 @@ from . import xmlguard
 from .errors import ParseError
 from .isodate import parse_iso
 from .model import Article
-from .urls import canonical_url
+from .urls import canonical_url, is_web, join
 
 # feedparser asks xml.sax for the first driver in this list that imports;
 # ours is expat refusing entity declarations (see xmlguard for why).
@@ -101,7 +101,12 @@ def parse_feed(
     if stripped is not content and stripped.startswith(b"<?xml"):
         content = stripped
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
-    if url and "content-location" not in response_headers:
+    # feedparser resolves relative links and GUIDs against the document's address. A
+    # file's path is no base a reader can follow, and GUIDs resolved against it would
+    # change whenever the folder moves (a re-ingest would file every entry again), so a
+    # local feed is parsed without one and its relative links resolved against its site.
+    on_web = is_web(url)
+    if on_web and "content-location" not in response_headers:
         response_headers["content-location"] = url
     # Local files come without headers; without a type feedparser flags every
     # one of them as bozo, which would drown the warnings that matter.
@@ -124,9 +129,10 @@ def parse_feed(
         entries = entries[:max_entries]
     articles = []
     feed_author = _feed_author(parsed.feed)
+    base = None if on_web else safe_url(_str(parsed.feed.get("link")) or None)
     for i, entry in enumerate(entries):
         try:
-            article, notes = _article(entry, source, feed_author)
+            article, notes = _article(entry, source, feed_author, base)
             article = replace(article, origin=where)
         except Exception as e:  # one odd entry must not sink the feed; the warning says why
             warnings.append(f"{where}: entry {i} skipped (unexpected {type(e).__name__}: {e})")
@@ -194,7 +200,7 @@ def _first_line(text: str) -> str:
 
 
 def _article(
-    entry: Mapping[str, Any], source: str, feed_author: str | None = None
+    entry: Mapping[str, Any], source: str, feed_author: str | None = None, base: str | None = None
 ) -> tuple[Article, list[str]]:
     notes: list[str] = []
     body, kind = _body(entry)
@@ -202,6 +208,8 @@ def _article(
     # dict.get: FeedParserDict maps a missing updated_parsed to published_parsed (with a warning).
     updated = _utc(dict.get(entry, "updated_parsed"))  # type: ignore[call-overload]
     raw_link = _str(entry.get("link")) or None
+    if raw_link and base and not _SCHEME.match(raw_link):
+        raw_link = join(base, raw_link)
     link = safe_url(raw_link)
     if link is None and _risky_scheme(raw_link):
         notes.append(f"link dropped (not an http(s) URL): {(raw_link or '')[:80]!r}")
