@@ -127,3 +127,36 @@ def test_a_local_feeds_guids_do_not_depend_on_where_the_file_lies() -> None:
 def test_a_web_feeds_relative_links_resolve_against_its_address() -> None:
     article = parse_feed(_RELATIVE_RSS, source="Mint", url="https://feeds.example/rss").articles[0]
     assert article.url == "https://feeds.example/india/fdi-inflows-fall.html"
+
+
+_RELATIVE_MARKUP = b"""<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Blog</title><link>https://blog.example/</link>
+<item><title>Post</title><link>https://blog.example/2024/post/</link>
+<description>&lt;p&gt;A paragraph with a &lt;a href="notes/"&gt;link&lt;/a&gt; and
+&lt;img src="/img/chart.png" alt="chart"&gt; in it, long enough to read.&lt;/p&gt;</description></item>
+<item><title>Linkless</title>
+<description>&lt;p&gt;A linkless post with a &lt;a href="/about"&gt;link&lt;/a&gt; in it.&lt;/p&gt;</description></item>
+</channel></rss>"""
+
+
+def test_relative_links_in_an_entry_resolve_against_its_link_after_cleaning() -> None:
+    from jjfeed.pipeline import clean_article
+
+    post, linkless = parse_feed(
+        _RELATIVE_MARKUP, source="Blog", url="https://feeds.example/rss"
+    ).articles
+    html = clean_article(post).html
+    assert 'href="https://blog.example/2024/post/notes/"' in html
+    assert 'src="https://blog.example/img/chart.png"' in html
+    # Without a link of its own, the entry's markup resolves against the feed's address.
+    assert 'href="https://feeds.example/about"' in clean_article(linkless).html
+
+
+def test_an_atom_xml_base_still_resolves_the_markup_under_it() -> None:
+    atom = b"""<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://site.example/">
+    <title>t</title><id>urn:t</id><updated>2024-01-01T00:00:00Z</updated>
+    <entry><title>a</title><link href="2020/post/"/><id>urn:a</id><updated>2024-01-01T00:00:00Z</updated>
+    <content type="html">&lt;img src="img/a.png"&gt;</content></entry></feed>"""
+    (article,) = parse_feed(atom, source="t", url="https://feeds.example/atom").articles
+    assert article.url == "https://site.example/2020/post/"
+    assert 'src="https://site.example/img/a.png"' in article.raw

@@ -112,7 +112,12 @@ def parse_feed(
     # one of them as bozo, which would drown the warnings that matter.
     response_headers.setdefault("content-type", "application/xml")
     try:
-        parsed = feedparser.parse(content, response_headers=response_headers, sanitize_html=False)
+        parsed = feedparser.parse(
+            content,
+            response_headers=response_headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
     except Exception as e:  # feedparser is meant not to raise; wrap it if it does
         raise ParseError(f"{where}: feed parser failed: {type(e).__name__}: {e}") from e
     warnings: list[str] = []
@@ -132,7 +137,7 @@ def parse_feed(
     base = None if on_web else safe_url(_str(parsed.feed.get("link")) or None)
     for i, entry in enumerate(entries):
         try:
-            article, notes = _article(entry, source, feed_author, base)
+            article, notes = _article(entry, source, feed_author, base, url if on_web else None)
             article = replace(article, origin=where)
         except Exception as e:  # one odd entry must not sink the feed; the warning says why
             warnings.append(f"{where}: entry {i} skipped (unexpected {type(e).__name__}: {e})")
@@ -200,10 +205,18 @@ def _first_line(text: str) -> str:
 
 
 def _article(
-    entry: Mapping[str, Any], source: str, feed_author: str | None = None, base: str | None = None
+    entry: Mapping[str, Any],
+    source: str,
+    feed_author: str | None = None,
+    base: str | None = None,
+    doc_base: str | None = None,
 ) -> tuple[Article, list[str]]:
+    """One entry as an :class:`Article`, with notes on what was dropped.
+
+    ``base`` resolves a relative link of a local feed (its site); ``doc_base`` is
+    the address a web feed was fetched from.
+    """
     notes: list[str] = []
-    body, kind = _body(entry)
     summary = _str(entry.get("summary"))
     # dict.get: FeedParserDict maps a missing updated_parsed to published_parsed (with a warning).
     updated = _utc(dict.get(entry, "updated_parsed"))  # type: ignore[call-overload]
@@ -213,6 +226,7 @@ def _article(
     link = safe_url(raw_link)
     if link is None and _risky_scheme(raw_link):
         notes.append(f"link dropped (not an http(s) URL): {(raw_link or '')[:80]!r}")
+    body, kind = _body(entry, doc_base, link)
     title = plain_text(_str(entry.get("title")), MAX_TITLE_CHARS)
     guid = _str(entry.get("id")) or link or _fallback_guid(title, body)
     terms = [
@@ -287,17 +301,29 @@ def person_name(value: str) -> str | None:
     return text
 
 
-def _body(entry: Mapping[str, Any]) -> tuple[str, str]:
-    """The fullest body an entry carries: its longest ``content``, else the summary."""
+def _body(entry: Mapping[str, Any], doc_base: str | None, link: str | None) -> tuple[str, str]:
+    """The fullest body an entry carries: its longest ``content``, else the summary.
+
+    feedparser is told not to resolve relative links inside markup (on HTML-heavy
+    real feeds that pass is 40% of its time): the clean stage resolves them against
+    the entry's link, as most readers do. Only a body under an ``xml:base`` of its
+    own, or of an entry without a link, is resolved here, against that base.
+    """
     contents = [
         c for c in _list(entry.get("content")) if isinstance(c, Mapping) and _str(c.get("value"))
     ]
     if contents:
-        best = max(contents, key=lambda c: len(c["value"]))
-        return best["value"], "text" if best.get("type") == "text/plain" else "html"
-    detail = entry.get("summary_detail")
-    kind = detail.get("type") if isinstance(detail, Mapping) else None
-    return _str(entry.get("summary")), "text" if kind == "text/plain" else "html"
+        detail: Any = max(contents, key=lambda c: len(c["value"]))
+        value = detail["value"]
+    else:
+        detail = entry.get("summary_detail")
+        value = _str(entry.get("summary"))
+    detail = detail if isinstance(detail, Mapping) else {}
+    kind = "text" if detail.get("type") == "text/plain" else "html"
+    base = _str(detail.get("base"))
+    if kind == "html" and value and is_web(base) and (base != doc_base or not link):
+        value = feedparser.urls.resolve_relative_uris(value, base, "utf-8", "text/html")
+    return value, kind
 
 
 def _str(value: Any) -> str:
