@@ -8,9 +8,7 @@ is usually looking at a cron mail, not at the code.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -19,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from .atomic import write_atomic
 from .errors import ConfigError
 from .model import FeedInfo, FetchSettings, OutputSpec, Source, Tagging, TagRule
 
@@ -507,18 +506,9 @@ def _scalar(value: str, *, flow: bool = False) -> str:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        write_atomic(path, text.encode("utf-8"))
     except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
         raise ConfigError(f"{path}: cannot write config file: {e}") from e
 
 

@@ -1,8 +1,9 @@
 """OPML in and out, for moving subscriptions between feed readers.
 
 Reading: every ``<outline>`` with an ``xmlUrl`` is a feed; the folders it
-sits in and its ``category`` attribute become tags. Writing: OPML 2.0, one
-folder per first tag, every tag also in ``category``. Pure: bytes in, values
+sits in and its ``category`` attribute become tags. Writing (``jjfeed export-opml``
+and the published ``sources.opml``): OPML 2.0, one folder per first tag, every
+tag also in ``category``. Pure: bytes in, values
 out; text out.
 
 Reading goes through defusedxml: an OPML file comes from another program or
@@ -71,16 +72,26 @@ def read_opml(data: bytes, where: str) -> list[Outline]:
     return found
 
 
-def write_opml(sources: Sequence[Source], title: str, now: datetime) -> str:
-    """An OPML 2.0 document listing ``sources`` (those with a URL)."""
+def write_opml(
+    sources: Sequence[Source], title: str, now: datetime | None = None, *, local: bool = False
+) -> str:
+    """An OPML 2.0 document listing ``sources``, one folder per first tag.
+
+    A source with a web address is a subscription (``type="rss"``, ``xmlUrl``).
+    A local file or folder has no address a reader could poll: left out, or with
+    ``local`` listed as a plain outline saying where it lies. ``now`` dates the
+    document; without it, the same sources give the same bytes.
+    """
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = title
-    ET.SubElement(head, "dateCreated").text = format_datetime(now, usegmt=True)
+    if now is not None:
+        ET.SubElement(head, "dateCreated").text = format_datetime(now, usegmt=True)
     body = ET.SubElement(root, "body")
     folders: dict[str, ET.Element] = {}
     for source in sources:
-        if not source.url:
+        web = urls.is_web(source.url)
+        if not web and not local:
             continue
         parent = body
         if source.tags:
@@ -88,7 +99,11 @@ def write_opml(sources: Sequence[Source], title: str, now: datetime) -> str:
             if first not in folders:
                 folders[first] = ET.SubElement(body, "outline", text=first, title=first)
             parent = folders[first]
-        attrs = {"type": "rss", "text": source.name, "title": source.name, "xmlUrl": source.url}
+        if web:
+            attrs = {"type": "rss", "text": source.name, "title": source.name}
+            attrs["xmlUrl"] = source.url or ""
+        else:
+            attrs = {"text": f"{source.name} (local: {source.location})", "title": source.name}
         if source.tags:
             attrs["category"] = ",".join(source.tags)
         ET.SubElement(parent, "outline", attrs)

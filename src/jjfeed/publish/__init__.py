@@ -16,8 +16,6 @@ The package: ``entries`` (the model and the outbound sanitiser), ``select``
 
 from __future__ import annotations
 
-import os
-import tempfile
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 
+from .. import atomic
 from ..errors import PublishError
 from ..model import Cluster, FeedInfo, OutputSpec, Source
 from . import syndication, websub
@@ -225,20 +224,8 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 
 def write_atomic(path: Path, data: bytes) -> Path:
-    """Replace ``path`` with ``data`` in one rename; the old file stays whole until then."""
+    """Replace ``path`` with ``data`` in one rename (:mod:`jjfeed.atomic`)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        return atomic.write_atomic(path, data)
     except OSError as e:
         raise PublishError(f"{path}: cannot write: {e}") from e
-    return path

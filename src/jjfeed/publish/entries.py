@@ -15,33 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import nh3
-
-from .. import urls
+from .. import safehtml, urls
 from ..model import Cluster, StoredArticle
 
-# The allow-list for what leaves jjfeed. The clean stage sanitised the body
-# already; this pass guards against anything a later change lets through, and
-# makes relative links absolute against the article's own URL.
-ALLOWED_TAGS = frozenset(
-    {
-        "p", "br", "hr", "h2", "h3", "h4", "ul", "ol", "li", "dl", "dt", "dd", "blockquote",
-        "pre", "code", "a", "em", "strong", "b", "i", "u", "s", "del", "ins", "mark", "small",
-        "sub", "sup", "q", "cite", "abbr", "img", "figure", "figcaption", "table", "thead",
-        "tbody", "tfoot", "tr", "th", "td", "caption",
-    }
-)  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "width", "height"},
-    "abbr": {"title"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan", "scope"},
-    "ol": {"start"},
-}
-URL_SCHEMES = frozenset({"http", "https", "mailto"})
-# Only our own markers may carry a class; a source's classes mean nothing here.
-ALLOWED_CLASSES = {"p": {"jjfeed-sources", "jjfeed-coverage"}}
 SUMMARY_LIMIT = 400
 SUMMARY_WORDS = 25
 
@@ -96,27 +72,14 @@ def entry_order(cluster: Cluster) -> tuple[datetime, str]:
 
 
 def sanitise(markup: str, base_url: str | None) -> str:
-    """nh3 with the allow-list; relative links resolved against ``base_url`` or dropped.
+    """What leaves jjfeed: the one allow-list again, relative links resolved or dropped.
 
-    No script or style survives (their content neither), no event handler, no
-    ``style`` attribute, and no URL outside http, https and mailto: ``javascript:``
-    and ``data:`` links lose their ``href``/``src``.
+    The clean stage sanitised the body already; this pass guards against anything
+    a later change lets through. No script or style survives (their content
+    neither), no event handler, no ``style`` attribute, and no URL outside http,
+    https and mailto: ``javascript:`` and ``data:`` links lose their ``href``/``src``.
     """
-    base = base_url if urls.is_web(base_url) else None
-
-    def resolve(url: str) -> str | None:
-        return urls.join(base, url) if base else None
-
-    return nh3.clean(
-        markup,
-        tags=set(ALLOWED_TAGS),
-        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES),
-        clean_content_tags={"script", "style"},
-        allowed_classes={k: set(v) for k, v in ALLOWED_CLASSES.items()},
-        link_rel="noopener noreferrer",
-        url_relative=resolve,
-    ).strip()
+    return safehtml.sanitise(markup, base_url, keep_relative=False)
 
 
 def _absolute(url: str | None) -> str | None:
