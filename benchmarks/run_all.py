@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
         ["--sizes", "0,2000", "--new", "200"],
     ),
     "clean": ("bench_clean.py", [], ["--limit", "40"]),
+    "parse": ("bench_parse.py", [], ["--repeats", "1"]),
     "dedup": ("bench_dedup.py", [], ["--articles", "150", "--no-signature-bench"]),
     "stories": ("bench_stories.py", [], ["--pipeline-only"]),
     "fetch": ("bench_fetch.py", [], ["--items", "2", "--feeds-per-host", "2"]),
