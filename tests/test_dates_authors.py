@@ -12,6 +12,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from conftest import html_body, prose
@@ -161,3 +162,20 @@ def test_a_date_in_the_far_future_is_not_believed(tmp_path: Path) -> None:
     assert stored.article.published is None
     atom = etree.parse(str(tmp_path / "out" / "feed.atom"))
     assert atom.findtext("a:entry/a:published", namespaces=ATOM) == NOW.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("field", "name"),
+    [
+        ("Author: Luke, most likely.", "Luke, most likely."),  # feedjira's JSON Feed sample
+        ("By Jane Doe", "Jane Doe"),
+        ("Written by Jane Doe", "Jane Doe"),
+        ("Autorin: Eva Muster", "Eva Muster"),
+        # near misses: names that start like a label stay whole
+        ("Byron Smith", "Byron Smith"),
+        ("Jane Author", "Jane Author"),
+        ("Authorized Dealer Team", "Authorized Dealer Team"),
+    ],
+)
+def test_a_label_in_the_author_field_is_not_part_of_the_name(field: str, name: str) -> None:
+    assert person_name(field) == name

@@ -279,6 +279,11 @@ def _feed_author(feed: Mapping[str, Any]) -> str | None:
 
 
 _EMAIL = re.compile(r"[^\s@()<>]+@[^\s@()<>]+\.[^\s@()<>]+")
+# "Author: Luke", "Written by Jane Doe", "By Jane Doe": a label a feed put in its author field.
+_BYLINE_LABEL = re.compile(
+    r"^\s*(?:(?:authors?|writer|autor(?:in|e)?|auteur)\s*[:：]|(?:(?:written|posted)\s+)?by\b\s*:?)\s*",
+    re.IGNORECASE,
+)
 _EMAIL_AND_NAME = re.compile(r"^\s*(?:mailto:)?(?P<email>\S+@\S+)\s*\((?P<name>[^()]*)\)\s*$")
 _NAME_AND_EMAIL = re.compile(r"^\s*(?P<name>[^<>()]*?)\s*[(<]\s*(?:mailto:)?\S+@\S+\s*[)>]\s*$")
 
@@ -288,9 +293,10 @@ def person_name(value: str) -> str | None:
 
     RSS's ``<author>`` is an e-mail address with the name in parentheses
     (``noreply@blogger.com (Anthony)``); readers show the name. A bare
-    address names no one a reader would recognise and gives ``None``.
+    address names no one a reader would recognise and gives ``None``. A label
+    the feed put in the field (``Author: Luke``, ``By Jane Doe``) is not part of it.
     """
-    text = plain_text(value, MAX_AUTHOR_CHARS)
+    text = _BYLINE_LABEL.sub("", plain_text(value, MAX_AUTHOR_CHARS), count=1)
     for pattern in (_EMAIL_AND_NAME, _NAME_AND_EMAIL):
         match = pattern.match(text)
         if match:
