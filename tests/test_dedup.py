@@ -1,4 +1,5 @@
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -123,6 +124,10 @@ def test_representative_policy() -> None:
     assert dedup.representative([short, long_]).id == 2  # fullest text
     assert dedup.representative([short, _stored(3, "a b c", published=late)]).id == 1  # earliest
     assert dedup.representative([long_, _stored(4, "x", priority=1)]).id == 4  # priority first
+    # A copy a reader can follow beats a fuller one saved to a file (no link; its title is
+    # the file's name): the feedjira review published "AmazonWebServicesBlogFirstEntryContent".
+    linked = replace(short, id=5, article=replace(short.article, url="https://a.example/p"))
+    assert dedup.representative([long_, linked]).id == 5
 
 
 def test_cluster_id_is_stable() -> None:

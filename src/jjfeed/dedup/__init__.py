@@ -565,14 +565,16 @@ def survivor(created: dict[str, datetime]) -> str:
 def representative(members: Sequence[StoredArticle]) -> StoredArticle:
     """The copy that stands for its cluster in the feed.
 
-    Source priority from feeds.yaml first, then the fullest clean text, then
+    Source priority from feeds.yaml first, then a copy with a link (a reader
+    wants somewhere to go: a page saved to a file or piped in has none, and
+    its title may be only the file's name), then the fullest clean text, then
     the earliest (published, else first seen), then the lowest id for a
     stable tie-break.
     """
 
-    def key(m: StoredArticle) -> tuple[int, int, float, int]:
+    def key(m: StoredArticle) -> tuple[int, bool, int, float, int]:
         when = m.article.published or m.fetched_at
-        return (-m.priority, -len(m.article.text), when.timestamp(), m.id)
+        return (-m.priority, not m.article.url, -len(m.article.text), when.timestamp(), m.id)
 
     return min(members, key=key)
 
