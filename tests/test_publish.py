@@ -317,3 +317,29 @@ def test_summary_runs_short_paragraphs_together_as_sentences() -> None:
     assert (
         _summary(text, words=6) == "Warning: spoilers for Jessica Jones. Life post-murder is hard."
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # links.daveverse.org: the whole post is one sentence
+        (
+            "Luxury Retirement Communities Are Embracing Private Clubs.",
+            "Luxury Retirement Communities Are Embracing Private Clubs.",
+        ),
+        # the first sentence when it is short enough
+        (
+            "In my generation the ace we had was personal computers. I had the briefest taste.",
+            "In my generation the ace we had was personal computers.",
+        ),
+        # a long first sentence is cut at a word
+        ("word " * 40, ("word " * 15).strip() + "…"),
+        ("", "(untitled)"),
+    ],
+)
+def test_a_post_without_a_title_is_titled_by_its_opening(text: str, title: str) -> None:
+    from jjfeed.publish.entries import make_entry
+
+    art = Article(source="daveverse", guid="g", url="https://d.example/1", title="", text=text)
+    member = StoredArticle(1, art, None, "h", "c1", T1, 0)
+    assert make_entry(Cluster("c1", (member,), member, T1)).title == title

@@ -170,7 +170,7 @@ def make_entry(cluster: Cluster, feed_urls: Mapping[str, str] | None = None) -> 
     published, updated = entry_dates(cluster)
     return Entry(
         id=entry_id(cluster.id),
-        title=_one_line(art.title) or "(untitled)",
+        title=_one_line(art.title) or _title_from(art.text),
         link=link,
         content_html=content,
         summary=_summary(art.summary or art.text),
@@ -187,6 +187,24 @@ def make_entry(cluster: Cluster, feed_urls: Mapping[str, str] | None = None) -> 
 
 def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
+
+
+TITLE_LIMIT = 80
+
+
+def _title_from(text: str, limit: int = TITLE_LIMIT) -> str:
+    """A title for a post that has none (Dave Winer's, a microblog's): its first sentence.
+
+    Atom requires a title, and a reader's list of "(untitled)" says nothing; readers
+    that meet such items show their opening words, so the feed does too.
+    """
+    first = _one_line(text.strip().split("\n\n", 1)[0]) if text.strip() else ""
+    if not first:
+        return "(untitled)"
+    sentence = re.match(r".+?[.!?…](?=\s|$)", first)
+    if sentence and len(sentence.group(0)) <= limit:
+        return sentence.group(0)
+    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _summary(text: str, limit: int = SUMMARY_LIMIT, words: int = SUMMARY_WORDS) -> str:
