@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from jjfeed.errors import StoreError
+from jjfeed.errors import RecordError, StoreError
 from jjfeed.model import Article, Signature, Validators
 from jjfeed.store import MIGRATIONS, SCHEMA_VERSION, Filed, Store
 
@@ -97,7 +97,7 @@ def test_duplicate_source_guid_is_rejected(tmp_path: Path) -> None:
         store.insert(
             _article("g1"), canonical_url=None, content_hash="h", cluster="c1", priority=0, when=NOW
         )
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(RecordError, match="UNIQUE"):
             store.insert(
                 _article("g1"),
                 canonical_url=None,
@@ -240,7 +240,7 @@ def test_insert_filed_is_one_unit_with_its_transaction(tmp_path: Path) -> None:
     with Store(tmp_path / "j.db") as store:
         with store.transaction():
             store.insert_filed([Filed(_article("g1"), None, "h1", "c1", NOW)])
-        with pytest.raises(sqlite3.IntegrityError), store.transaction():
+        with pytest.raises(RecordError), store.transaction():
             store.insert_filed(
                 [
                     Filed(_article("g2"), None, "h2", "c2", NOW, bands=(1,)),
@@ -391,3 +391,19 @@ def test_band_candidates_keep_the_dedup_window(tmp_path: Path) -> None:
         assert store.band_candidates([5, 6], since=later) == [2]
         assert store.band_candidates([6], since=NOW) == [2]
         assert store.band_candidates([7], since=NOW) == []
+
+
+def test_no_raw_sqlite_error_leaves_the_store(tmp_path: Path) -> None:
+    """The store's own faults are StoreError naming the file; a generator's too."""
+    path = tmp_path / "j.db"
+    with Store(path) as store, store.transaction():
+        store.create_cluster("c1", NOW)
+    with (
+        Store(path, reader=True) as reader,
+        pytest.raises(StoreError, match=r"j\.db: create cluster: OperationalError"),
+    ):
+        reader.create_cluster("c2", NOW)
+    with Store(path) as store:
+        store._db.execute("DROP TABLE signatures")
+        with pytest.raises(StoreError, match="signatures: OperationalError: no such table"):
+            list(store.signatures())

@@ -29,6 +29,13 @@ class StoreError(JJFeedError):
     """The database could not be opened, migrated or written."""
 
 
+class RecordError(JJFeedError):
+    """One row could not be written as it is (a constraint, a value SQLite cannot bind).
+
+    The fault of the values, not of the store: filing fails that entry alone.
+    """
+
+
 class PublishError(JJFeedError):
     """The output could not be written."""
 

@@ -107,7 +107,7 @@ def parse_feed(
     # local feed is parsed without one and its relative links resolved against its site.
     on_web = is_web(url)
     if on_web and "content-location" not in response_headers:
-        response_headers["content-location"] = url
+        response_headers["content-location"] = url or ""
     # Local files come without headers; without a type feedparser flags every
     # one of them as bozo, which would drown the warnings that matter.
     response_headers.setdefault("content-type", "application/xml")

@@ -168,7 +168,8 @@ def capped(article: Article) -> tuple[Article, str | None]:
     """
     if len(article.text) <= MAX_TEXT_CHARS and len(article.html) <= MAX_HTML_CHARS:
         return article, None
-    kept, size = [], 0
+    kept: list[str] = []
+    size = 0
     for paragraph in article.text.split("\n\n"):
         if size + len(paragraph) > MAX_TEXT_CHARS:
             if not kept:

@@ -1,0 +1,250 @@
+"""The connection under every part of the store: opening, migrating, transactions, meta.
+
+:func:`wrap_exceptions` is the one place an :mod:`sqlite3` error becomes a
+jjfeed error: the store's own faults (locked, full, corrupt: the run cannot go
+on) are :class:`StoreError`; a row that one entry's values could not be
+written as (a constraint, a value SQLite cannot bind) is :class:`RecordError`,
+which fails that entry alone. :class:`jjfeed.store.Store` applies it to every
+public method of its parts (:func:`wrap_all`).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..errors import RecordError, StoreError
+from .schema import MIGRATIONS, SCHEMA_VERSION, _statements
+
+# SQLite's page cache per connection (its default is 2 MiB): a run touches a few
+# thousand pages of the big indexes per source; 64 MiB keeps them between statements.
+CACHE_MIB = 64
+# Parsed story term sets remembered per connection (see Store.story_candidates).
+TERMS_CACHE = 200_000
+
+EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _ts(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat(timespec="seconds") if value is not None else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def require_database(path: Path) -> None:
+    """Raise :class:`StoreError` naming ``path`` unless a database file is there."""
+    if str(path) == ":memory:" or path.is_file():
+        return
+    what = "not a database file" if path.exists() else "no database there"
+    raise StoreError(
+        f"{path}: {what} (check --db or JJFEED_DB; `jjfeed run` or `jjfeed ingest` creates it)"
+    )
+
+
+# sqlite3 errors that one entry's values cause; every other one is the store's.
+_RECORD_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.DataError)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _translated(path: object, name: str, error: sqlite3.Error) -> Exception:
+    what = f"{path}: {name.replace('_', ' ')}: {type(error).__name__}: {error}"
+    return RecordError(what) if isinstance(error, _RECORD_ERRORS) else StoreError(what)
+
+
+def wrap_exceptions(method: F) -> F:
+    """``method`` with every :mod:`sqlite3` error turned into a jjfeed error naming the store.
+
+    A generator method is wrapped over its whole iteration, not only its first call.
+    """
+    name = method.__name__
+    if inspect.isgeneratorfunction(method):
+
+        @functools.wraps(method)
+        def generator(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from method(self, *args, **kwargs)
+            except sqlite3.Error as e:
+                raise _translated(self.path, name, e) from e
+
+        return generator  # type: ignore[return-value]
+
+    @functools.wraps(method)
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as e:
+            raise _translated(self.path, name, e) from e
+
+    return call  # type: ignore[return-value]
+
+
+def wrap_all(cls: type) -> None:
+    """Apply :func:`wrap_exceptions` to every public method of ``cls``, its bases' included."""
+    for name in dir(cls):
+        value = inspect.getattr_static(cls, name)
+        if not name.startswith("_") and inspect.isfunction(value):
+            setattr(cls, name, wrap_exceptions(value))
+
+
+class StoreBase:
+    """A connection to one jjfeed database, migrated to the current schema on open."""
+
+    path: Path
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        cache_mib: int = CACHE_MIB,
+        reader: bool = False,
+        must_exist: bool = False,
+    ) -> None:
+        """Open (creating and migrating) the store at ``path``.
+
+        ``reader=True`` opens a second connection that only reads an
+        existing store, as a worker process does (see :mod:`jjfeed.archive`):
+        no migration, and any write is refused. ``must_exist=True`` refuses
+        to create a database (commands that only look, where a mistyped
+        ``--db`` would otherwise leave an empty database behind).
+        """
+        if must_exist:
+            require_database(path)
+        self.path = path
+        self._terms: dict[int, frozenset[str]] = {}
+        self._cluster_of: dict[int, str] = {}
+        self._story: dict[str, str] = {}
+        try:
+            if str(path) != ":memory:" and not reader:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute(f"PRAGMA cache_size = {-1024 * cache_mib}")
+            if reader:
+                self._db.execute("PRAGMA query_only = ON")
+                return
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except (sqlite3.Error, OSError) as e:
+            raise StoreError(f"{path}: cannot open database: {e}") from e
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> StoreBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: database schema version {version} is newer than this "
+                f"jjfeed understands ({SCHEMA_VERSION}); upgrade jjfeed"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                for statement in _statements(MIGRATIONS[number]):
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {number + 1}")
+
+    @property
+    def version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit of writes: all of it lands, or none of it does."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: cannot start a transaction: {e}") from e
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            self._forget()  # ids of rolled-back articles are given out again
+            raise
+        else:
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as e:
+                raise StoreError(f"{self.path}: cannot commit: {e}") from e
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the open transaction that can fail alone (one entry's filing).
+
+        On an exception its writes are undone and the exception goes on; the
+        rest of the transaction stays. Outside a transaction it is a no-op.
+        """
+        if not self._db.in_transaction:
+            yield
+            return
+        try:
+            self._db.execute("SAVEPOINT entry")
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: cannot start a savepoint: {e}") from e
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK TO entry")
+            self._db.execute("RELEASE entry")
+            self._forget()
+            raise
+        try:
+            self._db.execute("RELEASE entry")
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: cannot release a savepoint: {e}") from e
+
+    @contextmanager
+    def snapshot(self) -> Iterator[int]:
+        """Read from one moment of the store; yields the last article id it holds then.
+
+        For a reader: whatever the writer commits meanwhile stays out of
+        sight until the block ends (WAL keeps the old pages for it).
+        """
+        try:
+            self._db.execute("BEGIN")
+            try:
+                row = self._db.execute("SELECT max(id) FROM articles").fetchone()
+                yield int(row[0] or 0)
+            finally:
+                self._db.execute("COMMIT")
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: cannot read: {e}") from e
+
+    def _forget(self) -> None:
+        """Drop every remembered term set, article cluster and cluster story."""
+        self._terms.clear()
+        self._cluster_of.clear()
+        self._story.clear()
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "articles": self._db.execute("SELECT count(*) FROM articles").fetchone()[0],
+            "clusters": self._db.execute("SELECT count(*) FROM clusters").fetchone()[0],
+            "signatures": self._db.execute("SELECT count(*) FROM signatures").fetchone()[0],
+        }

@@ -1,0 +1,238 @@
+"""The store's schema: every migration, in order, and how one is split into statements.
+
+``PRAGMA user_version`` records how far a database has been migrated; each
+migration runs in its own transaction (see :meth:`StoreBase._migrate`), so a
+database is always at exactly one version. Append, never edit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the foundation schema.
+    """
+    CREATE TABLE sources (
+        name TEXT PRIMARY KEY,
+        url TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        last_success TEXT,
+        last_error TEXT,
+        failures INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE clusters (
+        id TEXT PRIMARY KEY,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        guid TEXT NOT NULL,
+        url TEXT,
+        canonical_url TEXT,
+        title TEXT NOT NULL,
+        author TEXT,
+        published TEXT,
+        updated TEXT,
+        tags TEXT NOT NULL DEFAULT '[]',
+        text TEXT NOT NULL,
+        html TEXT NOT NULL,
+        summary TEXT NOT NULL DEFAULT '',
+        content_hash TEXT NOT NULL,
+        cluster TEXT NOT NULL REFERENCES clusters(id),
+        priority INTEGER NOT NULL DEFAULT 0,
+        fetched_at TEXT NOT NULL,
+        UNIQUE (source, guid)
+    );
+    CREATE INDEX articles_guid ON articles (guid);
+    CREATE INDEX articles_canonical_url ON articles (canonical_url);
+    CREATE INDEX articles_content_hash ON articles (content_hash);
+    CREATE INDEX articles_cluster ON articles (cluster);
+    CREATE INDEX articles_fetched_at ON articles (fetched_at);
+    CREATE TABLE signatures (
+        article INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+        params TEXT NOT NULL,
+        hashvalues BLOB NOT NULL
+    );
+    """,
+    # 2: the persistent LSH index (one row per band of each signature) and a
+    # key/value table for facts about the database, such as the parameters
+    # the LSH rows were made with.
+    """
+    CREATE TABLE lsh (
+        key INTEGER NOT NULL,
+        article INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        PRIMARY KEY (key, article)
+    ) WITHOUT ROWID;
+    CREATE INDEX lsh_article ON lsh (article);
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+    # 3: per-source furniture: in how many distinct articles of a source each
+    # block fingerprint has appeared (the clean stage learns boilerplate from it).
+    """
+    CREATE TABLE furniture (
+        source TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        articles INTEGER NOT NULL,
+        words INTEGER NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (source, fingerprint)
+    ) WITHOUT ROWID;
+    """,
+    # 4: clusters found to be one are merged into the oldest; the others'
+    # ids live on as aliases.
+    """
+    CREATE TABLE cluster_aliases (
+        alias TEXT PRIMARY KEY,
+        cluster TEXT NOT NULL REFERENCES clusters (id),
+        merged TEXT NOT NULL
+    );
+    """,
+    # 5: stories. Each cluster belongs to one story (a story's id is the id
+    # of the cluster that founded it). Each article keeps its story terms,
+    # the date they count from, and its story MinHash band keys.
+    """
+    ALTER TABLE clusters ADD COLUMN story TEXT;
+    UPDATE clusters SET story = id;
+    CREATE INDEX clusters_story ON clusters (story);
+    CREATE TABLE story_terms (
+        article INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        terms TEXT NOT NULL
+    );
+    CREATE INDEX story_terms_at ON story_terms (at);
+    CREATE TABLE story_lsh (
+        key INTEGER NOT NULL,
+        article INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        PRIMARY KEY (key, article)
+    ) WITHOUT ROWID;
+    CREATE INDEX story_lsh_article ON story_lsh (article);
+    """,
+    # 6: each source's schedule and standing: when it was last tried,
+    # how it failed, when it is due again, whether it is disabled (410), and
+    # where a permanent redirect moved it.
+    """
+    ALTER TABLE sources ADD COLUMN last_attempt TEXT;
+    ALTER TABLE sources ADD COLUMN last_status INTEGER;
+    ALTER TABLE sources ADD COLUMN error_kind TEXT;
+    ALTER TABLE sources ADD COLUMN next_attempt TEXT;
+    ALTER TABLE sources ADD COLUMN disabled TEXT;
+    ALTER TABLE sources ADD COLUMN moved_to TEXT;
+    ALTER TABLE sources ADD COLUMN redirect_to TEXT;
+    ALTER TABLE sources ADD COLUMN redirect_runs INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 7: lookups bounded by what a run needs, not by the archive. A story key's
+    # rows carry the article's story date, so the candidates of a window are
+    # one range of the primary key (story_lsh had to visit every article
+    # under a key to read its date). The rows are copied in key order: random
+    # inserts into a big key table are what makes such a copy slow. Clusters
+    # are found by `updated` for publishing, and aliases by the cluster they
+    # point to when clusters merge.
+    """
+    CREATE TABLE story_keys (
+        key INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        article INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        PRIMARY KEY (key, at, article)
+    ) WITHOUT ROWID;
+    INSERT INTO story_keys (key, at, article)
+        SELECT l.key, t.at, l.article FROM story_lsh l JOIN story_terms t ON t.article = l.article
+        ORDER BY l.key, t.at, l.article;
+    DROP TABLE story_lsh;
+    CREATE INDEX story_keys_article ON story_keys (article);
+    CREATE INDEX clusters_updated ON clusters (updated DESC, id);
+    CREATE INDEX cluster_aliases_cluster ON cluster_aliases (cluster);
+    """,
+    # 8: an article's cluster without reading the article. `cluster` sits
+    # after the text and HTML in the row, on its last overflow page, so
+    # looking it up through the table reads the whole article; this index
+    # answers it from one small entry (story candidates, clusters_of).
+    """
+    CREATE INDEX articles_cluster_by_id ON articles (id, cluster);
+    """,
+    # 9: why each duplicate joined its cluster and each cluster its story (for
+    # `jjfeed dupes`), and the splits and merges a person asked for, which
+    # later runs respect. ``detail`` is JSON: what an override moved, so
+    # removing it can put things back.
+    """
+    CREATE TABLE dedup_reasons (
+        article INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+        rule TEXT NOT NULL,
+        score REAL,
+        matched INTEGER,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE story_reasons (
+        cluster TEXT PRIMARY KEY,
+        story TEXT NOT NULL,
+        article INTEGER,
+        link REAL NOT NULL,
+        links INTEGER NOT NULL,
+        best_article INTEGER,
+        best REAL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE overrides (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        article INTEGER,
+        a TEXT NOT NULL,
+        b TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}',
+        created TEXT NOT NULL
+    );
+    """,
+    # 10: the same for `fetched_at` as 8 did for `cluster`, the last column of the row, which the
+    # duplicate lookup reads for every article sharing a band key to keep
+    # those of the dedup window: one index answers both.
+    """
+    DROP INDEX IF EXISTS articles_cluster_by_id;
+    CREATE INDEX IF NOT EXISTS articles_by_id ON articles (id, cluster, fetched_at);
+    """,
+    # 11: a cluster's date, as its sources dated its members (published, else
+    # updated, else when jjfeed first saw it), so the published feed holds
+    # the newest entries by their own dates, not the ones filed last. A
+    # trigger keeps it on every path that inserts or moves an article
+    # (filing, merges, splits); the section a byline names is kept too.
+    """
+    ALTER TABLE clusters ADD COLUMN dated TEXT;
+    UPDATE clusters SET dated = coalesce(
+        (SELECT max(coalesce(a.published, a.updated, a.fetched_at))
+           FROM articles a WHERE a.cluster = clusters.id),
+        updated);
+    CREATE INDEX clusters_dated ON clusters (dated DESC, id);
+    CREATE TRIGGER articles_date_cluster_insert AFTER INSERT ON articles BEGIN
+        UPDATE clusters
+           SET dated = max(coalesce(dated, ''), coalesce(NEW.published, NEW.updated, NEW.fetched_at))
+         WHERE id = NEW.cluster;
+    END;
+    CREATE TRIGGER articles_date_cluster_update
+        AFTER UPDATE OF cluster, published, updated ON articles BEGIN
+        UPDATE clusters
+           SET dated = max(coalesce(dated, ''), coalesce(NEW.published, NEW.updated, NEW.fetched_at))
+         WHERE id = NEW.cluster;
+    END;
+    ALTER TABLE articles ADD COLUMN section TEXT;
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _statements(script: str) -> list[str]:
+    """A migration's statements, split where SQLite says one is complete (a trigger's body holds ``;``)."""
+    statements, current = [], ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n;"):
+                statements.append(current.strip())
+            current = ""
+    if current.strip(" \n;"):
+        statements.append(current.strip())
+    return statements
