@@ -26,6 +26,8 @@ def test_title_terms_drop_stopwords_and_filler() -> None:
         ("3rd", "3"),
         ("business", "business"),
         ("virus", "virus"),
+        ("l'État", "état"),
+        ("dell'anno", "anno"),
     ],
 )
 def test_normalise(word: str, term: str) -> None:
@@ -36,31 +38,49 @@ def test_number_words_and_digits_agree() -> None:
     assert story.title_terms("Season Two photos") == story.title_terms("season 2 photo")
 
 
-def test_entities_are_multiword_names_and_acronyms() -> None:
-    text = (
-        "The show stars Krysten Ritter. Krysten Ritter's co-star David Tennant returns. "
-        "The New York Police Department is involved. The ECB said nothing. The Defenders."
-    )
-    names = story.entities(text)
-    assert names[0] == "krysten ritter"
-    assert {"david tennant", "new york police department", "ecb"} <= set(names)
-    assert "the" not in " ".join(names).split()
-    assert "defenders" not in names
+def test_title_only_article_has_prefixed_title_terms() -> None:
+    terms = story.story_terms("Chiquita, Fyffes merger creates banana giant")
+    assert terms == {"t:chiquita", "t:fyffe", "t:merger", "t:create", "t:banana", "t:giant"}
+    assert not story.has_text(terms)
 
 
-def test_entity_names_keep_their_spelling() -> None:
-    assert "jessica jones" in story.entities("Jessica Jones is back. Jessica Jones again.")
+def test_a_teaser_is_a_title() -> None:
+    """Too little text to compare bodies: the article counts as its title."""
+    terms = story.story_terms("Harbour Bridge closed", "Read more about the bridge on our site.")
+    assert terms == {"t:harbour", "t:bridge", "t:closed"}
 
 
-def test_entities_are_capped() -> None:
-    text = " ".join(f"Person{i} Surname{i} spoke." for i in range(40))
-    assert len(story.entities(text)) == story.MAX_ENTITIES
+BODY = (
+    "Wladimir Klitschko stopped Tony Thompson in the sixth round on Saturday. "
+    "The champion, 58-3 with 51 knockouts, floored Thompson with a right hand. "
+    "Thompson never recovered, and Klitschko kept his WBA, IBF and WBO titles in Bern. "
+    "It was a fight that was never really close, said the promoter of the evening. "
+) * 2
 
 
-def test_story_terms_combine_title_and_prefixed_entities() -> None:
-    terms = story.story_terms("Ritter returns", "Krysten Ritter returns as Jessica Jones.")
-    assert {"ritter", "return", "e:krysten ritter", "e:jessica jones"} <= terms
-    assert all(isinstance(t, str) for t in terms)
+def test_body_vector_is_title_words_names_and_numbers_with_levels() -> None:
+    terms = story.story_terms("Klitschko retains his heavyweight titles", BODY)
+    assert story.has_text(terms)
+    assert {"t:klitschko", "t:retain", "t:heavyweight", "t:title"} <= terms
+    # Names and numbers of the body, one copy per level of 1 + log2(count).
+    assert {"thompson", "thompson#2", "thompson#3"} <= terms
+    assert {"klitschko#3", "58", "wba", "bern"} <= terms
+    # Common words of the body are not story terms, nor are sentence-initial capitals.
+    assert not {"fight", "champion", "round", "evening", "promoter"} & terms
+    assert all(not t.startswith("the") for t in terms)
+
+
+def test_body_vector_is_capped() -> None:
+    text = " ".join(f"Then Person{i} Surname{i} spoke." for i in range(80))
+    terms = story.story_terms("Many people spoke", text)
+    body = {story.base_term(t) for t in terms if not t.startswith(story.TITLE_PREFIX)}
+    assert len(body) == story.BODY_TERMS
+
+
+def test_base_term() -> None:
+    assert story.base_term("t:klitschko") == "klitschko"
+    assert story.base_term("klitschko#3") == "klitschko"
+    assert story.base_term("klitschko") == "klitschko"
 
 
 def test_empty_inputs() -> None:
@@ -75,12 +95,37 @@ def test_empty_inputs() -> None:
 # -- decisions ----------------------------------------------------------------------
 
 
-def test_similarity_is_jaccard_and_weighted_jaccard() -> None:
-    a, b = frozenset({"x", "y", "z"}), frozenset({"y", "z", "w"})
+def test_title_similarity_is_jaccard_and_weighted_jaccard() -> None:
+    a = frozenset({"t:x", "t:y", "t:z"})
+    b = frozenset({"t:y", "t:z", "t:w"})
     assert story.story_similarity(a, b) == pytest.approx(0.5)
     weights = story.TermWeights([{"y"}, {"y"}, {"y", "z"}, {"x"}, {"w"}])
     weighted = story.story_similarity(a, b, weights)
     assert 0.0 < weighted < 0.5  # "y" is common, so sharing it counts for less
+
+
+def test_text_similarity_is_a_cosine_over_levels() -> None:
+    a = frozenset({"x", "x#2", "y"})  # x at level 2, y at 1
+    assert story.text_similarity(a, a) == pytest.approx(1.0)
+    b = frozenset({"x", "x#2", "z"})
+    assert story.text_similarity(a, b) == pytest.approx(4 / 5)
+    assert story.text_similarity(a, frozenset({"z"})) == 0.0
+
+
+def test_with_text_on_both_sides_only_the_cosine_above_the_floor_counts() -> None:
+    a = frozenset({"t:q", "x", "x#2", "y"})
+    b = frozenset({"t:r", "x", "x#2", "z"})  # cosine 0.8, no title word shared
+    assert story.story_similarity(a, b) == pytest.approx(
+        min(1.0, (0.8 - story.TEXT_FLOOR) * story.TEXT_SCALE)
+    )
+    assert story.story_similarity(a, b, floor=0.8) == 0.0
+    assert story.story_similarity(a, a) == 1.0  # never above 1
+
+
+def test_with_text_on_one_side_the_titles_decide() -> None:
+    with_text = frozenset({"t:bridge", "t:closed", "bridge", "bridge#2", "ada", "storm"})
+    title_only = frozenset({"t:bridge", "t:closed", "t:storm"})
+    assert story.story_similarity(with_text, title_only) == pytest.approx(2 / 3)
 
 
 def test_same_story_on_headlines() -> None:
@@ -92,7 +137,7 @@ def test_same_story_on_headlines() -> None:
 
 
 def test_one_shared_word_is_not_a_story() -> None:
-    a, b = frozenset({"google", "x"}), frozenset({"google", "y"})
+    a, b = frozenset({"t:google", "t:x"}), frozenset({"t:google", "t:y"})
     assert story.story_similarity(a, b) < 1.0
     assert not story.same_story(a, b, threshold=0.0)
 
@@ -113,6 +158,14 @@ def test_joins_story_is_average_link() -> None:
     assert story.story_link([0.4, 0.2], 4) == pytest.approx(0.15)
     assert story.joins_story([0.4], 1)
     assert not story.joins_story([0.4], 100)  # one close member of a big story is not enough
+
+
+def test_choose_story_takes_the_best_average_link_and_breaks_ties_by_id() -> None:
+    sims = {"b": [0.5], "a": [0.5], "c": [0.9, 0.1]}
+    sizes = {"a": 1, "b": 1, "c": 4}
+    assert story.choose_story(sims, sizes) == "a"  # 0.5 each; c's link is 0.25
+    assert story.choose_story({"a": [0.1]}, {"a": 1}) is None  # too little evidence
+    assert story.choose_story(sims, sizes, threshold=0.6) is None
 
 
 # -- the seeds ------------------------------------------------------------------------
