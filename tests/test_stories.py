@@ -155,6 +155,43 @@ def test_dates_outside_the_story_window_make_separate_stories(tmp_path: Path) ->
     assert story["late"] != story["old"]
 
 
+def _feed(path: Path, name: str, items: list[tuple[str, str]]) -> Path:
+    entries = [
+        {"title": t, "link": f"https://{name}.example/{k}", "guid": f"{name}-{k}", "body": b}
+        for k, (t, b) in enumerate(items)
+    ]
+    path.write_bytes(rss(name, f"https://{name}.example/", entries))
+    return path
+
+
+# Two headlines sharing two of six words: title similarity 1/3, story evidence across
+# sources, too little for two posts of one source (issue 17: "Q4 2022 RSS.com Product
+# Updates" / "Protecting RSS.com Podcasters From Email Spam").
+TWO_POSTS = [
+    ("Harbour Bridge closed after storm", "<p>Short note.</p>"),
+    ("Harbour Bridge reopens for cyclists", "<p>Another short note.</p>"),
+]
+
+
+def test_two_posts_of_one_source_need_strong_evidence_to_share_a_story(tmp_path: Path) -> None:
+    config = Config(database=tmp_path / "j.db", output=tmp_path / "out")
+    one = _feed(tmp_path / "one.rss", "gazette", TWO_POSTS)
+    pipeline.ingest_inputs(config, [str(one)])
+    stories = {r["title"]: r["story"] for r in pipeline.export(config)}
+    assert len(stories) == 2
+    assert len(set(stories.values())) == 2
+
+
+def test_the_same_two_headlines_from_two_sources_share_a_story(tmp_path: Path) -> None:
+    config = Config(database=tmp_path / "j.db", output=tmp_path / "out")
+    a = _feed(tmp_path / "a.rss", "gazette", TWO_POSTS[:1])
+    b = _feed(tmp_path / "b.rss", "wire", TWO_POSTS[1:])
+    pipeline.ingest_inputs(config, [str(a), str(b)])
+    stories = {r["title"]: r["story"] for r in pipeline.export(config)}
+    assert len(stories) == 2
+    assert len(set(stories.values())) == 1
+
+
 def test_merged_clusters_merge_their_stories(tmp_path: Path) -> None:
     with Store(tmp_path / "j.db") as store:
         now = datetime(2026, 11, 1, tzinfo=UTC)

@@ -983,7 +983,13 @@ class _Deduper:
         start, end = at - self.story_window, at + self.story_window
         similarities: dict[str, list[float]] = {}
         best: dict[str, tuple[float, int]] = {}
-        for other_id, sid, sim in self._cousins(features, found, start, end):
+        cousins = self._cousins(features, found, start, end)
+        sources = self.store.sources_and_titles(i for i, _, _ in cousins)
+        for other_id, sid, sim in cousins:
+            other_source = sources.get(other_id, ("", ""))[0]
+            sim = story.member_similarity(sim, other_source == article.source)
+            if sim <= 0:
+                continue
             similarities.setdefault(sid, []).append(sim)
             if sim > best.get(sid, (0.0, 0))[0]:
                 best[sid] = (sim, other_id)
