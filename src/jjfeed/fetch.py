@@ -113,59 +113,76 @@ def _fetch(
     deadline: float,
     session: requests.Session,
 ) -> Fetched:
+    hops: list[tuple[int, str]] = []
+    try:
+        return _follow(source, url, validators, settings, deadline, session, hops)
+    except (_TooLarge, _OutOfTime, requests.RequestException, urllib3.exceptions.HTTPError) as e:
+        kind, message = _failure(e, settings)
+        return Fetched(source, url, None, error=message, error_kind=kind, redirects=tuple(hops))
+
+
+def _follow(
+    source: Source,
+    url: str,
+    validators: Validators,
+    settings: FetchSettings,
+    deadline: float,
+    session: requests.Session,
+    hops: list[tuple[int, str]],
+) -> Fetched:
+    """GET ``url``, following redirects by hand (each hop recorded in ``hops``)."""
+
     def failed(kind: str, message: str) -> Fetched:
         return Fetched(source, url, None, error=message, error_kind=kind, redirects=tuple(hops))
 
-    hops: list[tuple[int, str]] = []
     seen = [url]
     target = url
-    try:
-        for _ in range(settings.max_redirects + 1):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return failed("timeout", "gave up: out of time before the request could start")
-            timeout = (min(settings.connect_timeout, left), min(settings.read_timeout, left))
-            with session.get(
-                target,
-                headers=conditional_headers(validators),
-                timeout=timeout,
-                stream=True,
-                allow_redirects=False,
-            ) as response:
-                status = response.status_code
-                location = response.headers.get("Location")
-                if status in _REDIRECTS and location:
-                    joined = urls.join(target, location)
-                    if joined is None:
-                        return failed(
-                            "redirect", f"redirect to an unreadable URL: {location[:200]!r}"
-                        )
-                    target = joined
-                    hops.append((status, target))
-                    if target in seen:
-                        loop = " -> ".join([*seen[seen.index(target) :], target])
-                        return failed("redirect", f"redirect loop: {loop}")
-                    seen.append(target)
-                    continue
+    for _ in range(settings.max_redirects + 1):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return failed("timeout", "gave up: out of time before the request could start")
+        timeout = (min(settings.connect_timeout, left), min(settings.read_timeout, left))
+        with session.get(
+            target,
+            headers=conditional_headers(validators),
+            timeout=timeout,
+            stream=True,
+            allow_redirects=False,
+        ) as response:
+            location = response.headers.get("Location")
+            if response.status_code not in _REDIRECTS or not location:
                 return _response(source, target, response, validators, settings, deadline, hops)
-        return failed("redirect", f"too many redirects (more than {settings.max_redirects})")
-    except _TooLarge:
-        return failed("too_large", f"response larger than {settings.max_bytes} bytes; aborted")
-    except _OutOfTime:
-        return failed("timeout", "response still arriving when its time ran out; aborted")
-    except (requests.Timeout, urllib3.exceptions.ReadTimeoutError):
-        return failed(
-            "timeout",
-            f"timed out ({settings.connect_timeout:g}s connect / {settings.read_timeout:g}s read)",
+            joined = urls.join(target, location)
+            if joined is None:
+                return failed("redirect", f"redirect to an unreadable URL: {location[:200]!r}")
+            target = joined
+            hops.append((response.status_code, target))
+            if target in seen:
+                loop = " -> ".join([*seen[seen.index(target) :], target])
+                return failed("redirect", f"redirect loop: {loop}")
+            seen.append(target)
+    return failed("redirect", f"too many redirects (more than {settings.max_redirects})")
+
+
+def _failure(error: Exception, settings: FetchSettings) -> tuple[str, str]:
+    """The error kind and message for what stopped a request."""
+    if isinstance(error, _TooLarge):
+        return "too_large", f"response larger than {settings.max_bytes} bytes; aborted"
+    if isinstance(error, _OutOfTime):
+        return "timeout", "response still arriving when its time ran out; aborted"
+    if isinstance(error, (requests.Timeout, urllib3.exceptions.ReadTimeoutError)):
+        return "timeout", (
+            f"timed out ({settings.connect_timeout:g}s connect / {settings.read_timeout:g}s read)"
         )
-    except (requests.exceptions.ContentDecodingError, urllib3.exceptions.DecodeError) as e:
-        return failed("decoding", f"broken compressed body: {_short(e)}")
-    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as e:
-        return failed("invalid_url", f"invalid URL: {_short(e)}")
-    except (requests.ConnectionError, urllib3.exceptions.ProtocolError) as e:
-        return failed("connection", f"connection failed: {_short(e)}")
-    except (requests.RequestException, urllib3.exceptions.HTTPError) as e:
-        return failed("connection", f"request failed: {_short(e)}")
+    if isinstance(
+        error, (requests.exceptions.ContentDecodingError, urllib3.exceptions.DecodeError)
+    ):
+        return "decoding", f"broken compressed body: {_short(error)}"
+    if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
+        return "invalid_url", f"invalid URL: {_short(error)}"
+    if isinstance(error, (requests.ConnectionError, urllib3.exceptions.ProtocolError)):
+        return "connection", f"connection failed: {_short(error)}"
+    return "connection", f"request failed: {_short(error)}"
 
 
 def _response(

@@ -95,19 +95,40 @@ def parse_feed(
     where = url or source
     if looks_like_json_feed(content) or content[:1024].lstrip(_JSON_SPACE).startswith(b"["):
         return parse_json_feed(content, source=source, where=where, max_entries=max_entries)
+    on_web = is_web(url)
+    parsed, warnings = _feedparsed(content, headers, url if on_web else None, where)
+    entries = parsed.entries
+    if len(entries) > max_entries:
+        warnings.append(f"{where}: {len(entries)} entries, kept the first {max_entries}")
+        entries = entries[:max_entries]
+    # A local feed's relative links resolve against its site (see _feedparsed).
+    base = None if on_web else safe_url(_str(parsed.feed.get("link")) or None)
+    reading = _Reading(source, where, _feed_author(parsed.feed), base, url if on_web else None)
+    articles = [a for i, entry in enumerate(entries) if (a := reading.article(i, entry, warnings))]
+    title = plain_text(_str(parsed.feed.get("title")), MAX_TITLE_CHARS) or None
+    homes = (_str(parsed.feed.get("link")), url or "")
+    return Parsed(identity_keys(articles, homes), title, tuple(warnings), feed=True)
+
+
+def _feedparsed(
+    content: bytes, headers: Mapping[str, str] | None, web_url: str | None, where: str
+) -> tuple[Any, list[str]]:
+    """feedparser's reading of XML feed bytes, and the warning a malformed one earns.
+
+    ``web_url`` is the address a web feed came from. feedparser resolves
+    relative links and GUIDs against the document's address; a file's path is
+    no base a reader can follow, and GUIDs resolved against it would change
+    whenever the folder moves (a re-ingest would file every entry again), so a
+    local feed is parsed without one.
+    """
     # Blank lines before the XML declaration (common in feeds PHP templates write) make
     # expat give up at once and feedparser fall back to its loose parser.
     stripped = content.lstrip(b" \t\r\n")
     if stripped is not content and stripped.startswith(b"<?xml"):
         content = stripped
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
-    # feedparser resolves relative links and GUIDs against the document's address. A
-    # file's path is no base a reader can follow, and GUIDs resolved against it would
-    # change whenever the folder moves (a re-ingest would file every entry again), so a
-    # local feed is parsed without one and its relative links resolved against its site.
-    on_web = is_web(url)
-    if on_web and "content-location" not in response_headers:
-        response_headers["content-location"] = url or ""
+    if web_url:
+        response_headers.setdefault("content-location", web_url)
     # Local files come without headers; without a type feedparser flags every
     # one of them as bozo, which would drown the warnings that matter.
     response_headers.setdefault("content-type", "application/xml")
@@ -128,28 +149,34 @@ def parse_feed(
         warnings.append(f"{where}: malformed feed, kept what could be read: {problem}")
     if not parsed.get("version") and not parsed.entries:
         raise ParseError(f"{where}: not a feed (no RSS, Atom or JSON Feed found)")
-    entries = parsed.entries
-    if len(entries) > max_entries:
-        warnings.append(f"{where}: {len(entries)} entries, kept the first {max_entries}")
-        entries = entries[:max_entries]
-    articles = []
-    feed_author = _feed_author(parsed.feed)
-    base = None if on_web else safe_url(_str(parsed.feed.get("link")) or None)
-    for i, entry in enumerate(entries):
+    return parsed, warnings
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What reading one feed's entries needs from the feed."""
+
+    source: str
+    where: str
+    feed_author: str | None
+    base: str | None
+    doc_base: str | None
+
+    def article(self, i: int, entry: Mapping[str, Any], warnings: list[str]) -> Article | None:
+        """Entry ``i`` as an article, or ``None`` (with a warning saying why)."""
         try:
-            article, notes = _article(entry, source, feed_author, base, url if on_web else None)
-            article = replace(article, origin=where)
+            article, notes = _article(
+                entry, self.source, self.feed_author, self.base, self.doc_base
+            )
+            article = replace(article, origin=self.where)
         except Exception as e:  # one odd entry must not sink the feed; the warning says why
-            warnings.append(f"{where}: entry {i} skipped (unexpected {type(e).__name__}: {e})")
-            continue
-        warnings.extend(f"{where}: entry {i}: {note}" for note in notes)
+            warnings.append(f"{self.where}: entry {i} skipped (unexpected {type(e).__name__}: {e})")
+            return None
+        warnings.extend(f"{self.where}: entry {i}: {note}" for note in notes)
         if is_empty(article):
-            warnings.append(f"{where}: entry {i} refused: {EMPTY}")
-            continue
-        articles.append(article)
-    title = plain_text(_str(parsed.feed.get("title")), MAX_TITLE_CHARS) or None
-    homes = (_str(parsed.feed.get("link")), url or "")
-    return Parsed(identity_keys(articles, homes), title, tuple(warnings), feed=True)
+            warnings.append(f"{self.where}: entry {i} refused: {EMPTY}")
+            return None
+        return article
 
 
 EMPTY = "no title and no text"

@@ -18,10 +18,12 @@ import logging
 import mimetypes
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from . import __version__
@@ -139,6 +141,47 @@ def not_modified(
     return False
 
 
+@dataclass(frozen=True)
+class Reply:
+    status: HTTPStatus
+    headers: tuple[tuple[str, str], ...]
+    payload: bytes = b""
+
+
+class _Headers(Protocol):
+    def get(self, name: str) -> str | None: ...
+
+
+def reply(rep: _Representation, path: Path, headers: _Headers) -> Reply:
+    """What to answer a GET for ``rep`` (the file at ``path``), given the request's headers.
+
+    Pure: gzip when the client takes it and the file is text worth compressing,
+    304 when its validators still match, else 200 with the bytes.
+    """
+    use_gzip = (
+        accepts_gzip(headers.get("Accept-Encoding"))
+        and content_type(path).startswith(COMPRESSIBLE)
+        and len(rep.data) >= MIN_GZIP
+    )
+    common = (
+        ("ETag", rep.gzip_etag if use_gzip else rep.etag),
+        ("Last-Modified", formatdate(rep.mtime, usegmt=True)),
+        ("Cache-Control", CACHE_CONTROL),
+        ("Vary", "Accept-Encoding"),
+    )
+    if not_modified(rep, headers.get("If-None-Match"), headers.get("If-Modified-Since")):
+        return Reply(HTTPStatus.NOT_MODIFIED, common)
+    payload = rep.gzipped if use_gzip else rep.data
+    own = [
+        ("Content-Type", content_type(path)),
+        ("Content-Length", str(len(payload))),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
+    if use_gzip:
+        own.append(("Content-Encoding", "gzip"))
+    return Reply(HTTPStatus.OK, (*own, *common), payload)
+
+
 def make_handler(files: _Files) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = f"jjfeed/{__version__}"
@@ -156,38 +199,13 @@ def make_handler(files: _Files) -> type[BaseHTTPRequestHandler]:
             if path is None or rep is None:
                 self.send_error(HTTPStatus.NOT_FOUND, "Not found")
                 return
-            use_gzip = (
-                accepts_gzip(self.headers.get("Accept-Encoding"))
-                and content_type(path).startswith(COMPRESSIBLE)
-                and len(rep.data) >= MIN_GZIP
-            )
-            etag = rep.gzip_etag if use_gzip else rep.etag
-            common = {
-                "ETag": etag,
-                "Last-Modified": formatdate(rep.mtime, usegmt=True),
-                "Cache-Control": CACHE_CONTROL,
-                "Vary": "Accept-Encoding",
-            }
-            if not_modified(
-                rep, self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
-            ):
-                self.send_response(HTTPStatus.NOT_MODIFIED)
-                for key, value in common.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                return
-            payload = rep.gzipped if use_gzip else rep.data
-            self.send_response(HTTPStatus.OK)
-            self.send_header("Content-Type", content_type(path))
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("X-Content-Type-Options", "nosniff")
-            if use_gzip:
-                self.send_header("Content-Encoding", "gzip")
-            for key, value in common.items():
+            answer = reply(rep, path, self.headers)
+            self.send_response(answer.status)
+            for key, value in answer.headers:
                 self.send_header(key, value)
             self.end_headers()
-            if body:
-                self.wfile.write(payload)
+            if body and answer.payload:
+                self.wfile.write(answer.payload)
 
         def log_message(self, format: str, *args: object) -> None:
             log.info("%s %s", self.address_string(), format % args)

@@ -540,28 +540,18 @@ def _paragraph_runs(paragraph: str, german: bool) -> Iterable[_Run]:
             sentence_start = bool(_SENTENCE_END.search(raw)) or sentence_start
             previous = ""
             continue
-        lead, core, trail = match.groups()
-        if _INITIALS.match(core + trail) and not core.endswith("."):
-            core, trail = core + trail[:1], trail[1:]
-        footnote = _FOOTNOTE.match(core)  # "MacBook Pros.1 Multi-core"
-        if footnote:
-            core, trail = footnote.group(1), footnote.group(2) + trail
-        honorific = bool(_HONORIFIC.match(core))
-        possessive = _POSSESSIVE.search(core)
-        if possessive:
-            core = core[: possessive.start()]
-        core, contraction = _elide(core, sentence_start)
+        lead, core, trail, honorific, possessive, contraction = _word(match, sentence_start)
         if lead:
             yield from run.close()
             previous = ""
         folded = core.casefold().rstrip(".")
         upper = core[:1].isupper()
         shouted = core.isupper() and len(core) > 1
-        if shouted:  # an acronym ("US", "IT"), unless a longer function word shouted ("THE")
-            stop = core in _SHOUTED_NOT_NAMES or (len(core) > 2 and folded in _FUNCTION_WORDS)
-        else:
-            stop = folded in _NOT_NAMES
-        capital = (upper or bool(_CAMEL.match(core))) and not stop and not contraction
+        capital = (
+            (upper or bool(_CAMEL.match(core)))
+            and not _not_a_name(core, folded, shouted)
+            and not contraction
+        )
         # A function word capitalised mid-sentence: a title's words, not a name's.
         phrase = upper and not sentence_start and not shouted and folded in _PHRASE_WORDS
         article = folded in _ARTICLES and upper and not trail
@@ -585,6 +575,34 @@ def _paragraph_runs(paragraph: str, german: bool) -> Iterable[_Run]:
         sentence_start = bool(_SENTENCE_END.search(trail)) and not honorific
         previous = "" if trail else (_PHRASE if phrase else core)
     yield from run.close()
+
+
+def _word(match: re.Match[str], sentence_start: bool) -> tuple[str, str, str, bool, bool, bool]:
+    """A token's ``(lead, core, trail, honorific, possessive, contraction)``.
+
+    The core is the word itself: initials keep their dot ("J."), a footnote
+    number goes to the trail ("Pros.1"), a possessive and an elided article
+    come off ("Apple's", "l'Europe").
+    """
+    lead, core, trail = match.groups()
+    if _INITIALS.match(core + trail) and not core.endswith("."):
+        core, trail = core + trail[:1], trail[1:]
+    footnote = _FOOTNOTE.match(core)  # "MacBook Pros.1 Multi-core"
+    if footnote:
+        core, trail = footnote.group(1), footnote.group(2) + trail
+    honorific = bool(_HONORIFIC.match(core))
+    possessive = _POSSESSIVE.search(core)
+    if possessive:
+        core = core[: possessive.start()]
+    core, contraction = _elide(core, sentence_start)
+    return lead, core, trail, honorific, possessive is not None, contraction
+
+
+def _not_a_name(core: str, folded: str, shouted: bool) -> bool:
+    """A word capitalised for another reason: a function word, or one shouted."""
+    if shouted:  # an acronym ("US", "IT"), unless a longer function word shouted ("THE")
+        return core in _SHOUTED_NOT_NAMES or (len(core) > 2 and folded in _FUNCTION_WORDS)
+    return folded in _NOT_NAMES
 
 
 _PHRASE = "\0phrase"  # ``previous`` when the word before was a capitalised function word

@@ -484,9 +484,11 @@ class RedisIndex:
         write.delete(*(self._doc_key(doc) for doc in docs))
         write.zrem(self._keys["filed"], *docs)
         write.execute()
-        if not buckets:
-            return
-        # A band's table lists its buckets: a bucket left empty leaves the list too.
+        if buckets:
+            self._drop_empty(buckets)
+
+    def _drop_empty(self, buckets: list[tuple[Any, bytes]]) -> None:
+        """A band's table lists its buckets: a bucket left empty leaves the list too."""
         read = self._redis.pipeline(transaction=False)
         for table, value in buckets:
             read.exists(table.redis_key(value))
