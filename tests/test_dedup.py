@@ -135,10 +135,10 @@ def test_cluster_id_is_stable() -> None:
     assert dedup.new_cluster_id("s", "g") != dedup.new_cluster_id("s", "h")
 
 
-def test_duplicates_among_and_survivor() -> None:
+def test_similar_among_and_survivor() -> None:
     base = prose(31, 400)
-    found = dedup.duplicates_among(base, {1: _edit(base, 40), 2: prose(32, 400), 3: base})
-    assert found == [1, 3]
+    found = dedup.similar_among(base, {1: _edit(base, 40), 2: prose(32, 400), 3: base})
+    assert [i for i, _ in found] == [1, 3]
     early, late = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 2, tzinfo=UTC)
     assert dedup.survivor({"b": early, "a": late}) == "b"
     assert dedup.survivor({"b": early, "a": early}) == "a"

@@ -415,16 +415,10 @@ def similarity(a: str | np.ndarray, b: str | np.ndarray) -> Similarity:
     return Similarity(jaccard, containment)
 
 
-def duplicates_among(text: str, candidates: dict[int, str]) -> list[int]:
-    """Every candidate that the exact check finds to be a duplicate of ``text``."""
-    mine = shingle_hashes(text)
-    return [i for i, other in sorted(candidates.items()) if similarity(mine, other).duplicate]
-
-
 def similar_among(
     text: str | np.ndarray, candidates: Mapping[int, str | np.ndarray]
 ) -> list[tuple[int, Similarity]]:
-    """Like :func:`duplicates_among`, with each duplicate's measured similarity (the evidence).
+    """Every candidate the exact check finds a duplicate of ``text``, with its similarity.
 
     Texts or their :func:`shingle_hashes`, on either side.
     """

@@ -83,23 +83,6 @@ class ArticlesMixin(StoreBase):
             raise StoreError(f"{self.path}: no article with id {article_id}")
         return _stored(row)
 
-    def exact_clusters(
-        self, guid: str | None, canonical_url: str | None, content_hash: str | None
-    ) -> set[str]:
-        """Clusters of stored articles sharing a GUID, canonical URL or content hash."""
-        found: set[str] = set()
-        for column, value in (
-            ("guid", guid),
-            ("canonical_url", canonical_url),
-            ("content_hash", content_hash),
-        ):
-            if value:
-                rows = self._db.execute(
-                    f"SELECT DISTINCT cluster FROM articles WHERE {column} = ?", (value,)
-                )
-                found.update(str(r[0]) for r in rows)
-        return found
-
     def sources_and_titles(self, article_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
         """``{article: (source, title)}``: what the source-aware verdict weighs."""
         ids = list(dict.fromkeys(article_ids))
@@ -251,8 +234,7 @@ class ArticlesMixin(StoreBase):
     ) -> list[tuple[str, int, str]]:
         """``(rule, article, cluster)``: per exact key, the earliest article of each cluster with it.
 
-        What :meth:`exact_clusters` finds, with the evidence; articles of
-        ``exclude_sources`` (``dedup: false``) are never offered.
+        Articles of ``exclude_sources`` (``dedup: false``) are never offered.
         """
         excluded = sorted(set(exclude_sources))
         skip = f" AND source NOT IN ({','.join('?' * len(excluded))})" if excluded else ""

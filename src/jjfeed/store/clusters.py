@@ -153,10 +153,6 @@ class ClustersMixin(StoreBase):
             )
         ]
 
-    def cluster_updated(self, cluster: str) -> datetime:
-        row = self._db.execute("SELECT updated FROM clusters WHERE id = ?", (cluster,)).fetchone()
-        return (_dt(row[0]) if row else None) or datetime.now(UTC)
-
     def touch_cluster(self, cluster: str, when: datetime) -> None:
         self._db.execute("UPDATE clusters SET updated = ? WHERE id = ?", (_ts(when), cluster))
 

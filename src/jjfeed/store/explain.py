@@ -22,9 +22,6 @@ class ExplanationsMixin(StoreBase):
             (article_id, rule, score, matched, _ts(when)),
         )
 
-    def delete_dedup_reason(self, article_id: int) -> None:
-        self._db.execute("DELETE FROM dedup_reasons WHERE article = ?", (article_id,))
-
     def dedup_reasons(self, article_ids: Iterable[int]) -> dict[int, dict[str, object]]:
         """``{article: {rule, score, matched, at}}`` for those that joined as duplicates."""
         ids = list(article_ids)

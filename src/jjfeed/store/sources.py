@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
 
 from ..model import SourceState, Validators
 from .base import StoreBase, _dt, _ts
@@ -22,18 +21,6 @@ class SourcesMixin(StoreBase):
             "SELECT etag, last_modified FROM sources WHERE name = ?", (source,)
         ).fetchone()
         return Validators(row["etag"], row["last_modified"]) if row else Validators()
-
-    def record_success(
-        self, source: str, url: str | None, validators: Validators, when: datetime
-    ) -> None:
-        self._db.execute(
-            """INSERT INTO sources (name, url, etag, last_modified, last_success, last_error, failures)
-               VALUES (?, ?, ?, ?, ?, NULL, 0)
-               ON CONFLICT (name) DO UPDATE SET url = excluded.url, etag = excluded.etag,
-                   last_modified = excluded.last_modified, last_success = excluded.last_success,
-                   last_error = NULL, failures = 0""",
-            (source, url, validators.etag, validators.last_modified, _ts(when)),
-        )
 
     def record_failure(self, source: str, url: str | None, error: str) -> None:
         self._db.execute(
