@@ -20,7 +20,7 @@ import requests
 import urllib3.exceptions
 
 from . import __version__, urls
-from .model import Fetched, FetchSettings, Source, Validators
+from .model import Fetched, FetchErrorKind, FetchSettings, Source, Validators
 
 USER_AGENT = f"jjfeed/{__version__} (+https://github.com/jjfeed/jjfeed; feed aggregator)"
 ACCEPT = (
@@ -132,7 +132,7 @@ def _follow(
 ) -> Fetched:
     """GET ``url``, following redirects by hand (each hop recorded in ``hops``)."""
 
-    def failed(kind: str, message: str) -> Fetched:
+    def failed(kind: FetchErrorKind, message: str) -> Fetched:
         return Fetched(source, url, None, error=message, error_kind=kind, redirects=tuple(hops))
 
     seen = [url]
@@ -164,7 +164,7 @@ def _follow(
     return failed("redirect", f"too many redirects (more than {settings.max_redirects})")
 
 
-def _failure(error: Exception, settings: FetchSettings) -> tuple[str, str]:
+def _failure(error: Exception, settings: FetchSettings) -> tuple[FetchErrorKind, str]:
     """The error kind and message for what stopped a request."""
     if isinstance(error, _TooLarge):
         return "too_large", f"response larger than {settings.max_bytes} bytes; aborted"
@@ -207,7 +207,9 @@ def _response(
             redirects=tuple(hops),
         )
     if status >= 300:
-        kind = {410: "gone", 429: "rate_limited"}.get(status, "http")
+        kind: FetchErrorKind = (
+            "gone" if status == 410 else "rate_limited" if status == 429 else "http"
+        )
         return Fetched(
             source,
             url,

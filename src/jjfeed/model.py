@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,19 @@ class Validators:
     last_modified: str | None = None
 
 
+# Why a fetch failed, when it did.
+FetchErrorKind = Literal[
+    "http", "gone", "rate_limited", "timeout", "connection", "too_large", "redirect",
+    "decoding", "budget", "invalid_url",
+]  # fmt: skip
+# Why a source failed: its fetch, or its bytes ("parse"), or a local path ("read").
+ErrorKind = Literal[FetchErrorKind, "parse", "read"]
+# What a run did with a source.
+RunStatus = Literal["ok", "not_modified", "failed", "skipped"]
+# What a body is: an HTML fragment (a feed entry), a whole HTML page, or plain text.
+RawKind = Literal["html", "page", "text"]
+
+
 @dataclass(frozen=True)
 class Fetched:
     """What came back for one source: bytes and headers, or a 304, or an error."""
@@ -49,9 +63,7 @@ class Fetched:
     validators: Validators = Validators()
     not_modified: bool = False
     error: str | None = None
-    # "http", "gone", "rate_limited", "timeout", "connection", "too_large",
-    # "redirect", "decoding", "budget" or "invalid_url" when error is set.
-    error_kind: str | None = None
+    error_kind: FetchErrorKind | None = None  # set when error is
     # Every redirect hop followed: (status, the Location it pointed to).
     redirects: tuple[tuple[int, str], ...] = ()
 
@@ -94,7 +106,7 @@ class Article:
     url: str | None
     title: str
     raw: str = ""
-    raw_kind: str = "html"  # "html" fragment, "page" (whole HTML page) or "text"
+    raw_kind: RawKind = "html"
     author: str | None = None
     published: datetime | None = None
     updated: datetime | None = None
@@ -156,7 +168,7 @@ class SourceResult:
     """The outcome of one source in one run: a value, never an exception."""
 
     source: str
-    status: str  # "ok", "not_modified", "failed" or "skipped" (not due, disabled, out of time)
+    status: RunStatus  # "skipped": not due, disabled, or out of time
     new: int = 0
     duplicates: int = 0
     updated: int = 0
@@ -165,7 +177,7 @@ class SourceResult:
     failed: int = 0
     warnings: tuple[str, ...] = ()
     error: str | None = None
-    error_kind: str | None = None
+    error_kind: ErrorKind | None = None
     # Something a person should read: a source disabled, a stored URL updated.
     note: str | None = None
     next_attempt: datetime | None = None
@@ -246,7 +258,7 @@ class SourceState:
     last_attempt: datetime | None = None
     last_success: datetime | None = None
     last_status: int | None = None
-    error_kind: str | None = None
+    error_kind: ErrorKind | None = None
     last_error: str | None = None
     failures: int = 0
     next_attempt: datetime | None = None

@@ -33,7 +33,7 @@ import feedparser.api
 from . import xmlguard
 from .errors import ParseError
 from .isodate import parse_iso
-from .model import Article
+from .model import Article, RawKind
 from .urls import canonical_url, is_web, join
 
 # feedparser asks xml.sax for the first driver in this list that imports;
@@ -334,7 +334,7 @@ def person_name(value: str) -> str | None:
     return text
 
 
-def _body(entry: Mapping[str, Any], doc_base: str | None, link: str | None) -> tuple[str, str]:
+def _body(entry: Mapping[str, Any], doc_base: str | None, link: str | None) -> tuple[str, RawKind]:
     """The fullest body an entry carries: its longest ``content``, else the summary.
 
     feedparser is told not to resolve relative links inside markup (on HTML-heavy
@@ -352,7 +352,7 @@ def _body(entry: Mapping[str, Any], doc_base: str | None, link: str | None) -> t
         detail = entry.get("summary_detail")
         value = _str(entry.get("summary"))
     detail = detail if isinstance(detail, Mapping) else {}
-    kind = "text" if detail.get("type") == "text/plain" else "html"
+    kind: RawKind = "text" if detail.get("type") == "text/plain" else "html"
     base = _str(detail.get("base"))
     if kind == "html" and value and is_web(base) and (base != doc_base or not link):
         value = feedparser.urls.resolve_relative_uris(value, base, "utf-8", "text/html")
@@ -563,7 +563,8 @@ def _json_item(item: Any, source: str, feed_author: str | None = None) -> tuple[
 
     html, plain = text("content_html"), text("content_text")
     summary = text("summary") or ""
-    body, kind = (html, "html") if html else (plain or summary, "text" if plain else "html")
+    kind: RawKind = "html" if html or not plain else "text"
+    body = html or plain or summary
     raw_url = text("url")
     url = safe_url(raw_url)
     if url is None and _risky_scheme(raw_url):

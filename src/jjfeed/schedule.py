@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from .model import Fetched, FetchSettings, Source, SourceState
+from .model import ErrorKind, Fetched, FetchSettings, Source, SourceState
 
 # A cron run a few seconds early should not wait a whole extra interval.
 DUE_SLACK = timedelta(minutes=1)
@@ -155,7 +155,7 @@ def succeeded(
 
 def failed(
     state: SourceState,
-    kind: str,
+    kind: ErrorKind,
     message: str,
     now: datetime,
     settings: FetchSettings,

@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
@@ -365,7 +366,7 @@ class Verdict:
     they are left out of equality, which is about the decision.
     """
 
-    status: str
+    status: Literal["new", "duplicate"]
     cluster: str
     merged: frozenset[str] = frozenset()
     rule: str | None = field(default=None, compare=False)

@@ -246,8 +246,7 @@ class RedisIndex:
             recorded = self._redis.hmget(self._doc_key(doc), ["c", "n"])
             if recorded[0] is not None:
                 cluster = self._resolve({_str(recorded[0])}).pop()
-                status = "new" if recorded[1] == b"1" else "duplicate"
-                verdict = Verdict(status, cluster)
+                verdict = Verdict("new" if recorded[1] == b"1" else "duplicate", cluster)
                 self._pending = _Pending(doc, verdict, full, lead, mine, exact, True)
                 return verdict
             values = self._redis.hmget(self._keys["exact"], exact)
