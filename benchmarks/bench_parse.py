@@ -13,7 +13,8 @@ in this process, as a web feed (``Content-Location`` set, as a fetch gives):
 - ``jjfeed.parse.parse_feed``: that feedparser call plus jjfeed's reading
   of every entry (dates, authors, identity keys, bodies).
 
-Prints the median seconds per pass over all files and entries per second.
+Prints the median seconds per pass over all files and entries per second; the
+settings take turns in each round, so a busy moment falls on all of them alike.
 
 Run: ``python benchmarks/bench_parse.py [--repeats 5] [--data PATH]``.
 """
@@ -53,14 +54,22 @@ def jjfeed_parse(data: bytes) -> int:
         return 0
 
 
-def timed(run: Callable[[bytes], int], files: list[bytes], repeats: int) -> tuple[float, int]:
-    times = []
-    entries = 0
+def timed(
+    settings: list[tuple[str, Callable[[bytes], int]]], files: list[bytes], repeats: int
+) -> list[tuple[float, int]]:
+    """Median seconds and entries per setting, the settings taking turns in each round.
+
+    Round-robin, so a busy moment on a shared machine falls on every setting
+    alike rather than on whichever ran then.
+    """
+    times: list[list[float]] = [[] for _ in settings]
+    entries = [0] * len(settings)
     for _ in range(repeats):
-        start = time.perf_counter()
-        entries = sum(run(data) for data in files)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), entries
+        for i, (_, run) in enumerate(settings):
+            start = time.perf_counter()
+            entries[i] = sum(run(data) for data in files)
+            times[i].append(time.perf_counter() - start)
+    return [(statistics.median(t), n) for t, n in zip(times, entries, strict=True)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         ),
         ("jjfeed.parse.parse_feed (the above + reading entries)", jjfeed_parse),
     ]
-    for label, run in settings:
-        seconds, entries = timed(run, files, args.repeats)
+    for (label, _), (seconds, entries) in zip(
+        settings, timed(settings, files, args.repeats), strict=True
+    ):
         print(f"| {label} | {seconds:.3f} | {entries} | {entries / seconds:,.0f} |")
     return 0
 
