@@ -776,47 +776,14 @@ class _Deduper:
         """
         features = features or _features(article)
         url_key = dedup.canonical_url(article.url) if article.link_is_id else None
-        full_hash = features.content_hash
         existing = self.store.get(article.source, article.guid)
         if existing is not None:
-            if existing.content_hash == full_hash and existing.article.title == article.title:
-                return "unchanged"
-            self.store.replace_content(
-                existing.id,
-                article,
-                canonical_url=url_key,
-                content_hash=full_hash,
-                priority=priority,
-            )
-            # A `dedup: false` source stays out of a shared index, even when it edits an article.
-            if article.source not in self.no_dedup or isinstance(self.index, _SqliteIndex):
-                with self.duplicates.deciding():
-                    self.duplicates.resign(
-                        existing.id, article, existing.cluster, self.now, features.hashes
-                    )
-            self._remember(existing.id, article, existing.fetched_at, features, changed=True)
-            self._put_story_terms(existing.id, article, existing.fetched_at, features)
-            self.store.touch_cluster(existing.cluster, self.now)
-            return "updated"
+            return self._refile(existing, article, priority, url_key, features)
         if article.source in self.no_dedup:
             return self._file_alone(article, priority, url_key, features, found)
         guid_key = article.guid if article.guid_is_id and _GLOBAL_GUID.match(article.guid) else None
-        since = self.now - self.window
         with self.duplicates.deciding():
-            if (
-                isinstance(self.index, _SqliteIndex)
-                and found is not None
-                and found.copies is not None
-            ):
-                copies = [c for c in found.copies if not self.run.answers_for(c[0])]
-                copies += self.run.copies(found.upto, features.hashes, since, self.no_dedup)
-                verdict = self.index.verdict(
-                    article, guid_key, url_key, since, features.hashes, copies
-                )
-            else:
-                verdict = self.duplicates.verdict(
-                    article, guid_key, url_key, since, features.hashes
-                )
+            verdict = self._verdict(article, guid_key, url_key, features, found)
             status, cluster = verdict.status, verdict.cluster
             # A cluster another worker founded is new to this store (no-op otherwise).
             self.store.create_cluster(cluster, self.now)
@@ -829,7 +796,7 @@ class _Deduper:
             article_id = self.store.insert(
                 article,
                 canonical_url=url_key,
-                content_hash=full_hash,
+                content_hash=features.content_hash,
                 cluster=cluster,
                 priority=priority,
                 when=self.now,
@@ -844,6 +811,54 @@ class _Deduper:
             self._join_story(cluster, article_id, article, features, found)
         self._put_story_terms(article_id, article, self.now, features, new=True)
         return status
+
+    def _verdict(
+        self,
+        article: Article,
+        guid_key: str | None,
+        url_key: str | None,
+        features: _Features,
+        found: archive.Found | None,
+    ) -> dedup.Verdict:
+        """The duplicate index's verdict; with the SQLite index, from what the worker found."""
+        since = self.now - self.window
+        if isinstance(self.index, _SqliteIndex) and found is not None and found.copies is not None:
+            copies = [c for c in found.copies if not self.run.answers_for(c[0])]
+            copies += self.run.copies(found.upto, features.hashes, since, self.no_dedup)
+            return self.index.verdict(article, guid_key, url_key, since, features.hashes, copies)
+        return self.duplicates.verdict(article, guid_key, url_key, since, features.hashes)
+
+    def _refile(
+        self,
+        existing: StoredArticle,
+        article: Article,
+        priority: int,
+        url_key: str | None,
+        features: _Features,
+    ) -> str:
+        """An entry stored before: "unchanged", or its new content stored ("updated")."""
+        if (
+            existing.content_hash == features.content_hash
+            and existing.article.title == article.title
+        ):
+            return "unchanged"
+        self.store.replace_content(
+            existing.id,
+            article,
+            canonical_url=url_key,
+            content_hash=features.content_hash,
+            priority=priority,
+        )
+        # A `dedup: false` source stays out of a shared index, even when it edits an article.
+        if article.source not in self.no_dedup or isinstance(self.index, _SqliteIndex):
+            with self.duplicates.deciding():
+                self.duplicates.resign(
+                    existing.id, article, existing.cluster, self.now, features.hashes
+                )
+        self._remember(existing.id, article, existing.fetched_at, features, changed=True)
+        self._put_story_terms(existing.id, article, existing.fetched_at, features)
+        self.store.touch_cluster(existing.cluster, self.now)
+        return "updated"
 
     def file_isolated(
         self,
@@ -1138,36 +1153,11 @@ def _file_local(
     the pipeline benchmark). The result sums the groups.
     """
     tally, warnings = _Tally(), list[str]()
-    filed: list[SourceResult] = []
-    if per_feed is None:
-        per_feed = Path(location).is_dir()
-    ahead: deque[Pending[tuple[list[Parsed | str], _Read | None]]] = deque()
-
-    def file_next() -> None:
-        outcomes, read = ahead.popleft().result()[0]
-        for outcome in outcomes:
-            tally.count(outcome, warnings)
-        if read is not None:
-            filed.append(_process_read(deduper, source, deduper.claim_names(read, source.name)))
-            warnings.extend(filed[-1].warnings)
-
     try:
-        with deduper.unit():
-            for group, size in _groups(ingest.iter_inputs([location])):
-                job = (
-                    tuple(group),
-                    source.name,
-                    deduper.max_entries,
-                    tuple(source.tags),
-                    deduper.query,
-                    PREPARE_CHUNK,
-                    per_feed,
-                )
-                ahead.append(deduper.workers.submit_job(_read_group, job, size=size))
-                if len(ahead) > _ahead_depth(deduper.workers):
-                    file_next()
-            while ahead:
-                file_next()
+        filed = _read_and_file(
+            deduper, source, location, Path(location).is_dir() if per_feed is None else per_feed,
+            lambda outcome: tally.count(outcome, warnings), warnings,
+        )  # fmt: skip
     except DedupIndexError:
         raise
     except JJFeedError as e:
@@ -1177,16 +1167,57 @@ def _file_local(
         return tally.into(
             SourceResult(source.name, "failed", warnings=tuple(warnings), error=error)
         )
-    total = SourceResult(source.name, "ok", warnings=tuple(warnings))
-    for part in filed:
-        total = replace(
-            total,
-            new=total.new + part.new,
-            duplicates=total.duplicates + part.duplicates,
-            updated=total.updated + part.updated,
-            failed=total.failed + part.failed,
-        )
-    return tally.into(total)
+    return tally.into(_summed(SourceResult(source.name, "ok", warnings=tuple(warnings)), filed))
+
+
+def _read_and_file(
+    deduper: _Deduper,
+    source: Source,
+    location: str,
+    per_feed: bool,
+    count: Callable[[Parsed | str], object],
+    warnings: list[str],
+) -> list[SourceResult]:
+    """The groups of files at ``location``, read in the workers ahead and filed in one unit."""
+    filed: list[SourceResult] = []
+    ahead: deque[Pending[tuple[list[Parsed | str], _Read | None]]] = deque()
+
+    def file_next() -> None:
+        outcomes, read = ahead.popleft().result()[0]
+        for outcome in outcomes:
+            count(outcome)
+        if read is not None:
+            filed.append(_process_read(deduper, source, deduper.claim_names(read, source.name)))
+            warnings.extend(filed[-1].warnings)
+
+    with deduper.unit():
+        for group, size in _groups(ingest.iter_inputs([location])):
+            job = (
+                tuple(group),
+                source.name,
+                deduper.max_entries,
+                tuple(source.tags),
+                deduper.query,
+                PREPARE_CHUNK,
+                per_feed,
+            )
+            ahead.append(deduper.workers.submit_job(_read_group, job, size=size))
+            if len(ahead) > _ahead_depth(deduper.workers):
+                file_next()
+        while ahead:
+            file_next()
+    return filed
+
+
+def _summed(total: SourceResult, parts: Sequence[SourceResult]) -> SourceResult:
+    """``total`` with the counts of ``parts`` (the groups of one local source) added."""
+    return replace(
+        total,
+        new=total.new + sum(p.new for p in parts),
+        duplicates=total.duplicates + sum(p.duplicates for p in parts),
+        updated=total.updated + sum(p.updated for p in parts),
+        failed=total.failed + sum(p.failed for p in parts),
+    )
 
 
 def _parse_input(job: tuple[ingest.Input, str, int, bool]) -> Parsed | str:
@@ -1564,75 +1595,73 @@ def run(
     events = events or RunEvents()
     rng = rng or random.Random()
     settings = config.fetch
-    if shard is not None:
-        if config.dedup_backend != "redis":
-            log.warning("--shard without dedup.backend: redis: copies across shards are missed")
-        config = replace(
-            config, sources=tuple(s for s in config.sources if in_shard(s.name, shard))
-        )
+    config = _sharded(config, shard)
     with _filing(config, now, lock_wait=0) as deduper:
         store = deduper.store
         events.sources(len(config.sources))
         results: dict[str, SourceResult] = {}
+
+        def done(result: SourceResult) -> None:
+            results[result.source] = result
+            _log_result(result)
+            events.source_done(result)
+
         remote = [s for s in config.sources if s.url is not None]
         states = {s.name: schedule.state_for(s, store.get_source(s.name)) for s in remote}
         due = []
         for source in remote:
-            state = states[source.name]
-            reason = schedule.skip_reason(state, now)
+            reason = schedule.skip_reason(states[source.name], now)
             if reason is None:
                 due.append(source)
-                continue
-            results[source.name] = SourceResult(
-                source.name, "skipped", note=reason, next_attempt=state.next_attempt
-            )
-            _log_result(results[source.name])
-            events.source_done(results[source.name])
+            else:
+                next_attempt = states[source.name].next_attempt
+                done(SourceResult(source.name, "skipped", note=reason, next_attempt=next_attempt))
         order = schedule.fetch_order([states[s.name] for s in due])
         jobs = [
-            fetch.Job(
-                due[i],
-                schedule.fetch_url(due[i], states[due[i].name]),
-                states[due[i].name].validators,
-            )
+            fetch.Job(due[i], schedule.fetch_url(due[i], states[due[i].name]), states[due[i].name].validators)
             for i in order
-        ]
+        ]  # fmt: skip
         with fetch.fetch_all(
             jobs, settings=settings, deadline=time.monotonic() + settings.time_budget
         ) as fetching:
             for source in config.sources:
                 if source.url is None:
-                    results[source.name] = _run_local(deduper, source)
-                    results[source.name] = _record_local(
-                        store, source, results[source.name], now, settings.alert_after
-                    )
-                    _log_result(results[source.name])
-                    events.source_done(results[source.name])
-            ahead: deque[tuple[Fetched, Pending[_Read | str] | None]] = deque()
-
-            def file_next() -> None:
-                fetched, reading = ahead.popleft()
-                read = reading.result()[0] if reading is not None else None
-                name = fetched.source.name
-                results[name] = _run_remote(
-                    deduper, fetched, read, states[name], now, settings, rng, events
-                )
-                _log_result(results[name])
-                events.source_done(results[name])
-
-            for fetched in fetching:
-                wanted = fetched.ok and not fetched.not_modified
-                reading = _read_fetched_ahead(deduper, fetched, feeds_only=True) if wanted else None
-                ahead.append((fetched, reading))
-                if len(ahead) > _ahead_depth(deduper.workers):
-                    file_next()
-            while ahead:
-                file_next()
+                    result = _run_local(deduper, source)
+                    done(_record_local(store, source, result, now, settings.alert_after))
+            for fetched, read in _read_ahead(deduper, fetching):
+                state = states[fetched.source.name]
+                done(_run_remote(deduper, fetched, read, state, now, settings, rng, events))
         report = tuple(results[s.name] for s in config.sources)
         if report and all(r.status == "failed" for r in report):
             return RunReport(report)
         paths, entries = _publish(store, config)
         return RunReport(report, paths, entries)
+
+
+def _sharded(config: Config, shard: tuple[int, int] | None) -> Config:
+    """The sources of worker ``i`` of ``n`` (``shard=(i, n)``), or all of them."""
+    if shard is None:
+        return config
+    if config.dedup_backend != "redis":
+        log.warning("--shard without dedup.backend: redis: copies across shards are missed")
+    return replace(config, sources=tuple(s for s in config.sources if in_shard(s.name, shard)))
+
+
+def _read_ahead(
+    deduper: _Deduper, fetching: Iterable[Fetched]
+) -> Iterator[tuple[Fetched, _Read | str | None]]:
+    """Each fetched source with its reading, the next ones read in the workers meanwhile."""
+    ahead: deque[tuple[Fetched, Pending[_Read | str] | None]] = deque()
+    for fetched in fetching:
+        wanted = fetched.ok and not fetched.not_modified
+        reading = _read_fetched_ahead(deduper, fetched, feeds_only=True) if wanted else None
+        ahead.append((fetched, reading))
+        if len(ahead) > _ahead_depth(deduper.workers):
+            done, pending = ahead.popleft()
+            yield done, pending.result()[0] if pending is not None else None
+    while ahead:
+        done, pending = ahead.popleft()
+        yield done, pending.result()[0] if pending is not None else None
 
 
 def _run_remote(

@@ -430,7 +430,7 @@ def base_term(term: str) -> str:
 def has_text(terms: Collection[str]) -> bool:
     """True when the terms come from an article with enough text to compare bodies."""
     if isinstance(terms, frozenset):
-        return any(n > 1 for n in _cached_profile(terms).levels.values())
+        return _cached_profile(terms).text
     return any(LEVEL_MARK in t for t in terms)
 
 
@@ -475,11 +475,15 @@ class TermWeights:
 
 
 class _Profile(NamedTuple):
-    """A term set read once: body levels, their unweighted norm, the title terms."""
+    """A term set read once: body levels, their unweighted norm, the title terms.
+
+    ``text``: the set has a body vector (some word counted more than once).
+    """
 
     levels: dict[str, int]
     norm: float
     title: frozenset[str]
+    text: bool
 
 
 def _read_profile(terms: Iterable[str]) -> _Profile:
@@ -494,7 +498,7 @@ def _read_profile(terms: Iterable[str]) -> _Profile:
         if level > levels.get(word, 0):
             levels[word] = level
     norm = math.sqrt(sum(n * n for n in levels.values()))
-    return _Profile(levels, norm, frozenset(title))
+    return _Profile(levels, norm, frozenset(title), any(n > 1 for n in levels.values()))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -513,16 +517,18 @@ def _profile(terms: Collection[str]) -> _Profile:
 def text_similarity(a: Collection[str], b: Collection[str], weight: Weight | None = None) -> float:
     """Cosine of two body vectors (levels, times ``weight`` of each word when given)."""
     pa, pb = _profile(a), _profile(b)
-    la, lb = (pa.levels, pb.levels) if len(pa.levels) <= len(pb.levels) else (pb.levels, pa.levels)
+    la, lb = pa.levels, pb.levels
+    # The words both have, found in C; levels are integers, so the dot is exact in any order.
+    common = la.keys() & lb.keys()
     if weight is None:
-        dot = sum(n * lb[t] for t, n in la.items() if t in lb)
+        dot = sum(la[t] * lb[t] for t in common)
         return dot / (pa.norm * pb.norm) if dot else 0.0
-    dot = sum(n * lb[t] * weight(t) ** 2 for t, n in la.items() if t in lb)
-    if not dot:
+    weighted = sum(la[t] * lb[t] * weight(t) ** 2 for t in common)
+    if not weighted:
         return 0.0
     norm_a = sum((n * weight(t)) ** 2 for t, n in pa.levels.items())
     norm_b = sum((n * weight(t)) ** 2 for t, n in pb.levels.items())
-    return dot / math.sqrt(norm_a * norm_b)
+    return weighted / math.sqrt(norm_a * norm_b)
 
 
 def _jaccard(a: Collection[str], b: Collection[str], weight: Weight | None) -> float:
