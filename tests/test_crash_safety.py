@@ -174,7 +174,7 @@ def test_ingest_gives_up_clearly_when_the_lock_is_never_freed(
     def short_wait(database: Path, *, wait: float = 0.0) -> RunLock:
         return real_lock(database, wait=min(wait, 0.5))
 
-    monkeypatch.setattr(pipeline, "RunLock", short_wait)
+    monkeypatch.setattr(pipeline.commands, "RunLock", short_wait)
     with real_lock(tmp_path / "j.db"), pytest.raises(LockedError, match="holds the lock"):
         pipeline.ingest_inputs(config, [str(EXAMPLES / "feeds" / "harbor-gazette.rss")])
     assert not (tmp_path / "j.db").exists()  # gave up before opening anything

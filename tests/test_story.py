@@ -70,6 +70,15 @@ def test_body_vector_is_title_words_names_and_numbers_with_levels() -> None:
     assert all(not t.startswith("the") for t in terms)
 
 
+def test_a_body_vector_needs_two_shared_story_keys_a_title_one() -> None:
+    # A body vector's 60 terms share one key of 32 with most articles of a week;
+    # a headline's few terms share few keys even with its own story's headlines.
+    body = story.story_terms("Klitschko retains his heavyweight titles", BODY)
+    title = story.story_terms("Chiquita, Fyffes merger creates banana giant")
+    assert story.min_shared_keys(body) == 2
+    assert story.min_shared_keys(title) == 1
+
+
 def test_body_vector_is_capped() -> None:
     text = " ".join(f"Then Person{i} Surname{i} spoke." for i in range(80))
     terms = story.story_terms("Many people spoke", text)

@@ -14,6 +14,7 @@ from conftest import FeedServer, Route, html_body, prose, rss
 from jjfeed import pipeline
 from jjfeed import workers as workers_module
 from jjfeed.config import Config
+from jjfeed.errors import StoreError
 from jjfeed.model import Source
 from jjfeed.store import Store
 from jjfeed.workers import Workers
@@ -122,8 +123,10 @@ def test_ingest_with_workers_stores_what_one_process_stores(
     folder = tmp_path / "feeds"
     _write_feeds(folder)
     pools = _recorded_pools(monkeypatch, min_items=8)
-    monkeypatch.setattr(pipeline, "GROUP_FILES", 2)  # broken + empty, feed-0 + feed-1, feed-2
-    monkeypatch.setattr(pipeline, "PREPARE_CHUNK", chunk)
+    monkeypatch.setattr(
+        pipeline.reading, "GROUP_FILES", 2
+    )  # broken + empty, feed-0 + feed-1, feed-2
+    monkeypatch.setattr(pipeline.prepare, "PREPARE_CHUNK", chunk)
     reports, snapshots = [], []
     for processes in (1, 2):
         db = tmp_path / f"{processes}.db"
@@ -155,7 +158,7 @@ def _recorded_pools(monkeypatch: pytest.MonkeyPatch, min_items: int = 64) -> lis
         def warm_up(self) -> None:  # up before the first job, not in the background
             self._start()
 
-    monkeypatch.setattr(pipeline, "Workers", Recorded)
+    monkeypatch.setattr(pipeline.commands, "Workers", Recorded)
     monkeypatch.setattr(workers_module, "WARM_BYTES", 0)
     return pools
 
@@ -251,12 +254,14 @@ def test_a_folder_lands_whole_or_not_at_all(
     earlier = tmp_path / "earlier.txt"
     earlier.write_text("An earlier story\n\n" + prose(999, 120), encoding="utf-8")
     assert pipeline.ingest_inputs(config, [str(earlier)], now=NOW).results[0].new == 1
-    monkeypatch.setattr(pipeline, "GROUP_FILES", 2)  # broken + empty, feed-0 + feed-1, feed-2
+    monkeypatch.setattr(
+        pipeline.reading, "GROUP_FILES", 2
+    )  # broken + empty, feed-0 + feed-1, feed-2
     filed = pipeline._Deduper.file
 
     def fail_in_feed_2(self: pipeline._Deduper, article: object, *args: object) -> str:
         if getattr(article, "guid", "") == "g-100":  # feed-2, the last group
-            raise pipeline.StoreError("j.db: disk I/O error")
+            raise StoreError("j.db: disk I/O error")
         return filed(self, article, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pipeline._Deduper, "file", fail_in_feed_2)

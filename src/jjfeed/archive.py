@@ -99,7 +99,7 @@ def look_up(
                 at - query.story_window,
                 at + query.story_window,
                 per_key=STORY_PER_KEY,
-                min_shared=story.MIN_SHARED_KEYS,
+                min_shared=story.min_shared_keys(terms),
             )
             similar = [
                 (i, sim) for i, other in found if (sim := story.story_similarity(terms, other)) > 0
@@ -415,8 +415,9 @@ class RunIndex:
         for key in set(keys):
             shared.update(self._story_keys.latest(key, upto, start, end, STORY_PER_KEY))
         out = []
+        needed = story.min_shared_keys(terms)
         for i in sorted(shared):
-            if shared[i] >= story.MIN_SHARED_KEYS:
+            if shared[i] >= needed:
                 sim = story.story_similarity(terms, self._entries[i].terms)
                 if sim > 0:
                     out.append((i, sim))

@@ -80,7 +80,21 @@ MIN_TERMS = 2
 """An article with fewer story terms ("Going Through Channels") decides nothing."""
 
 MIN_SHARED_KEYS = 1
-"""Story keys (of 32 one-row bands: agreeing min-hashes of the term sets) a candidate shares."""
+"""Story keys (of 32 one-row bands: agreeing min-hashes of the term sets) a candidate shares.
+
+An article with a body vector needs :data:`MIN_SHARED_KEYS_TEXT` (see :func:`min_shared_keys`).
+"""
+
+MIN_SHARED_KEYS_TEXT = 2
+"""Story keys a candidate shares with an article that has a body vector.
+
+A body vector has some 60 terms: one agreeing key of 32 is what two unrelated
+articles of one week share through common words (Jaccard 0.03 gives one with
+probability 0.6), and each such candidate costs a cosine. On ECB+ two keys
+change pairwise P/R from .840/.687 to .844/.673 (whole set, first draw; over
+five draws .841/.680 to .851/.671); on titles alone (UCI) they cost a fifth of
+the recall, so a title-only article keeps one (`benchmarks/bench_stories.py`).
+"""
 
 BODY_TERMS = 60
 """Distinct terms in the body vector: the most frequent names, numbers and title words."""
@@ -425,6 +439,11 @@ def base_term(term: str) -> str:
     if term.startswith(TITLE_PREFIX):
         return term[len(TITLE_PREFIX) :]
     return term.split(LEVEL_MARK, 1)[0]
+
+
+def min_shared_keys(terms: Collection[str]) -> int:
+    """Story keys a candidate must share with an article of these terms to be scored."""
+    return MIN_SHARED_KEYS_TEXT if has_text(terms) else MIN_SHARED_KEYS
 
 
 def has_text(terms: Collection[str]) -> bool:

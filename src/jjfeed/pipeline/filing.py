@@ -1,0 +1,455 @@
+"""Filing: the duplicate verdict and the story join for each article, and their writes.
+
+:class:`_Deduper` files one article at a time into the store (and the run
+index of :mod:`jjfeed.archive`); a fault of one entry fails that entry alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from .. import archive, dedup, story
+from ..errors import DedupIndexError, StoreError
+from ..model import (
+    Article,
+    StoredArticle,
+)
+from ..parse import (
+    MAX_ENTRIES,
+)
+from ..store import Store
+from ..workers import Workers
+from .index import DuplicateIndex, _SqliteIndex
+from .prepare import (
+    _IN_PROCESS,
+    EntryFailed,
+    _articles_of,
+    _Features,
+    _features,
+    _Read,
+    _renamed,
+    _story_keys,
+    entry_name,
+)
+
+log = logging.getLogger("jjfeed.pipeline")
+
+DEDUP_WINDOW = timedelta(days=30)
+STORY_PARAMS = f"{dedup.STORY_PARAMS}:{story.TERMS_VERSION}"
+_GLOBAL_GUID = re.compile(r"^(https?://|file://|urn:|tag:|sha256:)", re.I)
+
+
+@dataclass(frozen=True)
+class _StoryJoin:
+    """The story a new cluster joins and the evidence: ``jjfeed dupes`` shows it.
+
+    ``link`` is the average link over the story's members in the window
+    (what :func:`story.choose_story` compared), ``links`` how many members
+    LSH proposed and scored above zero, ``best_article`` the closest one.
+    """
+
+    story: str
+    link: float
+    links: int
+    best_article: int
+    best: float
+
+
+@dataclass
+class _Deduper:
+    """Files each new article into a cluster, using a duplicate index (the store's by default)."""
+
+    store: Store
+    now: datetime
+    window: timedelta = DEDUP_WINDOW
+    story_window: timedelta = story.WINDOW
+    max_entries: int = MAX_ENTRIES
+    index: DuplicateIndex | None = None
+    workers: Workers = _IN_PROCESS  # the run's process pool for cleaning and parsing
+    # Sources with `dedup: false`: each article its own cluster, never a candidate.
+    no_dedup: frozenset[str] = frozenset()
+    # What this run filed, for lookups made on an older snapshot (see jjfeed.archive).
+    run: archive.RunIndex = field(default_factory=archive.RunIndex)
+    _in_unit: bool = field(default=False, init=False, repr=False)
+    # Source names feed files took in this run, and the file each belongs to.
+    _feed_names: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+
+    def claim_names(self, read: _Read, default: str) -> _Read:
+        """Feed files that share a title stay apart: the second is "Title (file name)".
+
+        A feed file's source is its title (see :func:`feed_source_name`), but
+        one site's Atom and JSON feeds, or many test feeds, share one; as one
+        source their entries would overwrite each other's by id.
+        """
+        renames: dict[tuple[str, str], str] = {}
+        for article in _articles_of(read):
+            key = (article.source, article.origin)
+            if article.source == default or not article.origin or key in renames:
+                continue
+            owner = self._feed_names.setdefault(article.source, article.origin)
+            name = article.source
+            if owner != article.origin:
+                name = f"{article.source} ({Path(article.origin).name})"
+                self._feed_names.setdefault(name, article.origin)
+            renames[key] = name
+        if all(old == new for (old, _), new in renames.items()):
+            return read
+        return _renamed(read, renames)
+
+    def __post_init__(self) -> None:
+        if self.index is None:
+            self.index = _SqliteIndex(self.store, self.no_dedup)
+
+    @property
+    def query(self) -> archive.Query | None:
+        """How the workers look this run's articles up in the archive (None: filing does)."""
+        if str(self.store.path) == ":memory:":
+            return None  # no second connection can see it
+        return archive.Query(
+            self.store.path,
+            self.now,
+            self.now - self.window,
+            self.story_window,
+            self.no_dedup,
+            copies=isinstance(self.index, _SqliteIndex),
+        )
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        """One source's filing: the store's transaction, and what the run index learns with it.
+
+        A unit inside a unit is part of it (a folder is filed a group of files at a time).
+        """
+        if self._in_unit:
+            yield
+            return
+        self._in_unit = True
+        try:
+            with self._unit():
+                yield
+        finally:
+            self._in_unit = False
+
+    @contextmanager
+    def _unit(self) -> Iterator[None]:
+        self.run.begin()
+        try:
+            with self.store.transaction():
+                yield
+        except BaseException:
+            self.run.rollback()
+            raise
+        self.run.commit()
+
+    @property
+    def duplicates(self) -> DuplicateIndex:
+        assert self.index is not None
+        return self.index
+
+    def prepare(self) -> None:
+        """Make the duplicate index ready; rebuild the story table if its parameters changed."""
+        if not isinstance(self.index, _SqliteIndex):
+            # The local band table is not kept up to date meanwhile: rebuild it if the
+            # SQLite backend comes back.
+            self.store.set_meta("lsh_params", "off")
+        self.duplicates.prepare()
+        forgotten = self.duplicates.forget_before(self.now - self.window)
+        if forgotten:
+            log.info("dedup index: forgot %d articles filed before the window", forgotten)
+        self._prepare_stories()
+
+    def _prepare_stories(self) -> None:
+        if self.store.get_meta("story_params") == STORY_PARAMS:
+            return
+        with self.store.transaction():
+            self.store.clear_story_terms()
+            count = 0
+            for stored in self.store.articles():
+                self._put_story_terms(stored.id, stored.article, stored.fetched_at)
+                count += 1
+            self.store.set_meta("story_params", STORY_PARAMS)
+        log.info("story index rebuilt for %s (%d articles)", STORY_PARAMS, count)
+
+    def file(
+        self,
+        article: Article,
+        priority: int,
+        features: _Features | None = None,
+        found: archive.Found | None = None,
+    ) -> str:
+        """Store one cleaned article; return "new", "duplicate", "updated" or "unchanged".
+
+        ``features`` are the article's precomputed hashes (see :func:`_features`);
+        ``found``, what a worker found for it in the archive (see :mod:`jjfeed.archive`).
+        """
+        features = features or _features(article)
+        url_key = dedup.canonical_url(article.url) if article.link_is_id else None
+        existing = self.store.get(article.source, article.guid)
+        if existing is not None:
+            return self._refile(existing, article, priority, url_key, features)
+        if article.source in self.no_dedup:
+            return self._file_alone(article, priority, url_key, features, found)
+        guid_key = article.guid if article.guid_is_id and _GLOBAL_GUID.match(article.guid) else None
+        with self.duplicates.deciding():
+            verdict = self._verdict(article, guid_key, url_key, features, found)
+            status, cluster = verdict.status, verdict.cluster
+            # A cluster another worker founded is new to this store (no-op otherwise).
+            self.store.create_cluster(cluster, self.now)
+            if status == "duplicate":
+                if verdict.merged:  # their stories fold into the survivor's: snapshots lag
+                    survivor_story = self.store.story_of(cluster)
+                    for other in verdict.merged:
+                        self.run.rename_story(self.store.story_of(other), survivor_story)
+                self.store.merge_clusters(cluster, verdict.merged, self.now)
+            article_id = self.store.insert(
+                article,
+                canonical_url=url_key,
+                content_hash=features.content_hash,
+                cluster=cluster,
+                priority=priority,
+                when=self.now,
+            )
+            self.duplicates.add(article_id, self.now)
+            self._remember(article_id, article, self.now, features)
+            if status == "duplicate" and verdict.rule is not None:
+                self.store.put_dedup_reason(
+                    article_id, verdict.rule, verdict.similarity, verdict.matched, self.now
+                )
+        if status == "new":
+            self._join_story(cluster, article_id, article, features, found)
+        self._put_story_terms(article_id, article, self.now, features, new=True)
+        return status
+
+    def _verdict(
+        self,
+        article: Article,
+        guid_key: str | None,
+        url_key: str | None,
+        features: _Features,
+        found: archive.Found | None,
+    ) -> dedup.Verdict:
+        """The duplicate index's verdict; with the SQLite index, from what the worker found."""
+        since = self.now - self.window
+        if isinstance(self.index, _SqliteIndex) and found is not None and found.copies is not None:
+            copies = [c for c in found.copies if not self.run.answers_for(c[0])]
+            copies += self.run.copies(found.upto, features.hashes, since, self.no_dedup)
+            return self.index.verdict(article, guid_key, url_key, since, features.hashes, copies)
+        return self.duplicates.verdict(article, guid_key, url_key, since, features.hashes)
+
+    def _refile(
+        self,
+        existing: StoredArticle,
+        article: Article,
+        priority: int,
+        url_key: str | None,
+        features: _Features,
+    ) -> str:
+        """An entry stored before: "unchanged", or its new content stored ("updated")."""
+        if (
+            existing.content_hash == features.content_hash
+            and existing.article.title == article.title
+        ):
+            return "unchanged"
+        self.store.replace_content(
+            existing.id,
+            article,
+            canonical_url=url_key,
+            content_hash=features.content_hash,
+            priority=priority,
+        )
+        # A `dedup: false` source stays out of a shared index, even when it edits an article.
+        if article.source not in self.no_dedup or isinstance(self.index, _SqliteIndex):
+            with self.duplicates.deciding():
+                self.duplicates.resign(
+                    existing.id, article, existing.cluster, self.now, features.hashes
+                )
+        self._remember(existing.id, article, existing.fetched_at, features, changed=True)
+        self._put_story_terms(existing.id, article, existing.fetched_at, features)
+        self.store.touch_cluster(existing.cluster, self.now)
+        return "updated"
+
+    def file_isolated(
+        self,
+        article: Article,
+        priority: int,
+        features: _Features | None = None,
+        found: archive.Found | None = None,
+    ) -> str | EntryFailed:
+        """:meth:`file`, where a fault of this one entry fails only the entry.
+
+        Its writes are undone (a savepoint in the store, a mark in the run
+        index) and an :class:`EntryFailed` says why; the faults of the run
+        itself (the store, the shared index) still end the unit.
+        """
+        mark = self.run.mark()
+        try:
+            with self.store.savepoint():
+                return self.file(article, priority, features, found)
+        except (StoreError, DedupIndexError):
+            raise
+        except Exception as e:  # noqa: BLE001  (one entry's fault fails that entry)
+            log.debug("filing failed", exc_info=True)
+            self.run.rollback_to(mark)
+            return EntryFailed(f"{entry_name(article)} failed in filing: {type(e).__name__}: {e}")
+
+    def _file_alone(
+        self,
+        article: Article,
+        priority: int,
+        url_key: str | None,
+        features: _Features,
+        found: archive.Found | None = None,
+    ) -> str:
+        """File an article of a `dedup: false` source: a cluster of its own, never compared.
+
+        It still joins a story: the setting is about merging copies, and
+        other outlets' coverage of the same news is still worth listing.
+        """
+        cluster = dedup.new_cluster_id(article.source, article.guid)
+        self.store.create_cluster(cluster, self.now)
+        article_id = self.store.insert(
+            article,
+            canonical_url=url_key,
+            content_hash=features.content_hash,
+            cluster=cluster,
+            priority=priority,
+            when=self.now,
+        )
+        if isinstance(self.index, _SqliteIndex):  # the shared Redis index never sees it
+            self.index.file_aside(article_id, features.hashes)
+        self._remember(article_id, article, self.now, features)
+        self._join_story(cluster, article_id, article, features, found)
+        self._put_story_terms(article_id, article, self.now, features, new=True)
+        return "new"
+
+    def _remember(
+        self,
+        article_id: int,
+        article: Article,
+        first_seen: datetime,
+        features: _Features,
+        changed: bool = False,
+    ) -> None:
+        """Tell the run index what was filed (the SQLite index's bands too)."""
+        indexed = isinstance(self.index, _SqliteIndex)
+        self.run.file(
+            article_id,
+            article.source,
+            first_seen,
+            features.hashes,
+            changed=changed,
+            indexed=indexed,
+        )
+
+    def _join_story(
+        self,
+        cluster: str,
+        article_id: int,
+        article: Article,
+        features: _Features,
+        found: archive.Found | None = None,
+    ) -> None:
+        """Put a new cluster into the story its first article belongs to, and say why."""
+        joined = self._find_story(article, features, found)
+        if joined is None:
+            return
+        self.store.set_story(cluster, joined.story)
+        self.store.put_story_reason(
+            cluster,
+            joined.story,
+            article_id,
+            joined.link,
+            joined.links,
+            joined.best_article,
+            joined.best,
+            self.now,
+        )
+
+    def _story_date(self, article: Article, first_seen: datetime) -> datetime:
+        return archive.story_date(article, first_seen)
+
+    def _cousins(
+        self, features: _Features, found: archive.Found | None, start: datetime, end: datetime
+    ) -> list[tuple[int, str, float]]:
+        """``(article, story, similarity)`` of the story candidates with a similarity above 0."""
+        terms = features.terms
+        if found is None:
+            candidates = self.store.story_candidates(
+                features.story_keys,
+                start,
+                end,
+                per_key=archive.STORY_PER_KEY,
+                min_shared=story.min_shared_keys(terms),
+            )
+            scored = (
+                (i, sid, story.story_similarity(terms, other)) for i, sid, other in candidates
+            )
+            return [(i, sid, sim) for i, sid, sim in scored if sim > 0]
+        # The snapshot's stories, renamed by this run's merges; the run's own from the store.
+        found_here = self.run.cousins(found.upto, terms, features.story_keys, start, end)
+        stories = self.store.stories_of_articles([i for i, _ in found_here])
+        cousins = [
+            (i, self.run.story(sid), sim)
+            for i, sid, sim in found.cousins
+            if not self.run.answers_for(i)
+        ]
+        cousins += [(i, stories[i], sim) for i, sim in found_here if i in stories]
+        return sorted(cousins)
+
+    def _find_story(
+        self, article: Article, features: _Features, found: archive.Found | None = None
+    ) -> _StoryJoin | None:
+        """The existing story a new article's cluster joins, if any (see :mod:`jjfeed.story`)."""
+        if len(features.terms) < story.MIN_TERMS:
+            return None
+        at = self._story_date(article, self.now)
+        start, end = at - self.story_window, at + self.story_window
+        similarities: dict[str, list[float]] = {}
+        best: dict[str, tuple[float, int]] = {}
+        cousins = self._cousins(features, found, start, end)
+        sources = self.store.sources_and_titles(i for i, _, _ in cousins)
+        for other_id, sid, sim in cousins:
+            other_source = sources.get(other_id, ("", ""))[0]
+            sim = story.member_similarity(sim, other_source == article.source)
+            if sim <= 0:
+                continue
+            similarities.setdefault(sid, []).append(sim)
+            if sim > best.get(sid, (0.0, 0))[0]:
+                best[sid] = (sim, other_id)
+        # Only a story the article has enough evidence for can be joined; the
+        # others need no size (the one query here that grows with a story).
+        similarities = {
+            sid: sims for sid, sims in similarities.items() if sum(sims) >= story.STORY_EVIDENCE
+        }
+        sizes = self.store.story_sizes(similarities, start, end)
+        chosen = story.choose_story(similarities, sizes)
+        if chosen is None:
+            return None
+        top, top_article = best[chosen]
+        link = story.story_link(similarities[chosen], sizes.get(chosen, 0))
+        return _StoryJoin(chosen, link, len(similarities[chosen]), top_article, top)
+
+    def _put_story_terms(
+        self,
+        article_id: int,
+        article: Article,
+        first_seen: datetime,
+        features: _Features | None = None,
+        *,
+        new: bool = False,
+    ) -> None:
+        """Store an article's story terms and keys (``new``: it has none yet)."""
+        if features is None:
+            terms = story.story_terms(article.title, article.text)
+            keys = _story_keys(terms)
+        else:
+            terms, keys = features.terms, features.story_keys
+        at = self._story_date(article, first_seen)
+        self.store.put_story_terms(article_id, at, terms, keys, new=new)
+        self.run.file_story(article_id, at, terms, keys)

@@ -1,0 +1,458 @@
+"""Preparing articles: time limits, cleaning, dates and caps, features, learned furniture.
+
+Runs in the worker processes as well as the run's own. Pure but for the
+clean stage's libraries: an article in, an article (or an EntryFailed) out.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from html import escape
+
+from .. import archive, dedup, story, tag
+from ..clean import clean_html, clean_page, clean_text, furniture, has_prose
+from ..errors import JJFeedError, StoreError
+from ..model import (
+    Article,
+    Cleaned,
+    Source,
+)
+from ..parse import (
+    EMPTY,
+    MAX_AUTHOR_CHARS,
+    MAX_BODY_CHARS,
+    Parsed,
+    plain_tags,
+    plain_text,
+)
+from ..store import Store
+from ..workers import Workers
+
+log = logging.getLogger("jjfeed.pipeline")
+
+CLEAN_SECONDS = 20.0  # per article: past this the article is skipped
+# Articles cleaned together; the next chunk is cleaned while this one is filed.
+PREPARE_CHUNK = 512
+_IN_PROCESS = Workers(1)
+
+
+class StageTimeout(JJFeedError):
+    """One input or article took longer than its time bound."""
+
+
+@contextmanager
+def time_limit(seconds: float, what: str) -> Iterator[None]:
+    """Raise :class:`StageTimeout` in the block once ``seconds`` have passed.
+
+    A bound on the pure stages (parse, clean) so one hostile input cannot
+    hold the run: SIGALRM interrupts Python code between bytecodes (a long
+    call inside C finishes first). Only the main thread gets signals, so
+    elsewhere the block runs unbounded. Never wrap store writes in it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise StageTimeout(f"{what}: took longer than {seconds:g} s, gave up")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# -- clean ---------------------------------------------------------------------
+
+
+def clean_article(article: Article, source_tags: Sequence[str] = ()) -> Article:
+    """Run the clean stage on one article and fold in what it recovered."""
+    return fold_cleaned(article, _clean_body(article), source_tags)
+
+
+def fold_cleaned(article: Article, cleaned: Cleaned, source_tags: Sequence[str] = ()) -> Article:
+    """The article with the clean stage's text, HTML and recovered metadata.
+
+    Metadata the feed gave wins over metadata recovered from the text; for
+    files and pages (no feed), the recovered title wins over the file name.
+    """
+    from_feed = article.raw_kind == "html"
+    # What the clean stage recovered from a page is as untrusted as a feed's own fields:
+    # plain text that no reader can take for markup (the feed's were made so by parse).
+    recovered_title = plain_text(cleaned.title or "")
+    title = article.title if (from_feed and article.title) else (recovered_title or article.title)
+    summary = (
+        plain_text(clean_html(article.summary).text, MAX_BODY_CHARS) if article.summary else ""
+    )
+    return replace(
+        article,
+        title=title,
+        text=cleaned.text,
+        html=cleaned.html,
+        author=article.author or plain_text(cleaned.author or "", MAX_AUTHOR_CHARS) or None,
+        published=article.published or cleaned.published,
+        updated=article.updated or cleaned.updated,
+        tags=tag.tags_for(source_tags, article.tags, plain_tags(list(cleaned.tags))),
+        summary=summary,
+        section=plain_text(cleaned.section or "", MAX_AUTHOR_CHARS) or None,
+        raw="",
+    )
+
+
+FUTURE_SLACK = timedelta(days=1)  # clocks and time zones; past this a date is not believed
+
+
+def believable_dates(article: Article, now: datetime) -> Article:
+    """The article without dates further in the future than a clock could be wrong.
+
+    A post dated 2099 would otherwise sit at the top of the feed for ever;
+    without a date it is dated when jjfeed first saw it, as readers do.
+    """
+    limit = now + FUTURE_SLACK
+    published = article.published if article.published and article.published <= limit else None
+    updated = article.updated if article.updated and article.updated <= limit else None
+    if published is article.published and updated is article.updated:
+        return article
+    return replace(article, published=published, updated=updated)
+
+
+MAX_TEXT_CHARS = 200_000  # an article's clean text past this is cut (a book is not an entry)
+MAX_HTML_CHARS = 1_000_000  # and its clean HTML
+
+
+def capped(article: Article) -> tuple[Article, str | None]:
+    """The article within the per-article caps, and a note when it had to be cut.
+
+    The text is cut at the last paragraph that fits, and the HTML, when too
+    long or when the text was cut, is rebuilt from the kept paragraphs: a
+    feed entry must stay far below what any reader (or jjfeed's own fetch
+    cap) accepts.
+    """
+    if len(article.text) <= MAX_TEXT_CHARS and len(article.html) <= MAX_HTML_CHARS:
+        return article, None
+    kept: list[str] = []
+    size = 0
+    for paragraph in article.text.split("\n\n"):
+        if size + len(paragraph) > MAX_TEXT_CHARS:
+            if not kept:
+                kept.append(paragraph[:MAX_TEXT_CHARS].rsplit(" ", 1)[0] + " …")
+            break
+        kept.append(paragraph)
+        size += len(paragraph) + 2
+    text = "\n\n".join(kept)
+    html = "".join(f"<p>{escape(p)}</p>" for p in kept)
+    note = (
+        f"{entry_name(article)}: {len(article.text):,} characters of text and "
+        f"{len(article.html):,} of HTML cut to {len(text):,} and {len(html):,}"
+    )
+    return replace(article, text=text, html=html), note
+
+
+@dataclass(frozen=True)
+class _Features:
+    """What dedup and stories need from an article's final text.
+
+    Computed in the worker process that cleaned the article, so the main
+    process, which alone writes to the store, only compares and stores.
+    """
+
+    hashes: dedup.Features
+    terms: frozenset[str]
+    story_keys: list[int]
+
+    @property
+    def content_hash(self) -> str:
+        return self.hashes.content_hash
+
+
+def _features(article: Article) -> _Features:
+    terms = story.story_terms(article.title, article.text)
+    return _Features(dedup.features(article.text), terms, _story_keys(terms))
+
+
+def _story_keys(terms: frozenset[str]) -> list[int]:
+    return dedup.story_keys(terms) if len(terms) >= story.MIN_TERMS else []
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One article after the CPU-bound stages: cleaned, folded, fingerprinted, hashed."""
+
+    article: Article
+    cleaned: Cleaned
+    prints: dict[str, int]
+    features: _Features
+    # What the archive holds for it (None: not looked up, filing looks it up itself).
+    found: archive.Found | None = None
+    # Warnings about the entry that did not stop it (its text cut to the cap).
+    notes: tuple[str, ...] = ()
+
+
+_PrepareJob = tuple[Article, tuple[str, ...], "archive.Query | None"]
+
+
+@dataclass(frozen=True)
+class EntryFailed:
+    """One entry given up on, and why: a value in the source's result, never an exception.
+
+    ``refused``: not an article (nothing to read), as opposed to one that failed.
+    """
+
+    message: str
+    refused: bool = False
+
+
+def entry_name(article: Article) -> str:
+    """How a warning names an entry: its source, and its title or link or id."""
+    label = article.title or article.url or article.guid
+    return f"{article.origin or article.source}: entry {label[:120]!r}"
+
+
+def _prepare(job: _PrepareJob) -> _Prepared | EntryFailed:
+    """Clean one article, compute its features and look it up in the archive.
+
+    An :class:`EntryFailed` instead if cleaning took too long or failed in
+    any way: one entry's fault fails that entry, never its source or the
+    run. Top-level, so a worker process can run it (see
+    :mod:`jjfeed.workers`); reads the store, never writes it.
+    """
+    article, source_tags, query = job
+    try:
+        with time_limit(CLEAN_SECONDS, f"{article.source}: {article.url or article.guid}"):
+            cleaned = _clean_body(article)
+            folded = fold_cleaned(article, cleaned, source_tags)
+            features = _features(folded)
+    except StageTimeout as e:
+        return EntryFailed(f"{e} (article skipped)")
+    except Exception as e:  # noqa: BLE001  (any fault of one entry fails that entry)
+        log.debug("cleaning failed", exc_info=True)
+        return EntryFailed(f"{entry_name(article)} failed in cleaning: {type(e).__name__}: {e}")
+    if not folded.title.strip() and not folded.text.strip():
+        return EntryFailed(f"{entry_name(article)} refused: {EMPTY} once cleaned", refused=True)
+    if article.raw_kind == "page" and not has_prose(folded.text):
+        why = "only menus and links" if folded.text.strip() else "no article text found"
+        return EntryFailed(
+            f"{entry_name(article)} refused: a page with no article in it ({why})", refused=True
+        )
+    folded, cut = capped(folded)
+    if cut:
+        features = _features(folded)
+    found = None
+    if query is not None:
+        try:
+            found = archive.look_up(
+                query, folded, features.hashes, features.terms, features.story_keys
+            )
+        except StoreError as e:  # filing looks it up itself
+            log.debug("archive lookup failed, left to filing: %s", e)
+    notes = (cut,) if cut else ()
+    return _Prepared(folded, cleaned, furniture.block_fingerprints(cleaned), features, found, notes)
+
+
+def clean_batch(
+    store: Store,
+    source: Source,
+    articles: Sequence[Article],
+    now: datetime,
+    warnings: list[str] | None = None,
+    workers: Workers | None = None,
+) -> list[Article]:
+    """Clean one source's articles, learning and removing the source's furniture."""
+    return [
+        p.article
+        for chunk in _prepare_batches(store, source, articles, now, warnings, workers)
+        for p in chunk
+    ]
+
+
+def _prepare_batches(
+    store: Store,
+    source: Source,
+    articles: Sequence[Article],
+    now: datetime,
+    warnings: list[str] | None = None,
+    workers: Workers | None = None,
+    ready: Sequence[_Prepared | EntryFailed] | None = None,
+    query: archive.Query | None = None,
+    failures: list[str] | None = None,
+) -> Iterator[list[_Prepared]]:
+    """Clean one source's articles a chunk at a time, each chunk's furniture removed.
+
+    ``ready``: the articles, already cleaned in a worker (see :class:`_Read`);
+    only their furniture is left to remove.
+
+    The next chunk is cleaned in the worker processes while the caller files
+    this one, so cleaning and filing overlap. Furniture is decided per chunk
+    from what the store counted (earlier runs and earlier chunks) plus the
+    chunk's own counts: a feed's usual batch is one chunk and sees all of
+    itself; in a big import, a block that first recurs in a later chunk is
+    removed from there on, as it would be in a later run.
+    """
+    warnings = warnings if warnings is not None else []
+    if ready is not None:
+        yield _furnished(store, source, _kept(ready, warnings, failures), now)
+        return
+    runner = workers or _IN_PROCESS
+    tags = tuple(source.tags)
+    chunks: list[list[_PrepareJob]] = [
+        [(a, tags, query) for a in articles[i : i + PREPARE_CHUNK]]
+        for i in range(0, len(articles), PREPARE_CHUNK)
+    ]
+    pending = runner.submit(_prepare, chunks[0]) if chunks else None
+    for k in range(len(chunks)):
+        assert pending is not None
+        outcomes = pending.result()
+        if k + 1 < len(chunks):
+            pending = runner.submit(_prepare, chunks[k + 1])
+        yield _furnished(store, source, _kept(outcomes, warnings, failures), now)
+
+
+def _kept(
+    outcomes: Iterable[_Prepared | EntryFailed],
+    warnings: list[str],
+    failures: list[str] | None = None,
+) -> list[_Prepared]:
+    """The articles that were prepared; a warning line for each one that was given up on."""
+    prepared: list[_Prepared] = []
+    for outcome in outcomes:
+        if isinstance(outcome, EntryFailed):
+            warnings.append(outcome.message)
+            if failures is not None and not outcome.refused:
+                failures.append(outcome.message)
+        else:
+            warnings.extend(outcome.notes)
+            prepared.append(outcome)
+    return prepared
+
+
+def _furnished(
+    store: Store, source: Source, prepared: list[_Prepared], now: datetime
+) -> list[_Prepared]:
+    """:func:`_furnished_one` for each source among the articles (a folder holds several feeds)."""
+    names = list(dict.fromkeys(p.article.source for p in prepared))
+    if len(names) <= 1:
+        return _furnished_one(store, names[0] if names else source.name, prepared, now)
+    done: dict[int, _Prepared] = {}
+    for name in names:
+        group = [(i, p) for i, p in enumerate(prepared) if p.article.source == name]
+        cleaned = _furnished_one(store, name, [p for _, p in group], now)
+        done.update((i, p) for (i, _), p in zip(group, cleaned, strict=True))
+    return [done[i] for i in range(len(prepared))]
+
+
+def _furnished_one(
+    store: Store, source_name: str, prepared: list[_Prepared], now: datetime
+) -> list[_Prepared]:
+    """Count the chunk's blocks with the source's stored counts; drop what is furniture.
+
+    Blocks are counted once per new article (an article seen before does not
+    count again), together with what earlier runs counted, so furniture is
+    recognised from the first run on when a feed carries enough articles. An
+    article that loses blocks gets its features computed again.
+    """
+    batch: dict[str, tuple[int, int]] = {}
+    stored = store.furniture_counts(source_name, {fp for p in prepared for fp in p.prints})
+    for p in prepared:
+        if store.has(p.article.source, p.article.guid):
+            continue
+        if _mostly_seen(p.prints, stored, batch):
+            continue  # a copy of an article counted before: no new evidence
+        for fp, words in p.prints.items():
+            seen, _ = batch.get(fp, (0, words))
+            batch[fp] = (seen + 1, words)
+    combined = dict(stored)
+    for fp, (n, words) in batch.items():
+        combined[fp] = (stored.get(fp, (0, words))[0] + n, words)
+    known = furniture.furniture_of(combined)
+    if batch:
+        store.add_furniture(source_name, batch, now)
+    return [_without_furniture(p, known) for p in prepared]
+
+
+def _mostly_seen(
+    prints: dict[str, int],
+    stored: dict[str, tuple[int, int]],
+    batch: dict[str, tuple[int, int]],
+) -> bool:
+    """Whether an article is a copy of one this source has counted already.
+
+    A site's articles share their furniture, mostly short lines; an article
+    that shares most of its words with earlier ones, a paragraph of prose
+    among them, is a copy (an update, a re-post), and counting it again
+    would make its own paragraphs look like furniture. Short summaries under
+    a long-ish footer share most of their words too, but no paragraph: they
+    still count, or the footer could never be learned.
+    """
+    total = sum(prints.values())
+    seen = [words for fp, words in prints.items() if fp in stored or fp in batch]
+    return (
+        total > 0
+        and sum(seen) >= furniture.COPY_SHARE * total
+        and max(seen) >= furniture.LONG_PROSE_WORDS
+    )
+
+
+def _without_furniture(prepared: _Prepared, known: frozenset[str]) -> _Prepared:
+    if known.isdisjoint(prepared.prints):
+        return prepared
+    cleaned = furniture.drop_furniture(prepared.cleaned, known)
+    if cleaned is prepared.cleaned:
+        return prepared
+    article, _ = capped(replace(prepared.article, text=cleaned.text, html=cleaned.html))
+    return _Prepared(article, cleaned, prepared.prints, _features(article), notes=prepared.notes)
+
+
+def _clean_body(article: Article) -> Cleaned:
+    if article.raw_kind == "text":
+        return clean_text(article.raw)
+    if article.raw_kind == "page":
+        return clean_page(article.raw, article.url)
+    return clean_html(article.raw, base_url=article.url)
+
+
+# -- what the workers hand back ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One input after the workers' half: parsed, and its articles cleaned when few enough.
+
+    ``prepared`` is None when there are more than PREPARE_CHUNK articles:
+    they are cleaned a chunk at a time while they are filed (see
+    :func:`_prepare_batches`), and ``parsed`` keeps them. Otherwise
+    ``parsed`` comes without its articles, which ``prepared`` carries.
+    """
+
+    parsed: Parsed
+    prepared: list[_Prepared | EntryFailed] | None
+
+
+def _articles_of(read: _Read) -> Iterator[Article]:
+    yield from read.parsed.articles
+    for p in read.prepared or ():
+        if isinstance(p, _Prepared):
+            yield p.article
+
+
+def _renamed(read: _Read, renames: dict[tuple[str, str], str]) -> _Read:
+    """``read`` with its articles' sources renamed by ``(source, origin)``."""
+
+    def rename(article: Article) -> Article:
+        new = renames.get((article.source, article.origin), article.source)
+        return article if new == article.source else replace(article, source=new)
+
+    parsed = replace(read.parsed, articles=tuple(rename(a) for a in read.parsed.articles))
+    prepared = [
+        replace(p, article=rename(p.article)) if isinstance(p, _Prepared) else p
+        for p in read.prepared or ()
+    ]
+    return _Read(parsed, prepared if read.prepared is not None else None)
