@@ -69,7 +69,23 @@ CASES = {
     ),
     "label-line": (["Science · Wire"], "Science, not wire copy, drove the council's decision."),
     "sign-off": (["— Northern Press Agency"], "— and then the rain came down on the quay."),
+    # A label left at the end once what it introduced went (Luke Dorny's "Shared:", a
+    # forum's "pictures for this topic below:"), or a line with no word at all.
+    "dangling-label": (
+        ["Shared:", "此主题相关图片如下：", "Pictures for this topic below:", "* * *"],
+        "Shared: the harbour wall was built by both towns, the council said.",
+    ),
 }
+
+
+def test_a_last_line_with_no_word_goes() -> None:
+    for line in (".", "...", ";"):
+        assert clean_html(_entry(line)).text.split("\n\n") == [STORY], line
+
+
+def test_a_label_higher_up_introduces_what_follows_and_stays() -> None:
+    text = clean_html(_entry("Here is what the engineers found:", "The wall had moved 4 cm.")).text
+    assert "Here is what the engineers found:" in text
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

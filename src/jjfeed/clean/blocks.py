@@ -120,6 +120,7 @@ def judge_blocks(texts: Sequence[str], *, plain: bool, find_title: bool) -> Judg
     _drop_related_sections(texts, reasons)
     _drop_sponsor_blocks(texts, reasons)
     _drop_sign_off(texts, reasons)
+    _drop_dangling_end(texts, reasons)
     judged = tuple(
         Judged(text, reason or CONTENT) for text, reason in zip(texts, reasons, strict=True)
     )
@@ -388,3 +389,26 @@ def _drop_sign_off(texts: Sequence[str], reasons: list[str | None]) -> None:
     undecided = [i for i, reason in enumerate(reasons) if reason is None]
     if len(undecided) >= 2 and _SIGN_OFF.match(texts[undecided[-1]].strip()):
         reasons[undecided[-1]] = "sign-off"
+
+
+# A short label that ends in a colon ("Shared:", "Pictures for this topic below:",
+# "此主题相关图片如下："), or a line with no letter or digit at all ("." or "* * *").
+_LABEL_END = re.compile(r"[:：]\s*$")
+_NO_WORD = re.compile(r"^[^\w]*$")
+DANGLING_WORDS = 8
+
+
+def _drop_dangling_end(texts: Sequence[str], reasons: list[str | None]) -> None:
+    """The last kept blocks when they introduce nothing: a label whose list or link went.
+
+    Only at the end, where nothing kept follows them; higher up a label
+    ("Here is the feed:") introduces the block after it. The first kept block
+    always stays.
+    """
+    undecided = [i for i, reason in enumerate(reasons) if reason is None]
+    while len(undecided) >= 2:
+        last = texts[undecided[-1]].strip()
+        label = _LABEL_END.search(last) and len(last.split()) <= DANGLING_WORDS and len(last) <= 80
+        if not (label or _NO_WORD.match(last)):
+            return
+        reasons[undecided.pop()] = "dangling label"
