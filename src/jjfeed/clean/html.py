@@ -16,6 +16,7 @@ this runs on every article the aggregator sees.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import TypeAlias
@@ -26,6 +27,7 @@ from lxml import etree
 from jjfeed import urls
 from jjfeed.clean import rules
 from jjfeed.clean.blocks import judge_blocks
+from jjfeed.clean.features import BlockFacts
 from jjfeed.clean.markup import (
     Element,
     harvest_markup_meta,
@@ -77,6 +79,8 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _SPACES = re.compile(r"\s+")
 
 Item: TypeAlias = str | Element  # a piece of a container's content: loose text or a child element
+# Given a page's leaf blocks (with the rules' verdicts), which to keep.
+BlockDecider: TypeAlias = Callable[[Sequence[BlockFacts]], Sequence[bool]]
 
 
 @dataclass(frozen=True)
@@ -123,12 +127,18 @@ def parse_body(markup: str) -> Element | None:
 
 
 def clean_tree(
-    root: Element, base_url: str | None, *, drop_heading: str | None = None
+    root: Element,
+    base_url: str | None,
+    *,
+    drop_heading: str | None = None,
+    decide: BlockDecider | None = None,
 ) -> TreeResult:
     """Clean ``root`` in place and return its safe HTML and text.
 
     ``drop_heading`` is the page title, whose ``<h1>`` should not be repeated
-    in the body.
+    in the body. ``decide``, when given, has the last word on which leaf
+    blocks stay (the block scorer, for pages); without it the rules' verdicts
+    stand.
     """
     _drop_comments(root)
     found = harvest_markup_meta(root)
@@ -136,7 +146,7 @@ def clean_tree(
     if drop_heading:
         _drop_title_heading(root, drop_heading)
     _normalise_structure(root)
-    _merge_found(found, _drop_boilerplate_blocks(root))
+    _merge_found(found, _drop_boilerplate_blocks(root, decide))
     _absolutise_links(root, base_url)
     _drop_empty(root)
     safe = sanitise(serialise_children(root))
@@ -201,18 +211,53 @@ def _drop_title_heading(root: Element, title: str) -> None:
         remove(heading)
 
 
-def _drop_boilerplate_blocks(root: Element) -> Found:
-    """Judge the leaf blocks' text with the shared rules and remove the losers."""
+def _drop_boilerplate_blocks(root: Element, decide: BlockDecider | None) -> Found:
+    """Judge the leaf blocks' text with the shared rules and remove the losers.
+
+    With a ``decide``r, the rules' verdicts are facts it weighs with the rest
+    of what the tree shows of each block, and its answer stands.
+    """
     leaves = _leaf_blocks(root)
     for element in leaves:
         _drop_trailing_read_on(element)
     pairs = [(el, _collapse(" ".join(el.itertext()))) for el in leaves]
     pairs = [(el, text) for el, text in pairs if text]
     judgement = judge_blocks([text for _, text in pairs], plain=False, find_title=False)
-    for (element, _), judged in zip(pairs, judgement.blocks, strict=True):
-        if not judged.kept:
+    keep: Sequence[bool] = [judged.kept for judged in judgement.blocks]
+    if decide is not None and pairs:
+        facts = [
+            block_facts(element, text, judged.reason, root)
+            for (element, text), judged in zip(pairs, judgement.blocks, strict=True)
+        ]
+        keep = decide(facts)
+    for (element, _), kept in zip(pairs, keep, strict=True):
+        if not kept:
             remove(element)
     return judgement.found
+
+
+def block_facts(element: Element, text: str, reason: str, root: Element) -> BlockFacts:
+    """What the tree shows of one leaf block, up to ``root``."""
+    ancestors: list[str] = []
+    marks: list[str] = []
+    node: Element | None = element
+    while node is not None and node is not root:
+        if node is not element:
+            ancestors.append(str(node.tag))
+        for attr in ("class", "id"):
+            value = node.get(attr)
+            if value:
+                marks.append(value)
+        node = node.getparent()
+    links = sum(len(_collapse(" ".join(a.itertext()))) for a in element.iter("a"))
+    return BlockFacts(
+        text=text,
+        tag=str(element.tag),
+        ancestors=tuple(ancestors),
+        link_chars=links,
+        reason=reason,
+        marks=tuple(marks),
+    )
 
 
 def _drop_trailing_read_on(block: Element) -> None:

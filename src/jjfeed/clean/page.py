@@ -30,7 +30,7 @@ from trafilatura.settings import Extractor, use_config
 
 from jjfeed import urls
 from jjfeed.clean import rules
-from jjfeed.clean.html import clean_tree, parse_body, remove, serialise_children
+from jjfeed.clean.html import BlockDecider, clean_tree, parse_body, remove, serialise_children
 from jjfeed.clean.markup import (
     Element,
     harvest_markup_meta,
@@ -107,11 +107,12 @@ _TRAFILATURA_CONFIG.set("DEFAULT", "MAX_FILE_SIZE", str(MAX_PAGE_CHARS * 4))
 _TRAFILATURA_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
 
 
-def clean_page(page: str, url: str | None = None) -> Cleaned:
+def clean_page(page: str, url: str | None = None, *, decide: BlockDecider | None = None) -> Cleaned:
     """Clean a whole HTML page: its article text plus the page's metadata.
 
-    trafilatura finds the article; our block rules then clean what it
-    returns. When it finds nothing (tiny or odd pages), our own container
+    trafilatura finds the article; our block rules (and ``decide``, when
+    given: ``scorer.shipped_scorer()`` is the learned block scorer, which is
+    not the default yet, see docs/benchmarks.md) clean what it returns. When it finds nothing (tiny or odd pages), our own container
     finder takes over; when it finds little, the finder is asked too and the
     longer article wins by a clear margin (trafilatura sometimes stops at an
     intro and misses the list, recipe or guide that follows). Metadata: the
@@ -127,12 +128,12 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
     base_url = _base_url(tree, url)
     body = _extract_main(tree, url)
     if body is None or _is_flattened(body, tree):
-        return _clean_with_our_finder(tree, base_url, page_meta)
+        return _clean_with_our_finder(tree, base_url, page_meta, decide)
     _bound_article(body)
     # The headline shown above the article is its title, and not part of its text.
     headline = _take_headline(body)
     title = headline if len(headline.split()) >= HEADLINE_MIN_WORDS else page_meta.title
-    result = clean_tree(body, base_url, drop_heading=page_meta.title)
+    result = clean_tree(body, base_url, drop_heading=page_meta.title, decide=decide)
     found = result.found
     read = page_date(tree, url) if len(page) <= MAX_META_PAGE_CHARS else None
     published = reconcile_dates(page_meta.published or found.published_at, read)
@@ -141,7 +142,7 @@ def clean_page(page: str, url: str | None = None) -> Cleaned:
     words = len(result.text.split()) + len(headline.split())
     if words < SECOND_OPINION_MAX_WORDS:
         # Our finder cleans the page's own tree in place: read it before.
-        ours = _second_opinion(tree, base_url, page_meta, SECOND_OPINION_RATIO * words)
+        ours = _second_opinion(tree, base_url, page_meta, SECOND_OPINION_RATIO * words, decide)
         if ours is not None:
             ours = trim_second_opinion(ours, result.text)
             return replace(
@@ -274,14 +275,16 @@ def _is_flattened(body: Element, tree: HtmlElement) -> bool:
     return blocks <= 1 and len(select(tree, "//body//p")) >= 2
 
 
-def _clean_with_our_finder(tree: HtmlElement, base_url: str | None, page_meta: PageMeta) -> Cleaned:
+def _clean_with_our_finder(
+    tree: HtmlElement, base_url: str | None, page_meta: PageMeta, decide: BlockDecider | None
+) -> Cleaned:
     """The fallback: pick the article element ourselves, then clean it."""
     _drop_scripts(tree)
     page_found = harvest_markup_meta(tree)
     main = find_main(tree)
     if main is None:
         return Cleaned(text="", html="", title=page_meta.title)
-    cleaned = _clean_main(main, base_url, page_meta)
+    cleaned = _clean_main(main, base_url, page_meta, decide)
     return replace(
         cleaned,
         author=cleaned.author or page_found.author,
@@ -291,7 +294,11 @@ def _clean_with_our_finder(tree: HtmlElement, base_url: str | None, page_meta: P
 
 
 def _second_opinion(
-    tree: HtmlElement, base_url: str | None, page_meta: PageMeta, beat_words: float
+    tree: HtmlElement,
+    base_url: str | None,
+    page_meta: PageMeta,
+    beat_words: float,
+    decide: BlockDecider | None,
 ) -> Cleaned | None:
     """Our finder's article when it has more than ``beat_words`` words
     (:func:`distinct_words`), else None.
@@ -303,7 +310,7 @@ def _second_opinion(
     main = find_main(tree)
     if main is None or len(text_of(main).split()) <= beat_words:
         return None
-    cleaned = _clean_main(main, base_url, page_meta)
+    cleaned = _clean_main(main, base_url, page_meta, decide)
     return cleaned if distinct_words(cleaned.text) > beat_words else None
 
 
@@ -384,9 +391,11 @@ def _drop_scripts(tree: HtmlElement) -> None:
         element.drop_tree()
 
 
-def _clean_main(main: Element, base_url: str | None, page_meta: PageMeta) -> Cleaned:
+def _clean_main(
+    main: Element, base_url: str | None, page_meta: PageMeta, decide: BlockDecider | None
+) -> Cleaned:
     """Clean the element our finder chose; the page's declarations win over the text's."""
-    result = clean_tree(main, base_url, drop_heading=page_meta.title)
+    result = clean_tree(main, base_url, drop_heading=page_meta.title, decide=decide)
     found = result.found
     return Cleaned(
         text=result.text,

@@ -1,0 +1,135 @@
+"""The page block scorer: features from plain facts, trees walked the way LightGBM does."""
+
+from __future__ import annotations
+
+import pytest
+
+from jjfeed.clean import clean_page
+from jjfeed.clean.features import FEATURE_COUNT, BlockFacts, page_rows
+from jjfeed.clean.html import clean_tree, parse_body
+from jjfeed.clean.scorer import (
+    BlockScorer,
+    rules_only,
+    shipped_scorer,
+    trees_from_lightgbm,
+)
+
+STORY = (
+    "The council voted on Tuesday to reopen the old mill bridge to cyclists, after a "
+    "two-year closure that pushed commuters onto the ring road."
+)
+
+
+def _leaf(value: float) -> dict[str, float]:
+    return {"leaf_value": value}
+
+
+def _split(feature: int, threshold: float, left: dict, right: dict) -> dict:
+    return {
+        "split_feature": feature,
+        "threshold": threshold,
+        "decision_type": "<=",
+        "left_child": left,
+        "right_child": right,
+    }
+
+
+def _dump(*trees: dict) -> dict:
+    return {
+        "feature_names": [f"f{i}" for i in range(FEATURE_COUNT)],
+        "tree_info": [{"tree_structure": tree} for tree in trees],
+    }
+
+
+def test_trees_are_walked_like_lightgbm() -> None:
+    # Feature 0 is log1p(words): a one-word block goes left, a long one right.
+    deep = _split(0, 1.0, _split(2, 0.5, _leaf(-3.0), _leaf(-1.0)), _leaf(2.0))
+    flat = _leaf(0.5)
+    scorer = BlockScorer.from_dict(trees_from_lightgbm(_dump(deep, flat)))
+    short = BlockFacts(text="Share", tag="p")
+    linked = BlockFacts(text="Home", tag="p", link_chars=4)
+    rows = page_rows([short, linked, BlockFacts(text=STORY, tag="p")])
+    assert list(scorer.margins(rows)) == [-2.5, -0.5, 2.5]
+
+
+def test_a_block_the_rules_dropped_stays_dropped() -> None:
+    keep_all = BlockScorer.from_dict(trees_from_lightgbm(_dump(_leaf(5.0))))
+    drop_all = BlockScorer.from_dict(trees_from_lightgbm(_dump(_leaf(-5.0))))
+    blocks = [
+        BlockFacts(text="Why the bridge closed", tag="h2"),
+        BlockFacts(text="Share this article", tag="p", reason="furniture"),
+    ]
+    assert keep_all(blocks) == [True, False]
+    assert drop_all(blocks) == [False, False]
+    assert rules_only(blocks) == [True, False]
+
+
+def test_finished_prose_is_kept_without_asking() -> None:
+    drop_all = BlockScorer.from_dict(trees_from_lightgbm(_dump(_leaf(-5.0))))
+    blocks = [BlockFacts(text=STORY, tag="p"), BlockFacts(text=STORY.rstrip("."), tag="p")]
+    assert drop_all(blocks) == [True, False]
+
+
+def test_the_threshold_decides_a_close_call() -> None:
+    trees = trees_from_lightgbm(_dump(_leaf(0.0)))  # probability 0.5 for every block
+    blocks = [BlockFacts(text="Why the bridge closed", tag="h2")]
+    assert BlockScorer.from_dict(trees, keep_threshold=0.4)(blocks) == [True]
+    assert BlockScorer.from_dict(trees, keep_threshold=0.6)(blocks) == [False]
+
+
+def test_a_model_for_other_features_is_refused() -> None:
+    trees = trees_from_lightgbm(_dump(_leaf(1.0)))
+    trees["features"] = FEATURE_COUNT + 1
+    with pytest.raises(ValueError, match="features"):
+        BlockScorer.from_dict(trees)
+
+
+def test_rows_see_the_neighbours() -> None:
+    story = BlockFacts(text=STORY, tag="p")
+    alone = page_rows([story, story])[0]
+    beside_menu = page_rows([story, BlockFacts(text="Home", tag="li", link_chars=4)])[0]
+    assert len(alone) == len(beside_menu) == FEATURE_COUNT
+    assert alone != beside_menu
+
+
+def test_the_shipped_model_drops_a_menu_under_a_story() -> None:
+    scorer = shipped_scorer()
+    assert scorer is shipped_scorer()  # read once
+    story = [BlockFacts(text=STORY, tag="p"), BlockFacts(text="Why the bridge closed", tag="h2")]
+    story += [BlockFacts(text=STORY, tag="p")] * 2
+    menu = [
+        BlockFacts(text=label, tag="li", ancestors=("ul",), link_chars=len(label))
+        for label in ("Home", "News", "Sport", "Weather", "Contact us")
+    ]
+    assert scorer(story + menu) == [True] * len(story) + [False] * len(menu)
+
+
+def test_clean_tree_asks_the_decider_about_every_leaf_block() -> None:
+    seen: list[list[str]] = []
+
+    def drop_second(blocks):  # type: ignore[no-untyped-def]
+        seen.append([block.text for block in blocks])
+        return [index != 1 for index in range(len(blocks))]
+
+    body = parse_body(f"<div class='entry'><p>{STORY}</p><p>Second block</p><p>Third</p></div>")
+    assert body is not None
+    result = clean_tree(body, None, decide=drop_second)
+    assert seen == [[STORY, "Second block", "Third"]]
+    assert "Second block" not in result.text and "Third" in result.text
+
+
+def test_clean_page_asks_the_decider_it_is_given() -> None:
+    facts: list[BlockFacts] = []
+
+    def record(blocks):  # type: ignore[no-untyped-def]
+        facts.extend(blocks)
+        return rules_only(blocks)
+
+    page = (
+        "<html><body><div id='main'><article class='post'>"
+        + "".join(f"<p>{STORY} Paragraph {n}.</p>" for n in range(6))
+        + "</article></div></body></html>"
+    )
+    cleaned = clean_page(page, "https://example.org/a", decide=record)
+    assert facts and all(block.tag == "p" for block in facts)
+    assert "Paragraph 5" in cleaned.text
