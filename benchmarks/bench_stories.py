@@ -492,7 +492,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--windows",
         help="story windows in hours to run the pipeline with on uci, comma-separated (then stop)",
     )
+    parser.add_argument(
+        "--shared-keys",
+        metavar="TITLE,TEXT",
+        help="story keys a candidate must share with a headline and with a body vector "
+        f"(default {story.MIN_SHARED_KEYS},{story.MIN_SHARED_KEYS_TEXT})",
+    )
     args = parser.parse_args(argv)
+    if args.shared_keys:
+        title_keys, text_keys = (int(n) for n in args.shared_keys.split(","))
+        story.MIN_SHARED_KEYS, story.MIN_SHARED_KEYS_TEXT = title_keys, text_keys
     wanted = ("uci", "ecbplus") if args.data == "both" else (args.data,)
     paths = {"uci": args.csv, "ecbplus": args.ecbplus}
     for data in wanted:
