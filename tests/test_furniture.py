@@ -165,3 +165,53 @@ def test_short_summaries_still_teach_the_footer_that_outweighs_them(
         counts = store.furniture_counts("Site", [fingerprint(footer) or ""])
     assert counts[fingerprint(footer) or ""][0] == 5
     assert len(texts) == 5 and all(footer not in t for t in texts)
+
+
+def test_verdict_is_by_share_of_the_articles_since_the_block_appeared() -> None:
+    counts = {"footer": (20, 6), "link": (3, 7), "new-appeal": (4, 6)}
+    since = {"footer": 0, "link": 0, "new-appeal": 96}  # the appeal came with article 97
+    # The footer in 20 of 100 articles is no share; the appeal is in all 4 since it came.
+    assert furniture_of(counts, since, total=100) == frozenset({"new-appeal"})
+    # In every article since it appeared: furniture; in 3 of 100: a link the posts share.
+    assert is_furniture(4, 6, share=1.0) and not is_furniture(3, 7, share=0.03)
+
+
+LINK = "The Case for a True Mac Pro Successor"  # ATP: show notes of 3 of 100 episodes
+APPEAL = "Become a member to support the show and get an ad-free feed."
+
+
+def test_a_link_three_posts_share_stays_an_appeal_they_all_end_with_goes(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    items = [
+        {
+            "title": f"Episode {i}",
+            "link": f"https://site.example/{i}",
+            "guid": f"https://site.example/?p={i}",
+            "body": html_body(prose(300 + i, 120))
+            + (f"<p>{LINK}</p>" if i < 3 else "")
+            + f"<p>{APPEAL}</p>",
+        }
+        for i in range(20)
+    ]
+    texts = _run_site(tmp_path, feed_server, items)
+    assert len(texts) == 20
+    assert all(APPEAL not in t for t in texts)  # a first fetch learns it at once
+    assert sum(LINK in t for t in texts) == 3  # 3 of 20 is no share: the links stay
+
+
+def test_a_footer_a_source_starts_using_is_learned_from_its_share_since_then(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    def item(i: int, footer: bool) -> dict[str, str]:
+        body = html_body(prose(400 + i, 120)) + (f"<p>{APPEAL}</p>" if footer else "")
+        return {
+            "title": f"Post {i}",
+            "link": f"https://site.example/{i}",
+            "guid": f"https://site.example/?p={i}",
+            "body": body,
+        }
+
+    _run_site(tmp_path, feed_server, [item(i, False) for i in range(12)])
+    texts = _run_site(tmp_path, feed_server, [item(i, True) for i in range(12, 16)])
+    assert len(texts) == 16 and all(APPEAL not in t for t in texts)

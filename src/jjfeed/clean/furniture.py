@@ -20,7 +20,10 @@ from jjfeed.clean.blocks import BLOCK_SEPARATOR
 from jjfeed.clean.html import TEXT_HOLDERS, remove, serialise_children
 from jjfeed.model import Cleaned
 
-# A block seen in this many distinct articles of one source is furniture...
+# A block is furniture when most of the articles the source published since it
+# first appeared carry it (a footer, an appeal: all of them; a show-notes link to
+# a story, three episodes of a hundred: not), and at least this many do...
+MOST = 0.5
 MIN_ARTICLES = 3
 # ...unless it is long, article-like prose: a paragraph that recurs in a few
 # articles is more likely a running story's background than a widget. Such a
@@ -54,16 +57,33 @@ def block_fingerprints(cleaned: Cleaned) -> dict[str, int]:
     return out
 
 
-def is_furniture(articles: int, words: int) -> bool:
-    """The verdict for one block, from how many of the source's articles carried it."""
+def is_furniture(articles: int, words: int, share: float = 1.0) -> bool:
+    """The verdict for one block: how many of the source's articles carried it, and what
+    share of those published since it first appeared."""
     needed = LONG_PROSE_MIN_ARTICLES if words >= LONG_PROSE_WORDS else MIN_ARTICLES
-    return articles >= needed
+    return articles >= needed and share >= MOST
 
 
-def furniture_of(counts: Mapping[str, tuple[int, int]]) -> frozenset[str]:
-    """Fingerprints that are furniture, from ``{fingerprint: (articles, words)}``."""
+def furniture_of(
+    counts: Mapping[str, tuple[int, int]],
+    since: Mapping[str, int] | None = None,
+    total: int | None = None,
+) -> frozenset[str]:
+    """Fingerprints that are furniture, from ``{fingerprint: (articles, words)}``.
+
+    ``total``: the source's articles counted so far; ``since``: per block, how many
+    had been counted before it first appeared. Without them every share is 1.
+    """
+
+    def share(fp: str, articles: int) -> float:
+        if total is None:
+            return 1.0
+        return articles / max(1, total - (since or {}).get(fp, 0))
+
     return frozenset(
-        fp for fp, (articles, words) in counts.items() if is_furniture(articles, words)
+        fp
+        for fp, (articles, words) in counts.items()
+        if is_furniture(articles, words, share(fp, articles))
     )
 
 

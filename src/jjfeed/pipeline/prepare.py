@@ -360,21 +360,27 @@ def _furnished_one(
     article that loses blocks gets its features computed again.
     """
     batch: dict[str, tuple[int, int]] = {}
-    stored = store.furniture_counts(source_name, {fp for p in prepared for fp in p.prints})
+    prints = {fp for p in prepared for fp in p.prints}
+    stored = store.furniture_counts(source_name, prints)
+    before = store.furniture_total(source_name)
+    counted = 0
     for p in prepared:
         if store.has(p.article.source, p.article.guid):
             continue
         if _mostly_seen(p.prints, stored, batch):
             continue  # a copy of an article counted before: no new evidence
+        counted += 1
         for fp, words in p.prints.items():
             seen, _ = batch.get(fp, (0, words))
             batch[fp] = (seen + 1, words)
     combined = dict(stored)
     for fp, (n, words) in batch.items():
         combined[fp] = (stored.get(fp, (0, words))[0] + n, words)
-    known = furniture.furniture_of(combined)
+    # A block first seen in this chunk counts from the chunk's start (a first fetch: all of it).
+    since = {fp: before for fp in combined} | store.furniture_since(source_name, prints)
+    known = furniture.furniture_of(combined, since, before + counted)
     if batch:
-        store.add_furniture(source_name, batch, now)
+        store.add_furniture(source_name, batch, now, counted=counted)
     return [_without_furniture(p, known) for p in prepared]
 
 

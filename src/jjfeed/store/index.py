@@ -180,25 +180,61 @@ class IndexMixin(ClustersMixin):
         self, source: str, fingerprints: Iterable[str]
     ) -> dict[str, tuple[int, int]]:
         """``{fingerprint: (articles, words)}`` for the given fingerprints of one source."""
+        rows = self._furniture_rows(source, fingerprints)
+        return {fp: (articles, words) for fp, (articles, words, _) in rows.items()}
+
+    def furniture_since(self, source: str, fingerprints: Iterable[str]) -> dict[str, int]:
+        """``{fingerprint: articles of the source counted before the block first appeared}``."""
+        return {
+            fp: since for fp, (_, _, since) in self._furniture_rows(source, fingerprints).items()
+        }
+
+    def furniture_total(self, source: str) -> int:
+        """How many of a source's articles the furniture counts have seen."""
+        row = self._db.execute(
+            "SELECT articles FROM furniture_sources WHERE source = ?", (source,)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def _furniture_rows(
+        self, source: str, fingerprints: Iterable[str]
+    ) -> dict[str, tuple[int, int, int]]:
         fps = list(dict.fromkeys(fingerprints))
-        out: dict[str, tuple[int, int]] = {}
+        out: dict[str, tuple[int, int, int]] = {}
         for start in range(0, len(fps), 500):
             chunk = fps[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                f"SELECT fingerprint, articles, words FROM furniture WHERE source = ? AND fingerprint IN ({marks})",
+                "SELECT fingerprint, articles, words, since FROM furniture"
+                f" WHERE source = ? AND fingerprint IN ({marks})",
                 [source, *chunk],
             )
-            out.update({r[0]: (int(r[1]), int(r[2])) for r in rows})
+            out.update({r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows})
         return out
 
     def add_furniture(
-        self, source: str, counts: dict[str, tuple[int, int]], when: datetime
+        self,
+        source: str,
+        counts: dict[str, tuple[int, int]],
+        when: datetime,
+        *,
+        counted: int = 0,
     ) -> None:
-        """Add ``{fingerprint: (new articles, words)}`` to a source's furniture counts."""
+        """Add ``{fingerprint: (new articles, words)}`` to a source's furniture counts.
+
+        ``counted``: the articles these counts come from; a block seen for the
+        first time records how many the source had before them (its ``since``).
+        """
+        before = self.furniture_total(source)
         self._db.executemany(
-            """INSERT INTO furniture (source, fingerprint, articles, words, last_seen) VALUES (?, ?, ?, ?, ?)
+            """INSERT INTO furniture (source, fingerprint, articles, words, last_seen, since)
+               VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT (source, fingerprint) DO UPDATE SET
                    articles = articles + excluded.articles, last_seen = excluded.last_seen""",
-            [(source, fp, n, words, _ts(when)) for fp, (n, words) in counts.items()],
+            [(source, fp, n, words, _ts(when), before) for fp, (n, words) in counts.items()],
+        )
+        self._db.execute(
+            """INSERT INTO furniture_sources (source, articles) VALUES (?, ?)
+               ON CONFLICT (source) DO UPDATE SET articles = articles + excluded.articles""",
+            (source, counted),
         )

@@ -219,6 +219,18 @@ MIGRATIONS: tuple[str, ...] = (
     END;
     ALTER TABLE articles ADD COLUMN section TEXT;
     """,
+    # 12: furniture by share (issue 18 item 4): how many articles of each source the
+    # furniture counts have seen, and per block how many had been seen before it first
+    # appeared; a block is furniture when most articles since then carried it.
+    """
+    CREATE TABLE furniture_sources (
+        source TEXT PRIMARY KEY,
+        articles INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO furniture_sources (source, articles)
+        SELECT source, max(articles) FROM furniture GROUP BY source;
+    ALTER TABLE furniture ADD COLUMN since INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
