@@ -19,8 +19,9 @@ from jjfeed import dedup
 from jjfeed.clean import clean_html, clean_page, clean_text
 from jjfeed.config import parse_config
 from jjfeed.errors import ConfigError, JJFeedError
+from jjfeed.fields import plain_text, safe_url, xml_safe
 from jjfeed.ingest import detect_kind
-from jjfeed.parse import parse_feed, plain_text, safe_url, xml_safe
+from jjfeed.parse import parse_feed
 
 FAST = settings(max_examples=60, deadline=None)
 

@@ -10,9 +10,10 @@ import json
 
 import pytest
 
-from jjfeed import parse
+from jjfeed import fields, parse
 from jjfeed.errors import ParseError
-from jjfeed.parse import parse_feed, plain_text, safe_url
+from jjfeed.fields import plain_text, safe_url
+from jjfeed.parse import parse_feed
 
 
 def _rss(items: str, prolog: str = "") -> bytes:
@@ -110,7 +111,7 @@ def test_markup_in_title_author_and_tags_becomes_plain_text() -> None:
 
 def test_title_is_capped() -> None:
     parsed = parse_feed(_rss(f"<item><title>{'long ' * 1000}</title></item>"), source="s")
-    assert len(parsed.articles[0].title) == parse.MAX_TITLE_CHARS
+    assert len(parsed.articles[0].title) == fields.MAX_TITLE_CHARS
 
 
 def test_entries_per_feed_are_capped_with_a_warning() -> None:

@@ -20,15 +20,9 @@ from pathlib import Path
 from bs4.dammit import EncodingDetector
 
 from .errors import IngestError, ParseError
+from .fields import plain_text, xml_safe
 from .model import Article
-from .parse import (
-    MAX_ENTRIES,
-    Parsed,
-    looks_like_json_feed,
-    parse_feed,
-    plain_text,
-    xml_safe,
-)
+from .parse import MAX_ENTRIES, Parsed, looks_like_json_feed, parse_feed
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # as fetch.MAX_BYTES: a feed is never larger
 FEED_MARKERS = (b"<rss", b"<feed", b"<rdf:rdf", b"<channel")

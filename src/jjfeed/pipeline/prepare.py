@@ -18,19 +18,13 @@ from html import escape
 from .. import archive, dedup, story, tag
 from ..clean import clean_html, clean_page, clean_text, furniture, has_prose
 from ..errors import JJFeedError, StoreError
+from ..fields import MAX_AUTHOR_CHARS, plain_tags, plain_text
 from ..model import (
     Article,
     Cleaned,
     Source,
 )
-from ..parse import (
-    EMPTY,
-    MAX_AUTHOR_CHARS,
-    MAX_BODY_CHARS,
-    Parsed,
-    plain_tags,
-    plain_text,
-)
+from ..parse import EMPTY, MAX_BODY_CHARS, Parsed
 from ..store import Store
 from ..workers import Workers
 

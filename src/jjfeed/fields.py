@@ -1,0 +1,139 @@
+"""Untrusted fields of a feed: made safe before anything else reads them.
+
+Titles, authors and tags become one-line plain text no reader can take for
+markup; links are kept only when they are absolute http(s) URLs; every
+string loses what XML 1.0 cannot carry; GUIDs are bounded. Pure functions
+of strings, used by feed parsing (:mod:`jjfeed.parse`), ingest and the
+pipeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from html import unescape as html_unescape
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlsplit
+
+MAX_TITLE_CHARS = 1000
+MAX_AUTHOR_CHARS = 300
+MAX_TAGS = 50
+MAX_TAG_CHARS = 100
+MAX_URL_CHARS = 4096
+MAX_GUID_CHARS = 1000  # a longer id is replaced by its hash
+SAFE_URL_SCHEMES = ("http", "https")
+
+# Characters no reader should receive: C0/C1 controls except tab/newline, and
+# the Unicode non-characters XML cannot carry.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# What XML 1.0 cannot carry at all; lxml (and so the publish stage) refuses it.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_TAG_OPENER = re.compile(r"<(?=[A-Za-z/!?])")
+URL_JUNK = re.compile(r"[\x00-\x20\x7f]")
+SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_RISKY_SCHEMES = frozenset({"javascript", "vbscript", "livescript", "data", "file", "blob"})
+
+
+class _TextOnly(HTMLParser):
+    """Collects the text of an HTML fragment, dropping tags, comments, scripts and styles."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in ("script", "style"):
+            self._hidden += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry (NUL, most C0 controls, lone surrogates).
+
+    One such character in one stored article made every later publish fail.
+    """
+    return _NOT_XML.sub("", text)
+
+
+def _markup_text(value: str) -> str:
+    """The text of an HTML fragment; a fragment the stdlib parser chokes on loses its tags by pattern.
+
+    ``html.parser`` raises ``AssertionError`` on some marked sections
+    (``<![0``, ``<![A:``), which a title can hold.
+    """
+    parser = _TextOnly()
+    try:
+        parser.feed(value)
+        parser.close()
+    except AssertionError:
+        return html_unescape(_ANY_TAG.sub("", value))
+    return "".join(parser.parts)
+
+
+_ANY_TAG = re.compile(r"<[^>]*>?")
+
+
+def plain_text(value: str, limit: int = MAX_TITLE_CHARS) -> str:
+    """A one-line plain-text field (title, author, tag) that no reader can take for markup.
+
+    RSS readers differ on whether a title is text or HTML, so the safe value
+    is one that reads the same either way: markup is stripped, entities are
+    decoded, and a ``<`` that could still open a tag (``&lt;b&gt;`` decodes
+    to one) gets a space after it, so ``<b>`` shows as ``< b>``.
+    """
+    if "<" in value or "&" in value:
+        value = _markup_text(value)
+    value = " ".join(_CONTROL.sub("", value).split())
+    value = _TAG_OPENER.sub("< ", value)
+    if len(value) > limit:
+        value = value[: limit - 1].rstrip() + "…"
+    return value
+
+
+def plain_tags(terms: list[str]) -> tuple[str, ...]:
+    tags = (plain_text(t, MAX_TAG_CHARS) for t in terms[: MAX_TAGS * 2])
+    return tuple(t for t in tags if t)[:MAX_TAGS]
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if it is an absolute http(s) URL a reader may follow, else ``None``.
+
+    Browsers ignore tabs, newlines and leading spaces inside a scheme
+    (``java<TAB>script:``), so those are removed before the scheme is checked.
+    """
+    if not url:
+        return None
+    cleaned = xml_safe(URL_JUNK.sub("", url))
+    if not cleaned or len(cleaned) > MAX_URL_CHARS:
+        return None
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in SAFE_URL_SCHEMES or not parts.netloc:
+        return None
+    return cleaned
+
+
+def risky_scheme(url: str | None) -> bool:
+    """True for a URL whose scheme can run code or read local data (worth a warning).
+
+    Other non-http(s) links (``tag:``, ``urn:``, relative paths) are dropped quietly.
+    """
+    match = SCHEME.match(URL_JUNK.sub("", url or ""))
+    return match is not None and match.group(1).lower() in _RISKY_SCHEMES
+
+
+def bounded_guid(guid: str) -> str:
+    if len(guid) <= MAX_GUID_CHARS:
+        return guid
+    return "sha256:" + hashlib.sha256(guid.encode("utf-8", "surrogatepass")).hexdigest()
