@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import html_body, prose, rss
-from jjfeed import archive, dedup, pipeline
+from jjfeed import dedup, pipeline
 from jjfeed import workers as workers_module
 from jjfeed.config import Config
+from jjfeed.pipeline import archive
 from jjfeed.store import Store
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

@@ -21,11 +21,12 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__, dupes, pipeline, sources
+from . import __version__, pipeline
 from .config import Config, load_config
 from .errors import JJFeedError, LockedError
 from .lock import RunLock
 from .model import Article, RunReport, SourceResult
+from .pipeline import dupes, sources
 from .serve import serve as serve_folder
 from .store import Store, require_database
 
@@ -339,10 +340,9 @@ def _finish(report: RunReport, settings: _Settings) -> None:
 def _finish_run(report: RunReport, settings: _Settings, elapsed: float) -> None:
     """Failures and notes on stderr, the summary on stdout.
 
-    Under ``--quiet`` only what needs a person is printed: a source failing
-    for the ``alert_after``-th time in a row, one disabled (410) or moved
-    (permanent redirect adopted), and a run that published nothing.
-    """
+    Under ``--quiet`` only what needs a person: a source failing for the
+    ``alert_after``-th time in a row, one disabled (410) or moved (a permanent
+    redirect adopted), and a run that published nothing."""
     for result in report.results:
         if result.status == "failed" and (not settings.quiet or result.alert):
             click.echo(f"jjfeed: {result.source}: failed: {result.error}{_next(result)}", err=True)

@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import archive, dedup, fetch, ingest, schedule, urls
+from .. import dedup, fetch, ingest, schedule, urls
 from ..config import Config
 from ..errors import DedupIndexError, IngestError, JJFeedError, ParseError
 from ..lock import RunLock
@@ -37,7 +37,7 @@ from ..parse import (
 )
 from ..store import Store
 from ..workers import Pending, Workers
-from . import prepare
+from . import archive, prepare
 from .filing import _Deduper
 from .index import DuplicateIndex, _SqliteIndex
 from .prepare import EntryFailed, _prepare, _Read

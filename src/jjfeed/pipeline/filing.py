@@ -1,7 +1,7 @@
 """Filing: the duplicate verdict and the story join for each article, and their writes.
 
 :class:`_Deduper` files one article at a time into the store (and the run
-index of :mod:`jjfeed.archive`); a fault of one entry fails that entry alone.
+index of :mod:`jjfeed.pipeline.archive`); a fault of one entry fails that entry alone.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .. import archive, dedup, story
+from .. import dedup, story
 from ..errors import DedupIndexError, StoreError
 from ..model import (
     Article,
@@ -25,6 +25,7 @@ from ..parse import (
 )
 from ..store import Store
 from ..workers import Workers
+from . import archive
 from .index import DuplicateIndex, _SqliteIndex
 from .prepare import (
     _IN_PROCESS,
@@ -74,7 +75,7 @@ class _Deduper:
     workers: Workers = _IN_PROCESS  # the run's process pool for cleaning and parsing
     # Sources with `dedup: false`: each article its own cluster, never a candidate.
     no_dedup: frozenset[str] = frozenset()
-    # What this run filed, for lookups made on an older snapshot (see jjfeed.archive).
+    # What this run filed, for lookups made on an older snapshot (see jjfeed.pipeline.archive).
     run: archive.RunIndex = field(default_factory=archive.RunIndex)
     _in_unit: bool = field(default=False, init=False, repr=False)
     # Source names feed files took in this run, and the file each belongs to.
@@ -186,7 +187,7 @@ class _Deduper:
         """Store one cleaned article; return "new", "duplicate", "updated" or "unchanged".
 
         ``features`` are the article's precomputed hashes (see :func:`_features`);
-        ``found``, what a worker found for it in the archive (see :mod:`jjfeed.archive`).
+        ``found``, what a worker found for it in the archive (see :mod:`jjfeed.pipeline.archive`).
         """
         features = features or _features(article)
         url_key = dedup.canonical_url(article.url) if article.link_is_id else None

@@ -1,7 +1,7 @@
 """The duplicate index a run files against: the protocol, and the SQLite one.
 
 :class:`_SqliteIndex` decides with the store and the run index of
-:mod:`jjfeed.archive`; ``dedup/redis_index.py`` is the shared one.
+:mod:`jjfeed.pipeline.archive`; ``dedup/redis_index.py`` is the shared one.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ class _SqliteIndex:
         """The verdict (see :class:`DuplicateIndex`).
 
         ``copies``: the LSH candidates the exact check already called copies
-        (see :mod:`jjfeed.archive`); looked up here when None.
+        (see :mod:`jjfeed.pipeline.archive`); looked up here when None.
         """
         features = features or dedup.features(article.text)
         short_key = dedup.short_text_key(article.text)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from html import escape
 
-from .. import archive, dedup, story, tag
+from .. import dedup, story, tag
 from ..clean import clean_html, clean_page, clean_text, furniture, has_prose
 from ..errors import JJFeedError, StoreError
 from ..fields import MAX_AUTHOR_CHARS, plain_tags, plain_text
@@ -27,6 +27,7 @@ from ..model import (
 from ..parse import EMPTY, MAX_BODY_CHARS, Parsed
 from ..store import Store
 from ..workers import Workers
+from . import archive
 
 log = logging.getLogger("jjfeed.pipeline")
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import archive, ingest
+from .. import ingest
 from ..errors import DedupIndexError, IngestError, JJFeedError, ParseError
 from ..model import (
     Article,
@@ -22,7 +22,7 @@ from ..parse import (
     Parsed,
 )
 from ..workers import Pending, Workers
-from . import prepare
+from . import archive, prepare
 
 if TYPE_CHECKING:
     from .commands import RunEvents

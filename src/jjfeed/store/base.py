@@ -111,7 +111,7 @@ class StoreBase:
         """Open (creating and migrating) the store at ``path``.
 
         ``reader=True`` opens a second connection that only reads an
-        existing store, as a worker process does (see :mod:`jjfeed.archive`):
+        existing store, as a worker process does (see :mod:`jjfeed.pipeline.archive`):
         no migration, and any write is refused. ``must_exist=True`` refuses
         to create a database (commands that only look, where a mistyped
         ``--db`` would otherwise leave an empty database behind).

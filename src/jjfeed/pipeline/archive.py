@@ -30,9 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import dedup, story
-from .model import Article
-from .store import Store
+from .. import dedup, story
+from ..model import Article
+from ..store import Store
 
 # Latest articles per story key taken as candidates, in the archive and in the run each.
 STORY_PER_KEY = 50

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import discover, fetch, ingest, opml, schedule, urls
-from .config import Config, append_sources, load_config
-from .errors import ConfigError, FetchError, JJFeedError
-from .model import Fetched, FetchSettings, Source, SourceState
-from .store import Store
+from .. import discover, fetch, ingest, opml, schedule, urls
+from ..config import Config, append_sources, load_config
+from ..errors import ConfigError, FetchError, JJFeedError
+from ..model import Fetched, FetchSettings, Source, SourceState
+from ..store import Store
 
 MAX_CANDIDATES = 5
 

@@ -25,10 +25,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from . import dedup
-from .errors import JJFeedError
-from .model import StoredArticle
-from .store import Store
+from .. import dedup
+from ..errors import JJFeedError
+from ..model import StoredArticle
+from ..store import Store
 
 DEFAULT_LIMIT = 50
 
