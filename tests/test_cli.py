@@ -241,7 +241,7 @@ def test_unwritable_db_is_one_clear_line_naming_it(
 @pytest.mark.parametrize(
     "args",
     [("export",), ("dupes",), ("dupes", "show", "1"), ("dupes", "overrides"), ("feeds",),
-     ("dupes", "split", "1"), ("dupes", "overrides", "--remove", "1")],
+     ("dupes", "split", "1"), ("dupes", "overrides", "--remove", "1"), ("enable", "a")],
     ids=" ".join,
 )  # fmt: skip
 @pytest.mark.parametrize("how", ["flag", "env"])

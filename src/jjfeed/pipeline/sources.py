@@ -164,11 +164,15 @@ def feed_rows(config: Config) -> list[FeedRow]:
 
 
 def enable(config: Config, name: str) -> SourceState:
-    """Switch a source back on (after a 410, or to try a backed-off source now)."""
+    """Switch a source back on (after a 410, or to try a backed-off source now).
+
+    Only in a store that exists: a source that was never run has nothing to
+    switch back on, and a mistyped ``--db`` must not leave an empty database.
+    """
     source = next((s for s in config.sources if s.name == name), None)
     if source is None:
         raise ConfigError(f"{config.path}: no source named {name!r}")
-    with Store(config.database) as store:
+    with Store(config.database, must_exist=True) as store:
         stored = store.get_source(name)
         state = schedule.enabled(schedule.state_for(source, stored))
         store.put_source(state)
