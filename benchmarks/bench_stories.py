@@ -176,6 +176,25 @@ def score(pred: Sequence[object], gold: Sequence[str]) -> Scores:
     return Scores(p, r, _f1(p, r), bp, br, _f1(bp, br), len(pred_sizes))
 
 
+def false_pairs_within_groups(
+    pred: Sequence[object], gold: Sequence[str], groups: Sequence[str]
+) -> tuple[int, int]:
+    """Pairs put in one story that are not one, and how many of them share a group.
+
+    On ECB+ a group is a topic of two similar events: the second number is
+    the false pairs that join a topic's two events.
+    """
+
+    def pairs(c: Counter) -> int:
+        return sum(v * (v - 1) // 2 for v in c.values())
+
+    false = pairs(Counter(pred)) - pairs(Counter(zip(pred, gold, strict=True)))
+    in_group = pairs(Counter(zip(pred, groups, strict=True))) - pairs(
+        Counter(zip(pred, groups, gold, strict=True))
+    )
+    return false, in_group
+
+
 # -- clusterings ------------------------------------------------------------------
 
 
@@ -422,7 +441,10 @@ def run_data(data: str, items: list[Item], args: argparse.Namespace) -> None:
     started = time.perf_counter()
     print(f"{data} pipeline (jjfeed's store, story LSH and shipped thresholds)")
     for sub in parts.values():
-        print(_line(sub.name, score(through_pipeline(sub.items), sub.gold)), flush=True)
+        pred = through_pipeline(sub.items)
+        print(_line(sub.name, score(pred, sub.gold)), flush=True)
+    false, in_group = false_pairs_within_groups(pred, sub.gold, [h.group for h in sub.items])
+    print(f"  false pairs ({sub.name}): {false}, of which {in_group} join stories of one group")
     if args.draws > 1:
         print(f"  over {args.draws} MinHash draws (salted story keys): mean [min-max]")
         for sub in parts.values():

@@ -116,7 +116,13 @@ def _fetch(
     hops: list[tuple[int, str]] = []
     try:
         return _follow(source, url, validators, settings, deadline, session, hops)
-    except (_TooLarge, _OutOfTime, requests.RequestException, urllib3.exceptions.HTTPError) as e:
+    except (
+        _Stopped,
+        _TooLarge,
+        _OutOfTime,
+        requests.RequestException,
+        urllib3.exceptions.HTTPError,
+    ) as e:
         kind, message = _failure(e, settings)
         return Fetched(source, url, None, error=message, error_kind=kind, redirects=tuple(hops))
 
@@ -130,17 +136,16 @@ def _follow(
     session: requests.Session,
     hops: list[tuple[int, str]],
 ) -> Fetched:
-    """GET ``url``, following redirects by hand (each hop recorded in ``hops``)."""
+    """GET ``url``, following redirects by hand (each hop recorded in ``hops``).
 
-    def failed(kind: FetchErrorKind, message: str) -> Fetched:
-        return Fetched(source, url, None, error=message, error_kind=kind, redirects=tuple(hops))
-
+    A request that cannot go on raises; :func:`_fetch` says why in the result.
+    """
     seen = [url]
     target = url
     for _ in range(settings.max_redirects + 1):
         left = deadline - time.monotonic()
         if left <= 0:
-            return failed("timeout", "gave up: out of time before the request could start")
+            raise _Stopped("timeout", "gave up: out of time before the request could start")
         timeout = (min(settings.connect_timeout, left), min(settings.read_timeout, left))
         with session.get(
             target,
@@ -154,18 +159,20 @@ def _follow(
                 return _response(source, target, response, validators, settings, deadline, hops)
             joined = urls.join(target, location)
             if joined is None:
-                return failed("redirect", f"redirect to an unreadable URL: {location[:200]!r}")
+                raise _Stopped("redirect", f"redirect to an unreadable URL: {location[:200]!r}")
             target = joined
             hops.append((response.status_code, target))
             if target in seen:
                 loop = " -> ".join([*seen[seen.index(target) :], target])
-                return failed("redirect", f"redirect loop: {loop}")
+                raise _Stopped("redirect", f"redirect loop: {loop}")
             seen.append(target)
-    return failed("redirect", f"too many redirects (more than {settings.max_redirects})")
+    raise _Stopped("redirect", f"too many redirects (more than {settings.max_redirects})")
 
 
 def _failure(error: Exception, settings: FetchSettings) -> tuple[FetchErrorKind, str]:
     """The error kind and message for what stopped a request."""
+    if isinstance(error, _Stopped):
+        return error.kind, error.message
     if isinstance(error, _TooLarge):
         return "too_large", f"response larger than {settings.max_bytes} bytes; aborted"
     if isinstance(error, _OutOfTime):
@@ -231,6 +238,14 @@ def _response(
         ),
         redirects=tuple(hops),
     )
+
+
+class _Stopped(Exception):
+    """A request given up for a reason of jjfeed's own (time, redirects)."""
+
+    def __init__(self, kind: FetchErrorKind, message: str) -> None:
+        super().__init__(message)
+        self.kind, self.message = kind, message
 
 
 class _TooLarge(Exception):

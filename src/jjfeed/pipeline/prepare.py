@@ -356,7 +356,8 @@ def _furnished_one(
     """
     batch: dict[str, tuple[int, int]] = {}
     prints = {fp for p in prepared for fp in p.prints}
-    stored = store.furniture_counts(source_name, prints)
+    rows = store.furniture_rows(source_name, prints)
+    stored = {fp: (articles, words) for fp, (articles, words, _) in rows.items()}
     before = store.furniture_total(source_name)
     counted = 0
     for p in prepared:
@@ -372,7 +373,7 @@ def _furnished_one(
     for fp, (n, words) in batch.items():
         combined[fp] = (stored.get(fp, (0, words))[0] + n, words)
     # A block first seen in this chunk counts from the chunk's start (a first fetch: all of it).
-    since = {fp: before for fp in combined} | store.furniture_since(source_name, prints)
+    since = {fp: before for fp in combined} | {fp: row[2] for fp, row in rows.items()}
     known = furniture.furniture_of(combined, since, before + counted)
     if batch:
         store.add_furniture(source_name, batch, now, counted=counted)

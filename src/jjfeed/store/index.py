@@ -180,14 +180,8 @@ class IndexMixin(ClustersMixin):
         self, source: str, fingerprints: Iterable[str]
     ) -> dict[str, tuple[int, int]]:
         """``{fingerprint: (articles, words)}`` for the given fingerprints of one source."""
-        rows = self._furniture_rows(source, fingerprints)
+        rows = self.furniture_rows(source, fingerprints)
         return {fp: (articles, words) for fp, (articles, words, _) in rows.items()}
-
-    def furniture_since(self, source: str, fingerprints: Iterable[str]) -> dict[str, int]:
-        """``{fingerprint: articles of the source counted before the block first appeared}``."""
-        return {
-            fp: since for fp, (_, _, since) in self._furniture_rows(source, fingerprints).items()
-        }
 
     def furniture_total(self, source: str) -> int:
         """How many of a source's articles the furniture counts have seen."""
@@ -196,9 +190,11 @@ class IndexMixin(ClustersMixin):
         ).fetchone()
         return int(row[0]) if row else 0
 
-    def _furniture_rows(
+    def furniture_rows(
         self, source: str, fingerprints: Iterable[str]
     ) -> dict[str, tuple[int, int, int]]:
+        """``{fingerprint: (articles, words, since)}``: ``since`` is how many of the source's
+        articles had been counted before the block first appeared."""
         fps = list(dict.fromkeys(fingerprints))
         out: dict[str, tuple[int, int, int]] = {}
         for start in range(0, len(fps), 500):
