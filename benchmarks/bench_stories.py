@@ -523,7 +523,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.shared_keys:
         title_keys, text_keys = (int(n) for n in args.shared_keys.split(","))
-        story.MIN_SHARED_KEYS, story.MIN_SHARED_KEYS_TEXT = title_keys, text_keys
+        story.decision.MIN_SHARED_KEYS = title_keys
+        story.decision.MIN_SHARED_KEYS_TEXT = text_keys
     wanted = ("uci", "ecbplus") if args.data == "both" else (args.data,)
     paths = {"uci": args.csv, "ecbplus": args.ecbplus}
     for data in wanted:

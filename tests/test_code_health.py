@@ -20,7 +20,6 @@ MAX_LINES = 600
 OVER = {
     "clean/rules.py": 894,
     "tag.py": 768,
-    "story.py": 686,
     "config.py": 666,
     "pipeline/dupes.py": 664,
     "cli.py": 629,

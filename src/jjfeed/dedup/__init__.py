@@ -576,7 +576,7 @@ def representative(members: Sequence[StoredArticle]) -> StoredArticle:
 
 # -- story candidates -----------------------------------------------------------
 #
-# The story level (``story.py``) decides on small sets of identifying terms
+# The story level (``story/``) decides on small sets of identifying terms
 # (headline words, the names a body repeats). Write-ups of one event share
 # few of them, so candidates must come from low Jaccard: one row per band,
 # STORY_BANDS bands. Two term sets with Jaccard J become candidates with

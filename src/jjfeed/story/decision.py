@@ -1,0 +1,154 @@
+"""The story decision: which story an article joins, from its similarities to the members."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime, timedelta
+
+from .similarity import Weight, story_similarity
+from .terms import base_term, has_text
+
+# -- thresholds (chosen on the dev halves; see docs/benchmarks.md, Stories) ------
+
+STORY_LINK = 0.02
+"""Mean similarity to a story's members at or above which an article joins it."""
+
+STORY_EVIDENCE = 0.2
+"""Sum of the similarities to a story's members needed to join it (one match of 0.2 will do)."""
+SAME_SOURCE_LINK = 0.5
+"""Similarity two posts of one source need before it counts (see :func:`member_similarity`)."""
+
+SAME_STORY = 0.35
+"""Pairwise similarity at or above which :func:`same_story` calls two articles one story."""
+
+MIN_SHARED = 2
+"""Shared terms :func:`same_story` needs: one common word is never a story."""
+
+MIN_TERMS = 2
+"""An article with fewer story terms ("Going Through Channels") decides nothing."""
+
+MIN_SHARED_KEYS = 1
+"""Story keys (of 32 one-row bands: agreeing min-hashes of the term sets) a candidate shares.
+
+An article with a body vector needs :data:`MIN_SHARED_KEYS_TEXT` (see :func:`min_shared_keys`).
+"""
+
+MIN_SHARED_KEYS_TEXT = 2
+"""Story keys a candidate shares with an article that has a body vector.
+
+A body vector has some 60 terms: one agreeing key of 32 is what two unrelated
+articles of one week share through common words (Jaccard 0.03 gives one with
+probability 0.6), and each such candidate costs a cosine. On ECB+ two keys
+change pairwise P/R from .840/.687 to .844/.673 (whole set, first draw; over
+five draws .841/.680 to .851/.671); on titles alone (UCI) they cost a fifth of
+the recall, so a title-only article keeps one (`benchmarks/bench_stories.py`).
+"""
+WINDOW = timedelta(days=1)
+"""Two articles further apart than this are not one story (when both dates are known).
+
+The pipeline compares a new article with the members dated within the
+window of *its own* date, so coverage day after day keeps joining a story,
+and a subject that went quiet for longer comes back as a new one.
+``dedup.story_window_days`` in feeds.yaml sets it.
+"""
+
+
+def min_shared_keys(terms: Collection[str]) -> int:
+    """Story keys a candidate must share with an article of these terms to be scored."""
+    return MIN_SHARED_KEYS_TEXT if has_text(terms) else MIN_SHARED_KEYS
+
+
+def member_similarity(similarity: float, same_source: bool) -> float:
+    """A similarity as story evidence: two posts of one source need strong evidence.
+
+    A source's posts share its vocabulary, its section labels and its
+    subjects, so they look alike without telling one story; below
+    :data:`SAME_SOURCE_LINK` their similarity counts as 0. Apply it to each
+    candidate member before :func:`choose_story`.
+    """
+    if same_source and similarity < SAME_SOURCE_LINK:
+        return 0.0
+    return similarity
+
+
+def within_window(
+    a_time: datetime | None, b_time: datetime | None, window: timedelta = WINDOW
+) -> bool:
+    """True unless both dates are known and further apart than ``window``."""
+    if a_time is None or b_time is None:
+        return True
+    return abs(a_time - b_time) <= window
+
+
+def same_story(
+    a: Collection[str],
+    b: Collection[str],
+    *,
+    a_time: datetime | None = None,
+    b_time: datetime | None = None,
+    window: timedelta = WINDOW,
+    weight: Weight | None = None,
+    threshold: float = SAME_STORY,
+) -> bool:
+    """The pairwise verdict: close enough, enough in common, close enough in time."""
+    if len(a) < MIN_TERMS or len(b) < MIN_TERMS:
+        return False
+    if len({base_term(t) for t in a} & {base_term(t) for t in b}) < MIN_SHARED:
+        return False
+    if not within_window(a_time, b_time, window):
+        return False
+    return story_similarity(a, b, weight) >= threshold
+
+
+def story_link(similarities: Iterable[float], story_size: int) -> float:
+    """Average-link score of an article to a story of ``story_size`` members.
+
+    ``similarities`` are the article's similarities to the members that LSH
+    proposed (and that are inside the window); members not proposed count as
+    0, which is why the size is needed.
+    """
+    if story_size <= 0:
+        return 0.0
+    return sum(similarities) / story_size
+
+
+def joins_story(
+    similarities: Iterable[float],
+    story_size: int,
+    threshold: float = STORY_LINK,
+    evidence: float = STORY_EVIDENCE,
+) -> bool:
+    """True when the article is close to the story as a whole *and* to enough of it.
+
+    Two conditions: the mean similarity over all the story's members reaches
+    ``threshold`` (a big story does not swallow an article that touches one
+    of its hundred members), and the similarities add up to ``evidence`` (a
+    one-article story is not joined on one shared word).
+    """
+    values = list(similarities)
+    return (
+        story_size > 0 and sum(values) >= evidence and story_link(values, story_size) >= threshold
+    )
+
+
+def choose_story(
+    similarities: Mapping[str, list[float]],
+    sizes: Mapping[str, int],
+    threshold: float = STORY_LINK,
+    evidence: float = STORY_EVIDENCE,
+) -> str | None:
+    """The story an article joins: the best average link among those it may join.
+
+    ``similarities`` maps each candidate story to the article's similarities
+    with its proposed members; ``sizes`` gives each story's size inside the
+    window. Ties go to the smaller story id, so the verdict is deterministic.
+    """
+    best: tuple[float, str] | None = None
+    for sid in sorted(similarities):
+        values, size = similarities[sid], sizes.get(sid, 0)
+        if not joins_story(values, size, threshold, evidence):
+            continue
+        link = story_link(values, size)
+        if best is None or link > best[0]:
+            best = (link, sid)
+    return best[1] if best else None

@@ -1,0 +1,157 @@
+"""Story terms: what identifies the news an article reports, as a set of strings.
+
+See :mod:`jjfeed.story` for the two kinds of terms (``t:`` title words and
+the body vector's levelled names and numbers), and :func:`read_profile` for
+a term set read back into levels.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import Counter
+from collections.abc import Collection, Iterable
+from typing import NamedTuple
+
+from .vocabulary import _content_tokens, content_words, language, stopwords_for
+
+BODY_TERMS = 60
+"""Distinct terms in the body vector: the most frequent names, numbers and title words."""
+
+MIN_TEXT_WORDS = 25
+"""Content words a text needs before the body is compared at all (a teaser is a title)."""
+
+MAX_LEVEL = 5
+"""Copies of one term at most (a word said 16 times or more)."""
+
+TITLE_BOOST = 3
+"""Title words count as this many mentions in the body vector."""
+
+
+RECURRING_SHARE = 0.2
+"""A word in this share of a source's titles is the source's own (a name, a section label)."""
+
+RECURRING_MIN_TITLES = 3
+"""... and in at least this many of them."""
+TITLE_PREFIX = "t:"
+LEVEL_MARK = "#"
+
+TERMS_VERSION = "terms2"
+"""Bump when :func:`story_terms` changes, so stored term sets are rebuilt."""
+
+
+def recurring_terms(
+    titles: Iterable[str],
+    *,
+    share: float = RECURRING_SHARE,
+    min_titles: int = RECURRING_MIN_TITLES,
+) -> frozenset[str]:
+    """The words a source keeps putting in its own titles: its name, its section labels.
+
+    A word in at least ``share`` of ``titles`` (and in ``min_titles`` of
+    them) is the source's own: heise's "im Test", a podcast host's
+    "RSS.com", "Episode". Give it the source's recent titles, those of the
+    current fetch included, so it works from a feed's first fetch (a feed
+    carries ten to fifty entries). The price: a subject one source covers
+    in a fifth of its recent posts is taken for a label too, so pass a few
+    dozen titles, not the last three.
+    """
+    seen = list(titles)
+    counts: Counter[str] = Counter()
+    for title in seen:
+        counts.update(set(content_words(title)))
+    floor = max(min_titles, math.ceil(share * len(seen)))
+    return frozenset(w for w, n in counts.items() if n >= floor)
+
+
+def _level(count: int) -> int:
+    return min(MAX_LEVEL, 1 + int(math.log2(count)))
+
+
+def story_terms(title: str, text: str = "", *, ignore: Collection[str] = ()) -> frozenset[str]:
+    """What identifies the news an article reports, as a set of strings.
+
+    ``t:``-prefixed title words, and (when the text has at least
+    :data:`MIN_TEXT_WORDS` content words) the body vector: title words
+    counted :data:`TITLE_BOOST` times, the body's names and numbers once per
+    mention, the most frequent with a copy per level (``word``, ``word#2``,
+    ...). ``ignore``: words that
+    identify the source rather than the news (:func:`recurring_terms`,
+    :func:`name_terms`), dropped everywhere.
+    """
+    stops = stopwords_for(language(f"{title}\n{text[:3000]}"))
+    if ignore:
+        stops = stops | frozenset(ignore)
+    title_words = [w for w, _ in _content_tokens(title, stops)]
+    terms = {TITLE_PREFIX + w for w in title_words}
+    body = _content_tokens(text, stops) if text else []
+    if len(body) < MIN_TEXT_WORDS:
+        return frozenset(terms)
+    counts: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for w in title_words:
+        counts[w] += TITLE_BOOST
+        first.setdefault(w, -1)
+    for position, (w, salient) in enumerate(body):
+        if salient:
+            counts[w] += 1
+            first.setdefault(w, position)
+    ranked = sorted(counts, key=lambda w: (-counts[w], first[w]))[:BODY_TERMS]
+    for w in ranked:
+        terms.add(w)
+        terms.update(f"{w}{LEVEL_MARK}{n}" for n in range(2, _level(counts[w]) + 1))
+    return frozenset(terms)
+
+
+def base_term(term: str) -> str:
+    """The word a story term stands for: ``t:word`` and ``word#3`` are ``word``."""
+    if term.startswith(TITLE_PREFIX):
+        return term[len(TITLE_PREFIX) :]
+    return term.split(LEVEL_MARK, 1)[0]
+
+
+def has_text(terms: Collection[str]) -> bool:
+    """True when the terms come from an article with enough text to compare bodies."""
+    if isinstance(terms, frozenset):
+        return _cached_profile(terms).text
+    return any(LEVEL_MARK in t for t in terms)
+
+
+class _Profile(NamedTuple):
+    """A term set read once: body levels, their unweighted norm, the title terms.
+
+    ``text``: the set has a body vector (some word counted more than once).
+    """
+
+    levels: dict[str, int]
+    norm: float
+    title: frozenset[str]
+    text: bool
+
+
+def _read_profile(terms: Iterable[str]) -> _Profile:
+    levels: dict[str, int] = {}
+    title = []
+    for t in terms:
+        if t.startswith(TITLE_PREFIX):
+            title.append(t)
+            continue
+        word, mark, n = t.partition(LEVEL_MARK)
+        level = int(n) if mark and n.isdigit() else 1
+        if level > levels.get(word, 0):
+            levels[word] = level
+    norm = math.sqrt(sum(n * n for n in levels.values()))
+    return _Profile(levels, norm, frozenset(title), any(n > 1 for n in levels.values()))
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_profile(terms: frozenset[str]) -> _Profile:
+    # One article is compared with dozens of candidates, and each candidate
+    # with many articles: read each set once. Callers never mutate the result.
+    return _read_profile(terms)
+
+
+def _profile(terms: Collection[str]) -> _Profile:
+    if isinstance(terms, frozenset):
+        return _cached_profile(terms)
+    return _read_profile(terms)
