@@ -19,7 +19,6 @@ MAX_LINES = 600
 # only shrink (lower the number, or drop the line, when one is split).
 OVER = {
     "clean/rules.py": 894,
-    "pipeline/dupes.py": 664,
     "dedup/__init__.py": 610,
 }
 

@@ -4,7 +4,7 @@
 module registers its commands on the group when imported.
 """
 
-from . import corrections, manage, running
+from . import explain, manage, running
 from .base import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE, cli
 
 __all__ = [
@@ -13,7 +13,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "cli",
-    "corrections",
+    "explain",
     "main",
     "manage",
     "running",

@@ -1,4 +1,4 @@
-"""`jjfeed dupes`: what was merged and grouped, and corrections by hand."""
+"""`jjfeed dupes`: what was merged and grouped and why, and corrections by hand."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import click
 
 from ..lock import RunLock
-from ..pipeline import dupes
+from ..pipeline import corrections, dupes
 from ..store import Store, require_database
 from .base import Settings, cli, handle_errors
 
@@ -75,7 +75,7 @@ def dupes_split(settings: Settings, article: int) -> None:
     its own. Later runs keep them apart. Undo with `dupes overrides --remove N`.
     """
     with _correcting(settings) as store:
-        done = dupes.split(store, article, datetime.now(UTC))
+        done = corrections.split(store, article, datetime.now(UTC))
     _say(settings, f"override {done.id}: {done.describe()}")
 
 
@@ -96,7 +96,7 @@ def dupes_merge(settings: Settings, idents: tuple[str, str], stories: bool) -> N
     Undo with `dupes overrides --remove N`.
     """
     with _correcting(settings) as store:
-        done = dupes.merge(store, idents, datetime.now(UTC), stories=stories)
+        done = corrections.merge(store, idents, datetime.now(UTC), stories=stories)
     _say(settings, f"override {done.id}: {done.describe()}")
 
 
@@ -120,11 +120,11 @@ def dupes_overrides(settings: Settings, as_json: bool, remove: int | None) -> No
     """
     if remove is not None:
         with _correcting(settings) as store:
-            done = dupes.remove(store, remove, datetime.now(UTC))
+            done = corrections.remove(store, remove, datetime.now(UTC))
         _say(settings, f"removed override {done.id}: {done.describe()}")
         return
     with Store(settings.load(required=False).database, must_exist=True) as store:
-        for o in dupes.overrides(store):
+        for o in corrections.overrides(store):
             if as_json:
                 click.echo(json.dumps(o.as_dict(), ensure_ascii=False))
             else:
@@ -135,7 +135,7 @@ def dupes_overrides(settings: Settings, as_json: bool, remove: int | None) -> No
 def _correcting(settings: Settings) -> Iterator[Store]:
     """The store, under the run lock (a correction must not land in the middle of a run)."""
     config = settings.load(required=False)
-    dupes.check_backend(config.dedup_backend)
+    corrections.check_backend(config.dedup_backend)
     require_database(config.database)  # corrections need the articles they correct
     with RunLock(config.database, wait=60), Store(config.database, must_exist=True) as store:
         yield store
