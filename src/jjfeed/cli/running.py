@@ -78,6 +78,22 @@ def ingest_cmd(settings: Settings, inputs: tuple[str, ...], source_name: str | N
 @cli.command()
 @click.pass_obj
 @handle_errors
+def publish(settings: Settings) -> None:
+    """Publish the feeds from the stored articles again, fetching nothing.
+
+    After a change to outputs, tags or group in feeds.yaml, or to rewrite
+    lost output files. Waits up to a minute for a run that holds the lock.
+    """
+    report = pipeline.publish_feed(settings.load(required=False))
+    if not settings.quiet:
+        click.echo(
+            f"{report.entries} entries published to " + ", ".join(str(p) for p in report.published)
+        )
+
+
+@cli.command()
+@click.pass_obj
+@handle_errors
 def export(settings: Settings) -> None:
     """Print every stored article as one JSON object per line."""
     config = settings.load(required=False)

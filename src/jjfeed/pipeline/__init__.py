@@ -12,7 +12,8 @@ The only package that knows every stage, in five parts that depend one way:
   entry alone;
 - :mod:`.reading`: local files and folders in groups, fetched feeds, read
   ahead in the workers;
-- :mod:`.publishing`: the newest clusters and stories, loaded and written out;
+- :mod:`.publishing`: the newest clusters and stories, loaded and written out
+  (also alone: ``publish_feed``, for ``jjfeed publish``);
 - :mod:`.commands`: ``run``, ``ingest``, ``extract`` and ``export``. Each source
   is processed on its own and in its own transaction: a source that fails
   becomes a ``failed`` :class:`SourceResult`, and nothing another source
@@ -35,7 +36,7 @@ from .prepare import (
     fold_cleaned,
     time_limit,
 )
-from .publishing import load_clusters
+from .publishing import load_clusters, publish_feed
 from .reading import feed_source_name
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "ingest_inputs",
     "load_clusters",
     "no_dedup",
+    "publish_feed",
     "run",
     "time_limit",
 ]

@@ -9,10 +9,9 @@ from pathlib import Path
 
 from .. import dedup, publish, tag
 from ..config import Config
-from ..model import (
-    Cluster,
-)
-from ..store import Store
+from ..lock import RunLock
+from ..model import Cluster, RunReport
+from ..store import Store, require_database
 
 log = logging.getLogger("jjfeed.pipeline")
 
@@ -120,3 +119,16 @@ def _publish(store: Store, config: Config) -> tuple[tuple[Path, ...], int]:
     for warning in done.warnings:
         log.warning("%s", warning)
     return done.paths, done.entries
+
+
+def publish_feed(config: Config, *, lock_wait: float = 60) -> RunReport:
+    """Write every output from what the store holds, fetching nothing (``jjfeed publish``).
+
+    For a changed ``outputs:``, ``tags:`` or ``group:`` in feeds.yaml, or
+    output files lost, without waiting for the next run. It takes the run
+    lock like a run, so it never writes while a run is filing.
+    """
+    require_database(config.database)  # a mistyped --db must not publish an empty feed
+    with RunLock(config.database, wait=lock_wait), Store(config.database, must_exist=True) as store:
+        paths, entries = _publish(store, config)
+    return RunReport((), paths, entries)
