@@ -87,13 +87,8 @@ class ArticlesMixin(StoreBase):
         """``{article: (source, title)}``: what the source-aware verdict weighs."""
         ids = list(dict.fromkeys(article_ids))
         out: dict[int, tuple[str, str]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT id, source, title FROM articles WHERE id IN ({marks})", chunk
-            )
-            out.update({int(r[0]): (str(r[1]), str(r[2])) for r in rows})
+        rows = self._rows_in("SELECT id, source, title FROM articles WHERE id IN ({marks})", ids)
+        out.update({int(r[0]): (str(r[1]), str(r[2])) for r in rows})
         return out
 
     def insert(
@@ -257,13 +252,10 @@ class ArticlesMixin(StoreBase):
         """``{article: (source, cluster, text)}``: what checking an LSH candidate needs."""
         ids = list(article_ids)
         out: dict[int, tuple[str, str, str]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT id, source, cluster, text FROM articles WHERE id IN ({marks})", chunk
-            )
-            out.update({int(r[0]): (str(r[1]), str(r[2]), str(r[3])) for r in rows})
+        rows = self._rows_in(
+            "SELECT id, source, cluster, text FROM articles WHERE id IN ({marks})", ids
+        )
+        out.update({int(r[0]): (str(r[1]), str(r[2]), str(r[3])) for r in rows})
         return out
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +25,8 @@ from .schema import MIGRATIONS, SCHEMA_VERSION, _statements
 # SQLite's page cache per connection (its default is 2 MiB): a run touches a few
 # thousand pages of the big indexes per source; 64 MiB keeps them between statements.
 CACHE_MIB = 64
+# Values in one IN (...) list: well under SQLite's limit on the parameters of a statement.
+IN_CHUNK = 500
 # Parsed story term sets remembered per connection (see Store.story_candidates).
 TERMS_CACHE = 200_000
 
@@ -225,6 +227,19 @@ class StoreBase:
                 self._db.execute("COMMIT")
         except sqlite3.Error as e:
             raise StoreError(f"{self.path}: cannot read: {e}") from e
+
+    def _rows_in(
+        self, query: str, values: Sequence[object], *after: object
+    ) -> Iterator[sqlite3.Row]:
+        """The rows of ``query`` for all ``values``, whose ``{marks}`` is an IN list of them.
+
+        Asked ``IN_CHUNK`` values at a time (SQLite limits the parameters of
+        one statement); ``after`` are the parameters that follow the list.
+        """
+        for start in range(0, len(values), IN_CHUNK):
+            chunk = values[start : start + IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            yield from self._db.execute(query.replace("{marks}", marks), [*chunk, *after])
 
     def _forget(self) -> None:
         """Drop every remembered term set, article cluster and cluster story."""

@@ -76,15 +76,11 @@ class ClustersMixin(StoreBase):
     def clusters_of_articles(self, article_ids: Sequence[int]) -> dict[int, str]:
         """The cluster of each article, remembered until clusters merge or move."""
         missing = [i for i in article_ids if i not in self._cluster_of]
-        for start in range(0, len(missing), 500):
-            chunk = missing[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"""SELECT id, cluster FROM articles INDEXED BY articles_by_id
-                    WHERE id IN ({marks})""",
-                chunk,
-            )
-            self._cluster_of.update((int(r[0]), str(r[1])) for r in rows)
+        rows = self._rows_in(
+            "SELECT id, cluster FROM articles INDEXED BY articles_by_id WHERE id IN ({marks})",
+            missing,
+        )
+        self._cluster_of.update((int(r[0]), str(r[1])) for r in rows)
         return {i: self._cluster_of[i] for i in article_ids if i in self._cluster_of}
 
     def stories_of_articles(self, article_ids: Sequence[int]) -> dict[int, str]:
@@ -96,13 +92,10 @@ class ClustersMixin(StoreBase):
         """
         clusters = set(self.clusters_of_articles(article_ids).values())
         unknown = sorted(c for c in clusters if c not in self._story)
-        for start in range(0, len(unknown), 500):
-            names = unknown[start : start + 500]
-            marks = ",".join("?" * len(names))
-            rows = self._db.execute(
-                f"SELECT id, coalesce(story, id) FROM clusters WHERE id IN ({marks})", names
-            )
-            self._story.update((str(r[0]), str(r[1])) for r in rows)
+        rows = self._rows_in(
+            "SELECT id, coalesce(story, id) FROM clusters WHERE id IN ({marks})", unknown
+        )
+        self._story.update((str(r[0]), str(r[1])) for r in rows)
         return {
             i: self._story[self._cluster_of[i]]
             for i in article_ids
@@ -129,15 +122,11 @@ class ClustersMixin(StoreBase):
         """The clusters of each story, oldest first."""
         ids = list(dict.fromkeys(stories))
         out: dict[str, list[str]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT story, id FROM clusters WHERE story IN ({marks}) ORDER BY created, id",
-                chunk,
-            )
-            for r in rows:
-                out.setdefault(str(r[0]), []).append(str(r[1]))
+        rows = self._rows_in(
+            "SELECT story, id FROM clusters WHERE story IN ({marks}) ORDER BY created, id", ids
+        )
+        for r in rows:
+            out.setdefault(str(r[0]), []).append(str(r[1]))
         return out
 
     def cluster_stories(self) -> dict[str, str]:
@@ -180,14 +169,9 @@ class ClustersMixin(StoreBase):
         """``(created, updated)`` of each cluster that exists."""
         ids = list(dict.fromkeys(clusters))
         out: dict[str, tuple[datetime, datetime]] = {}
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            rows = self._db.execute(
-                f"SELECT id, created, updated FROM clusters WHERE id IN ({','.join('?' * len(part))})",
-                part,
-            )
-            for cid, created, updated in rows:
-                out[str(cid)] = (_dt(created) or EPOCH_UTC, _dt(updated) or EPOCH_UTC)
+        rows = self._rows_in("SELECT id, created, updated FROM clusters WHERE id IN ({marks})", ids)
+        for cid, created, updated in rows:
+            out[str(cid)] = (_dt(created) or EPOCH_UTC, _dt(updated) or EPOCH_UTC)
         return out
 
     def recent_stories(self, limit: int) -> list[tuple[str, datetime]]:

@@ -26,19 +26,13 @@ class ExplanationsMixin(StoreBase):
         """``{article: {rule, score, matched, at}}`` for those that joined as duplicates."""
         ids = list(article_ids)
         out: dict[int, dict[str, object]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT * FROM dedup_reasons WHERE article IN ({marks})", chunk
-            )
-            for r in rows:
-                out[int(r["article"])] = {
-                    "rule": r["rule"],
-                    "score": r["score"],
-                    "matched": r["matched"],
-                    "at": r["at"],
-                }
+        for r in self._rows_in("SELECT * FROM dedup_reasons WHERE article IN ({marks})", ids):
+            out[int(r["article"])] = {
+                "rule": r["rule"],
+                "score": r["score"],
+                "matched": r["matched"],
+                "at": r["at"],
+            }
         return out
 
     def put_story_reason(
@@ -63,15 +57,9 @@ class ExplanationsMixin(StoreBase):
         """``{cluster: {story, article, link, links, best_article, best, at}}``."""
         ids = list(clusters)
         out: dict[str, dict[str, object]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT * FROM story_reasons WHERE cluster IN ({marks})", chunk
-            )
-            for r in rows:
-                row = dict(r)
-                out[str(row.pop("cluster"))] = row
+        for r in self._rows_in("SELECT * FROM story_reasons WHERE cluster IN ({marks})", ids):
+            row = dict(r)
+            out[str(row.pop("cluster"))] = row
         return out
 
     def clusters_with_copies(self, limit: int) -> list[str]:
