@@ -18,7 +18,6 @@ MAX_LINES = 600
 # Modules over MAX_LINES when the limit came in, and their length then: each may
 # only shrink (lower the number, or drop the line, when one is split).
 OVER = {
-    "clean/rules.py": 894,
     "dedup/__init__.py": 610,
 }
 
