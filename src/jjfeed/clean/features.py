@@ -46,6 +46,8 @@ STOP_WORDS: frozenset[str] = frozenset(
     does did about into over after more""".split()
 )
 NEIGHBOURS = 2
+# A block counts as one trafilatura returned when this share of it was.
+AGREED = 0.5
 # Finished prose at least this long is kept without asking the model.
 PROSE_MIN_WORDS = 10
 _WORD = re.compile(r"\w+")
@@ -71,6 +73,10 @@ class BlockFacts:
     link_chars: int = 0
     reason: str = "content"
     marks: tuple[str, ...] = ()
+    # How much of this block trafilatura returned too (0 to 1). Blocks of
+    # trafilatura's own article are 1; on the recall path (``page``) the
+    # blocks of the page's article region it left out are 0.
+    agreed: float = 1.0
 
 
 def _own(block: BlockFacts) -> list[float]:
@@ -91,6 +97,7 @@ def _own(block: BlockFacts) -> list[float]:
         float(rules.is_truncated(text)),
         float(text[:1].islower()),
         float("|" in text or "•" in text or "·" in text),
+        block.agreed,
     ]
     row += _one_hot(_TAG_INDEX, block.tag)
     row += [float(tag in block.ancestors) for tag in ANCESTOR_TAGS]
@@ -120,24 +127,53 @@ def _brief(block: BlockFacts) -> list[float]:
         float(block.reason != CONTENT),
         float(block.tag in ("h1", "h2", "h3", "h4")),
         float(block.text.rstrip().endswith(_ENDINGS)),
+        block.agreed,
     ]
 
 
-_EMPTY_BRIEF = [0.0, 0.0, 0.0, 0.0, 0.0]
+_EMPTY_BRIEF = [0.0, 0.0, 0.0, 0.0, 0.0, -1.0]
 
 
 def needs_judging(block: BlockFacts) -> bool:
     """Whether the model is asked about this block at all.
 
     Not when a phrase rule dropped it (that stands), nor when it is finished
-    prose of some length: on the development pages 1% of those were
-    boilerplate, and skipping them halves the scorer's work.
+    prose of some length that trafilatura returned too: on the development
+    pages 1% of those were boilerplate, and skipping them halves the
+    scorer's work. Prose trafilatura left out (comments, teasers, bios) is
+    always asked.
     """
     if block.reason != CONTENT:
         return False
+    if block.agreed < AGREED:
+        return True
     text = block.text.rstrip()
     words = rules.word_count(text) + len(_UNSPACED.findall(text))
     return words < PROSE_MIN_WORDS or not text.endswith(_ENDINGS)
+
+
+def _groups(blocks: Sequence[BlockFacts], words: Sequence[int]) -> list[tuple[float, float, float, float]]:
+    """What each block's siblings say: the blocks under the same ancestors
+    with the same class and id marks (a comment thread, a related list, the
+    article's paragraphs) counted together, their words, the share of those
+    trafilatura returned, and the share the rules dropped."""
+    total = max(sum(words), 1)
+    sums: dict[tuple[tuple[str, ...], tuple[str, ...]], list[float]] = {}
+    keys = []
+    for block, count in zip(blocks, words, strict=True):
+        key = (block.ancestors, block.marks[1:] if block.marks else ())
+        keys.append(key)
+        group = sums.setdefault(key, [0.0, 0.0, 0.0, 0.0])
+        group[0] += 1
+        group[1] += count
+        group[2] += count * block.agreed
+        group[3] += count * (block.reason != CONTENT)
+    rows = []
+    for key in keys:
+        size, mass, agreed, dropped = sums[key]
+        mass_ = max(mass, 1)
+        rows.append((math.log1p(size), mass / total, agreed / mass_, dropped / mass_))
+    return rows
 
 
 def page_rows(
@@ -152,7 +188,15 @@ def page_rows(
     for index in range(1, count):
         before[index] = before[index - 1] + words[index - 1]
     dropped = [block.reason != CONTENT for block in blocks]
+    agreed_words = sum(w * block.agreed for w, block in zip(words, blocks, strict=True))
+    # Words trafilatura agreed with before each block: outside its stretch is 0 or all.
+    agreed_before = [0.0] * count
+    for index in range(1, count):
+        agreed_before[index] = agreed_before[index - 1] + (
+            words[index - 1] * blocks[index - 1].agreed
+        )
     briefs = [_brief(block) for block in blocks]
+    groups = _groups(blocks, words)
     rows = []
     for index in range(count) if indices is None else indices:
         row = _own(blocks[index])
@@ -164,6 +208,9 @@ def page_rows(
             words[index] / total,
             math.log1p(count),
             math.log1p(total),
+            agreed_words / total,
+            agreed_before[index] / max(agreed_words, 1),
+            *groups[index],
         ]
         near = range(max(0, index - NEIGHBOURS), min(count, index + NEIGHBOURS + 1))
         row.append(float(sum(dropped[i] for i in near if i != index)))

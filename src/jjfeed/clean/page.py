@@ -18,6 +18,8 @@ extracted tree is cleaned as it is (never serialised and parsed again).
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -30,6 +32,7 @@ from trafilatura.settings import Extractor, use_config
 
 from jjfeed import urls
 from jjfeed.clean import rules
+from jjfeed.clean.features import AGREED, BlockFacts
 from jjfeed.clean.html import BlockDecider, clean_tree, parse_body, remove, serialise_children
 from jjfeed.clean.markup import (
     Element,
@@ -92,6 +95,11 @@ PROSE_MIN_WORDS = 8
 PROSE_ENDINGS = tuple('.!?:"”)')
 LINK_MAX_SHARE = 0.5
 RESULT_BLOCKS: tuple[str, ...] = ("p", "h2", "h3", "h4", "li", "dt", "dd")
+# The recall path's region must hold this share of trafilatura's words.
+REGION_MIN_COVER = 0.9
+# ... and what it adds to trafilatura's article stays when it is this share of it.
+REGION_MIN_EXTRA = 0.05
+_WORDS = re.compile(r"\w+")
 # The declared publication date and htmldate's agree when this many days apart.
 DATE_AGREEMENT_DAYS = 1
 # A headline above the article shorter than this is a section label ("Blog",
@@ -107,7 +115,13 @@ _TRAFILATURA_CONFIG.set("DEFAULT", "MAX_FILE_SIZE", str(MAX_PAGE_CHARS * 4))
 _TRAFILATURA_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
 
 
-def clean_page(page: str, url: str | None = None, *, decide: BlockDecider | None = None) -> Cleaned:
+def clean_page(
+    page: str,
+    url: str | None = None,
+    *,
+    decide: BlockDecider | None = None,
+    recall: bool = False,
+) -> Cleaned:
     """Clean a whole HTML page: its article text plus the page's metadata.
 
     trafilatura finds the article; our block rules (and ``decide``, when
@@ -133,11 +147,22 @@ def clean_page(page: str, url: str | None = None, *, decide: BlockDecider | None
     # The headline shown above the article is its title, and not part of its text.
     headline = _take_headline(body)
     title = headline if len(headline.split()) >= HEADLINE_MIN_WORDS else page_meta.title
+    read = page_date(tree, url) if len(page) <= MAX_META_PAGE_CHARS else None
+    # Read before any finder cleans the page's own tree in place.
+    marked = page_meta.author or markup_author(tree)
+    if recall and decide is not None:
+        region = _recall_region(tree, base_url, page_meta, text_of(body), headline, decide)
+        if region is not None:
+            return replace(
+                region,
+                title=title,
+                author=marked or region.author,
+                published=reconcile_dates(region.published, read),
+            )
     result = clean_tree(body, base_url, drop_heading=page_meta.title, decide=decide)
     found = result.found
-    read = page_date(tree, url) if len(page) <= MAX_META_PAGE_CHARS else None
     published = reconcile_dates(page_meta.published or found.published_at, read)
-    author = page_meta.author or markup_author(tree) or found.author
+    author = marked or found.author
     # trafilatura's article is weighed as it came, headline included.
     words = len(result.text.split()) + len(headline.split())
     if words < SECOND_OPINION_MAX_WORDS:
@@ -312,6 +337,76 @@ def _second_opinion(
         return None
     cleaned = _clean_main(main, base_url, page_meta, decide)
     return cleaned if distinct_words(cleaned.text) > beat_words else None
+
+
+class Agreement:
+    """How much of a block trafilatura returned too: the share of the block's
+    word trigrams found in its article (a block of one or two words: found
+    as a phrase, or not). Blocks are cut differently by each (a ``<div>``
+    of text and buttons here, two paragraphs there), so it is a share."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self.phrase = " " + " ".join(words) + " "
+        self.trigrams = set(zip(words, words[1:], words[2:], strict=False))
+
+    def __call__(self, text: str) -> float:
+        words = _WORDS.findall(text.lower())
+        if len(words) < 3:
+            return float(" " + " ".join(words) + " " in self.phrase)
+        grams = list(zip(words, words[1:], words[2:], strict=False))
+        return sum(gram in self.trigrams for gram in grams) / len(grams)
+
+
+def _recall_region(
+    tree: HtmlElement,
+    base_url: str | None,
+    page_meta: PageMeta,
+    theirs: str,
+    headline: str,
+    decide: BlockDecider,
+) -> Cleaned | None:
+    """The recall path: every block of the page's article region, judged by ``decide``.
+
+    trafilatura's article is one opinion among the block's facts
+    (``BlockFacts.agreed``), so text it dropped can come back and furniture
+    it kept can go. The region is our finder's container, used only when it
+    holds nearly all of trafilatura's words (else None: trafilatura found the
+    article somewhere our finder did not look).
+    """
+    _drop_scripts(tree)
+    main = find_main(tree)
+    if main is None:
+        return None
+    their_words = _WORDS.findall(theirs.lower())
+    wanted = Counter(their_words)
+    held = Counter(_WORDS.findall(text_of(main).lower()))
+    if sum((wanted & held).values()) < REGION_MIN_COVER * max(len(their_words), 1):
+        return None
+    agreement = Agreement(their_words)
+
+    def judge(facts: Sequence[BlockFacts]) -> Sequence[bool]:
+        facts = [replace(f, agreed=agreement(f.text)) for f in facts]
+        return keep_extras_if_many(facts, decide(facts))
+
+    heading = headline or page_meta.title
+    return _clean_main(main, base_url, replace(page_meta, title=heading), judge)
+
+
+def keep_extras_if_many(facts: Sequence[BlockFacts], keep: Sequence[bool]) -> list[bool]:
+    """The kept blocks trafilatura left out stay only when they add up to
+    ``REGION_MIN_EXTRA`` of the words it agreed with: a stray caption or
+    teaser is more often boilerplate than a missed section is."""
+    extra = base = 0
+    for block, kept in zip(facts, keep, strict=True):
+        if kept:
+            words = rules.word_count(block.text)
+            if block.agreed >= AGREED:
+                base += words
+            else:
+                extra += words
+    if extra >= REGION_MIN_EXTRA * max(base, 1):
+        return list(keep)
+    return [kept and block.agreed >= AGREED for block, kept in zip(facts, keep, strict=True)]
 
 
 def distinct_words(text: str) -> int:

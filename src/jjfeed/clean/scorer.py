@@ -26,8 +26,8 @@ from jjfeed.clean.features import CONTENT, FEATURE_COUNT, BlockFacts, needs_judg
 
 MODEL_FILE = "block_model.json"
 # The training script's knobs that shape the shipped file.
-TREES = 100
-MAX_DEPTH = 5
+TREES = 300
+MAX_DEPTH = 7
 # A block stays when the model's probability that it is content reaches this.
 KEEP_THRESHOLD = 0.5
 
