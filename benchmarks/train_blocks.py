@@ -41,10 +41,12 @@ import numpy as np
 from bench_clean import DEFAULT_DATA, Case, Tally, load, run_trafilatura, squash, table
 
 from jjfeed.clean import clean_page
+from jjfeed.clean import page as page_module
 from jjfeed.clean import scorer as scorer_module
 from jjfeed.clean.features import BlockFacts, needs_judging, page_rows
 from jjfeed.clean.html import BlockDecider
 
+DEFAULT_RECALL_MAX_WORDS = page_module.RECALL_MAX_WORDS
 FOLDS = 5
 SEED = 18
 MODEL_PATH = Path(__file__).resolve().parents[1] / "src" / "jjfeed" / "clean" / "block_model.json"
@@ -251,7 +253,11 @@ def compare(pages: Sequence[PageBlocks], folds: Sequence[int]) -> None:
 
 
 def cross_validate(
-    pages: Sequence[PageBlocks], folds: Sequence[int], thresholds: Sequence[float]
+    pages: Sequence[PageBlocks],
+    folds: Sequence[int],
+    thresholds: Sequence[float],
+    region_words: Sequence[int] = (),
+    only: Sequence[str] = (),
 ) -> dict[str, Tally]:
     tallies: dict[str, Tally] = {}
     for fold in range(FOLDS):
@@ -267,6 +273,15 @@ def cross_validate(
             model = scorer_module.BlockScorer.from_dict(trees, keep_threshold=threshold)
             runners.append((f"learned@{threshold}", lambda c, m=model: run_page(c, m)))
             runners.append((f"recall@{threshold}", lambda c, m=model: run_page(c, m, True)))
+            for words in region_words:
+                runners.append(
+                    (
+                        f"recall@{threshold}/{words}",
+                        lambda c, m=model, w=words: run_page(c, m, True, w),
+                    )
+                )
+        if only:
+            runners = [(name, run) for name, run in runners if name in only]
         for page in test:
             case = page.case
             for name, runner in runners:
@@ -276,9 +291,12 @@ def cross_validate(
     return tallies
 
 
-def run_page(case: Case, model: BlockDecider, recall: bool = False):  # noqa: ANN201
+def run_page(case: Case, model: BlockDecider, recall: bool = False, words: int = 0):  # noqa: ANN201
     from bench_clean import Output
 
+    from jjfeed.clean import page
+
+    page.RECALL_MAX_WORDS = words or DEFAULT_RECALL_MAX_WORDS
     start = time.perf_counter()
     cleaned = clean_page(case.page, case.url or None, decide=model, recall=recall)
     seconds = time.perf_counter() - start
@@ -307,6 +325,14 @@ def main(argv: list[str] | None = None) -> int:
         default=[scorer_module.KEEP_THRESHOLD],
         help="keep thresholds to cross-validate (the shipped one is scorer.KEEP_THRESHOLD)",
     )
+    parser.add_argument(
+        "--region-words",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also cross-validate the recall path with page.RECALL_MAX_WORDS at each of these",
+    )
+    parser.add_argument("--only", nargs="*", default=[], help="cross-validate only these runners")
     args = parser.parse_args(argv)
     if args.cache and args.cache.exists():
         pages = pickle.loads(args.cache.read_bytes())
@@ -326,9 +352,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.compare:
         compare(pages, folds)
     if not args.no_cv:
-        tallies = cross_validate(pages, folds, args.threshold)
+        tallies = cross_validate(pages, folds, args.threshold, args.region_words, args.only)
         names = ["trafilatura", "rules"]
         names += [f"{kind}@{t}" for t in args.threshold for kind in ("learned", "recall")]
+        names += [f"recall@{t}/{w}" for t in args.threshold for w in args.region_words]
+        names = [name for name in names if not args.only or name in args.only]
         rows = [tallies[name].row(name) for name in names]
         rows += [
             tallies[f"{name} fold {fold + 1}"].row(f"{name} fold {fold + 1}")

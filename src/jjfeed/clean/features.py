@@ -152,7 +152,9 @@ def needs_judging(block: BlockFacts) -> bool:
     return words < PROSE_MIN_WORDS or not text.endswith(_ENDINGS)
 
 
-def _groups(blocks: Sequence[BlockFacts], words: Sequence[int]) -> list[tuple[float, float, float, float]]:
+def _groups(
+    blocks: Sequence[BlockFacts], words: Sequence[int]
+) -> list[tuple[float, float, float, float]]:
     """What each block's siblings say: the blocks under the same ancestors
     with the same class and id marks (a comment thread, a related list, the
     article's paragraphs) counted together, their words, the share of those
