@@ -134,7 +134,10 @@ def clean_page(
     not the default yet, see docs/benchmarks.md) clean what it returns. When it finds nothing (tiny or odd pages), our own container
     finder takes over; when it finds little, the finder is asked too and the
     longer article wins by a clear margin (trafilatura sometimes stops at an
-    intro and misses the list, recipe or guide that follows). Metadata: the
+    intro and misses the list, recipe or guide that follows). With
+    ``recall=True`` and a ``decide``r, every block of our finder's article
+    region is judged instead, trafilatura's agreement one of its facts
+    (:func:`_recall_region`; not the default: see docs/benchmarks.md). Metadata: the
     headline over the article as the title; what the page declares first,
     then author marks in its markup and facts found in the text; htmldate's
     day when the declared one is another (:func:`reconcile_dates`).
