@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 
 from ..errors import StoreError
 from ..model import Article, Signature, StoredArticle
-from .base import StoreBase, _dt, _ts
+from .base import StoreBase, _dt, _epoch, _ts
+from .postings import pack
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,8 @@ class ArticlesMixin(StoreBase):
             ],
         )
         self._db.executemany(
-            "INSERT OR IGNORE INTO lsh (key, article) VALUES (?, ?)",
-            [(k, i) for i, f in zip(ids, items, strict=True) for k in f.bands],
+            "INSERT INTO band_keys (article, fetched, keys) VALUES (?, ?, ?)",
+            [(i, _epoch(f.fetched_at), pack(f.bands)) for i, f in zip(ids, items, strict=True)],
         )
         self._db.executemany(
             "INSERT INTO story_terms (article, at, terms) VALUES (?, ?, ?)",
@@ -175,11 +176,10 @@ class ArticlesMixin(StoreBase):
             ],
         )
         self._db.executemany(
-            "INSERT OR IGNORE INTO story_keys (key, at, article) VALUES (?, ?, ?)",
+            "INSERT INTO story_keys (article, at, keys) VALUES (?, ?, ?)",
             [
-                (k, _ts(_story_at(f)), i)
+                (i, _epoch(_story_at(f)), pack(f.story_keys))
                 for i, f in zip(ids, items, strict=True)
-                for k in f.story_keys
             ],
         )
         return ids

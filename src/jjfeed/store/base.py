@@ -15,11 +15,12 @@ import inspect
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import RecordError, StoreError
+from .postings import KeyIndex
 from .schema import MIGRATIONS, SCHEMA_VERSION, _statements
 
 # SQLite's page cache per connection (its default is 2 MiB): a run touches a few
@@ -35,6 +36,11 @@ EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 
 def _ts(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="seconds") if value is not None else None
+
+
+def _epoch(value: datetime) -> int:
+    """Whole seconds since 1970, as :func:`_ts` truncates them (the packed index keys' dates)."""
+    return (value.astimezone(UTC) - EPOCH_UTC) // timedelta(seconds=1)
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -124,6 +130,7 @@ class StoreBase:
         self._terms: dict[int, frozenset[str]] = {}
         self._cluster_of: dict[int, str] = {}
         self._story: dict[str, str] = {}
+        self._key_indexes: dict[str, KeyIndex] = {}  # see IndexMixin
         try:
             if str(path) != ":memory:" and not reader:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -157,9 +164,13 @@ class StoreBase:
                 f"jjfeed understands ({SCHEMA_VERSION}); upgrade jjfeed"
             )
         for number in range(version, SCHEMA_VERSION):
+            migration = MIGRATIONS[number]
             with self.transaction():
-                for statement in _statements(MIGRATIONS[number]):
-                    self._db.execute(statement)
+                if callable(migration):
+                    migration(self._db)
+                else:
+                    for statement in _statements(migration):
+                        self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version = {number + 1}")
 
     @property
@@ -246,6 +257,7 @@ class StoreBase:
         self._terms.clear()
         self._cluster_of.clear()
         self._story.clear()
+        self._key_indexes.clear()
 
     def get_meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
+import numpy as np
+
 from ..model import Signature
-from .base import TERMS_CACHE, _ts
+from .base import TERMS_CACHE, _epoch, _ts
 from .clusters import ClustersMixin
+from .postings import KeyIndex, pack, unpack
+
+# The packed key tables (see schema migration 13) and the date each is looked up by.
+_DATED = {"band_keys": "fetched", "story_keys": "at"}
+_DAY = 86_400  # story keys are read into memory a day of dates at a time
+_END = 2**62  # a date after every other (band keys: no upper bound)
 
 
 class IndexMixin(ClustersMixin):
@@ -33,15 +40,14 @@ class IndexMixin(ClustersMixin):
             "INSERT OR REPLACE INTO story_terms (article, at, terms) VALUES (?, ?, ?)",
             (article_id, stamp, "\n".join(sorted(terms))),
         )
-        if not new:
-            self._db.execute("DELETE FROM story_keys WHERE article = ?", (article_id,))
-        self._db.executemany(
-            "INSERT OR IGNORE INTO story_keys (key, at, article) VALUES (?, ?, ?)",
-            [(k, stamp, article_id) for k in keys],
+        self._db.execute(
+            "INSERT OR REPLACE INTO story_keys (article, at, keys) VALUES (?, ?, ?)",
+            (article_id, _epoch(at), pack(keys)),
         )
 
     def clear_story_terms(self) -> None:
         self._terms.clear()
+        self._key_indexes.pop("story_keys", None)
         self._db.execute("DELETE FROM story_keys")
         self._db.execute("DELETE FROM story_terms")
 
@@ -74,30 +80,17 @@ class IndexMixin(ClustersMixin):
         At most ``per_key`` articles per key, the latest dated: a key shared by
         hundreds of articles in the window stands for a term as common as a
         stopword this week, and a story it belongs to has other keys. Each
-        key is one range of ``story_keys``, so the cost is that of the
-        window's rows under the key, never of the archive's. Only articles
+        key is one range of the in-memory index of the window's packed
+        story keys (see :meth:`_key_index`), never of the archive's. Only articles
         under at least ``min_shared`` of the keys are candidates.
         """
         unique = list(dict.fromkeys(keys))
-        shared: Counter[int] = Counter()
-        lo, hi = _ts(start), _ts(end)
-        for chunk_start in range(0, len(unique), 64):
-            chunk = unique[chunk_start : chunk_start + 64]
-            one = """SELECT * FROM (SELECT article FROM story_keys
-                     WHERE key = ? AND at BETWEEN ? AND ? ORDER BY at DESC, article DESC LIMIT ?)"""
-            # Counted in SQL: a full window puts ~1,600 rows behind every new article.
-            whole = len(unique) <= 64  # one statement sees every key: filter there too
-            rows = self._db.execute(
-                "SELECT article, count(*) FROM ("
-                + " UNION ALL ".join([one] * len(chunk))
-                + ") GROUP BY article"
-                + (" HAVING count(*) >= ?" if whole else ""),
-                [v for key in chunk for v in (key, lo, hi, per_key)]
-                + ([min_shared] if whole else []),
-            )
-            for article, n in rows:
-                shared[int(article)] += int(n)
-        ids = sorted(i for i, n in shared.items() if n >= min_shared)
+        if not unique:
+            return []
+        lo, hi = _epoch(start), _epoch(end)
+        _, found = self._key_index("story_keys", lo, hi).find(unique, lo, hi, per_key)
+        articles, shared = np.unique(found, return_counts=True)
+        ids = articles[shared >= min_shared].tolist()
         self._load_terms(i for i in ids if i not in self._terms)
         return [(i, self._terms[i]) for i in ids if i in self._terms]
 
@@ -138,43 +131,73 @@ class IndexMixin(ClustersMixin):
             yield int(row[0]), Signature(row[1], bytes(row[2]))
 
     def put_bands(self, article_id: int, keys: Iterable[int], *, new: bool = False) -> None:
-        """Replace an article's LSH band keys (``new``: it has none yet, nothing to delete)."""
-        if not new:
-            self._db.execute("DELETE FROM lsh WHERE article = ?", (article_id,))
-        self._db.executemany(
-            "INSERT OR IGNORE INTO lsh (key, article) VALUES (?, ?)",
-            [(k, article_id) for k in keys],
+        """Replace an article's LSH band keys (``new``: it has none yet).
+
+        The row carries the article's first fetch, the date lookups bound it by.
+        """
+        self._db.execute(
+            "INSERT OR REPLACE INTO band_keys (article, fetched, keys)"
+            " SELECT id, coalesce(CAST(strftime('%s', fetched_at) AS INTEGER), 0), ?"
+            " FROM articles WHERE id = ?",
+            (pack(keys), article_id),
         )
 
     def band_candidates(self, keys: Sequence[int], since: datetime | None = None) -> list[int]:
         """Articles sharing at least one band key, fetched at or after ``since``."""
         if not keys:
             return []
-        marks = ",".join("?" * len(keys))
-        query = "SELECT DISTINCT l.article FROM lsh l"
-        args: list[object] = list(keys)
-        if since is not None:
-            query += " JOIN articles a INDEXED BY articles_by_id ON a.id = l.article"
-        query += f" WHERE l.key IN ({marks})"
-        if since is not None:
-            query += " AND a.fetched_at >= ?"
-            args.append(_ts(since))
-        return sorted(int(r[0]) for r in self._db.execute(query, args))
+        lo = _epoch(since) if since is not None else -_END
+        _, found = self._key_index("band_keys", lo, _END).find(list(dict.fromkeys(keys)), lo, _END)
+        return sorted(set(found.tolist()))
+
+    def _key_index(self, table: str, lo: int, hi: int) -> KeyIndex:
+        """The in-memory index of a packed key table, current, holding the dates ``[lo, hi]``.
+
+        Built on first use from the rows of those dates, it then reads only
+        rows written since (by this connection or, for a reader, by the
+        writer: ``seq`` grows with each) and the days a later lookup adds.
+        A rollback drops it (:meth:`_forget`): it may hold undone rows.
+        """
+        date = _DATED[table]
+        last = int(self._db.execute(f"SELECT max(seq) FROM {table}").fetchone()[0] or 0)
+        index = self._key_indexes.get(table)
+        if index is None or last < index.seq:  # new, or the table was emptied
+            index = self._key_indexes[table] = KeyIndex()
+        elif last > index.seq:
+            rows = self._db.execute(
+                f"SELECT article, {date}, keys FROM {table} WHERE seq > ? ORDER BY seq",
+                (index.seq,),
+            )
+            for article_id, when, blob in rows:
+                index.put(int(article_id), int(when), blob)
+        index.seq = last
+        start = lo - lo % _DAY
+        end = hi if hi >= _END else hi - hi % _DAY + _DAY
+        for gap_lo, gap_hi in index.missing(start, end):
+            index.load(
+                gap_lo,
+                gap_hi,
+                self._db.execute(
+                    f"SELECT article, {date}, keys FROM {table}"
+                    f" WHERE {date} >= ? AND {date} < ? ORDER BY {date}, article",
+                    (gap_lo, gap_hi),
+                ),
+            )
+        return index
 
     def band_keys(self, article_id: int) -> list[int]:
         """An article's stored LSH band keys, in key order."""
-        rows = self._db.execute("SELECT key FROM lsh WHERE article = ? ORDER BY key", (article_id,))
-        return [int(r[0]) for r in rows]
+        row = self._db.execute("SELECT keys FROM band_keys WHERE article = ?", (article_id,))
+        return unpack(next(iter(row), [None])[0])
 
     def story_keys_of(self, article_id: int) -> list[int]:
         """An article's stored story band keys, in key order."""
-        rows = self._db.execute(
-            "SELECT key FROM story_keys WHERE article = ? ORDER BY key", (article_id,)
-        )
-        return [int(r[0]) for r in rows]
+        row = self._db.execute("SELECT keys FROM story_keys WHERE article = ?", (article_id,))
+        return unpack(next(iter(row), [None])[0])
 
     def clear_bands(self) -> None:
-        self._db.execute("DELETE FROM lsh")
+        self._key_indexes.pop("band_keys", None)
+        self._db.execute("DELETE FROM band_keys")
 
     def furniture_counts(
         self, source: str, fingerprints: Iterable[str]

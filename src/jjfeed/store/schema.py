@@ -7,9 +7,72 @@ database is always at exactly one version. Append, never edit.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
+from collections.abc import Callable
 
-MIGRATIONS: tuple[str, ...] = (
+import numpy as np
+
+
+def _pack_index_keys(db: sqlite3.Connection) -> None:
+    """Migration 13: one row per article for its band keys and one for its story keys.
+
+    The keys are packed (big-endian int64s, sorted, see :mod:`.postings`)
+    with the date a lookup bounds them by (the article's first fetch for
+    band keys, its story date for story keys), in seconds since 1970. A
+    lookup reads the rows of its dates into memory (:class:`.postings.KeyIndex`),
+    so the key-to-article direction needs no table: ~105 rows written per
+    article become 2. ``seq`` grows with every write, so a connection
+    that read the rows catches up with what others wrote since. Every key
+    of every article is carried over.
+    """
+    for statement in _statements(
+        """
+        CREATE TABLE band_keys (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            article INTEGER NOT NULL UNIQUE REFERENCES articles (id) ON DELETE CASCADE,
+            fetched INTEGER NOT NULL,
+            keys BLOB NOT NULL
+        );
+        CREATE INDEX band_keys_fetched ON band_keys (fetched, article);
+        ALTER TABLE story_keys RENAME TO story_keys_12;
+        CREATE TABLE story_keys (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            article INTEGER NOT NULL UNIQUE REFERENCES articles (id) ON DELETE CASCADE,
+            at INTEGER NOT NULL,
+            keys BLOB NOT NULL
+        );
+        CREATE INDEX story_keys_at ON story_keys (at, article);
+        """
+    ):
+        db.execute(statement)
+    epoch = "coalesce(CAST(strftime('%s', {}) AS INTEGER), 0)"
+    copies = (
+        (
+            "band_keys (article, fetched, keys)",
+            f"SELECT l.article, {epoch.format('a.fetched_at')}, l.key"
+            " FROM lsh l JOIN articles a ON a.id = l.article ORDER BY l.article, l.key",
+        ),
+        (
+            "story_keys (article, at, keys)",
+            f"SELECT article, {epoch.format('at')}, key FROM story_keys_12 ORDER BY article, key",
+        ),
+    )
+    for table, query in copies:
+        packed: list[tuple[int, int, bytes]] = []
+        for article, group in itertools.groupby(db.execute(query), key=lambda row: int(row[0])):
+            items = list(group)
+            keys = np.unique(np.asarray([row[2] for row in items], np.int64))
+            packed.append((article, max(row[1] for row in items), keys.astype(">i8").tobytes()))
+            if len(packed) >= 10_000:
+                db.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", packed)
+                packed.clear()
+        db.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", packed)
+    db.execute("DROP TABLE story_keys_12")
+    db.execute("DROP TABLE lsh")
+
+
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     # 1: the foundation schema.
     """
     CREATE TABLE sources (
@@ -231,6 +294,8 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT source, max(articles) FROM furniture GROUP BY source;
     ALTER TABLE furniture ADD COLUMN since INTEGER NOT NULL DEFAULT 0;
     """,
+    # 13: packed index keys, one row per article (issue 19 item 2; see the function).
+    _pack_index_keys,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,249 @@
+"""Index keys in memory: which articles carry a key, for a range of dates.
+
+The store keeps each article's LSH band keys (and, apart, its story keys) as
+one packed row: the keys as big-endian int64s, the article's date. A lookup
+needs the other direction, key to articles, for the dates a run looks at; a
+:class:`KeyIndex` holds it for the date ranges loaded so far.
+
+Most of it sits in immutable :class:`_Segment` s, each rows sorted by
+``(date, article)``. A segment finds the rows under a key with one binary
+search over all the keys asked for: each of its keys is stored as
+``key prefix | position``, the position's bits taking the key's lowest bits,
+so one ``np.sort`` (no argsort) orders the postings by key and, under a key,
+by date; a date range is then a range of positions. A prefix shared by two
+different keys is caught by comparing the full key at the position. Rows
+added since (the writer's own, or those another connection committed) are
+kept in a small dictionary until there are enough to fold into a segment.
+An article whose keys change is marked dead in its segment and lives on in
+the dictionary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+KEY = np.dtype(">i8")  # how keys are packed on disk
+_FOLD = 4096  # articles in the dictionary before they become a segment
+_EMPTY = np.empty(0, np.int64)
+
+
+def pack(keys: Iterable[int]) -> bytes:
+    """The keys, sorted and without repeats, as the bytes of one packed row."""
+    return np.unique(np.fromiter(keys, np.int64)).astype(KEY).tobytes()
+
+
+def unpack(blob: bytes | None) -> list[int]:
+    """The keys of one packed row, in key order."""
+    return [] if not blob else np.frombuffer(blob, KEY).astype(np.int64).tolist()
+
+
+class _Segment:
+    """Rows in ``(date, article)`` order and their keys, searchable by key."""
+
+    def __init__(self, ids: Sequence[int], dates: Sequence[int], blobs: Sequence[bytes]) -> None:
+        self.ids = np.asarray(ids, np.int64)
+        self.dates = np.asarray(dates, np.int64)
+        lengths = np.fromiter((len(b) // 8 for b in blobs), np.int64, len(blobs))
+        self.offsets = np.zeros(len(blobs) + 1, np.int64)
+        np.cumsum(lengths, out=self.offsets[1:])
+        self.keys = np.frombuffer(b"".join(blobs), KEY).astype(np.int64)
+        self.bits = max(1, len(self.keys).bit_length())
+        self.mask = np.int64((1 << self.bits) - 1)
+        positions = np.arange(len(self.keys), dtype=np.int64)
+        self.postings = np.sort((self.keys & ~self.mask) | positions)
+        self.alive: np.ndarray | None = None  # per row, once one is dead
+
+    def kill(self, article_id: int) -> None:
+        if self.alive is None:
+            self.alive = np.ones(len(self.ids), bool)
+        self.alive[np.flatnonzero(self.ids == article_id)] = False
+
+    def find(
+        self, keys: np.ndarray, lo: int, hi: int, per_key: int | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(key index, date, article)`` under each of ``keys``, dated in ``[lo, hi]``.
+
+        With ``per_key``, only the latest that many under each key.
+        """
+        r0 = int(np.searchsorted(self.dates, lo, side="left"))
+        r1 = int(np.searchsorted(self.dates, hi, side="right"))
+        if r0 >= r1:
+            return _EMPTY, _EMPTY, _EMPTY
+        p0, p1 = self.offsets[r0], self.offsets[r1]
+        base = keys & ~self.mask
+        first = np.searchsorted(self.postings, base | p0, side="left")
+        end = np.searchsorted(self.postings, base | (p1 - 1), side="right")
+        start = first if per_key is None else np.maximum(first, end - per_key)
+        which, rows = self._rows(keys, np.arange(len(keys)), start, end)
+        if per_key is not None:
+            found = np.bincount(which, minlength=len(keys))
+            short = np.flatnonzero((found < per_key) & (start > first))
+            if len(short):  # a dead row or a prefix collision among the latest: look further
+                keep = ~np.isin(which, short)
+                more, more_rows = self._rows(keys, short, first[short], end[short])
+                latest = _latest(more, self.dates[more_rows], self.ids[more_rows], per_key)
+                which = np.concatenate([which[keep], more[latest]])
+                rows = np.concatenate([rows[keep], more_rows[latest]])
+        return which, self.dates[rows], self.ids[rows]
+
+    def _rows(
+        self, keys: np.ndarray, which: np.ndarray, start: np.ndarray, end: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The live rows of postings ``[start, end)`` of each key ``which``, verified."""
+        lengths = np.maximum(end - start, 0)
+        total = int(lengths.sum())
+        if not total:
+            return _EMPTY, _EMPTY
+        owner = np.repeat(which, lengths)
+        skip = np.repeat(start - (np.cumsum(lengths) - lengths), lengths)
+        positions = self.postings[np.arange(total) + skip] & self.mask
+        ok = self.keys[positions] == keys[owner]
+        rows = np.searchsorted(self.offsets, positions, side="right") - 1
+        if self.alive is not None:
+            ok &= self.alive[rows]
+        return owner[ok], rows[ok]
+
+
+def _latest(which: np.ndarray, dates: np.ndarray, ids: np.ndarray, per_key: int) -> np.ndarray:
+    """Indexes of the ``per_key`` latest ``(date, article)`` under each key."""
+    order = np.lexsort((ids, dates, which))
+    grouped = which[order]
+    # How many of the key's postings come after each one, in that order.
+    last = np.searchsorted(grouped, grouped, side="right")
+    return order[last - np.arange(len(order)) <= per_key]
+
+
+class KeyIndex:
+    """Key to articles, for the date ranges loaded, over packed rows."""
+
+    def __init__(self) -> None:
+        self.seq = 0  # the last row (by the table's sequence) this index has seen
+        self._segments: list[_Segment] = []
+        self._where: dict[int, int] = {}  # article: its segment, or -1 (the dictionary)
+        self._recent: dict[int, tuple[int, np.ndarray]] = {}  # article: (date, keys)
+        self._postings: dict[int, list[int]] = {}  # key: articles of _recent
+        self._covered: list[tuple[int, int]] = []  # date ranges [lo, hi) loaded
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def missing(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        """The parts of ``[lo, hi)`` no segment was loaded for."""
+        gaps, at = [], lo
+        for start, end in sorted(self._covered):
+            if end <= at:
+                continue
+            if start >= hi:
+                break
+            if start > at:
+                gaps.append((at, start))
+            at = max(at, end)
+        if at < hi:
+            gaps.append((at, hi))
+        return gaps
+
+    def load(
+        self,
+        lo: int,
+        hi: int,
+        rows: Iterable[tuple[int, int, bytes]],
+    ) -> None:
+        """Add the rows ``(article, date, keys)`` stored for dates in ``[lo, hi)``, in date order.
+
+        Articles this index has already (their newer rows) are left out.
+        """
+        ids, dates, blobs = [], [], []
+        for article_id, date, blob in rows:
+            if article_id not in self._where:
+                ids.append(article_id)
+                dates.append(date)
+                blobs.append(blob or b"")
+        self._covered.append((lo, hi))
+        self._add_segment(ids, dates, blobs)
+
+    def _add_segment(self, ids: list[int], dates: list[int], blobs: list[bytes]) -> None:
+        if not ids:
+            return
+        number = len(self._segments)
+        self._segments.append(_Segment(ids, dates, blobs))
+        self._where.update(dict.fromkeys(ids, number))
+
+    def put(self, article_id: int, date: int, blob: bytes | None) -> None:
+        """An article's keys as written now: they replace whatever it had."""
+        self._drop(article_id)
+        keys = np.frombuffer(blob or b"", KEY).astype(np.int64)
+        self._recent[article_id] = (date, keys)
+        self._where[article_id] = -1
+        for key in keys.tolist():
+            self._postings.setdefault(key, []).append(article_id)
+        if len(self._recent) >= _FOLD:
+            self._fold()
+
+    def _drop(self, article_id: int) -> None:
+        where = self._where.pop(article_id, None)
+        if where is None:
+            return
+        if where >= 0:
+            self._segments[where].kill(article_id)
+            return
+        _, keys = self._recent.pop(article_id)
+        for key in keys.tolist():
+            ids = self._postings[key]
+            ids.remove(article_id)
+            if not ids:
+                del self._postings[key]
+
+    def _fold(self) -> None:
+        """Turn the dictionary's articles into one more segment."""
+        items = sorted(self._recent.items(), key=lambda item: (item[1][0], item[0]))
+        self._recent.clear()
+        self._postings.clear()
+        for article_id, _ in items:
+            del self._where[article_id]
+        self._add_segment(
+            [i for i, _ in items],
+            [date for _, (date, _) in items],
+            [keys.astype(KEY).tobytes() for _, (_, keys) in items],
+        )
+
+    def find(
+        self, keys: Sequence[int], lo: int, hi: int, per_key: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(key index, article)`` of each posting under ``keys`` (distinct) dated in ``[lo, hi]``.
+
+        With ``per_key``: only the latest that many ``(date, article)`` under each key.
+        """
+        wanted = np.asarray(keys, np.int64)
+        parts = [segment.find(wanted, lo, hi, per_key) for segment in self._segments]
+        parts = [p for p in parts if len(p[0])]
+        recent = self._find_recent(wanted, lo, hi)
+        if not parts and not recent:
+            return _EMPTY, _EMPTY
+        if len(parts) == 1 and not recent:  # limited to per_key already
+            which, _, ids = parts[0]
+            return which, ids
+        if recent:
+            which, dates, ids = (
+                np.asarray(column, np.int64) for column in zip(*recent, strict=True)
+            )
+            parts.append((which, dates, ids))
+        which = np.concatenate([p[0] for p in parts])
+        dates = np.concatenate([p[1] for p in parts])
+        ids = np.concatenate([p[2] for p in parts])
+        if per_key is not None:
+            latest = _latest(which, dates, ids, per_key)
+            which, ids = which[latest], ids[latest]
+        return which, ids
+
+    def _find_recent(self, keys: np.ndarray, lo: int, hi: int) -> list[tuple[int, int, int]]:
+        """``(key index, date, article)`` of the dictionary's postings under ``keys``."""
+        found = []
+        if self._postings:
+            for n, key in enumerate(keys.tolist()):
+                for article_id in self._postings.get(key, ()):
+                    date = self._recent[article_id][0]
+                    if lo <= date <= hi:
+                        found.append((n, date, article_id))
+        return found
