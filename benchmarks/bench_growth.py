@@ -32,6 +32,8 @@ them. Built stores are kept under ``--keep DIR`` and reused.
 
 Run: ``python benchmarks/bench_growth.py --sizes 0,10000,100000,1000000
 --keep /tmp/jjfeed-growth --runs 3 --plot docs/growth.png``.
+``--index-rebuild 100000`` times building the in-memory key indexes of
+100,000 articles' packed rows instead (see :func:`index_rebuild`).
 """
 
 from __future__ import annotations
@@ -409,6 +411,64 @@ def one_run(
         shutil.rmtree(work, ignore_errors=True)
 
 
+def index_rebuild(size: int, root: Path, runs: int = 3) -> None:
+    """Time building the in-memory key indexes of ``size`` articles' packed rows.
+
+    The rows are synthetic (random 64-bit keys, as many per article as the
+    real ones: 73 band keys, 32 story keys; first fetches spread over the
+    dedup window): what is timed is reading the packed rows of the window
+    and indexing them, in a fresh reading connection, as a worker does at
+    its first lookup of a run. Then the cost of one lookup.
+    """
+    import resource
+
+    rng = random.Random(3)
+    db = root / f"rebuild-{size}.db"
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    if not db.exists():
+        with Store(db) as store, store.transaction():
+            for start in range(0, size, 20_000):
+                store.insert_filed(
+                    [
+                        Filed(
+                            Article(
+                                source="s", guid=f"g{n}", url=None, title="t", text="w", html="w"
+                            ),
+                            None,
+                            f"h{n}",
+                            f"c{n}",
+                            now - timedelta(days=30) * (n / size),
+                            bands=tuple(rng.getrandbits(64) - 2**63 for _ in range(73)),
+                            story_keys=tuple(rng.getrandbits(64) - 2**63 for _ in range(32)),
+                        )
+                        for n in range(start, min(size, start + 20_000))
+                    ]
+                )
+    since = now - timedelta(days=31)
+    probe = [rng.getrandbits(64) - 2**63 for _ in range(73)]
+    for run in range(runs):
+        with Store(db, reader=True) as reader:
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            started = time.perf_counter()
+            reader.band_candidates(probe, since=since)
+            bands = time.perf_counter() - started
+            started = time.perf_counter()
+            reader.story_candidate_terms(probe[:32], since, now, per_key=50, min_shared=2)
+            stories = time.perf_counter() - started
+            grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+            started = time.perf_counter()
+            for _ in range(1000):
+                reader.band_candidates(probe, since=since)
+                reader.story_candidate_terms(probe[:32], since, now, per_key=50, min_shared=2)
+            lookup = (time.perf_counter() - started) / 1000
+        print(
+            f"rebuild {size:,} articles, run {run + 1}: band index {bands:.3f} s "
+            f"({size * 73:,} keys), story index {stories:.3f} s ({size * 32:,} keys), "
+            f"peak memory +{grown:.0f} MiB; then one band + one story lookup {lookup * 1e3:.3f} ms",
+            flush=True,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", default="0,10000,100000")
@@ -420,9 +480,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile the first run of each")
     parser.add_argument("--build-only", action="store_true", help="build the stores, time nothing")
     parser.add_argument("--check", type=int, default=0, help="compare bulk with _Deduper on N")
+    parser.add_argument(
+        "--index-rebuild", type=int, default=0, help="time the key indexes of N articles"
+    )
     args = parser.parse_args(argv)
     root = args.keep or Path(tempfile.mkdtemp(prefix="jjfeed-growth-"))
     root.mkdir(parents=True, exist_ok=True)
+    if args.index_rebuild:
+        index_rebuild(args.index_rebuild, root)
+        return 0
     if args.check:
         return 1 if check_bulk(args.check, args.per_day, root) else 0
     if args.build_only:
