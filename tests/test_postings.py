@@ -7,6 +7,8 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from jjfeed.model import Article
 from jjfeed.store import MIGRATIONS, SCHEMA_VERSION, Store
 from jjfeed.store.postings import KeyIndex, pack, unpack
@@ -31,13 +33,17 @@ def _reference(
     return sorted(out)
 
 
-def test_key_index_matches_a_plain_scan_through_segments_rewrites_and_collisions() -> None:
-    """Small keys share prefixes (their low bits hold positions): the full key still decides."""
-    rng = random.Random(5)
+@pytest.mark.parametrize("fold", [7, 4096])
+def test_key_index_matches_a_plain_scan_through_segments_rewrites_and_collisions(fold: int) -> None:
+    """Small keys share prefixes (their low bits hold positions): the full key still decides.
+
+    A small ``fold`` makes many segments out of the rewrites, merged as they pile up.
+    """
+    rng = random.Random(fold)
     rows: dict[int, tuple[int, list[int]]] = {}
     for article in range(1, 400):
         rows[article] = (rng.randrange(0, 50), rng.sample(range(40), rng.randrange(0, 6)))
-    index = KeyIndex()
+    index = KeyIndex(fold)
     for lo, hi in ((10, 30), (0, 10), (30, 60)):  # three segments, loaded in date order
         chosen = sorted((d, a) for a, (d, _) in rows.items() if lo <= d < hi)
         index.load(lo, hi, [(a, d, pack(rows[a][1])) for d, a in chosen])
@@ -47,10 +53,14 @@ def test_key_index_matches_a_plain_scan_through_segments_rewrites_and_collisions
         rows[article] = (rng.randrange(0, 50), rng.sample(range(40), rng.randrange(0, 6)))
         index.put(article, rows[article][0], pack(rows[article][1]))
         if step % 500 == 0:
+            if fold < 100:
+                drop = rng.randrange(1, 500)
+                rows.pop(drop, None)
+                index.drop(drop)
             for per_key in (None, 1, 3, 50):
                 keys = rng.sample(range(45), 8)
                 lo, hi = sorted(rng.sample(range(-2, 52), 2))
-                which, ids = index.find(keys, lo, hi, per_key)
+                which, _, ids = index.find(keys, lo, hi, per_key)
                 got = sorted(zip(which.tolist(), ids.tolist(), strict=True))
                 assert got == _reference(rows, keys, lo, hi, per_key), (step, per_key)
 
@@ -149,3 +159,58 @@ def test_version_12_key_rows_are_packed_with_their_dates(tmp_path: Path) -> None
         assert store.story_candidate_terms([10, 11], late, late) == [(2, frozenset({"a", "b"}))]
     tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
     assert "lsh" not in tables and "story_keys_12" not in tables
+
+
+def _run_latest(
+    state: dict[int, tuple[datetime, list[int], bool]],
+    key: int,
+    upto: int,
+    start: datetime,
+    end: datetime,
+    limit: int,
+) -> list[int]:
+    """The run index's story candidates under one key, as it found them one key at a time."""
+    under = {i: at for i, (at, keys, changed) in state.items() if key in keys and not changed}
+    past = sorted(i for i in under if i > upto)
+    if len(past) <= limit:
+        found = [(under[i], i) for i in past if start <= under[i] <= end]
+    else:
+        dated = sorted((at, i) for i, at in under.items() if start <= at <= end)[-limit:]
+        found = [(at, i) for at, i in dated if i > upto]
+    found += [
+        (at, i)
+        for i, (at, keys, changed) in state.items()
+        if changed and key in keys and start <= at <= end
+    ]
+    return [i for _, i in sorted(found, reverse=True)[:limit]]
+
+
+def test_the_run_index_story_postings_answer_as_one_key_at_a_time() -> None:
+    from collections import Counter
+
+    from jjfeed.pipeline.archive import _DatedPostings
+
+    rng = random.Random(11)
+    postings = _DatedPostings()
+    state: dict[int, tuple[datetime, list[int], bool]] = {}
+    for step in range(3000):
+        article = rng.randrange(1, 400)
+        if article in state:
+            at, keys, changed = state.pop(article)
+            postings.remove(keys, article, at)
+        if rng.random() < 0.9:
+            at = NOW + timedelta(minutes=rng.randrange(0, 600), microseconds=rng.randrange(3))
+            keys = rng.sample(range(30), rng.randrange(0, 5))
+            changed = rng.random() < 0.05
+            postings.add(keys, article, at, changed)
+            state[article] = (at, keys, changed)
+        if step % 100 == 0:
+            keys = rng.sample(range(32), 10)
+            upto = rng.choice([0, 100, 200, 300, 500])
+            start = NOW + timedelta(minutes=rng.randrange(0, 300))
+            end = start + timedelta(minutes=rng.randrange(0, 400))
+            for limit in (2, 5, 50):
+                expected: Counter[int] = Counter()
+                for key in keys:
+                    expected.update(_run_latest(state, key, upto, start, end, limit))
+                assert postings.shared(keys, upto, start, end, limit) == expected, (step, limit)

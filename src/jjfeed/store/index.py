@@ -88,7 +88,7 @@ class IndexMixin(ClustersMixin):
         if not unique:
             return []
         lo, hi = _epoch(start), _epoch(end)
-        _, found = self._key_index("story_keys", lo, hi).find(unique, lo, hi, per_key)
+        _, _, found = self._key_index("story_keys", lo, hi).find(unique, lo, hi, per_key)
         articles, shared = np.unique(found, return_counts=True)
         ids = articles[shared >= min_shared].tolist()
         self._load_terms(i for i in ids if i not in self._terms)
@@ -147,7 +147,8 @@ class IndexMixin(ClustersMixin):
         if not keys:
             return []
         lo = _epoch(since) if since is not None else -_END
-        _, found = self._key_index("band_keys", lo, _END).find(list(dict.fromkeys(keys)), lo, _END)
+        index = self._key_index("band_keys", lo, _END)
+        _, _, found = index.find(list(dict.fromkeys(keys)), lo, _END)
         return sorted(set(found.tolist()))
 
     def _key_index(self, table: str, lo: int, hi: int) -> KeyIndex:

@@ -25,7 +25,6 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 KEY = np.dtype(">i8")  # how keys are packed on disk
-_FOLD = 4096  # articles in the dictionary before they become a segment
 _EMPTY = np.empty(0, np.int64)
 
 
@@ -42,18 +41,48 @@ def unpack(blob: bytes | None) -> list[int]:
 class _Segment:
     """Rows in ``(date, article)`` order and their keys, searchable by key."""
 
-    def __init__(self, ids: Sequence[int], dates: Sequence[int], blobs: Sequence[bytes]) -> None:
-        self.ids = np.asarray(ids, np.int64)
-        self.dates = np.asarray(dates, np.int64)
-        lengths = np.fromiter((len(b) // 8 for b in blobs), np.int64, len(blobs))
-        self.offsets = np.zeros(len(blobs) + 1, np.int64)
+    def __init__(
+        self, ids: np.ndarray, dates: np.ndarray, lengths: np.ndarray, keys: np.ndarray
+    ) -> None:
+        self.ids, self.dates, self.keys = ids, dates, keys
+        self.offsets = np.zeros(len(ids) + 1, np.int64)
         np.cumsum(lengths, out=self.offsets[1:])
-        self.keys = np.frombuffer(b"".join(blobs), KEY).astype(np.int64)
-        self.bits = max(1, len(self.keys).bit_length())
+        self.bits = max(1, len(keys).bit_length())
         self.mask = np.int64((1 << self.bits) - 1)
-        positions = np.arange(len(self.keys), dtype=np.int64)
-        self.postings = np.sort((self.keys & ~self.mask) | positions)
+        positions = np.arange(len(keys), dtype=np.int64)
+        self.postings = np.sort((keys & ~self.mask) | positions)
         self.alive: np.ndarray | None = None  # per row, once one is dead
+
+    @classmethod
+    def of_rows(cls, ids: Sequence[int], dates: Sequence[int], blobs: Sequence[bytes]) -> _Segment:
+        """A segment of packed rows, given in ``(date, article)`` order."""
+        lengths = np.fromiter((len(b) // 8 for b in blobs), np.int64, len(blobs))
+        keys = np.frombuffer(b"".join(blobs), KEY).astype(np.int64)
+        return cls(np.asarray(ids, np.int64), np.asarray(dates, np.int64), lengths, keys)
+
+    @classmethod
+    def merged(cls, parts: Sequence[_Segment]) -> _Segment:
+        """One segment of the live rows of ``parts``."""
+        live = [np.flatnonzero(p.alive) if p.alive is not None else None for p in parts]
+        ids = np.concatenate(
+            [p.ids if r is None else p.ids[r] for p, r in zip(parts, live, strict=True)]
+        )
+        dates = np.concatenate(
+            [p.dates if r is None else p.dates[r] for p, r in zip(parts, live, strict=True)]
+        )
+        starts, lengths, base = [], [], 0
+        for p, r in zip(parts, live, strict=True):
+            rows = np.arange(len(p.ids)) if r is None else r
+            starts.append(p.offsets[rows] + base)
+            lengths.append(p.offsets[rows + 1] - p.offsets[rows])
+            base += len(p.keys)
+        keys = np.concatenate([p.keys for p in parts])
+        order = np.lexsort((ids, dates))
+        start, length = np.concatenate(starts)[order], np.concatenate(lengths)[order]
+        return cls(ids[order], dates[order], length, keys[_ranges(start, length)])
+
+    def __len__(self) -> int:
+        return len(self.ids) if self.alive is None else int(self.alive.sum())
 
     def kill(self, article_id: int) -> None:
         if self.alive is None:
@@ -93,17 +122,22 @@ class _Segment:
     ) -> tuple[np.ndarray, np.ndarray]:
         """The live rows of postings ``[start, end)`` of each key ``which``, verified."""
         lengths = np.maximum(end - start, 0)
-        total = int(lengths.sum())
-        if not total:
+        if not lengths.sum():
             return _EMPTY, _EMPTY
         owner = np.repeat(which, lengths)
-        skip = np.repeat(start - (np.cumsum(lengths) - lengths), lengths)
-        positions = self.postings[np.arange(total) + skip] & self.mask
+        positions = self.postings[_ranges(start, lengths)] & self.mask
         ok = self.keys[positions] == keys[owner]
         rows = np.searchsorted(self.offsets, positions, side="right") - 1
         if self.alive is not None:
             ok &= self.alive[rows]
         return owner[ok], rows[ok]
+
+
+def _ranges(start: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indexes ``start[0] ... start[0] + lengths[0] - 1``, then those of the next range, ..."""
+    total = int(lengths.sum())
+    skip = np.repeat(start - (np.cumsum(lengths) - lengths), lengths)
+    return np.arange(total, dtype=np.int64) + skip
 
 
 def _latest(which: np.ndarray, dates: np.ndarray, ids: np.ndarray, per_key: int) -> np.ndarray:
@@ -116,12 +150,18 @@ def _latest(which: np.ndarray, dates: np.ndarray, ids: np.ndarray, per_key: int)
 
 
 class KeyIndex:
-    """Key to articles, for the date ranges loaded, over packed rows."""
+    """Key to articles, for the date ranges loaded, over packed rows.
 
-    def __init__(self) -> None:
+    ``fold``: articles kept in the dictionary before they become a segment;
+    a segment no bigger than twice the next one is merged with it, so the
+    segments stay few (a logarithm of the articles) however many folds.
+    """
+
+    def __init__(self, fold: int = 4096) -> None:
         self.seq = 0  # the last row (by the table's sequence) this index has seen
+        self._fold_at = fold
         self._segments: list[_Segment] = []
-        self._where: dict[int, int] = {}  # article: its segment, or -1 (the dictionary)
+        self._where: dict[int, _Segment | None] = {}  # article: its segment (None: dictionary)
         self._recent: dict[int, tuple[int, np.ndarray]] = {}  # article: (date, keys)
         self._postings: dict[int, list[int]] = {}  # key: articles of _recent
         self._covered: list[tuple[int, int]] = []  # date ranges [lo, hi) loaded
@@ -161,32 +201,35 @@ class KeyIndex:
                 dates.append(date)
                 blobs.append(blob or b"")
         self._covered.append((lo, hi))
-        self._add_segment(ids, dates, blobs)
+        self._add_segment(_Segment.of_rows(ids, dates, blobs))
 
-    def _add_segment(self, ids: list[int], dates: list[int], blobs: list[bytes]) -> None:
-        if not ids:
+    def _add_segment(self, segment: _Segment) -> None:
+        if not len(segment.ids):
             return
-        number = len(self._segments)
-        self._segments.append(_Segment(ids, dates, blobs))
-        self._where.update(dict.fromkeys(ids, number))
+        self._segments.append(segment)
+        while len(self._segments) > 1 and len(self._segments[-2]) <= 2 * len(self._segments[-1]):
+            segment = _Segment.merged(self._segments[-2:])
+            self._segments[-2:] = [segment]
+        self._where.update(dict.fromkeys(segment.ids.tolist(), segment))
 
     def put(self, article_id: int, date: int, blob: bytes | None) -> None:
         """An article's keys as written now: they replace whatever it had."""
-        self._drop(article_id)
+        self.drop(article_id)
         keys = np.frombuffer(blob or b"", KEY).astype(np.int64)
         self._recent[article_id] = (date, keys)
-        self._where[article_id] = -1
+        self._where[article_id] = None
         for key in keys.tolist():
             self._postings.setdefault(key, []).append(article_id)
-        if len(self._recent) >= _FOLD:
+        if len(self._recent) >= self._fold_at:
             self._fold()
 
-    def _drop(self, article_id: int) -> None:
-        where = self._where.pop(article_id, None)
-        if where is None:
+    def drop(self, article_id: int) -> None:
+        """Forget an article: it is no longer under any key."""
+        if article_id not in self._where:
             return
-        if where >= 0:
-            self._segments[where].kill(article_id)
+        segment = self._where.pop(article_id)
+        if segment is not None:
+            segment.kill(article_id)
             return
         _, keys = self._recent.pop(article_id)
         for key in keys.tolist():
@@ -200,18 +243,19 @@ class KeyIndex:
         items = sorted(self._recent.items(), key=lambda item: (item[1][0], item[0]))
         self._recent.clear()
         self._postings.clear()
-        for article_id, _ in items:
-            del self._where[article_id]
         self._add_segment(
-            [i for i, _ in items],
-            [date for _, (date, _) in items],
-            [keys.astype(KEY).tobytes() for _, (_, keys) in items],
+            _Segment(
+                np.fromiter((i for i, _ in items), np.int64, len(items)),
+                np.fromiter((date for _, (date, _) in items), np.int64, len(items)),
+                np.fromiter((len(keys) for _, (_, keys) in items), np.int64, len(items)),
+                np.concatenate([keys for _, (_, keys) in items]),
+            )
         )
 
     def find(
         self, keys: Sequence[int], lo: int, hi: int, per_key: int | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """``(key index, article)`` of each posting under ``keys`` (distinct) dated in ``[lo, hi]``.
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(key index, date, article)`` of each posting under ``keys`` (distinct) dated in ``[lo, hi]``.
 
         With ``per_key``: only the latest that many ``(date, article)`` under each key.
         """
@@ -220,10 +264,9 @@ class KeyIndex:
         parts = [p for p in parts if len(p[0])]
         recent = self._find_recent(wanted, lo, hi)
         if not parts and not recent:
-            return _EMPTY, _EMPTY
+            return _EMPTY, _EMPTY, _EMPTY
         if len(parts) == 1 and not recent:  # limited to per_key already
-            which, _, ids = parts[0]
-            return which, ids
+            return parts[0]
         if recent:
             which, dates, ids = (
                 np.asarray(column, np.int64) for column in zip(*recent, strict=True)
@@ -234,8 +277,8 @@ class KeyIndex:
         ids = np.concatenate([p[2] for p in parts])
         if per_key is not None:
             latest = _latest(which, dates, ids, per_key)
-            which, ids = which[latest], ids[latest]
-        return which, ids
+            which, dates, ids = which[latest], dates[latest], ids[latest]
+        return which, dates, ids
 
     def _find_recent(self, keys: np.ndarray, lo: int, hi: int) -> list[tuple[int, int, int]]:
         """``(key index, date, article)`` of the dictionary's postings under ``keys``."""
