@@ -228,11 +228,11 @@ class _DatedPostings:
         """
         few, many = [], []
         for key in set(keys):
-            ids = self._ids.get(key, ())
-            past = len(ids) - bisect.bisect_right(ids, upto)
-            if past > limit:
+            under = self._ids.get(key, [])
+            beyond = len(under) - bisect.bisect_right(under, upto)
+            if beyond > limit:
                 many.append(key)
-            elif past or key in self._changed:
+            elif beyond or key in self._changed:
                 few.append(key)
         shared: Counter[int] = Counter()
         lo, hi = _micros(start), _micros(end)
