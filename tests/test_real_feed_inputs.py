@@ -188,3 +188,27 @@ def test_podcast_search_keywords_are_not_tags() -> None:
     )
     (article,) = parse_feed(rss, source="c").articles
     assert article.tags == ("Games",)
+
+
+def test_a_folder_reads_plain_text_only_from_text_files(tmp_path: Path) -> None:
+    """A LICENSE beside the feeds is not an article (it topped the review feed, dated the run)."""
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    (folder / "LICENSE").write_text("MIT License\n\n" + prose(1, 120))
+    (folder / "notes.md").write_text("Notes on the bridge\n\n" + prose(2, 120))
+    (folder / "story.txt").write_text("The night market\n\n" + prose(3, 120))
+    (folder / "feed").write_text(_rss("Harbour", "harbour.example", 2))  # sniffed: a feed
+    config = _config(tmp_path)
+
+    report = pipeline.ingest_inputs(config, [str(folder)])
+
+    warnings = "\n".join(w for r in report.results for w in r.warnings)
+    assert "LICENSE: plain text without a text extension" in warnings
+    with Store(config.database) as store:
+        titles = sorted(s.article.title for s in store.articles())
+    assert titles == ["Harbour post 0", "Harbour post 1", "Notes on the bridge", "The night market"]
+
+    # Named on its own, the same file is read: the person asked for it.
+    pipeline.ingest_inputs(config, [str(folder / "LICENSE")])
+    with Store(config.database) as store:
+        assert "MIT License" in {s.article.title for s in store.articles()}

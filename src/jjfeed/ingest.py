@@ -180,9 +180,34 @@ def iter_inputs(
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             for file in files:
-                yield read_file(file)
+                yield _folder_file(read_file(file))
         else:
             yield read_file(path)
+
+
+# Plain text has no signature to sniff, so in a folder only these names say "an article".
+TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
+
+
+def _folder_file(read: Input | IngestError) -> Input | IngestError:
+    """A file found in a folder, unless it is plain text without a text file's extension.
+
+    Folders of feeds and articles also hold a project's LICENSE, README or
+    notes; read as articles, they top the feed dated the day of the run.
+    Feeds and pages are recognised by their bytes whatever their names;
+    a file named on the command line is read whatever it is.
+    """
+    if isinstance(read, IngestError) or read.path is None:
+        return read
+    if read.path.suffix.lower() in TEXT_SUFFIXES or read.data.startswith(GZIP_MAGIC):
+        return read
+    if detect_kind(read.data) != "text":
+        return read
+    return IngestError(
+        f"{read.location}: plain text without a text extension "
+        f"({', '.join(sorted(TEXT_SUFFIXES))}): not read as an article "
+        "(name the file itself to ingest it)"
+    )
 
 
 def read_file(path: Path) -> Input | IngestError:
