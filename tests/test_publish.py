@@ -332,6 +332,16 @@ def test_summary_runs_short_paragraphs_together_as_sentences() -> None:
             "In my generation the ace we had was personal computers. I had the briefest taste.",
             "In my generation the ace we had was personal computers.",
         ),
+        # an abbreviation or an initial does not end the sentence
+        (
+            "Rep. Stansbury: Families are about to lose their food assistance. More below.",
+            "Rep. Stansbury: Families are about to lose their food assistance.",
+        ),
+        (
+            "J. R. R. Tolkien's letters in the U.S. edition are out. They are long.",
+            "J. R. R. Tolkien's letters in the U.S. edition are out.",
+        ),
+        ("Why did podcasting work? My theory is simple.", "Why did podcasting work?"),
         # a long first sentence is cut at a word
         ("word " * 40, ("word " * 15).strip() + "…"),
         ("", "(untitled)"),

@@ -201,10 +201,25 @@ def _title_from(text: str, limit: int = TITLE_LIMIT) -> str:
     first = _one_line(text.strip().split("\n\n", 1)[0]) if text.strip() else ""
     if not first:
         return "(untitled)"
-    sentence = re.match(r".+?[.!?…](?=\s|$)", first)
-    if sentence and len(sentence.group(0)) <= limit:
-        return sentence.group(0)
+    sentence = _first_sentence(first)
+    if len(sentence) <= limit:
+        return sentence
     return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+# A sentence ends at . ! ? or … before a space (or the end) ...
+_SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
+# ... unless the period closes an abbreviation or an initial: "Rep.", "Dr.", "J.", "U.S.".
+_ABBREVIATION = re.compile(r"(?:^|\s)(?:[A-Z][a-z]{0,2}|(?:[A-Za-z]\.)+[A-Za-z])$")
+
+
+def _first_sentence(line: str) -> str:
+    """The first sentence of one line of text (the whole line when it has one sentence)."""
+    for end in _SENTENCE_END.finditer(line):
+        if end.group(0) == "." and _ABBREVIATION.search(line, 0, end.start()):
+            continue
+        return line[: end.end()]
+    return line
 
 
 def _summary(text: str, limit: int = SUMMARY_LIMIT, words: int = SUMMARY_WORDS) -> str:
