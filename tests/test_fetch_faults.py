@@ -165,19 +165,21 @@ def test_per_host_limit_holds_while_other_hosts_proceed(faults: FaultServer) -> 
     original = faults.httpd.RequestHandlerClass.do_GET  # type: ignore[attr-defined]
 
     def counting_get(handler: BaseHTTPRequestHandler) -> None:
+        # Counted while the request waits, before its answer is sent: once the
+        # client has the answer it may send the next request, and a count
+        # still held here would see three in flight that never were.
         host = handler.headers["Host"].split(":")[0]
         with lock:
             inflight[host] += 1
             peak[host] = max(peak[host], inflight[host])
-        try:
-            original(handler)
-        finally:
-            with lock:
-                inflight[host] -= 1
+        time.sleep(0.1)
+        with lock:
+            inflight[host] -= 1
+        original(handler)
 
     faults.httpd.RequestHandlerClass.do_GET = counting_get  # type: ignore[attr-defined]
     for i in range(8):
-        faults.routes[f"/{i}"] = Fault(delay=0.1)
+        faults.routes[f"/{i}"] = Fault()
     port = faults.httpd.server_address[1]
     jobs = [
         fetch.Job(Source(f"{host}{i}"), f"http://{host}:{port}/{i}")
