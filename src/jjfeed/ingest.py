@@ -185,8 +185,10 @@ def iter_inputs(
             yield read_file(path)
 
 
-# Plain text has no signature to sniff, so in a folder only these names say "an article".
+# Plain text has no signature to sniff, so in a folder only these names say "an article";
+# a file named as a feed or a page is judged by its bytes, as before.
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
+_MARKUP_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".json", ".html", ".htm", ".gz"})
 
 
 def _folder_file(read: Input | IngestError) -> Input | IngestError:
@@ -199,10 +201,12 @@ def _folder_file(read: Input | IngestError) -> Input | IngestError:
     """
     if isinstance(read, IngestError) or read.path is None:
         return read
-    if read.path.suffix.lower() in TEXT_SUFFIXES or read.data.startswith(GZIP_MAGIC):
+    if read.path.suffix.lower() in TEXT_SUFFIXES | _MARKUP_SUFFIXES:
         return read
-    if detect_kind(read.data) != "text":
-        return read
+    if not read.data.lstrip(b"\xef\xbb\xbf").strip() or read.data.startswith(GZIP_MAGIC):
+        return read  # refused as empty, or read once decompressed
+    if detect_kind(read.data) != "text" or binary_reason(read.data) is not None:
+        return read  # a feed or a page by its bytes; binary data is refused as such
     return IngestError(
         f"{read.location}: plain text without a text extension "
         f"({', '.join(sorted(TEXT_SUFFIXES))}): not read as an article "
