@@ -1,0 +1,96 @@
+"""A cron run over feeds it has read before: what re-reading unchanged entries costs.
+
+Most runs of a cron job fetch feeds whose entries are mostly stored
+already (many servers answer 200 with the same bytes, not 304). This writes
+the corpus of ``bench_pipeline.py`` (``--entries``, 20 RSS files), ingests it
+once into a store, and then times ``jjfeed ingest`` of the same folder again,
+each time into a fresh copy of that store, so every run starts from the same
+state and finds every entry unchanged. Beside it, in the same run, feedparser
+alone on the same files (the floor) and the first ingest.
+
+``--code DIR`` (repeatable) times the rerun with each given ``src`` folder
+on ``PYTHONPATH`` instead of the installed package, alternating, so two
+versions are compared in the same hour: the first ingest is made once, by the
+first DIR, and every version reruns over a copy of that store.
+
+Run: ``python benchmarks/bench_rerun.py [--entries 3000] [--runs 3] [--code A/src --code B/src]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_pipeline  # noqa: E402  (the corpus and the floor are that benchmark's)
+
+
+def ingest(folder: Path, db: Path, code: str | None) -> tuple[float, str]:
+    """Seconds and summary line of one ``jjfeed ingest folder`` into ``db``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JJFEED_")}
+    if code:
+        env["PYTHONPATH"] = code
+    cmd = [sys.executable, "-m", "jjfeed", "--db", str(db), "--output", str(db.parent / "out")]
+    start = time.perf_counter()
+    done = subprocess.run(
+        [*cmd, "ingest", str(folder)], check=True, env=env, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - start
+    return elapsed, (done.stdout.strip().splitlines() or [""])[0]
+
+
+def fresh_copy(store: Path, work: Path) -> Path:
+    """A copy of the stored state (the database and its WAL), to rerun over."""
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    for part in store.parent.glob(store.name + "*"):
+        shutil.copy2(part, work / part.name)
+    return work / store.name
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=3000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--code", action="append", help="a src folder to time (repeatable)")
+    args = parser.parse_args(argv)
+    versions = args.code or [None]
+    with tempfile.TemporaryDirectory(prefix="jjfeed-rerun-") as tmp:
+        root = Path(tmp)
+        folder = root / "feeds"
+        bench_pipeline.write_feeds(folder, args.entries)
+        first_db = root / "first" / "j.db"
+        first_db.parent.mkdir()
+        first, summary = ingest(folder, first_db, versions[0])
+        print(f"first ingest ({versions[0] or 'installed'}): {first:.2f} s  [{summary}]")
+        floors: list[float] = []
+        times: dict[str | None, list[float]] = {v: [] for v in versions}
+        for _ in range(args.runs):
+            floors.append(bench_pipeline.floor(folder)[0])
+            for version in versions:
+                db = fresh_copy(first_db, root / "rerun")
+                elapsed, summary = ingest(folder, db, version)
+                times[version].append(elapsed)
+                print(f"  rerun ({version or 'installed'}): {elapsed:.2f} s  [{summary}]")
+        floor = statistics.median(floors)
+        print(f"feedparser alone: {floor:.2f} s (median of {len(floors)})")
+        for version, seconds in times.items():
+            median = statistics.median(seconds)
+            print(
+                f"rerun, {version or 'installed'}: median {median:.2f} s "
+                f"({min(seconds):.2f}-{max(seconds):.2f}), {median / floor:.2f}x feedparser, "
+                f"{args.entries / median:.0f} entries/s"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
