@@ -10,8 +10,8 @@ alone on the same files (the floor) and the first ingest.
 
 ``--code DIR`` (repeatable) times the rerun with each given ``src`` folder
 on ``PYTHONPATH`` instead of the installed package, alternating, so two
-versions are compared in the same hour: the first ingest is made once, by the
-first DIR, and every version reruns over a copy of that store.
+versions are compared in the same hour: each makes its own first ingest and
+reruns over copies of that store.
 
 Run: ``python benchmarks/bench_rerun.py [--entries 3000] [--runs 3] [--code A/src --code B/src]``
 """
@@ -67,16 +67,18 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp)
         folder = root / "feeds"
         bench_pipeline.write_feeds(folder, args.entries)
-        first_db = root / "first" / "j.db"
-        first_db.parent.mkdir()
-        first, summary = ingest(folder, first_db, versions[0])
-        print(f"first ingest ({versions[0] or 'installed'}): {first:.2f} s  [{summary}]")
+        firsts: dict[str | None, Path] = {}
+        for n, version in enumerate(versions):
+            firsts[version] = root / f"first-{n}" / "j.db"
+            firsts[version].parent.mkdir()
+            first, summary = ingest(folder, firsts[version], version)
+            print(f"first ingest ({version or 'installed'}): {first:.2f} s  [{summary}]")
         floors: list[float] = []
         times: dict[str | None, list[float]] = {v: [] for v in versions}
         for _ in range(args.runs):
             floors.append(bench_pipeline.floor(folder)[0])
             for version in versions:
-                db = fresh_copy(first_db, root / "rerun")
+                db = fresh_copy(firsts[version], root / "rerun")
                 elapsed, summary = ingest(folder, db, version)
                 times[version].append(elapsed)
                 print(f"  rerun ({version or 'installed'}): {elapsed:.2f} s  [{summary}]")

@@ -109,6 +109,14 @@ def look_up(
     return Found(upto, copies, cousins)
 
 
+def stored_from(query: Query, source: str, guid: str) -> str | None:
+    """The raw key the store holds for an entry (None: not stored, or stored before keys).
+
+    A worker asks before cleaning: an entry read as it was stored needs none.
+    """
+    return _reader(query.database).raw_key(source, guid)
+
+
 _READER: dict[str, Store] = {}
 
 

@@ -6,6 +6,7 @@ clean stage's libraries: an article in, an article (or an EntryFailed) out.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import signal
 import threading
@@ -15,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from html import escape
 
-from .. import dedup, story, tag
+from .. import __version__, dedup, story, tag
 from ..clean import clean_html, clean_page, clean_text, furniture, has_prose
 from ..errors import JJFeedError, StoreError
 from ..fields import MAX_AUTHOR_CHARS, plain_tags, plain_text
@@ -35,6 +36,9 @@ CLEAN_SECONDS = 20.0  # per article: past this the article is skipped
 # Articles cleaned together; the next chunk is cleaned while this one is filed.
 PREPARE_CHUNK = 512
 _IN_PROCESS = Workers(1)
+# Part of every raw key (see :func:`raw_key`), with jjfeed's version: change it when a
+# change to cleaning or folding should reach entries stored before, read again unchanged.
+PREPARE_VERSION = "1"
 
 
 class StageTimeout(JJFeedError):
@@ -180,16 +184,53 @@ def _story_keys(terms: frozenset[str]) -> list[int]:
 
 @dataclass(frozen=True)
 class _Prepared:
-    """One article after the CPU-bound stages: cleaned, folded, fingerprinted, hashed."""
+    """One article after the CPU-bound stages: cleaned, folded, fingerprinted, hashed.
+
+    ``unchanged``: the store holds this entry as read, from the same
+    ``raw_key``; it was not cleaned (``cleaned`` and ``features`` are None).
+    """
 
     article: Article
-    cleaned: Cleaned
+    cleaned: Cleaned | None
     prints: dict[str, int]
-    features: _Features
+    features: _Features | None
     # What the archive holds for it (None: not looked up, filing looks it up itself).
     found: archive.Found | None = None
     # Warnings about the entry that did not stop it (its text cut to the cap).
     notes: tuple[str, ...] = ()
+    raw_key: str = ""
+    unchanged: bool = False
+
+
+def raw_key(article: Article, source_tags: Sequence[str]) -> str:
+    """A digest of an entry as parsed and of what shapes its cleaning.
+
+    Two reads with the same key make the same stored article, so the second
+    needs no cleaning (a cron run reads most entries of a feed again). The
+    source's learned furniture is not part of it: an entry stored before a
+    block became furniture keeps the block until the entry itself changes.
+    """
+    parts = (
+        __version__,
+        PREPARE_VERSION,
+        article.guid,
+        article.url or "",
+        article.title,
+        article.raw_kind,
+        article.raw,
+        article.author or "",
+        article.published.isoformat() if article.published else "",
+        article.updated.isoformat() if article.updated else "",
+        "\x1f".join(article.tags),
+        "\x1f".join(source_tags),
+        article.summary,
+        article.section or "",
+        f"{article.link_is_id:d}{article.guid_is_id:d}",
+    )
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest()
 
 
 _PrepareJob = tuple[Article, tuple[str, ...], "archive.Query | None"]
@@ -221,6 +262,9 @@ def _prepare(job: _PrepareJob) -> _Prepared | EntryFailed:
     :mod:`jjfeed.workers`); reads the store, never writes it.
     """
     article, source_tags, query = job
+    key = raw_key(article, source_tags)
+    if query is not None and archive.stored_from(query, article.source, article.guid) == key:
+        return _Prepared(article, None, {}, None, raw_key=key, unchanged=True)
     try:
         with time_limit(CLEAN_SECONDS, f"{article.source}: {article.url or article.guid}"):
             cleaned = _clean_body(article)
@@ -250,7 +294,8 @@ def _prepare(job: _PrepareJob) -> _Prepared | EntryFailed:
         except StoreError as e:  # filing looks it up itself
             log.debug("archive lookup failed, left to filing: %s", e)
     notes = (cut,) if cut else ()
-    return _Prepared(folded, cleaned, furniture.block_fingerprints(cleaned), features, found, notes)
+    prints = furniture.block_fingerprints(cleaned)
+    return _Prepared(folded, cleaned, prints, features, found, notes, raw_key=key)
 
 
 def clean_batch(
@@ -404,13 +449,15 @@ def _mostly_seen(
 
 
 def _without_furniture(prepared: _Prepared, known: frozenset[str]) -> _Prepared:
-    if known.isdisjoint(prepared.prints):
+    if prepared.cleaned is None or known.isdisjoint(prepared.prints):
         return prepared
     cleaned = furniture.drop_furniture(prepared.cleaned, known)
     if cleaned is prepared.cleaned:
         return prepared
     article, _ = capped(replace(prepared.article, text=cleaned.text, html=cleaned.html))
-    return _Prepared(article, cleaned, prepared.prints, _features(article), notes=prepared.notes)
+    return replace(
+        prepared, article=article, cleaned=cleaned, features=_features(article), found=None
+    )
 
 
 def _clean_body(article: Article) -> Cleaned:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 from .prepare import (
     EntryFailed,
     StageTimeout,
+    _furnished,
     _prepare,
     _prepare_batches,
     _Prepared,
@@ -313,6 +314,28 @@ def _process_read(
     return _process(deduper, source, articles, warnings, events, read.prepared)
 
 
+def _file_one(deduper: _Deduper, source: Source, p: _Prepared) -> str | EntryFailed:
+    """File one prepared article; remember what it was stored from.
+
+    An entry the worker found stored as read is "unchanged" once the store
+    the run writes agrees (a source renamed after reading, or stored in the
+    meantime, does not); otherwise it is cleaned here after all.
+    """
+    store = deduper.store
+    if p.unchanged:
+        if store.raw_key(p.article.source, p.article.guid) == p.raw_key:
+            return "unchanged"
+        redone = _prepare((p.article, tuple(source.tags), None))
+        if isinstance(redone, EntryFailed):
+            return redone
+        p = _furnished(store, source, [redone], deduper.now)[0]
+    article = believable_dates(p.article, deduper.now)
+    status = deduper.file_isolated(article, source.priority, p.features, p.found)
+    if not isinstance(status, EntryFailed) and p.raw_key:
+        store.put_raw_key_of(article.source, article.guid, p.raw_key)
+    return status
+
+
 def _ahead_depth(workers: Workers) -> int:
     """Sources read ahead of the one being filed: enough to keep every worker busy."""
     return 2 * workers.processes
@@ -347,11 +370,11 @@ def _process(
             failures,
         ):
             for p in chunk:
-                article = believable_dates(p.article, deduper.now)
-                status = deduper.file_isolated(article, source.priority, p.features, p.found)
+                status = _file_one(deduper, source, p)
                 if isinstance(status, EntryFailed):
                     warnings.append(status.message)
-                    failures.append(status.message)
+                    if not status.refused:
+                        failures.append(status.message)
                 else:
                     counts[status] += 1
                 if events is not None:

@@ -72,6 +72,23 @@ class ArticlesMixin(StoreBase):
         ).fetchone()
         return row is not None
 
+    def raw_key(self, source: str, guid: str) -> str | None:
+        """What the article of ``source`` with ``guid`` was last stored from (see :meth:`put_raw_key_of`)."""
+        row = self._db.execute(
+            """SELECT r.key FROM articles a JOIN raw_keys r ON r.article = a.id
+               WHERE a.source = ? AND a.guid = ?""",
+            (source, guid),
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def put_raw_key_of(self, source: str, guid: str, key: str) -> None:
+        """Remember what the article of ``source`` with ``guid`` was stored from."""
+        self._db.execute(
+            """INSERT OR REPLACE INTO raw_keys (article, key)
+               SELECT id, ? FROM articles WHERE source = ? AND guid = ?""",
+            (key, source, guid),
+        )
+
     def get(self, source: str, guid: str) -> StoredArticle | None:
         row = self._db.execute(
             "SELECT * FROM articles WHERE source = ? AND guid = ?", (source, guid)

@@ -296,6 +296,16 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     """,
     # 13: packed index keys, one row per article (issue 19 item 2; see the function).
     _pack_index_keys,
+    # 14: what each article was last stored from (a digest of the parsed entry and of
+    # what shaped its cleaning), so a run that reads the same entry again skips it
+    # before cleaning (issue 19 item 3). Apart from `articles`, whose rows hold the
+    # text: a worker asks for it by (source, guid) without reading a row.
+    """
+    CREATE TABLE raw_keys (
+        article INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+        key TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
