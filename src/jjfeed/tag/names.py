@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 # -- salient names -------------------------------------------------------------
@@ -400,6 +400,8 @@ def _skipped(line: str) -> bool:
         return True
     if line.rstrip()[-1] in "{};" or len(_CODE_MARK.findall(line)) * 2 >= max(len(words), 3):
         return True
+    if sum(w.isupper() for w in words) < 3:  # too few to be 60% of 4 or more words
+        return False
     letters = [w for w in words if sum(c.isalpha() for c in w) >= 2]
     shouted = [w for w in letters if w.isupper()]
     return len(letters) >= 4 and len(shouted) >= 0.6 * len(letters)
@@ -417,7 +419,8 @@ def _paragraph_runs(paragraph: str, german: bool) -> Iterable[_Run]:
     run = _Open(title_case=_title_case(paragraph))
     sentence_start = True
     previous = ""  # the word before, as written, when no punctuation stood between
-    for raw in paragraph.split():
+    for raw, skipped in _tokens(paragraph, run):
+        sentence_start, previous = sentence_start and not skipped, skipped or previous
         match = _TOKEN.match(raw)
         if match is None:
             yield from run.close()
@@ -459,6 +462,21 @@ def _paragraph_runs(paragraph: str, german: bool) -> Iterable[_Run]:
         sentence_start = bool(_SENTENCE_END.search(trail)) and not honorific
         previous = "" if trail else (_PHRASE if phrase else core)
     yield from run.close()
+
+
+def _tokens(paragraph: str, run: _Open) -> Iterator[tuple[str, str]]:
+    """Each word to read, with the last bare lower-case word passed over before it ("" if none).
+
+    Most words are lower case and stand outside any run: they change nothing
+    but the sentence's start and the word before, so they are not tokenised.
+    """
+    skipped = ""
+    for raw in paragraph.split():
+        if not run.words and raw.isalpha() and raw.islower():
+            skipped = raw
+            continue
+        yield raw, skipped
+        skipped = ""
 
 
 def _word(match: re.Match[str], sentence_start: bool) -> tuple[str, str, str, bool, bool, bool]:
