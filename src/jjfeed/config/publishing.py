@@ -34,15 +34,9 @@ def outputs(v: Validator, top: dict[str, tuple[yaml.Node, yaml.Node]]) -> tuple[
         )
     if "outputs" not in top:
         return ()
-    _, node = top["outputs"]
-    if not isinstance(node, yaml.SequenceNode) or not node.value:
-        raise v.error(node, "outputs", "must be a non-empty list of outputs")
     specs: list[OutputSpec] = []
     seen: dict[str, int] = {}
-    for i, item in enumerate(node.value):
-        where = f"outputs[{i}]"
-        entry = v.mapping(item, where)
-        v.known_keys(entry, _OUTPUT_KEYS, where + ".")
+    for where, item, entry in v.mappings(top, "outputs", _OUTPUT_KEYS, nonempty=True):
         path = (v.str_(entry, "path", "", where=where) or "").strip("/")
         if path == ".":
             path = ""

@@ -241,15 +241,9 @@ def _sources(
 ) -> tuple[Source, ...]:
     if "sources" not in top:
         return ()
-    key_node, node = top["sources"]
-    if not isinstance(node, yaml.SequenceNode):
-        raise v.error(node, "sources", "must be a list of sources")
     sources: list[Source] = []
     seen: dict[str, int] = {}
-    for i, item in enumerate(node.value):
-        where = f"sources[{i}]"
-        entry = v.mapping(item, where)
-        v.known_keys(entry, _SOURCE_KEYS, where + ".")
+    for where, item, entry in v.mappings(top, "sources", _SOURCE_KEYS):
         name = v.str_(entry, "name", None, where=where)
         if name is None:
             raise v.error(item, where, "missing required key 'name'")

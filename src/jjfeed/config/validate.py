@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,26 @@ class Validator:
 
     def error(self, node: yaml.Node, key: str, message: str) -> ConfigError:
         return ConfigError(f"{self.path}:{node.start_mark.line + 1}: {key}: {message}")
+
+    def mappings(
+        self,
+        top: dict[str, tuple[yaml.Node, yaml.Node]],
+        key: str,
+        allowed: tuple[str, ...],
+        *,
+        nonempty: bool = False,
+    ) -> Iterator[tuple[str, yaml.Node, dict[str, tuple[yaml.Node, yaml.Node]]]]:
+        """Each item of the list under ``key``: where it is, its node, its keys (all known)."""
+        _, node = top[key]
+        if not isinstance(node, yaml.SequenceNode) or (nonempty and not node.value):
+            raise self.error(
+                node, key, f"must be {'a non-empty' if nonempty else 'a'} list of {key}"
+            )
+        for i, item in enumerate(node.value):
+            where = f"{key}[{i}]"
+            entry = self.mapping(item, where)
+            self.known_keys(entry, allowed, where + ".")
+            yield where, item, entry
 
     def mapping(self, node: yaml.Node, where: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         if not isinstance(node, yaml.MappingNode):
