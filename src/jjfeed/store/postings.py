@@ -44,21 +44,44 @@ class _Segment:
     def __init__(
         self, ids: np.ndarray, dates: np.ndarray, lengths: np.ndarray, keys: np.ndarray
     ) -> None:
-        self.ids, self.dates, self.keys = ids, dates, keys
+        self.ids, self.dates = ids, dates
         self.offsets = np.zeros(len(ids) + 1, np.int64)
         np.cumsum(lengths, out=self.offsets[1:])
         self.bits = max(1, len(keys).bit_length())
         self.mask = np.int64((1 << self.bits) - 1)
-        positions = np.arange(len(keys), dtype=np.int64)
-        self.postings = np.sort((keys & ~self.mask) | positions)
+        # Each key's lowest bits, by position: with the prefix a search matched,
+        # they tell the full key (half the memory of the keys themselves).
+        self.low = (keys & self.mask).astype(np.uint32 if self.bits <= 32 else np.int64)
+        postings = keys & ~self.mask
+        for start in range(0, len(keys), 1 << 20):  # positions a chunk at a time: less memory
+            end = min(len(keys), start + (1 << 20))
+            postings[start:end] |= np.arange(start, end, dtype=np.int64)
+        postings.sort()
+        self.postings = postings
         self.alive: np.ndarray | None = None  # per row, once one is dead
 
+    @property
+    def keys(self) -> np.ndarray:
+        """The full keys, by position."""
+        keys = np.empty(len(self.postings), np.int64)
+        keys[self.postings & self.mask] = self.postings & ~self.mask
+        keys |= self.low.astype(np.int64)
+        return keys
+
     @classmethod
-    def of_rows(cls, ids: Sequence[int], dates: Sequence[int], blobs: Sequence[bytes]) -> _Segment:
-        """A segment of packed rows, given in ``(date, article)`` order."""
-        lengths = np.fromiter((len(b) // 8 for b in blobs), np.int64, len(blobs))
-        keys = np.frombuffer(b"".join(blobs), KEY).astype(np.int64)
-        return cls(np.asarray(ids, np.int64), np.asarray(dates, np.int64), lengths, keys)
+    def of_rows(
+        cls, ids: Sequence[int], dates: Sequence[int], lengths: Sequence[int], packed: bytearray
+    ) -> _Segment:
+        """A segment of packed rows, given in ``(date, article)`` order, their keys end to end."""
+        keys = np.frombuffer(packed, KEY)
+        keys.byteswap(inplace=True)  # the bytes in place, then read in the other order: no copy
+        keys = keys.view(keys.dtype.newbyteorder()).astype(np.int64, copy=False)
+        return cls(
+            np.asarray(ids, np.int64),
+            np.asarray(dates, np.int64),
+            np.asarray(lengths, np.int64),
+            keys,
+        )
 
     @classmethod
     def merged(cls, parts: Sequence[_Segment]) -> _Segment:
@@ -75,7 +98,7 @@ class _Segment:
             rows = np.arange(len(p.ids)) if r is None else r
             starts.append(p.offsets[rows] + base)
             lengths.append(p.offsets[rows + 1] - p.offsets[rows])
-            base += len(p.keys)
+            base += len(p.postings)
         keys = np.concatenate([p.keys for p in parts])
         order = np.lexsort((ids, dates))
         start, length = np.concatenate(starts)[order], np.concatenate(lengths)[order]
@@ -126,7 +149,7 @@ class _Segment:
             return _EMPTY, _EMPTY
         owner = np.repeat(which, lengths)
         positions = self.postings[_ranges(start, lengths)] & self.mask
-        ok = self.keys[positions] == keys[owner]
+        ok = self.low[positions].astype(np.int64) == (keys & self.mask)[owner]
         rows = np.searchsorted(self.offsets, positions, side="right") - 1
         if self.alive is not None:
             ok &= self.alive[rows]
@@ -194,14 +217,16 @@ class KeyIndex:
 
         Articles this index has already (their newer rows) are left out.
         """
-        ids, dates, blobs = [], [], []
+        ids, dates, lengths = [], [], []
+        packed = bytearray()
         for article_id, date, blob in rows:
-            if article_id not in self._where:
+            if article_id not in self._where and blob:
                 ids.append(article_id)
                 dates.append(date)
-                blobs.append(blob or b"")
+                lengths.append(len(blob) // 8)
+                packed += blob
         self._covered.append((lo, hi))
-        self._add_segment(_Segment.of_rows(ids, dates, blobs))
+        self._add_segment(_Segment.of_rows(ids, dates, lengths, packed))
 
     def _add_segment(self, segment: _Segment) -> None:
         if not len(segment.ids):
