@@ -21,10 +21,11 @@ and story each candidate belongs to now.
 from __future__ import annotations
 
 import bisect
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,6 @@ import numpy as np
 from .. import dedup, story
 from ..model import Article
 from ..store import Store
-from ..store.postings import KeyIndex, pack
 
 # Latest articles per story key taken as candidates, in the archive and in the run each.
 STORY_PER_KEY = 50
@@ -177,37 +177,34 @@ class _DatedPostings:
 
     A query wants the latest dated past a snapshot (``upto``). The run's ids
     mostly grow, so those past it are the tail of the key's id list, found
-    by bisection: when they are few, all of them dated in the window count.
-    When the tail is long (one big source, which no snapshot sees until it
-    is filed), the key's ``limit`` latest in the window count, those past
-    the snapshot. Both come from one in-memory key index over the run's
-    articles (:class:`jjfeed.store.postings.KeyIndex`), every key of an
-    article at once.
+    by bisection: usually a handful, looked at directly. When the tail is
+    long (one big source, which no snapshot sees until it is filed), the
+    walk goes back by date instead, over at most ``limit`` articles.
     """
 
     def __init__(self) -> None:
         self._ids: dict[int, list[int]] = {}
-        self._dated = KeyIndex(fold=64)
+        self._at: dict[int, datetime] = {}
+        self._dated: dict[int, list[tuple[datetime, int]]] = {}
         self._changed: dict[int, list[tuple[datetime, int]]] = {}
 
     def add(self, keys: Iterable[int], article_id: int, at: datetime, changed: bool) -> None:
-        keys = list(keys)
-        if changed:
-            for key in keys:
-                bisect.insort(self._changed.setdefault(key, []), (at, article_id))
-            return
-        self._dated.put(article_id, _micros(at), pack(keys))
+        postings = self._changed if changed else self._dated
+        if not changed:
+            self._at[article_id] = at
         for key in keys:
-            ids = self._ids.setdefault(key, [])
-            if ids and ids[-1] > article_id:
-                bisect.insort(ids, article_id)
-            else:
-                ids.append(article_id)
+            bisect.insort(postings.setdefault(key, []), (at, article_id))
+            if not changed:
+                ids = self._ids.setdefault(key, [])
+                if ids and ids[-1] > article_id:
+                    bisect.insort(ids, article_id)
+                else:
+                    ids.append(article_id)
 
     def remove(self, keys: Iterable[int], article_id: int, at: datetime | None) -> None:
         if at is None:
             return
-        self._dated.drop(article_id)
+        self._at.pop(article_id, None)
         for key in keys:
             ids = self._ids.get(key)
             if ids:
@@ -216,69 +213,42 @@ class _DatedPostings:
                     del ids[pos]
                     if not ids:
                         del self._ids[key]
-            items = self._changed.get(key)
-            if items is not None and (at, article_id) in items:
-                items.remove((at, article_id))
-                if not items:
-                    del self._changed[key]
+            for postings in (self._dated, self._changed):
+                items = postings.get(key)
+                if items is not None and (at, article_id) in items:
+                    items.remove((at, article_id))
+                    if not items:
+                        del postings[key]
 
-    def shared(
-        self, keys: Iterable[int], upto: int, start: datetime, end: datetime, limit: int
-    ) -> Counter[int]:
-        """Under how many of ``keys`` each of the run's story candidates past ``upto`` is.
+    def latest(self, key: int, upto: int, start: datetime, end: datetime, limit: int) -> list[int]:
+        """Of the run's ``limit`` latest dated in ``[start, end]``, those past ``upto``; and changed.
 
-        Per key: of the run's ``limit`` latest dated in ``[start, end]``, those
-        past ``upto`` (all those past it dated in the window, when they are no
-        more than ``limit``); and the changed ones; the latest ``limit`` of
-        these. The others are in the snapshot, whose own latest ``limit`` the
-        worker took: whatever is among the latest ``limit`` of the two
-        together is among these or those.
+        The others are in the snapshot, whose own latest ``limit`` the worker
+        took: whatever is among the latest ``limit`` of the two together is
+        among these or those.
         """
-        few, many = [], []
-        for key in set(keys):
-            under = self._ids.get(key, [])
-            beyond = len(under) - bisect.bisect_right(under, upto)
-            if beyond > limit:
-                many.append(key)
-            elif beyond or key in self._changed:
-                few.append(key)
-        shared: Counter[int] = Counter()
-        lo, hi = _micros(start), _micros(end)
-        for chosen, per_key in ((few, None), (many, limit)):
-            if not chosen:
-                continue
-            which, dates, ids = self._dated.find(chosen, lo, hi, per_key)
-            past = ids > upto
-            which, dates, ids = which[past], dates[past], ids[past]
-            if not any(key in self._changed for key in chosen):
-                shared.update(ids.tolist())
-                continue
-            for n, key in enumerate(chosen):
-                mine = which == n
-                found = list(zip(dates[mine].tolist(), ids[mine].tolist(), strict=True))
-                shared.update(self._with_changed(found, key, start, end, limit))
-        return shared
-
-    def _with_changed(
-        self, found: list[tuple[int, int]], key: int, start: datetime, end: datetime, limit: int
-    ) -> list[int]:
-        """``found`` and the changed articles under ``key`` dated in the window: the latest ``limit``."""
+        found: list[tuple[datetime, int]] = []
+        ids = self._ids.get(key, [])
+        first = bisect.bisect_right(ids, upto)
+        if len(ids) - first <= limit:  # the few past the snapshot
+            for article_id in ids[first:]:
+                at = self._at[article_id]
+                if start <= at <= end:
+                    found.append((at, article_id))
+        else:
+            items = self._dated.get(key, [])
+            pos = bisect.bisect_right(items, (end, sys.maxsize))
+            for at, article_id in reversed(items[max(0, pos - limit) : pos]):
+                if at < start:
+                    break
+                if article_id > upto:
+                    found.append((at, article_id))
         changed = self._changed.get(key)
-        if not changed:
-            return [i for _, i in found]
-        found += [(_micros(at), i) for at, i in changed if start <= at <= end]
-        found.sort(reverse=True)
+        if changed:
+            found += [(at, i) for at, i in changed if start <= at <= end]
+        if len(found) > 1:
+            found.sort(reverse=True)
         return [i for _, i in found[:limit]]
-
-
-def _micros(at: datetime) -> int:
-    """A date as whole microseconds since 1970 (a naive one taken as UTC), ordered as dates are."""
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return (at - _EPOCH) // timedelta(microseconds=1)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -449,7 +419,9 @@ class RunIndex:
         """What :func:`look_up` finds as story candidates, among the articles past ``upto``."""
         if len(terms) < story.MIN_TERMS:
             return []
-        shared = self._story_keys.shared(keys, upto, start, end, STORY_PER_KEY)
+        shared: Counter[int] = Counter()
+        for key in set(keys):
+            shared.update(self._story_keys.latest(key, upto, start, end, STORY_PER_KEY))
         out = []
         needed = story.min_shared_keys(terms)
         for i in sorted(shared):

@@ -180,7 +180,7 @@ class KeyIndex:
     segments stay few (a logarithm of the articles) however many folds.
     """
 
-    def __init__(self, fold: int = 4096) -> None:
+    def __init__(self, fold: int = 256) -> None:
         self.seq = 0  # the last row (by the table's sequence) this index has seen
         self._fold_at = fold
         self._segments: list[_Segment] = []
