@@ -17,9 +17,7 @@ SRC = REPO / "src" / "jjfeed"
 MAX_LINES = 600
 # Modules over MAX_LINES when the limit came in, and their length then: each may
 # only shrink (lower the number, or drop the line, when one is split).
-OVER = {
-    "dedup/__init__.py": 610,
-}
+OVER: dict[str, int] = {}  # none left (session 9 split the last seven)
 
 
 def _tool(name: str) -> str:
