@@ -43,8 +43,9 @@ from bench_clean import DEFAULT_DATA, Case, Tally, load, run_trafilatura, squash
 from jjfeed.clean import clean_page
 from jjfeed.clean import page as page_module
 from jjfeed.clean import scorer as scorer_module
-from jjfeed.clean.features import BlockFacts, needs_judging, page_rows
+from jjfeed.clean.features import CONTENT, BlockFacts, needs_judging, page_rows
 from jjfeed.clean.html import BlockDecider
+from jjfeed.clean.wording import word_count
 
 DEFAULT_RECALL_MAX_WORDS = page_module.RECALL_MAX_WORDS
 FOLDS = 5
@@ -53,6 +54,9 @@ MODEL_PATH = Path(__file__).resolve().parents[1] / "src" / "jjfeed" / "clean" / 
 _WORD = re.compile(r"\w+")
 # A short block must match within this many characters after the previous match.
 SHORT_WORDS = 6
+INNER_FOLDS = 4
+# The keep thresholds a nested search chooses from.
+THRESHOLDS = tuple(round(0.2 + 0.05 * step, 2) for step in range(13))
 SHORT_REACH = 400
 LONG_SHARE = 0.9
 OUT_SHARE = 0.5
@@ -138,29 +142,84 @@ def matrix(pages: Sequence[PageBlocks]) -> tuple[np.ndarray, np.ndarray, np.ndar
     return np.array(rows, dtype=np.float64), np.array(ys), np.array(rule)
 
 
-def site_folds(pages: Sequence[PageBlocks]) -> list[int]:
+def site_folds(pages: Sequence[PageBlocks], folds: int = FOLDS, seed: int = SEED) -> list[int]:
     """Fold of each page: sites shuffled with a fixed seed, dealt to balance pages."""
     sites = sorted({page.site for page in pages})
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(seed)
     rng.shuffle(sites)
     count = Counter(page.site for page in pages)
-    load_: list[int] = [0] * FOLDS
+    load_: list[int] = [0] * folds
     fold_of: dict[str, int] = {}
     for site in sorted(sites, key=lambda s: -count[s]):
-        fold = min(range(FOLDS), key=lambda f: load_[f])
+        fold = min(range(folds), key=lambda f: load_[f])
         fold_of[site] = fold
         load_[fold] += count[site]
     return [fold_of[page.site] for page in pages]
 
 
+def page_words(page: PageBlocks) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[float]]:
+    """One page's asked blocks (rows, labels, words), and the words of its
+    labelled blocks the model is not asked about, as (content kept,
+    boilerplate kept, content dropped): those weigh in the page's word F1
+    whatever the threshold."""
+    x, y, _ = matrix([page])
+    fixed = [0.0, 0.0, 0.0]
+    for call, labels in zip(page.calls, page.labels, strict=True):
+        for block, label in zip(call, labels, strict=True):
+            if label is None or needs_judging(block):
+                continue
+            words = word_count(block.text)
+            if block.reason == CONTENT:
+                fixed[0] += words * label
+                fixed[1] += words * (1 - label)
+            else:
+                fixed[2] += words * label
+    return x, y, np.expm1(x[:, 0]) if len(x) else np.zeros(0), fixed
+
+
+def nested_threshold(pages: Sequence[PageBlocks], trees: int = 0) -> float:
+    """The keep threshold chosen inside ``pages`` alone (a training fold).
+
+    The pages' sites are dealt into ``INNER_FOLDS`` folds again; each inner
+    fold's blocks are scored by a model fitted on the others, and the
+    threshold of ``THRESHOLDS`` with the best word F1 of the labelled
+    blocks, averaged over pages as the page figure is, wins. The scored fold
+    of the outer cross-validation is never seen here.
+    """
+    inner = site_folds(pages, INNER_FOLDS, SEED + 1)
+    scored = []
+    for fold in range(INNER_FOLDS):
+        train = [p for p, f in zip(pages, inner, strict=True) if f != fold]
+        x, y, _ = matrix(train)
+        model = fit_lightgbm(x, y, trees)
+        for page, f in zip(pages, inner, strict=True):
+            if f != fold:
+                continue
+            px, py, words, fixed = page_words(page)
+            proba = model.predict_proba(px)[:, 1] if len(px) else np.zeros(0)  # type: ignore[attr-defined]
+            scored.append((proba, py, words, fixed))
+
+    def f1(threshold: float) -> float:
+        total = 0.0
+        for proba, y, words, (kept_good, kept_bad, lost) in scored:
+            keep = proba >= threshold
+            good = kept_good + words[keep & (y == 1)].sum()
+            bad = kept_bad + words[keep & (y == 0)].sum()
+            missed = lost + words[~keep & (y == 1)].sum()
+            total += 2 * good / max(2 * good + bad + missed, 1)
+        return total / max(len(scored), 1)
+
+    return max(THRESHOLDS, key=f1)
+
+
 # -- learners ------------------------------------------------------------------------
 
 
-def fit_lightgbm(x: np.ndarray, y: np.ndarray) -> object:
+def fit_lightgbm(x: np.ndarray, y: np.ndarray, trees: int = 0) -> object:
     import lightgbm
 
     model = lightgbm.LGBMClassifier(
-        n_estimators=scorer_module.TREES,
+        n_estimators=trees or scorer_module.TREES,
         num_leaves=31,
         max_depth=scorer_module.MAX_DEPTH,
         learning_rate=0.05,
@@ -258,19 +317,26 @@ def cross_validate(
     thresholds: Sequence[float],
     region_words: Sequence[int] = (),
     only: Sequence[str] = (),
+    nested: bool = False,
+    trees_count: int = 0,
 ) -> dict[str, Tally]:
     tallies: dict[str, Tally] = {}
     for fold in range(FOLDS):
         train = [p for p, f in zip(pages, folds, strict=True) if f != fold]
         test = [p for p, f in zip(pages, folds, strict=True) if f == fold]
         x, y, _ = matrix(train)
-        trees = export(fit_lightgbm(x, y))
+        trees = export(fit_lightgbm(x, y, trees_count))
+        chosen = {}
+        if nested:
+            chosen["nested"] = nested_threshold(train, trees_count)
+            print(f"fold {fold + 1}: nested threshold {chosen['nested']}", file=sys.stderr)
         runners = [
             ("trafilatura", run_trafilatura),
             ("rules", lambda c: run_page(c, scorer_module.rules_only)),
         ]
-        for threshold in thresholds:
-            model = scorer_module.BlockScorer.from_dict(trees, keep_threshold=threshold)
+        for threshold in [*thresholds, *chosen]:
+            cut = chosen.get(str(threshold), threshold)
+            model = scorer_module.BlockScorer.from_dict(trees, keep_threshold=float(cut))
             runners.append((f"learned@{threshold}", lambda c, m=model: run_page(c, m)))
             runners.append((f"recall@{threshold}", lambda c, m=model: run_page(c, m, True)))
             for words in region_words:
@@ -333,6 +399,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also cross-validate the recall path with page.RECALL_MAX_WORDS at each of these",
     )
     parser.add_argument("--only", nargs="*", default=[], help="cross-validate only these runners")
+    parser.add_argument(
+        "--nested",
+        action="store_true",
+        help="also cross-validate with the threshold chosen inside each training fold",
+    )
+    parser.add_argument("--trees", type=int, default=0, help="trees (default scorer.TREES)")
     args = parser.parse_args(argv)
     if args.cache and args.cache.exists():
         pages = pickle.loads(args.cache.read_bytes())
@@ -352,9 +424,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.compare:
         compare(pages, folds)
     if not args.no_cv:
-        tallies = cross_validate(pages, folds, args.threshold, args.region_words, args.only)
+        tallies = cross_validate(
+            pages, folds, args.threshold, args.region_words, args.only, args.nested, args.trees
+        )
         names = ["trafilatura", "rules"]
-        names += [f"{kind}@{t}" for t in args.threshold for kind in ("learned", "recall")]
+        cuts = [*args.threshold, *(["nested"] if args.nested else [])]
+        names += [f"{kind}@{t}" for t in cuts for kind in ("learned", "recall")]
         names += [f"recall@{t}/{w}" for t in args.threshold for w in args.region_words]
         names = [name for name in names if not args.only or name in args.only]
         rows = [tallies[name].row(name) for name in names]

@@ -68,6 +68,11 @@ CASES = {
         "Got a story about the storm? Residents said the harbour flooded twice in a week.",
     ),
     "label-line": (["Science · Wire"], "Science, not wire copy, drove the council's decision."),
+    # A row of link buttons whose targets went: the labels are left ("Amazon Link Link").
+    "link-row": (
+        ["Amazon Link Link", "Website Link · Download Link"],
+        "Link the two accounts first, then follow the link in the email.",
+    ),
     "sign-off": (["— Northern Press Agency"], "— and then the rain came down on the quay."),
     # A label left at the end once what it introduced went (Luke Dorny's "Shared:", a
     # forum's "pictures for this topic below:"), or a line with no word at all.
@@ -135,14 +140,44 @@ def test_caption_with_bare_credit_goes_in_plain_text() -> None:
     assert near in clean_text(f"Comet Orbit Pinned Down\n\n{near}\n\n{STORY}").text
 
 
-def test_feed_summary_with_its_publication_stays() -> None:
-    """A feed's summary with the publication's name under it has a caption's shape."""
-    summary = (
-        "Turning speed while walking helps predict the future risk for Parkinson's "
-        "disease in older adults."
-    )
-    text = clean_html(f"{summary}   <br /> <i>Medscape News UK</i>").text
-    assert summary in text
+SOURCE = "https://www.medscape.com/viewarticle/walking-speed-risk-2025a1000abc?src=rss"
+SUMMARY = "Turning speed while walking helps predict the future risk of falls in older adults."
+
+
+@pytest.mark.parametrize(
+    "credit",
+    ["Medscape News UK", "Medscape Medical News", "Medscape Business of Medicine", "Medscape."],
+)
+def test_a_last_line_naming_the_source_goes_the_summary_stays(credit: str) -> None:
+    """A feed's summary with the source's name, or one of its sections, under it."""
+    for entry in (f"{SUMMARY}   <br /> <i>{credit}</i>", f"<p>{SUMMARY}</p><p>{credit}</p>"):
+        cleaned = clean_html(entry, base_url=SOURCE)
+        assert cleaned.text == SUMMARY, (entry, cleaned.text)
+        assert credit.rstrip(".") not in cleaned.html
+
+
+@pytest.mark.parametrize(
+    "near_miss",
+    [
+        # A closing sentence that names the publication is the story's.
+        "The findings were first reported by Medscape Medical News.",
+        # A capitalised line that is not the source's name: the caption rule's business.
+        "Kelderholm Observatory",
+    ],
+)
+def test_a_closing_line_that_is_not_the_sources_credit_stays(near_miss: str) -> None:
+    for entry in (f"{SUMMARY}<br /><i>{near_miss}</i>", f"<p>{SUMMARY}</p><p>{near_miss}</p>"):
+        assert near_miss in clean_html(entry, base_url=SOURCE).text, entry
+
+
+def test_the_sources_name_away_from_the_end_or_alone_stays() -> None:
+    middle = f"<p>Medscape News UK</p><p>{SUMMARY}</p>"
+    assert "Medscape News UK" in clean_html(middle, base_url=SOURCE).text
+    alone = "<p><i>Medscape News UK</i></p>"
+    assert clean_html(alone, base_url=SOURCE).text == "Medscape News UK"
+    # Another source's entry ending in that name: not its own credit.
+    other = f"{SUMMARY}<br /><i>Medscape News UK</i>"
+    assert "Medscape News UK" in clean_html(other, base_url="https://example.org/a").text
 
 
 def test_read_more_link_ending_an_excerpt_goes_the_excerpt_stays() -> None:

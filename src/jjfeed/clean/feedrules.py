@@ -89,6 +89,16 @@ _LABEL = re.compile(r"^[A-Z][\w&'’-]*(?:\s+(?:[A-Z&][\w&'’-]*|of|and|the|&))
 LABEL_LINE_MAX_WORDS = 12
 
 
+# A row of link buttons left as text, each label a link word with at most one
+# word before it: "Amazon Link Link", "Website Link · Download Link".
+_LINK_ROW = re.compile(r"^(?:(?:[\w.'’-]+\s+)?links?(?:\s*[|·•,/]\s*|\s+|$)){2,4}$", re.IGNORECASE)
+
+
+def is_link_row(text: str) -> bool:
+    """Two to four link labels and nothing else: "Amazon Link Link"."""
+    return _LINK_ROW.match(text.strip()) is not None
+
+
 def is_glyph_line(text: str) -> bool:
     """A permalink or end mark alone on a line: "★", "◉", "∞", "#", "¶", "→"."""
     stripped = text.strip()
@@ -167,3 +177,37 @@ def is_label_line(text: str) -> bool:
         return False
     parts = _LABEL_SEPARATOR.split(text.strip())
     return len(parts) >= 2 and all(_LABEL.match(part) for part in parts)
+
+
+# A credit naming the source, alone on the entry's last line: "Medscape News UK",
+# "Medscape Business of Medicine", "Medscape.". A few capitalised words (with the
+# small words of a name between them) and no sentence: "The findings were first
+# reported by Medscape Medical News." is a closing sentence, and stays.
+_CREDIT = re.compile(r"^[A-Z][\w&'’-]*(?:\s+(?:[A-Z&][\w&'’-]*|of|and|the|for|on|in|&)){0,5}\.?$")
+SOURCE_CREDIT_MAX_WORDS = 6
+# Labels of a host name that say nothing of whose site it is.
+_HOST_NOISE = frozenset({"www", "feeds", "feed", "rss", "com", "org", "net", "co", "m"})
+_HOST_WORD_MIN_CHARS = 3
+
+
+def source_words(url: str | None) -> frozenset[str]:
+    """The words of a source's own name, as its address spells them:
+    ``https://www.medscape.com/viewarticle/x`` gives ``{"medscape"}``."""
+    if not url:
+        return frozenset()
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip().lower()).split("/", 1)[0]
+    labels = host.split(":", 1)[0].split(".")[:-1]  # the top-level domain says nothing
+    return frozenset(
+        label for label in labels if label not in _HOST_NOISE and len(label) >= _HOST_WORD_MIN_CHARS
+    )
+
+
+def is_source_credit(text: str, names: frozenset[str]) -> bool:
+    """A line that only names the source or one of its sections: a few
+    capitalised words, one of them the source's own name (``source_words``)."""
+    line = " ".join(text.split())
+    if not names or not line or word_count(line) > SOURCE_CREDIT_MAX_WORDS:
+        return False
+    if _CREDIT.match(line) is None:
+        return False
+    return any(word.casefold() in names for word in re.findall(r"\w+", line))

@@ -28,6 +28,7 @@ from jjfeed import urls
 from jjfeed.clean import rules
 from jjfeed.clean.blocks import judge_blocks
 from jjfeed.clean.features import BlockFacts
+from jjfeed.clean.feedrules import source_words
 from jjfeed.clean.markup import (
     Element,
     harvest_markup_meta,
@@ -97,7 +98,7 @@ def clean_html(fragment: str, base_url: str | None = None) -> Cleaned:
     body = parse_body(fragment)
     if body is None:
         return Cleaned(text="", html="")
-    result = clean_tree(body, base_url)
+    result = clean_tree(body, base_url, source=source_words(base_url))
     found = result.found
     return Cleaned(
         text=result.text,
@@ -132,13 +133,15 @@ def clean_tree(
     *,
     drop_heading: str | None = None,
     decide: BlockDecider | None = None,
+    source: frozenset[str] = frozenset(),
 ) -> TreeResult:
     """Clean ``root`` in place and return its safe HTML and text.
 
     ``drop_heading`` is the page title, whose ``<h1>`` should not be repeated
     in the body. ``decide``, when given, has the last word on which leaf
     blocks stay (the block scorer, for pages); without it the rules' verdicts
-    stand.
+    stand. ``source``: the words of the source's own name (a feed entry's),
+    whose credit on the last line goes (:func:`_drop_source_credit`).
     """
     _drop_comments(root)
     found = harvest_markup_meta(root)
@@ -147,6 +150,7 @@ def clean_tree(
         _drop_title_heading(root, drop_heading)
     _normalise_structure(root)
     _merge_found(found, _drop_boilerplate_blocks(root, decide))
+    _drop_source_credit(root, source)
     _absolutise_links(root, base_url)
     _drop_empty(root)
     safe = sanitise(serialise_children(root))
@@ -280,6 +284,35 @@ def _drop_trailing_read_on(block: Element) -> None:
     before = whole[: -len(label)].rstrip()
     if before and before.endswith((".", "…", "!", "?", ":", "”", '"')):
         remove(link)
+
+
+def _drop_source_credit(root: Element, names: frozenset[str]) -> None:
+    """The source's name alone on the entry's last line ("... older adults.<br>
+    <i>Medscape News UK</i>"), or as its last block: a credit, not the story.
+
+    Only when something comes before it: an entry that is only the name stays.
+    """
+    leaves = _leaf_blocks(root) if names else []
+    if not leaves:
+        return
+    last = leaves[-1]
+    breaks = [br for br in last.iter("br") if br.getparent() is last]
+    if breaks:
+        br = breaks[-1]
+        after = [br.tail or "", *(_text_and_tail(el) for el in br.itersiblings())]
+        before = [last.text or "", *(_text_and_tail(el) for el in br.itersiblings(preceding=True))]
+        if "".join(before).strip() and rules.is_source_credit(" ".join(after), names):
+            for element in list(br.itersiblings()):
+                last.remove(element)
+            br.tail = None
+            remove(br)
+        return
+    if len(leaves) > 1 and rules.is_source_credit(" ".join(last.itertext()), names):
+        remove(last)
+
+
+def _text_and_tail(element: Element) -> str:
+    return " ".join(element.itertext()) + " " + (element.tail or "")
 
 
 def _leaf_blocks(root: Element) -> list[Element]:

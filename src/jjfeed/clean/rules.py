@@ -24,9 +24,11 @@ from jjfeed.clean.feedrules import (
     is_caption_with_name,
     is_glyph_line,
     is_label_line,
+    is_link_row,
     is_podcast_pitch,
     is_read_on,
     is_related_list,
+    is_source_credit,
     is_sponsor_label,
     is_tip_line,
     sponsor_label,
@@ -45,7 +47,9 @@ __all__ = [
     "is_label_line",
     "is_podcast_pitch",
     "is_read_on",
+    "is_link_row",
     "is_related_list",
+    "is_source_credit",
     "is_sponsor_label",
     "is_tip_line",
     "normalise",
@@ -247,8 +251,9 @@ RULE_REACH_WORDS = 80
 
 
 def is_furniture(text: str) -> bool:
-    """A whole line that names a page widget: "Top Stories", "Share this article"."""
-    return normalise(text) in FURNITURE_LINES
+    """A whole line that names a page widget: "Top Stories", "Share this article",
+    or a row of bare link labels ("Amazon Link Link")."""
+    return normalise(text) in FURNITURE_LINES or is_link_row(text)
 
 
 def is_prompt(text: str) -> bool:
