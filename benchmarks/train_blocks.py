@@ -38,14 +38,22 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
-from bench_clean import DEFAULT_DATA, Case, Tally, load, run_trafilatura, squash, table
+from bench_clean import (
+    DEFAULT_DATA,
+    Case,
+    Tally,
+    load,
+    run_trafilatura,
+    squash,
+    table,
+    tokens,
+)
 
 from jjfeed.clean import clean_page
 from jjfeed.clean import page as page_module
 from jjfeed.clean import scorer as scorer_module
 from jjfeed.clean.features import CONTENT, BlockFacts, needs_judging, page_rows
 from jjfeed.clean.html import BlockDecider
-from jjfeed.clean.wording import word_count
 
 DEFAULT_RECALL_MAX_WORDS = page_module.RECALL_MAX_WORDS
 FOLDS = 5
@@ -157,34 +165,52 @@ def site_folds(pages: Sequence[PageBlocks], folds: int = FOLDS, seed: int = SEED
     return [fold_of[page.site] for page in pages]
 
 
-def page_words(page: PageBlocks) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[float]]:
-    """One page's asked blocks (rows, labels, words), and the words of its
-    labelled blocks the model is not asked about, as (content kept,
-    boilerplate kept, content dropped): those weigh in the page's word F1
-    whatever the threshold."""
-    x, y, _ = matrix([page])
-    fixed = [0.0, 0.0, 0.0]
-    for call, labels in zip(page.calls, page.labels, strict=True):
-        for block, label in zip(call, labels, strict=True):
-            if label is None or needs_judging(block):
-                continue
-            words = word_count(block.text)
-            if block.reason == CONTENT:
-                fixed[0] += words * label
-                fixed[1] += words * (1 - label)
-            else:
-                fixed[2] += words * label
-    return x, y, np.expm1(x[:, 0]) if len(x) else np.zeros(0), fixed
+def page_proxy(
+    page: PageBlocks, model: object
+) -> tuple[np.ndarray, list[int], list[BlockFacts], Counter[str]]:
+    """What a threshold needs to score one page without cleaning it again:
+    the model's probabilities for the blocks it is asked about in the page's
+    first judged call (the recall region, or trafilatura's article), their
+    indexes, the blocks, and the page's ``main_content`` words."""
+    call = page.calls[0] if page.calls else []
+    asked = [i for i, block in enumerate(call) if needs_judging(block)]
+    rows = page_rows(call, asked) if asked else []
+    proba = (
+        model.predict_proba(np.array(rows, dtype=np.float64))[:, 1]  # type: ignore[attr-defined]
+        if rows
+        else np.zeros(0)
+    )
+    return proba, asked, call, tokens(str(page.case.truth.get("main_content") or ""))
+
+
+def proxy_f1(
+    proba: np.ndarray, asked: list[int], call: list[BlockFacts], truth: Counter[str], cut: float
+) -> float:
+    """Word F1 of the blocks a threshold keeps, joined, against ``main_content``
+    (as ``bench_clean`` scores a page, but without cleaning it again)."""
+    keep = [block.reason == CONTENT for block in call]
+    for index, p in zip(asked, proba, strict=True):
+        keep[index] = bool(p >= cut)
+    keep = page_module.keep_extras_if_many(call, keep) if call else keep
+    ours = tokens(" ".join(block.text for block, kept in zip(call, keep, strict=True) if kept))
+    if not ours or not truth:
+        return 0.0
+    overlap = sum((ours & truth).values())
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / sum(ours.values()), overlap / sum(truth.values())
+    return 2 * precision * recall / (precision + recall)
 
 
 def nested_threshold(pages: Sequence[PageBlocks], trees: int = 0) -> float:
     """The keep threshold chosen inside ``pages`` alone (a training fold).
 
     The pages' sites are dealt into ``INNER_FOLDS`` folds again; each inner
-    fold's blocks are scored by a model fitted on the others, and the
-    threshold of ``THRESHOLDS`` with the best word F1 of the labelled
-    blocks, averaged over pages as the page figure is, wins. The scored fold
-    of the outer cross-validation is never seen here.
+    fold's pages are judged by a model fitted on the others, and the
+    threshold of ``THRESHOLDS`` whose kept blocks, joined, have the best
+    word F1 against ``main_content`` (averaged over pages, as the page
+    figure is) wins. The scored fold of the outer cross-validation is never
+    seen here.
     """
     inner = site_folds(pages, INNER_FOLDS, SEED + 1)
     scored = []
@@ -192,24 +218,17 @@ def nested_threshold(pages: Sequence[PageBlocks], trees: int = 0) -> float:
         train = [p for p, f in zip(pages, inner, strict=True) if f != fold]
         x, y, _ = matrix(train)
         model = fit_lightgbm(x, y, trees)
-        for page, f in zip(pages, inner, strict=True):
-            if f != fold:
-                continue
-            px, py, words, fixed = page_words(page)
-            proba = model.predict_proba(px)[:, 1] if len(px) else np.zeros(0)  # type: ignore[attr-defined]
-            scored.append((proba, py, words, fixed))
+        scored += [page_proxy(p, model) for p, f in zip(pages, inner, strict=True) if f == fold]
 
-    def f1(threshold: float) -> float:
-        total = 0.0
-        for proba, y, words, (kept_good, kept_bad, lost) in scored:
-            keep = proba >= threshold
-            good = kept_good + words[keep & (y == 1)].sum()
-            bad = kept_bad + words[keep & (y == 0)].sum()
-            missed = lost + words[~keep & (y == 1)].sum()
-            total += 2 * good / max(2 * good + bad + missed, 1)
-        return total / max(len(scored), 1)
+    def f1(cut: float) -> float:
+        return sum(proxy_f1(*one, cut) for one in scored) / max(len(scored), 1)
 
-    return max(THRESHOLDS, key=f1)
+    curve = {cut: f1(cut) for cut in THRESHOLDS}
+    print(
+        "  inner F1 by threshold: " + " ".join(f"{c}:{v:.4f}" for c, v in curve.items()),
+        file=sys.stderr,
+    )
+    return max(THRESHOLDS, key=curve.__getitem__)
 
 
 # -- learners ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from jjfeed.clean import clean_page
+from jjfeed.clean import page as page_module
 from jjfeed.clean.features import FEATURE_COUNT, BlockFacts, page_rows
 from jjfeed.clean.html import clean_tree, parse_body
 from jjfeed.clean.scorer import (
@@ -164,3 +165,43 @@ def test_recall_path_brings_back_a_section_trafilatura_left_out() -> None:
     recalled = clean_page(page, record["url"], decide=shipped_scorer(), recall=True)
     assert wanted not in plain.text
     assert wanted in recalled.text
+
+
+def _long_page(paragraphs: int) -> str:
+    return (
+        "<html><body><div id='main'><article class='post'>"
+        + "".join(f"<p>{STORY} Paragraph {n}.</p>" for n in range(paragraphs))
+        + "</article><div class='related'><p>Other story</p></div></div></body></html>"
+    )
+
+
+def test_recall_path_that_loses_most_of_the_article_falls_back_to_trafilaturas() -> None:
+    calls: list[list[BlockFacts]] = []
+
+    def drop_all_first(blocks):  # type: ignore[no-untyped-def]
+        calls.append(list(blocks))
+        return [False] * len(blocks) if len(calls) == 1 else rules_only(blocks)
+
+    page = _long_page(40)
+    cleaned = clean_page(page, "https://example.org/a", decide=drop_all_first, recall=True)
+    assert len(calls) == 2  # the region, then trafilatura's article
+    assert "Paragraph 39" in cleaned.text
+
+
+def test_a_short_article_takes_the_usual_path_even_with_recall(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tried: list[str] = []
+    region = page_module._recall_region
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        tried.append("region")
+        return region(*args, **kwargs)
+
+    monkeypatch.setattr(page_module, "_recall_region", spy)
+    short = _long_page(3)
+    assert len(" ".join([STORY] * 3).split()) < page_module.RECALL_MIN_WORDS
+    clean_page(short, "https://example.org/a", decide=rules_only, recall=True)
+    assert tried == []
+    clean_page(_long_page(40), "https://example.org/a", decide=rules_only, recall=True)
+    assert tried == ["region"]

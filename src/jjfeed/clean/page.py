@@ -96,10 +96,16 @@ PROSE_MIN_WORDS = 8
 PROSE_ENDINGS = tuple('.!?:"”)')
 LINK_MAX_SHARE = 0.5
 RESULT_BLOCKS: tuple[str, ...] = ("p", "h2", "h3", "h4", "li", "dt", "dd")
-# The recall path is taken when trafilatura's article is shorter than this.
-# A limit saves time but costs more than it saves (site-held-out F1 0.945 at
-# 600 words, 0.947 at 1,200, 0.949 without: docs/benchmarks.md).
+# The recall path is taken when trafilatura's article is shorter than this
+# (no limit: a limit saves time but costs F1, docs/benchmarks.md)...
 RECALL_MAX_WORDS: float = math.inf
+# ... and has at least this many words: a shorter article gets the second
+# opinion instead, which held out by site does better on those pages.
+RECALL_MIN_WORDS: float = SECOND_OPINION_MAX_WORDS
+# The region's article is used only when it keeps this share of trafilatura's
+# words; less, and the region or the model went wrong (a page of 1,900 words
+# came back empty): trafilatura's article is cleaned as usual instead.
+RECALL_MIN_SHARE = 0.5
 # The recall path's region must hold this share of trafilatura's words.
 REGION_MIN_COVER = 0.9
 # ... and what it adds to trafilatura's article stays when it is this share of it.
@@ -137,7 +143,9 @@ def clean_page(
     intro and misses the list, recipe or guide that follows). With
     ``recall=True`` and a ``decide``r, every block of our finder's article
     region is judged instead, trafilatura's agreement one of its facts
-    (:func:`_recall_region`; not the default: see docs/benchmarks.md). Metadata: the
+    (:func:`_recall_region`), when trafilatura's article has at least
+    ``RECALL_MIN_WORDS`` and the region's keeps ``RECALL_MIN_SHARE`` of them
+    (not the default: see docs/benchmarks.md). Metadata: the
     headline over the article as the title; what the page declares first,
     then author marks in its markup and facts found in the text; htmldate's
     day when the declared one is another (:func:`reconcile_dates`).
@@ -159,9 +167,11 @@ def clean_page(
     # Read before any finder cleans the page's own tree in place.
     marked = page_meta.author or markup_author(tree)
     their_text = text_of(body)
-    if recall and decide is not None and len(their_text.split()) < RECALL_MAX_WORDS:
+    their_words = len(their_text.split())
+    tried = recall and decide is not None and RECALL_MIN_WORDS <= their_words < RECALL_MAX_WORDS
+    if tried and decide is not None:
         region = _recall_region(tree, base_url, page_meta, their_text, headline, decide)
-        if region is not None:
+        if region is not None and len(region.text.split()) >= RECALL_MIN_SHARE * their_words:
             return replace(
                 region,
                 title=title,
@@ -174,8 +184,9 @@ def clean_page(
     author = marked or found.author
     # trafilatura's article is weighed as it came, headline included.
     words = len(result.text.split()) + len(headline.split())
-    if words < SECOND_OPINION_MAX_WORDS:
-        # Our finder cleans the page's own tree in place: read it before.
+    if words < SECOND_OPINION_MAX_WORDS and not tried:
+        # Our finder cleans the page's own tree in place: read it before (and
+        # the recall path, when tried, has cleaned it already).
         ours = _second_opinion(tree, base_url, page_meta, SECOND_OPINION_RATIO * words, decide)
         if ours is not None:
             ours = trim_second_opinion(ours, result.text)
