@@ -7,9 +7,13 @@ which shares the furniture's words, stays.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from jjfeed.clean import clean_html, clean_text
+from jjfeed.parse import parse_feed
 
 STORY = (
     "The council voted on Tuesday to extend the harbour wall by forty metres, "
@@ -204,3 +208,25 @@ def test_copyright_holder_line_goes_copyright_prose_stays() -> None:
     assert line not in clean_html(_entry(line)).text
     near = "Copyright law in Britain was last reformed in 2014, the minister said."
     assert near in clean_html(_entry(near)).text
+
+
+MEDSCAPE = Path(__file__).resolve().parents[2] / "shared" / "data" / "feeds-review" / "netnewswire"
+
+
+@pytest.mark.needs_shared(MEDSCAPE / "medscape.rss")
+def test_a_real_feeds_entries_lose_the_sources_credit_and_keep_their_summary() -> None:
+    parsed = parse_feed(
+        (MEDSCAPE / "medscape.rss").read_bytes(), source="medscape", url="https://www.medscape.com/"
+    )
+    assert len(parsed.articles) >= 10
+    credited = []
+    for article in parsed.articles:
+        assert article.raw_kind == "html"
+        text = clean_html(article.raw, base_url=article.url).text
+        last = text.split("\n")[-1]
+        if "Medscape" in last and len(last.split()) <= 6:
+            credited.append(last)
+        # The summary itself (its first words) is still there.
+        summary = re.sub(r"<[^>]+>", " ", article.raw).split()
+        assert " ".join(summary[:6]) in " ".join(text.split()), article.raw
+    assert not credited, f"{len(credited)} of {len(parsed.articles)} end with a credit: {credited}"
