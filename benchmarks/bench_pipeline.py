@@ -14,7 +14,9 @@ floor's (the issue's target: at least 1,000 entries/s and at most 1.5x).
 
 Run: ``python benchmarks/bench_pipeline.py [--entries 10000] [--runs 3]``;
 ``--profile`` runs the ingest once in this process under pyinstrument instead
-and prints where the time goes; ``--processes N`` sets ``JJFEED_PROCESSES``.
+and prints where the time goes; ``--filing-cpu`` runs it once in this process
+and prints its CPU time and the part the run index's story search takes;
+``--processes N`` sets ``JJFEED_PROCESSES``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 import feedparser
 
@@ -165,6 +168,45 @@ def profile(folder: Path, work: Path) -> None:
     print(profiler.output_text(unicode=False, color=False, show_all=False))
 
 
+def filing_cpu(folder: Path, work: Path) -> None:
+    """One in-process ingest: its CPU time, and the part in the run index's story search."""
+    from jjfeed import pipeline, story
+    from jjfeed.config import load_config
+    from jjfeed.pipeline import archive
+
+    spent = {"search": 0.0, "similarity": 0.0, "calls": 0.0}
+    search, similarity = archive.RunIndex.cousins, story.story_similarity
+
+    def timed_search(self: archive.RunIndex, *args: Any, **kwargs: Any) -> Any:
+        started = time.process_time()
+        try:
+            return search(self, *args, **kwargs)
+        finally:
+            spent["search"] += time.process_time() - started
+            spent["calls"] += 1
+
+    def timed_similarity(*args: Any, **kwargs: Any) -> Any:
+        started = time.process_time()
+        try:
+            return similarity(*args, **kwargs)
+        finally:
+            spent["similarity"] += time.process_time() - started
+
+    archive.RunIndex.cousins = timed_search  # type: ignore[method-assign]
+    story.story_similarity = timed_similarity
+    config = load_config(
+        work / "none.yaml", required=False, database=work / "p.db", output=work / "pout"
+    )
+    started = time.process_time()
+    pipeline.ingest_inputs(config, [str(folder)], now=NOW)
+    total = time.process_time() - started
+    print(
+        f"run's process CPU {total:.2f} s; run index story search {spent['search']:.2f} s "
+        f"over {spent['calls']:.0f} lookups: similarities {spent['similarity']:.2f} s, "
+        f"finding the candidates {spent['search'] - spent['similarity']:.2f} s"
+    )
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -184,6 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, help="JJFEED_PROCESSES for the ingest runs")
     parser.add_argument("--profile", action="store_true", help="profile one in-process ingest")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--filing-cpu",
+        action="store_true",
+        help="CPU of one in-process ingest, and its story search",
+    )
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="jjfeed-pipeline-"))
     folder = work / "feeds"
@@ -191,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.entries:,} entries in {FILES} files, {size / 1e6:.1f} MB; {machine()}")
     if args.profile:
         profile(folder, work)
+        return 0
+    if args.filing_cpu:
+        filing_cpu(folder, work)
         return 0
     floors, runs, peaks, cpus = [], [], [], []
     summary = ""
