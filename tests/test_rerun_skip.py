@@ -91,3 +91,23 @@ def test_a_source_renamed_after_reading_is_checked_against_its_own_articles(
         a, b = store.get("Blog", "x"), store.get("Blog (b.rss)", "x")
         assert a is not None and b is not None
         assert a.article.text == b.article.text
+
+
+def test_a_change_to_the_cleaning_code_cleans_stored_entries_again(
+    tmp_path: Path, cleanings: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = tmp_path / "blog.rss"
+    feed.write_text(_rss("Blog", {"a": prose(1, 120), "b": prose(2, 120)}))
+    config = _config(tmp_path)
+    pipeline.ingest_inputs(config, [str(feed)])
+    cleanings.clear()
+
+    # What a new release (or an edited rule) changes: the digest of the cleaning code.
+    monkeypatch.setattr(prepare, "preparing_code", lambda: "another version of clean/")
+    again = pipeline.ingest_inputs(config, [str(feed)]).results[0]
+
+    assert sorted(cleanings) == ["Post a", "Post b"]
+    assert (again.new, again.updated) == (0, 0)  # the same text came out
+    cleanings.clear()
+    pipeline.ingest_inputs(config, [str(feed)])
+    assert cleanings == []  # and their keys were brought up to date

@@ -6,6 +6,7 @@ clean stage's libraries: an article in, an article (or an EntryFailed) out.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import signal
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from html import escape
+from pathlib import Path
 
 from .. import __version__, dedup, story, tag
 from ..clean import clean_html, clean_page, clean_text, furniture, has_prose
@@ -36,9 +38,24 @@ CLEAN_SECONDS = 20.0  # per article: past this the article is skipped
 # Articles cleaned together; the next chunk is cleaned while this one is filed.
 PREPARE_CHUNK = 512
 _IN_PROCESS = Workers(1)
-# Part of every raw key (see :func:`raw_key`), with jjfeed's version: change it when a
-# change to cleaning or folding should reach entries stored before, read again unchanged.
-PREPARE_VERSION = "1"
+# The code an entry's stored form depends on, part of every raw key (see :func:`raw_key`):
+# when any of it changes, entries stored before are cleaned again when next read.
+_PREPARING_CODE = ("clean", "pipeline/prepare.py", "fields.py", "safehtml.py", "parse.py")
+
+
+@functools.cache
+def preparing_code() -> str:
+    """A digest of the code and data that clean and fold an entry (computed once a process)."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.blake2b(digest_size=16)
+    for name in _PREPARING_CODE:
+        path = root / name
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in files:
+            if file.suffix in (".py", ".json"):
+                digest.update(file.relative_to(root).as_posix().encode() + b"\0")
+                digest.update(file.read_bytes())
+    return digest.hexdigest()
 
 
 class StageTimeout(JJFeedError):
@@ -212,7 +229,7 @@ def raw_key(article: Article, source_tags: Sequence[str]) -> str:
     """
     parts = (
         __version__,
-        PREPARE_VERSION,
+        preparing_code(),
         article.guid,
         article.url or "",
         article.title,
