@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
-from pathlib import Path
 
 import pytest
 
+from conftest import SHARED
 from jjfeed.clean import clean_page
 from jjfeed.clean import page as page_module
 from jjfeed.clean.features import FEATURE_COUNT, BlockFacts, page_rows
@@ -147,7 +147,7 @@ def test_clean_page_asks_the_decider_it_is_given() -> None:
     assert "Paragraph 5" in cleaned.text
 
 
-WCXB = Path(__file__).resolve().parents[2] / "shared" / "data" / "wcxb-dev"
+WCXB = SHARED / "data" / "wcxb-dev"
 
 
 @pytest.mark.needs_shared(WCXB / "html" / "0027.html.gz")

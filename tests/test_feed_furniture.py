@@ -8,10 +8,10 @@ which shares the furniture's words, stays.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
+from conftest import SHARED
 from jjfeed.clean import clean_html, clean_text
 from jjfeed.parse import parse_feed
 
@@ -210,7 +210,7 @@ def test_copyright_holder_line_goes_copyright_prose_stays() -> None:
     assert near in clean_html(_entry(near)).text
 
 
-MEDSCAPE = Path(__file__).resolve().parents[2] / "shared" / "data" / "feeds-review" / "netnewswire"
+MEDSCAPE = SHARED / "data" / "feeds-review" / "netnewswire"
 
 
 @pytest.mark.needs_shared(MEDSCAPE / "medscape.rss")
