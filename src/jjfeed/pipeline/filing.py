@@ -77,8 +77,6 @@ class _Deduper:
     no_dedup: frozenset[str] = frozenset()
     # What this run filed, for lookups made on an older snapshot (see jjfeed.pipeline.archive).
     run: archive.RunIndex = field(default_factory=archive.RunIndex)
-    # The story terms of the window, by word, with their document frequencies (story.StoryWindow).
-    stories: story.StoryWindow = field(default_factory=story.StoryWindow)
     _in_unit: bool = field(default=False, init=False, repr=False)
     # Source names feed files took in this run, and the file each belongs to.
     _feed_names: dict[str, str] = field(default_factory=dict, init=False, repr=False)
@@ -166,9 +164,6 @@ class _Deduper:
         if forgotten:
             log.info("dedup index: forgot %d articles filed before the window", forgotten)
         self._prepare_stories()
-        start, end = self.now - 2 * self.story_window, self.now + self.story_window
-        for article_id, at, terms, source in self.store.story_terms_between(start, end):
-            self.stories.add(article_id, at, terms, source)
 
     def _prepare_stories(self) -> None:
         if self.store.get_meta("story_params") == STORY_PARAMS:
@@ -408,29 +403,6 @@ class _Deduper:
         cousins += [(i, stories[i], sim) for i, sim in found_here if i in stories]
         return sorted(cousins)
 
-    def _weighed(
-        self,
-        article: Article,
-        terms: frozenset[str],
-        cousins: list[tuple[int, str, float]],
-        span: tuple[datetime, datetime],
-    ) -> list[tuple[int, str, float]]:
-        """The story candidates, weighed with the story window (:func:`story.window_similarity`).
-
-        An article with body text: the window proposes by rare words
-        (:meth:`story.StoryWindow.candidates`). The key candidates are weighed
-        too; those outside the window the run loaded stay as they were found.
-        """
-        found: dict[int, float] = {}
-        if story.has_body(terms):
-            found.update(self.stories.candidates(terms, *span, article.source))
-        keyed = [i for i, _, _ in cousins if i not in found and i in self.stories]
-        found.update(self.stories.score(terms, keyed, article.source))
-        stories = self.store.stories_of_articles(sorted(found))
-        weighed = [(i, stories[i], sim) for i, sim in found.items() if sim > 0 and i in stories]
-        weighed += [c for c in cousins if c[0] not in self.stories]
-        return sorted(weighed)
-
     def _find_story(
         self, article: Article, features: _Features, found: archive.Found | None = None
     ) -> _StoryJoin | None:
@@ -442,7 +414,6 @@ class _Deduper:
         similarities: dict[str, list[float]] = {}
         best: dict[str, tuple[float, int]] = {}
         cousins = self._cousins(features, found, start, end)
-        cousins = self._weighed(article, features.terms, cousins, (start, end))
         sources = self.store.sources_and_titles(i for i, _, _ in cousins)
         for other_id, sid, sim in cousins:
             other_source = sources.get(other_id, ("", ""))[0]
@@ -458,9 +429,7 @@ class _Deduper:
             sid: sims for sid, sims in similarities.items() if sum(sims) >= story.STORY_EVIDENCE
         }
         sizes = self.store.story_sizes(similarities, start, end)
-        chosen = story.choose_story(
-            similarities, sizes, story.link_threshold(features.terms, self.stories.weights.docs)
-        )
+        chosen = story.choose_story(similarities, sizes)
         if chosen is None:
             return None
         top, top_article = best[chosen]
@@ -484,5 +453,4 @@ class _Deduper:
             terms, keys = features.terms, features.story_keys
         at = self._story_date(article, first_seen)
         self.store.put_story_terms(article_id, at, terms, keys, new=new)
-        self.stories.add(article_id, at, terms, article.source)
         self.run.file_story(article_id, at, terms, keys)

@@ -94,20 +94,6 @@ class IndexMixin(ClustersMixin):
         self._load_terms(i for i in ids if i not in self._terms)
         return [(i, self._terms[i]) for i in ids if i in self._terms]
 
-    def story_terms_between(
-        self, start: datetime, end: datetime
-    ) -> Iterator[tuple[int, datetime, frozenset[str], str]]:
-        """``(article, date, terms, source)`` of the articles with a story date in ``[start, end]``."""
-        rows = self._db.execute(
-            """SELECT t.article, t.at, t.terms, a.source FROM story_terms t
-               JOIN articles a ON a.id = t.article
-               WHERE t.at BETWEEN ? AND ? ORDER BY t.article""",
-            (_ts(start), _ts(end)),
-        )
-        for article, at, terms, source in rows:
-            at_date = datetime.fromisoformat(str(at))
-            yield int(article), at_date, frozenset(str(terms).split("\n")), str(source)
-
     def _load_terms(self, article_ids: Iterable[int]) -> None:
         """Parse and remember the story terms of these articles.
 

@@ -33,20 +33,10 @@ RECURRING_SHARE = 0.2
 
 RECURRING_MIN_TITLES = 3
 """... and in at least this many of them."""
-LEAD_WORDS = 40
-"""Content words at the start of the body that count :data:`LEAD_BOOST` times in the count vector."""
-
-LEAD_BOOST = 2
-"""Mentions a lead word counts as (the lead says what the article is about)."""
-
-MAX_COUNT = 64
-"""A word's count in the count vector at most."""
-
 TITLE_PREFIX = "t:"
 LEVEL_MARK = "#"
-COUNT_MARK = "@"
 
-TERMS_VERSION = "terms3"
+TERMS_VERSION = "terms2"
 """Bump when :func:`story_terms` changes, so stored term sets are rebuilt."""
 
 
@@ -78,15 +68,6 @@ def _level(count: int) -> int:
     return min(MAX_LEVEL, 1 + int(math.log2(count)))
 
 
-def _counted(title_words: list[str], body: list[tuple[str, bool]]) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for w in title_words:
-        counts[w] += TITLE_BOOST
-    for position, (w, _) in enumerate(body):
-        counts[w] += LEAD_BOOST if position < LEAD_WORDS else 1
-    return counts
-
-
 def story_terms(title: str, text: str = "", *, ignore: Collection[str] = ()) -> frozenset[str]:
     """What identifies the news an article reports, as a set of strings.
 
@@ -94,11 +75,7 @@ def story_terms(title: str, text: str = "", *, ignore: Collection[str] = ()) -> 
     :data:`MIN_TEXT_WORDS` content words) the body vector: title words
     counted :data:`TITLE_BOOST` times, the body's names and numbers once per
     mention, the most frequent with a copy per level (``word``, ``word#2``,
-    ...). With any body text, the count vector too: every content word of
-    title and body as ``word@count`` (title words counted
-    :data:`TITLE_BOOST` times, the first :data:`LEAD_WORDS` of the body
-    :data:`LEAD_BOOST` times), what the window's weighted cosine compares
-    (:func:`jjfeed.story.window_similarity`). ``ignore``: words that
+    ...). ``ignore``: words that
     identify the source rather than the news (:func:`recurring_terms`,
     :func:`name_terms`), dropped everywhere.
     """
@@ -108,10 +85,6 @@ def story_terms(title: str, text: str = "", *, ignore: Collection[str] = ()) -> 
     title_words = [w for w, _ in _content_tokens(title, stops)]
     terms = {TITLE_PREFIX + w for w in title_words}
     body = _content_tokens(text, stops) if text else []
-    if body:
-        terms.update(
-            f"{w}{COUNT_MARK}{min(MAX_COUNT, n)}" for w, n in _counted(title_words, body).items()
-        )
     if len(body) < MIN_TEXT_WORDS:
         return frozenset(terms)
     counts: Counter[str] = Counter()
@@ -131,22 +104,10 @@ def story_terms(title: str, text: str = "", *, ignore: Collection[str] = ()) -> 
 
 
 def base_term(term: str) -> str:
-    """The word a story term stands for: ``t:word``, ``word#3`` and ``word@7`` are ``word``."""
+    """The word a story term stands for: ``t:word`` and ``word#3`` are ``word``."""
     if term.startswith(TITLE_PREFIX):
         return term[len(TITLE_PREFIX) :]
-    return term.split(COUNT_MARK, 1)[0].split(LEVEL_MARK, 1)[0]
-
-
-def has_body(terms: Collection[str]) -> bool:
-    """True when the terms carry a count vector: the article has body text."""
-    if isinstance(terms, frozenset):
-        return bool(_cached_profile(terms).counts)
-    return any(COUNT_MARK in t for t in terms)
-
-
-def key_terms(terms: Iterable[str]) -> list[str]:
-    """The terms the story keys are made of: all but the count vector."""
-    return [t for t in terms if COUNT_MARK not in t]
+    return term.split(LEVEL_MARK, 1)[0]
 
 
 def has_text(terms: Collection[str]) -> bool:
@@ -160,42 +121,27 @@ class _Profile(NamedTuple):
     """A term set read once: body levels, their unweighted norm, the title terms.
 
     ``text``: the set has a body vector (some word counted more than once).
-    ``counts``: the count vector's ``1 + ln(count)`` of each word (empty
-    without body text); ``tf``: the same, or for a headline alone its title
-    words, counted :data:`TITLE_BOOST` times: what the weighted cosine compares.
     """
 
     levels: dict[str, int]
     norm: float
     title: frozenset[str]
     text: bool
-    counts: dict[str, float]
-    tf: dict[str, float]
 
 
 def _read_profile(terms: Iterable[str]) -> _Profile:
     levels: dict[str, int] = {}
-    counts: dict[str, float] = {}
     title = []
     for t in terms:
         if t.startswith(TITLE_PREFIX):
             title.append(t)
-            continue
-        if COUNT_MARK in t:
-            word, _, n = t.partition(COUNT_MARK)
-            counts[word] = 1.0 + math.log(int(n)) if n.isdigit() else 1.0
             continue
         word, mark, n = t.partition(LEVEL_MARK)
         level = int(n) if mark and n.isdigit() else 1
         if level > levels.get(word, 0):
             levels[word] = level
     norm = math.sqrt(sum(n * n for n in levels.values()))
-    tf = counts or {t[len(TITLE_PREFIX) :]: _HEADLINE_TF for t in title}
-    text = any(n > 1 for n in levels.values())
-    return _Profile(levels, norm, frozenset(title), text, counts, tf)
-
-
-_HEADLINE_TF = 1.0 + math.log(TITLE_BOOST)
+    return _Profile(levels, norm, frozenset(title), any(n > 1 for n in levels.values()))
 
 
 @functools.lru_cache(maxsize=8192)
