@@ -13,7 +13,12 @@ on ``PYTHONPATH`` instead of the installed package, alternating, so two
 versions are compared in the same hour: each makes its own first ingest and
 reruns over copies of that store.
 
+``--profile`` instead ingests once and reruns once in this process (one
+worker process: none), the rerun under cProfile, and prints where its time
+goes (the installed code, or ``PYTHONPATH``'s).
+
 Run: ``python benchmarks/bench_rerun.py [--entries 3000] [--runs 3] [--code A/src --code B/src]``
+or ``python benchmarks/bench_rerun.py --entries 1000 --profile``
 """
 
 from __future__ import annotations
@@ -56,12 +61,35 @@ def fresh_copy(store: Path, work: Path) -> Path:
     return work / store.name
 
 
+def profile(folder: Path, work: Path) -> None:
+    """Ingest once, then profile a rerun in this process; print the biggest cumulative costs."""
+    import cProfile
+    import pstats
+
+    from jjfeed import pipeline
+    from jjfeed.config import Config
+
+    config = Config(database=work / "p.db", output=work / "pout", processes=1)
+    pipeline.ingest_inputs(config, [str(folder)], now=bench_pipeline.NOW)
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.runcall(pipeline.ingest_inputs, config, [str(folder)], now=bench_pipeline.NOW)
+    print(f"rerun in one process, under cProfile: {time.perf_counter() - start:.2f} s")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=3000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--code", action="append", help="a src folder to time (repeatable)")
+    parser.add_argument("--profile", action="store_true", help="profile one rerun in-process")
     args = parser.parse_args(argv)
+    if args.profile:
+        with tempfile.TemporaryDirectory(prefix="jjfeed-rerun-") as tmp:
+            bench_pipeline.write_feeds(Path(tmp) / "feeds", args.entries)
+            profile(Path(tmp) / "feeds", Path(tmp))
+        return 0
     versions = args.code or [None]
     with tempfile.TemporaryDirectory(prefix="jjfeed-rerun-") as tmp:
         root = Path(tmp)
