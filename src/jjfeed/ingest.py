@@ -189,6 +189,7 @@ def iter_inputs(
 # a file named as a feed or a page is judged by its bytes, as before.
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
 _MARKUP_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".json", ".html", ".htm", ".gz"})
+_READ_BY_NAME = TEXT_SUFFIXES | _MARKUP_SUFFIXES
 
 
 def _folder_file(read: Input | IngestError) -> Input | IngestError:
@@ -201,7 +202,7 @@ def _folder_file(read: Input | IngestError) -> Input | IngestError:
     """
     if isinstance(read, IngestError) or read.path is None:
         return read
-    if read.path.suffix.lower() in TEXT_SUFFIXES | _MARKUP_SUFFIXES:
+    if read.path.suffix.lower() in _READ_BY_NAME:
         return read
     if not read.data.lstrip(b"\xef\xbb\xbf").strip() or read.data.startswith(GZIP_MAGIC):
         return read  # refused as empty, or read once decompressed

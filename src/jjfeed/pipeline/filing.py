@@ -208,14 +208,7 @@ class _Deduper:
                     for other in verdict.merged:
                         self.run.rename_story(self.store.story_of(other), survivor_story)
                 self.store.merge_clusters(cluster, verdict.merged, self.now)
-            article_id = self.store.insert(
-                article,
-                canonical_url=url_key,
-                content_hash=features.content_hash,
-                cluster=cluster,
-                priority=priority,
-                when=self.now,
-            )
+            article_id = self._insert(article, cluster, priority, url_key, features)
             self.duplicates.add(article_id, self.now)
             self._remember(article_id, article, self.now, features)
             if status == "duplicate" and verdict.rule is not None:
@@ -314,7 +307,24 @@ class _Deduper:
         """
         cluster = dedup.new_cluster_id(article.source, article.guid)
         self.store.create_cluster(cluster, self.now)
-        article_id = self.store.insert(
+        article_id = self._insert(article, cluster, priority, url_key, features)
+        if isinstance(self.index, _SqliteIndex):  # the shared Redis index never sees it
+            self.index.file_aside(article_id, features.hashes)
+        self._remember(article_id, article, self.now, features)
+        self._join_story(cluster, article_id, article, features, found)
+        self._put_story_terms(article_id, article, self.now, features, new=True)
+        return "new"
+
+    def _insert(
+        self,
+        article: Article,
+        cluster: str,
+        priority: int,
+        url_key: str | None,
+        features: _Features,
+    ) -> int:
+        """Store a new article in ``cluster``, first seen now; its id."""
+        return self.store.insert(
             article,
             canonical_url=url_key,
             content_hash=features.content_hash,
@@ -322,12 +332,6 @@ class _Deduper:
             priority=priority,
             when=self.now,
         )
-        if isinstance(self.index, _SqliteIndex):  # the shared Redis index never sees it
-            self.index.file_aside(article_id, features.hashes)
-        self._remember(article_id, article, self.now, features)
-        self._join_story(cluster, article_id, article, features, found)
-        self._put_story_terms(article_id, article, self.now, features, new=True)
-        return "new"
 
     def _remember(
         self,
