@@ -175,7 +175,11 @@ def _long_page(paragraphs: int) -> str:
     )
 
 
-def test_recall_path_that_loses_most_of_the_article_falls_back_to_trafilaturas() -> None:
+def test_recall_path_that_loses_most_of_the_article_falls_back_to_trafilaturas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As if trafilatura had left prose of the region out, so the region is judged.
+    monkeypatch.setattr(page_module, "missed_prose", lambda main, agreement: 10**6)
     calls: list[list[BlockFacts]] = []
 
     def drop_all_first(blocks):  # type: ignore[no-untyped-def]
@@ -205,3 +209,32 @@ def test_a_short_article_takes_the_usual_path_even_with_recall(
     assert tried == []
     clean_page(_long_page(40), "https://example.org/a", decide=rules_only, recall=True)
     assert tried == ["region"]
+
+
+def test_a_region_with_no_missed_prose_is_not_judged() -> None:
+    # trafilatura returned every paragraph of the region: judging the region
+    # could add nothing, so only trafilatura's article is judged (once).
+    calls: list[list[BlockFacts]] = []
+
+    def record(blocks):  # type: ignore[no-untyped-def]
+        calls.append(list(blocks))
+        return rules_only(blocks)
+
+    cleaned = clean_page(_long_page(40), "https://example.org/a", decide=record, recall=True)
+    assert len(calls) == 1
+    assert "Paragraph 39" in cleaned.text
+
+
+def test_missed_prose_counts_only_prose_trafilatura_left_out() -> None:
+    body = parse_body(
+        "<div><p>The mayor opened the new bridge on Monday after three years of work.</p>"
+        "<p>Engineers said the span would carry twelve thousand cars a day from June.</p>"
+        "<ul><li>Home</li><li>Sign in to your account</li></ul>"
+        "<p>Share</p></div>"
+    )
+    assert body is not None
+    theirs = "The mayor opened the new bridge on Monday after three years of work."
+    agreement = page_module.Agreement(theirs.lower().replace(".", "").split())
+    # The second paragraph (13 words) is missed prose; the menu and the share
+    # button are too short to be, and the first paragraph was returned.
+    assert page_module.missed_prose(body, agreement) == 13

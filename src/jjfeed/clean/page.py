@@ -34,32 +34,17 @@ from trafilatura.settings import Extractor, use_config
 from jjfeed import urls
 from jjfeed.clean import rules
 from jjfeed.clean.features import AGREED, BlockFacts
+from jjfeed.clean.finder import find_main
 from jjfeed.clean.html import BlockDecider, clean_tree, parse_body, remove, serialise_children
 from jjfeed.clean.markup import (
     Element,
     harvest_markup_meta,
-    is_markup_boilerplate,
     markup_author,
-    paragraph_chars,
     text_of,
 )
 from jjfeed.clean.output import html_to_text, sanitise
 from jjfeed.clean.pagemeta import PageMeta, page_date, read_page_meta, select, unique
 from jjfeed.model import Cleaned
-
-# XPaths of the article body for our fallback finder, most specific first.
-MAIN_SELECTORS: tuple[str, ...] = (
-    '//*[@itemprop="articleBody"]',
-    "//article",
-    "//main",
-    '//*[@role="main"]',
-)
-# The article wrapper holds at least this share of the page's paragraph text.
-DENSE_SHARE = 0.7
-# A semantic marker must hold at least this share of the densest container's text.
-MARKER_MIN_SHARE = 0.5
-# Containers whose paragraphs never count towards "the article" when guessing.
-NOT_ARTICLE_TAGS: frozenset[str] = frozenset({"nav", "header", "footer", "aside", "form"})
 
 # Work per page is capped: past this many characters a page loses its scripts,
 # styles and comments, and is then cut (no article needs megabytes of markup).
@@ -96,6 +81,8 @@ PROSE_MIN_WORDS = 8
 PROSE_ENDINGS = tuple('.!?:"”)')
 LINK_MAX_SHARE = 0.5
 RESULT_BLOCKS: tuple[str, ...] = ("p", "h2", "h3", "h4", "li", "dt", "dd")
+# The leaf blocks :func:`missed_prose` reads in the recall path's region.
+REGION_BLOCKS: tuple[str, ...] = (*RESULT_BLOCKS, "blockquote", "pre", "td")
 # The recall path is taken when trafilatura's article is shorter than this
 # (no limit: a limit saves time but costs F1, docs/benchmarks.md)...
 RECALL_MAX_WORDS: float = math.inf
@@ -405,6 +392,11 @@ def _recall_region(
     if sum((wanted & held).values()) < REGION_MIN_COVER * max(len(their_words), 1):
         return None
     agreement = Agreement(their_words)
+    if missed_prose(main, agreement) < REGION_MIN_EXTRA * len(their_words):
+        # Nothing trafilatura left out reads like the article: the region
+        # could only judge its blocks again, which trafilatura's own article
+        # does as well at a fraction of the cost (docs/benchmarks.md).
+        return None
 
     def judge(facts: Sequence[BlockFacts]) -> Sequence[bool]:
         facts = [replace(f, agreed=agreement(f.text)) for f in facts]
@@ -412,6 +404,24 @@ def _recall_region(
 
     heading = headline or page_meta.title
     return _clean_main(main, base_url, replace(page_meta, title=heading), judge)
+
+
+def missed_prose(main: Element, agreement: Agreement) -> int:
+    """Words of the region's prose blocks trafilatura did not return.
+
+    Prose here is a leaf block of at least ``PROSE_MIN_WORDS`` words; its
+    agreement is below ``AGREED``. Menus, teasers and captions are shorter,
+    so a region whose extra text is all of that kind counts nothing.
+    """
+    words = 0
+    for element in main.iter(*REGION_BLOCKS):
+        if next(element.iterdescendants(*REGION_BLOCKS), None) is not None:
+            continue
+        text = text_of(element)
+        count = len(text.split())
+        if count >= PROSE_MIN_WORDS and agreement(text) < AGREED:
+            words += count
+    return words
 
 
 def keep_extras_if_many(facts: Sequence[BlockFacts], keep: Sequence[bool]) -> list[bool]:
@@ -524,59 +534,6 @@ def _clean_main(
         section=page_meta.section or found.section,
         tags=tuple(unique([*page_meta.tags, *found.tags])),
     )
-
-
-def find_main(tree: HtmlElement) -> Element | None:
-    """The element holding the article.
-
-    Semantic markers first; when several <article>s exist (teasers, related
-    posts) the one with most paragraph text wins. A marker holding much less
-    text than the densest container is a teaser or a sidebar, not the
-    article, and is passed over. Without markers, the element whose own
-    paragraphs carry the most text.
-    """
-    densest = _densest_container(tree)
-    floor = MARKER_MIN_SHARE * paragraph_chars(densest) if densest is not None else 0
-    for selector in MAIN_SELECTORS:
-        candidates = [el for el in select(tree, selector) if paragraph_chars(el) > max(floor, 0)]
-        if candidates:
-            return max(candidates, key=paragraph_chars)
-    return densest
-
-
-def _densest_container(tree: HtmlElement) -> Element | None:
-    """The deepest element that still holds most of the page's paragraph text.
-
-    Articles are often split over several sibling sections, so the single
-    densest parent is too small; the smallest element holding
-    ``DENSE_SHARE`` of all (non-furniture) paragraph text is the article's
-    wrapper.
-    """
-    mass: dict[Element, int] = {}
-    depth: dict[Element, int] = {}
-    furniture: dict[Element, bool] = {}  # paragraphs share ancestors: judge each once
-    total = 0
-    for paragraph in tree.iter("p"):
-        ancestors = list(paragraph.iterancestors())
-        if any(_is_furniture_container(a, furniture) for a in ancestors):
-            continue
-        length = len(text_of(paragraph))
-        total += length
-        for level, ancestor in enumerate(reversed(ancestors)):
-            mass[ancestor] = mass.get(ancestor, 0) + length
-            depth[ancestor] = level
-    if total == 0:
-        return tree.find("body")
-    heavy = [element for element, chars in mass.items() if chars >= DENSE_SHARE * total]
-    return max(heavy, key=lambda element: depth[element])
-
-
-def _is_furniture_container(element: Element, seen: dict[Element, bool]) -> bool:
-    verdict = seen.get(element)
-    if verdict is None:
-        verdict = element.tag in NOT_ARTICLE_TAGS or is_markup_boilerplate(element)
-        seen[element] = verdict
-    return verdict
 
 
 def _base_url(tree: HtmlElement, url: str | None) -> str | None:
