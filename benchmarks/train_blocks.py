@@ -351,6 +351,10 @@ def cross_validate(
             print(f"fold {fold + 1}: nested threshold {chosen['nested']}", file=sys.stderr)
         runners = [
             ("trafilatura", run_trafilatura),
+            # trafilatura's own way to more recall, for its cost beside ours.
+            ("trafilatura-recall", lambda c: run_trafilatura(c, favor_recall=True)),
+            # What jjfeed's page path does: text, and title, author and date.
+            ("trafilatura+meta", lambda c: run_trafilatura(c, meta_timed=True)),
             ("rules", lambda c: run_page(c, scorer_module.rules_only)),
         ]
         for threshold in [*thresholds, *chosen]:
@@ -446,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         tallies = cross_validate(
             pages, folds, args.threshold, args.region_words, args.only, args.nested, args.trees
         )
-        names = ["trafilatura", "rules"]
+        names = ["trafilatura", "trafilatura+meta", "trafilatura-recall", "rules"]
         cuts = [*args.threshold, *(["nested"] if args.nested else [])]
         names += [f"{kind}@{t}" for t in cuts for kind in ("learned", "recall")]
         names += [f"recall@{t}/{w}" for t in args.threshold for w in args.region_words]

@@ -10,7 +10,8 @@ import pytest
 from conftest import SHARED
 from jjfeed.clean import clean_page
 from jjfeed.clean import page as page_module
-from jjfeed.clean.features import FEATURE_COUNT, BlockFacts, page_rows
+from jjfeed.clean import scorer as scorer_module
+from jjfeed.clean.features import CONTENT, FEATURE_COUNT, BlockFacts, page_rows
 from jjfeed.clean.html import clean_tree, parse_body
 from jjfeed.clean.scorer import (
     BlockScorer,
@@ -154,15 +155,15 @@ WCXB = SHARED / "data" / "wcxb-dev"
 def test_recall_path_brings_back_a_section_trafilatura_left_out() -> None:
     # A real page of the WCXB development set (the shipped model has seen it:
     # an example, not a measure): trafilatura leaves a list of the article
-    # out, the rules path with it; the recall path, the shipped model judging
-    # the region's blocks, brings it back.
+    # out, the rules alone with it; the default page path, the shipped model
+    # judging the region's blocks, brings it back.
     page = gzip.decompress((WCXB / "html" / "0027.html.gz").read_bytes()).decode("utf-8")
     record = json.loads((WCXB / "ground-truth" / "0027.json").read_text("utf-8"))
     truth = record["ground_truth"]
     wanted = "A place that feels especially peaceful to you, like the mountains or a beach"
     assert wanted in truth["main_content"]
-    plain = clean_page(page, record["url"])
-    recalled = clean_page(page, record["url"], decide=shipped_scorer(), recall=True)
+    plain = clean_page(page, record["url"], decide=rules_only, recall=False)
+    recalled = clean_page(page, record["url"])  # the default: the shipped model, recall path
     assert wanted not in plain.text
     assert wanted in recalled.text
 
@@ -238,3 +239,38 @@ def test_missed_prose_counts_only_prose_trafilatura_left_out() -> None:
     # The second paragraph (13 words) is missed prose; the menu and the share
     # button are too short to be, and the first paragraph was returned.
     assert page_module.missed_prose(body, agreement) == 13
+
+
+def _facts(tag: str, text: str, agreed: float = 1.0, reason: str = CONTENT) -> BlockFacts:
+    return BlockFacts(
+        text=text, tag=tag, ancestors=("div",), link_chars=0, reason=reason, agreed=agreed
+    )
+
+
+def test_a_subheading_goes_with_the_section_it_opens() -> None:
+    prose = "The showrunner promised a more personal story, with the Defenders in the past."
+    blocks = [
+        _facts("p", prose),
+        _facts("h2", "What to expect"),
+        _facts("p", prose),
+        _facts("h3", "Related"),
+        _facts("p", "Luke Cage is cancelled, and other news from the week.", agreed=0.0),
+        _facts("h3", "More"),
+        _facts("p", "Short line"),
+    ]
+    # The model dropped every heading; only the one that opens kept prose
+    # trafilatura returned comes back ("Related" opens a teaser trafilatura
+    # left out, "More" a line that is not prose).
+    keep = [True, False, True, False, True, False, True]
+    assert scorer_module.keep_section_headings(blocks, keep) == [
+        True,
+        True,
+        True,
+        False,
+        True,
+        False,
+        True,
+    ]
+    # A heading a phrase rule dropped stays dropped.
+    ruled = [*blocks[:1], _facts("h2", "Share this", reason="prompt"), *blocks[2:3]]
+    assert scorer_module.keep_section_headings(ruled, [True, False, True]) == [True, False, True]

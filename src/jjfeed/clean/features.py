@@ -134,6 +134,13 @@ def _brief(block: BlockFacts) -> list[float]:
 _EMPTY_BRIEF = [0.0, 0.0, 0.0, 0.0, 0.0, -1.0]
 
 
+def is_finished_prose(block: BlockFacts) -> bool:
+    """At least ``PROSE_MIN_WORDS`` words (or CJK characters), ending like a sentence."""
+    text = block.text.rstrip()
+    words = rules.word_count(text) + len(_UNSPACED.findall(text))
+    return words >= PROSE_MIN_WORDS and text.endswith(_ENDINGS)
+
+
 def needs_judging(block: BlockFacts) -> bool:
     """Whether the model is asked about this block at all.
 
@@ -145,11 +152,7 @@ def needs_judging(block: BlockFacts) -> bool:
     """
     if block.reason != CONTENT:
         return False
-    if block.agreed < AGREED:
-        return True
-    text = block.text.rstrip()
-    words = rules.word_count(text) + len(_UNSPACED.findall(text))
-    return words < PROSE_MIN_WORDS or not text.endswith(_ENDINGS)
+    return block.agreed < AGREED or not is_finished_prose(block)
 
 
 def _groups(

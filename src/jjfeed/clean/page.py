@@ -44,6 +44,7 @@ from jjfeed.clean.markup import (
 )
 from jjfeed.clean.output import html_to_text, sanitise
 from jjfeed.clean.pagemeta import PageMeta, page_date, read_page_meta, select, unique
+from jjfeed.clean.scorer import shipped_scorer
 from jjfeed.model import Cleaned
 
 # Work per page is capped: past this many characters a page loses its scripts,
@@ -118,25 +119,27 @@ def clean_page(
     url: str | None = None,
     *,
     decide: BlockDecider | None = None,
-    recall: bool = False,
+    recall: bool = True,
 ) -> Cleaned:
     """Clean a whole HTML page: its article text plus the page's metadata.
 
-    trafilatura finds the article; our block rules (and ``decide``, when
-    given: ``scorer.shipped_scorer()`` is the learned block scorer, which is
-    not the default yet, see docs/benchmarks.md) clean what it returns. When it finds nothing (tiny or odd pages), our own container
-    finder takes over; when it finds little, the finder is asked too and the
-    longer article wins by a clear margin (trafilatura sometimes stops at an
-    intro and misses the list, recipe or guide that follows). With
-    ``recall=True`` and a ``decide``r, every block of our finder's article
-    region is judged instead, trafilatura's agreement one of its facts
-    (:func:`_recall_region`), when trafilatura's article has at least
-    ``RECALL_MIN_WORDS`` and the region's keeps ``RECALL_MIN_SHARE`` of them
-    (not the default: see docs/benchmarks.md). Metadata: the
+    trafilatura finds the article; the learned block scorer (``decide``; by
+    default the model in the package, ``scorer.shipped_scorer()``), with our
+    phrase rules' verdicts among its facts, cleans what it returns. When it
+    finds nothing (tiny or odd pages), our own container finder takes over;
+    when it finds little, the finder is asked too and the longer article wins
+    by a clear margin (trafilatura sometimes stops at an intro and misses the
+    list, recipe or guide that follows). On longer articles (``recall``),
+    when our finder's article region holds prose trafilatura left out, every
+    block of the region is judged instead, trafilatura's agreement one of its
+    facts (:func:`_recall_region`). ``decide=scorer.rules_only, recall=False``
+    is the rules alone (docs/benchmarks.md compares them). Metadata: the
     headline over the article as the title; what the page declares first,
     then author marks in its markup and facts found in the text; htmldate's
     day when the declared one is another (:func:`reconcile_dates`).
     """
+    if decide is None:
+        decide = shipped_scorer()
     page = bound_page(page)
     tree = _parse(page)
     if tree is None:
@@ -155,8 +158,8 @@ def clean_page(
     marked = page_meta.author or markup_author(tree)
     their_text = text_of(body)
     their_words = len(their_text.split())
-    tried = recall and decide is not None and RECALL_MIN_WORDS <= their_words < RECALL_MAX_WORDS
-    if tried and decide is not None:
+    tried = recall and RECALL_MIN_WORDS <= their_words < RECALL_MAX_WORDS
+    if tried:
         region = _recall_region(tree, base_url, page_meta, their_text, headline, decide)
         if region is not None and len(region.text.split()) >= RECALL_MIN_SHARE * their_words:
             return replace(

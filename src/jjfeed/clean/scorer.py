@@ -22,7 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from jjfeed.clean.features import CONTENT, FEATURE_COUNT, BlockFacts, needs_judging, page_rows
+from jjfeed.clean.features import (
+    AGREED,
+    CONTENT,
+    FEATURE_COUNT,
+    BlockFacts,
+    is_finished_prose,
+    needs_judging,
+    page_rows,
+)
 
 MODEL_FILE = "block_model.json"
 # The training script's knobs that shape the shipped file.
@@ -30,6 +38,8 @@ TREES = 300
 MAX_DEPTH = 7
 # A block stays when the model's probability that it is content reaches this.
 KEEP_THRESHOLD = 0.5
+# Subheadings: one of these goes with the section it opens (:func:`keep_section_headings`).
+HEADINGS: frozenset[str] = frozenset({"h2", "h3", "h4", "h5", "h6"})
 
 
 class BlockScorer:
@@ -109,7 +119,31 @@ class BlockScorer:
             margins = self.margins(page_rows(blocks, asked))
             for index, margin in zip(asked, margins, strict=True):
                 keep[index] = bool(margin >= self.cut)
-        return keep
+        return keep_section_headings(blocks, keep)
+
+
+def keep_section_headings(blocks: Sequence[BlockFacts], keep: Sequence[bool]) -> list[bool]:
+    """A subheading goes with the section it opens.
+
+    A heading no phrase rule dropped, which trafilatura returned too, stays
+    when the block after it stays and is finished prose trafilatura returned
+    too: "What to expect" over the article's next paragraph is the article's,
+    whatever its few words look like to the model. A "Related" heading opens
+    teasers, which are not both.
+    """
+    kept = list(keep)
+    for index, (block, after) in enumerate(zip(blocks, blocks[1:], strict=False)):
+        if (
+            not kept[index]
+            and block.tag in HEADINGS
+            and block.reason == CONTENT
+            and block.agreed >= AGREED
+            and kept[index + 1]
+            and after.agreed >= AGREED
+            and is_finished_prose(after)
+        ):
+            kept[index] = True
+    return kept
 
 
 def trees_from_lightgbm(dump: Mapping[str, Any]) -> dict[str, Any]:
