@@ -15,6 +15,9 @@ Feed, its ``items``) sees in each file. It reports:
 - entries without an author although the entry or the feed names one, and published
   Atom entries without an author in a feed without one (RFC 4287);
 - the 20 most frequent auto tags (published categories that are not the entry's own);
+- cleaning: published lines that match a feed furniture class (the review's own
+  patterns, ``LEAKS``), and story paragraphs and links of each feed body missing
+  from the published text, with examples to read;
 - every merged cluster and story link, one block each under a stable key (a hash of the
   members' file|guid) for issue 17's labels; ``--json`` writes counts and clusters.
 
@@ -41,6 +44,8 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 import feedparser
+import lxml.etree
+import lxml.html
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FOLDERS = {
@@ -157,13 +162,16 @@ class Entry(NamedTuple):
     author: bool  # the entry or its feed names an author
     cats: set[str]  # its own categories, normalised
     text: str = ""  # the start of its body, normalised: the key of last resort
+    body: str = ""  # the whole body as the feed gives it (HTML or plain text)
 
 
 def make_entry(keys: list, dates: list, author: bool, cats: list) -> Entry:
     id_, link, title, text = (str(k) if isinstance(k, str | int) else "" for k in keys)
     when = next((d for d in dates if isinstance(d, datetime)), None)
     normalised = {" ".join(str(c).split()).casefold() for c in cats if c}
-    return Entry(id_, link, title, any(dates), when, author, normalised, norm_title(text)[:80])
+    return Entry(
+        id_, link, title, any(dates), when, author, normalised, norm_title(text)[:80], text
+    )
 
 
 def json_feed_entries(doc: dict) -> list[Entry]:
@@ -274,6 +282,98 @@ def check_file(name: str, entries: list[Entry], notes: list[str], run: dict, acc
             acc["examples"]["run_dated"].append(f"{shown} (stored {r.get('published')})")
         if e.author and not str(r.get("author") or "").strip():
             acc["examples"]["authorless"].append(shown)
+        check_cleaning(name, e, r, acc)
+
+
+# The feed furniture classes of issue 18, written here as the review's own
+# patterns (not jjfeed's rules): a published line that matches one is a leak
+# to read. Furniture lines are short, so only lines of up to LEAK_MAX_WORDS
+# words are looked at; a story that talks about donations is longer.
+LEAKS = {
+    "appeared-first": re.compile(r"\b(appeared first|first appeared|erschien zuerst)\b", re.I),
+    "glyph-line": re.compile(r"^[★☆◉●○■□◆◇▶►→»›¶∞§✦✱⁂#*]{1,3}$"),
+    "read-on": re.compile(
+        r"^(continue reading|read more|read the rest|weiterlesen|lire la suite)\b|"
+        r"\[\s*(read more|more)\s*\]|\bread more\s*[»›→]?$",
+        re.I,
+    ),
+    "sponsor": re.compile(
+        r"^(sponsored by|this (episode|post) is sponsored|brought to you by)", re.I
+    ),
+    "related": re.compile(
+        r"^(related( posts?| articles?| stories)?|you may also like|see also)\W*$", re.I
+    ),
+    "copyright": re.compile(r"^(copyright\b|©|\(c\) \d{4})", re.I),
+    "link-row": re.compile(r"^(\w+ )?(link ?){2,}$", re.I),
+    "support-appeal": re.compile(
+        r"\b(patreon|ko-fi|buy me a coffee|become a (supporter|member|patron)|chip in|"
+        r"donate|support (us|our|this) )",
+        re.I,
+    ),
+    "podcast-app": re.compile(r"\bsubscribe\b.{0,40}\b(podcast app|apple podcasts|overcast)", re.I),
+    "share": re.compile(r"^(share (this|on)|tweet this|follow (us|me) on)\b", re.I),
+    "comments": re.compile(
+        r"^(leave a comment|\d+ comments?$|let (us|me) know in the comments)", re.I
+    ),
+}
+LEAK_MAX_WORDS = 30
+# A story paragraph of the feed's body: this many words, ending like a sentence.
+PROSE_WORDS = 12
+PROSE_END = re.compile(r"[.!?…\"”’)]$")
+WORDS = re.compile(r"\w+")
+LEAF_BLOCKS = ("p", "li", "blockquote", "dd", "h2", "h3", "h4", "pre", "td")
+
+
+def squashed(text: str) -> str:
+    """Lowercased words (entities decoded), one space apart: how texts are compared."""
+    return " ".join(WORDS.findall(html.unescape(text).lower()))
+
+
+def body_blocks(body: str) -> tuple[list[str], list[str]]:
+    """The feed body's leaf blocks' texts and its links' labels (plain text: its lines)."""
+    if "<" not in body:
+        return [line for line in body.splitlines() if line.strip()], []
+    try:
+        root = lxml.html.fragment_fromstring(body, create_parent="div")
+    except (ValueError, lxml.etree.ParserError):
+        return [], []
+    for annotation in list(root.iter("annotation", "annotation-xml")):
+        annotation.drop_tree()  # MathML's TeX source: not what a reader sees
+    blocks = []
+    for el in root.iter(*LEAF_BLOCKS):
+        if next(el.iterdescendants(*LEAF_BLOCKS), None) is None:
+            blocks.append(" ".join(el.text_content().split()))
+    if not blocks:  # a body of text and <br>s
+        blocks = [" ".join(root.text_content().split())]
+    links = [" ".join(a.text_content().split()) for a in root.iter("a")]
+    return blocks, links
+
+
+def check_cleaning(name: str, e: Entry, r: dict, acc: dict) -> None:
+    """Furniture the published text still holds, and story text or links it lost."""
+    text = str(r.get("text") or "")
+    shown = f"{name}: {r.get('title') or r.get('url')!s:.60}"
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if not line or len(line.split()) > LEAK_MAX_WORDS:
+            continue
+        for kind, pattern in LEAKS.items():
+            if pattern.search(line):
+                acc["leaks"][kind].append(f"{shown} | {line[:100]}")
+    # An untitled post's text may have become its title.
+    kept = f" {squashed(str(r.get('title') or ''))} {squashed(text)} "
+    blocks, links = body_blocks(e.body)
+    for block in blocks:
+        if len(block.split()) >= PROSE_WORDS and PROSE_END.search(block):
+            acc["counts"]["prose_blocks"] += 1
+            if f" {squashed(block)} " not in kept:
+                acc["examples"]["prose_lost"].append(f"{shown} | {block[:140]}")
+    for label in links:
+        words = squashed(label)
+        if len(words.split()) >= 3 and not label.startswith(("http://", "https://")):
+            acc["counts"]["story_links"] += 1
+            if f" {words} " not in kept:
+                acc["examples"]["links_lost"].append(f"{shown} | {label[:100]}")
 
 
 def atom_text(el: ET.Element, path: str) -> str:
@@ -387,13 +487,16 @@ def review_folder(label: str, folder: Path, work: Path, args: argparse.Namespace
 COUNTS = ["tracebacks", "nonzero_exits", "failed_warnings", "feed_entries", "stored", "dropped",
           "dropped_silently", "unmatched", "run_dated", "atom_run_dated", "authorless",
           "atom_entries", "atom_no_author", "atom_updated_is_run", "clusters",
-          "clustered_articles", "stories", "analysis_errors"]  # fmt: skip
+          "clustered_articles", "stories", "analysis_errors", "prose_blocks", "prose_lost",
+          "story_links", "links_lost", "furniture_leaks"]  # fmt: skip
 EXAMPLES = {
     "unmatched": "stored articles matching no feed entry (pages, OPML, LICENSE...)",
     "run_dated": "dated by the run although the source dated them (stored undated, or run time)",
     "atom_run_dated": "published in feed.atom with the run's date although the source dated them",
     "authorless": "stored without an author although the entry or the feed names one",
     "atom_no_author": "published Atom entries without <author><name> in a feed without one",
+    "prose_lost": "story paragraphs of a feed body (12+ words, a sentence) not in the published text",
+    "links_lost": "links of a feed body (a label of 3+ words) whose label is not in the published text",
 }
 
 
@@ -405,6 +508,7 @@ def summarise(acc: dict) -> dict:
     c["clusters"], c["stories"] = len(acc["clusters"]), len(acc["stories"])
     c["clustered_articles"] = sum(len(x["members"]) for x in acc["clusters"])
     c["analysis_errors"] = len(acc["errors"])
+    c["furniture_leaks"] = sum(len(v) for v in acc["leaks"].values())
     return {k: int(c[k]) for k in COUNTS}
 
 
@@ -451,6 +555,10 @@ def report(acc: dict, counts: dict, header: str) -> None:
         total = f" of {counts['atom_entries']}" if key.startswith("atom") else ""
         block(f"{title}: {counts[key]}{total}", by_file(acc["examples"][key]))
     print(f"(published Atom entries with the run's <updated>: {counts['atom_updated_is_run']})")
+    print(f"(of {counts['prose_blocks']} story paragraphs and {counts['story_links']} links)")
+    block(f"feed furniture in published text, by class: {counts['furniture_leaks']} lines",
+          [f"{len(v):5}  {kind}\n" + "\n".join(f"       {x}" for x in v[:8])
+           for kind, v in sorted(acc["leaks"].items(), key=lambda kv: -len(kv[1]))])  # fmt: skip
     block("20 most frequent auto tags (published categories that are not the entry's own)",
           [f"{n:5}  {t}" for t, n in acc["auto_tags"].most_common(20)])  # fmt: skip
     block(f"merged clusters: {counts['clusters']} ({counts['clustered_articles']} articles)",
@@ -491,7 +599,8 @@ def main(argv: list[str] | None = None) -> int:
               f"data {args.data}: {', '.join(present) or 'no corpus folder found'}")  # fmt: skip
     acc: dict = {"counts": Counter(), "calls": [], "warnings": defaultdict(list), "errors": [],
                  "dropped": defaultdict(list), "examples": defaultdict(list), "tracebacks": [],
-                 "auto_tags": Counter(), "clusters": [], "stories": []}  # fmt: skip
+                 "auto_tags": Counter(), "clusters": [], "stories": [],
+                 "leaks": defaultdict(list)}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="review-feeds-") as tmp:
         for i, label in enumerate(present):
             review_folder(label, args.data / label, Path(tmp) / str(i), args, acc)
@@ -502,7 +611,7 @@ def main(argv: list[str] | None = None) -> int:
                "dropped_files": {k: len(v) for k, v in acc["dropped"].items()},
                "warnings": {k: len(v) for k, v in acc["warnings"].items()},
                "auto_tags": acc["auto_tags"].most_common(20), "examples": acc["examples"],
-               "clusters": acc["clusters"], "stories": acc["stories"],
+               "clusters": acc["clusters"], "stories": acc["stories"], "leaks": acc["leaks"],
                "errors": acc["errors"]}  # fmt: skip
         args.json.write_text(json.dumps(out, indent=1, ensure_ascii=False, default=str))
     return 0

@@ -437,3 +437,60 @@ def test_second_opinion_loses_link_lines_and_furniture_at_its_ends() -> None:
     for furniture in ("Home", "News", "Buy the harbour calendar", "Find care", "Contact"):
         assert furniture not in _blocks(trimmed.text)
         assert furniture not in trimmed.html
+
+
+def test_inline_math_stays_inside_its_sentence() -> None:
+    # yakubin.atom (feeds-review): MathML's parts looked like containers and the
+    # sentence came out as "When you request" / "n" / "bytes from ...".
+    cleaned = clean_html(
+        '<p>When you request <math display="inline"><semantics><mi>n</mi>'
+        '<annotation encoding="application/x-tex">n</annotation></semantics></math> bytes '
+        "from the allocator, it hands you memory from the free part of the last chunk.</p>"
+        "<p>If however <math><semantics><mrow><mi>L</mi><mo>=</mo><mi>C</mi></mrow>"
+        '<annotation encoding="application/x-tex">L = C</annotation></semantics></math>'
+        ", there is no more space left in the buffer.</p>"
+    )
+    assert cleaned.text == (
+        "When you request n bytes from the allocator, it hands you memory from the free "
+        "part of the last chunk.\n\nIf however L=C, there is no more space left in the buffer."
+    )
+
+
+def test_a_table_row_of_link_buttons_goes_and_a_row_about_a_link_stays() -> None:
+    # dcrainmaker.xml (feeds-review): a product table's row "Amazon Link | | Link".
+    story = "The new power meters arrived this year, and prices fell across the board. " * 3
+    cleaned = clean_html(
+        f"<p>{story}</p><table><tr><td>Weight</td><td>35 g</td></tr>"
+        '<tr><td> Amazon Link</td><td></td><td><a href="https://example.com/buy">Link</a></td></tr>'
+        "<tr><td>Link to the manual</td><td>PDF, 12 pages</td></tr></table>"
+    )
+    assert "Amazon Link" not in cleaned.text
+    assert "Weight 35 g" in cleaned.text and "Link to the manual PDF, 12 pages" in cleaned.text
+
+
+def test_a_quotes_source_stays_and_a_photos_caption_goes() -> None:
+    # 3960.json (feeds-review): a figure holding a blockquote names its source in
+    # a figcaption; under a picture the figcaption is a caption and goes.
+    story = "Die Direktive leitet eine alte Adresse auf eine neue um, ohne Umwege und Fehler. " * 2
+    cleaned = clean_html(
+        f"<p>{story}</p><figure><blockquote><p>mod_alias is designed to handle simple URL "
+        "manipulation tasks.</p></blockquote><figcaption><cite><a href='https://httpd.apache.org/"
+        "docs/current/mod/mod_alias.html'>mod_alias – Apache HTTP Server Version 2.4</a></cite>"
+        "</figcaption></figure><figure><img src='https://example.com/a.jpg' alt=''>"
+        "<figcaption>The server room in 2019. Photo: Jane Doe</figcaption></figure>"
+    )
+    assert "mod_alias – Apache HTTP Server Version 2.4" in cleaned.text
+    assert "The server room" not in cleaned.text
+
+
+def test_a_block_that_is_one_link_is_not_a_photo_credit() -> None:
+    # atp.rss (feeds-review): show notes link to "Plugable USB-C Voltage/Amperage
+    # Meter", which has the shape of "Marvel Entertainment/YouTube".
+    story = "Marco measured the power draw of every laptop with a small meter on his desk. " * 2
+    cleaned = clean_html(
+        f"<p>{story}</p><ul><li><a href='https://example.com/meter'>Plugable USB-C "
+        "Voltage/Amperage Meter</a></li><li><a href='https://example.com/iokit'>IOKit</a></li>"
+        "</ul><p>Marvel Entertainment/YouTube</p>"
+    )
+    assert "Plugable USB-C Voltage/Amperage Meter" in cleaned.text
+    assert "Marvel Entertainment/YouTube" not in cleaned.text

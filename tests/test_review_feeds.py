@@ -199,3 +199,30 @@ def test_cluster_keys_depend_on_members_not_on_order() -> None:
     assert a == review.stable_key("c-", ["f/b.atom|g2", "f/a.rss|g1"])
     assert a != review.stable_key("c-", ["f/a.rss|g1", "f/b.atom|g3"])
     assert a.startswith("c-") and len(a) == 14
+
+
+def test_furniture_left_and_story_text_lost_are_counted() -> None:
+    """A published footer line counts as a leak of its class; a story paragraph or a
+    story link of the feed body missing from the published text counts as lost,
+    and one kept (entities decoded, or moved into an untitled post's title) does not."""
+    paragraph = "The keeper hands the lamp room over to an automatic system this spring."
+    kept = "Neighbours gathered on the quay with cake, tea and a brass band from town."
+    dropped = "The ferry adds an early sailing on weekdays and drops the late Sunday return."
+    body = (
+        f"<p>{paragraph}</p><p>{kept.replace('cake', '&lt;cake&gt;')}</p><p>{dropped}</p>"
+        '<p>See <a href="https://h.example/timetable">the new spring timetable</a> and '
+        '<a href="https://h.example/map">the harbour map here</a>.</p>'
+    )
+    entry = review.Entry("g", "https://h.example/1", "", True, None, True, set(), body=body)
+    row = {
+        "title": paragraph,
+        "text": f"{kept.replace('cake', '<cake>')}\n\nSee the new spring timetable.\n\n"
+        "The post Lighthouse appeared first on Harbour Notes.",
+    }
+    acc = {"counts": review.Counter(), "examples": review.defaultdict(list),
+           "leaks": review.defaultdict(list)}  # fmt: skip
+    review.check_cleaning("f/a.rss", entry, row, acc)
+    assert [x.split(" | ")[1] for x in acc["examples"]["prose_lost"]] == [dropped]
+    assert [x.split(" | ")[1] for x in acc["examples"]["links_lost"]] == ["the harbour map here"]
+    assert list(acc["leaks"]) == ["appeared-first"]
+    assert acc["counts"]["prose_blocks"] == 3 and acc["counts"]["story_links"] == 2

@@ -26,7 +26,7 @@ from lxml import etree
 
 from jjfeed import urls
 from jjfeed.clean import rules
-from jjfeed.clean.blocks import judge_blocks
+from jjfeed.clean.blocks import CONTENT, judge_blocks
 from jjfeed.clean.features import BlockFacts
 from jjfeed.clean.feedrules import source_words
 from jjfeed.clean.markup import (
@@ -65,6 +65,9 @@ TEXT_HOLDERS: frozenset[str] = frozenset(
         "caption", "blockquote",
     }
 )  # fmt: skip
+# Rules whose verdict a block that is one link's label overrules: their shapes
+# ("Image ...", "A / B") are common in link titles.
+LINK_SPARES: frozenset[str] = frozenset({"credit"})
 BLOCK_NAMES: tuple[str, ...] = tuple(sorted(set(BLOCK_CANDIDATES) | {"ul", "ol", "dl", "table"}))
 # Table cells that wrap paragraphs are layout, not data: text loose beside
 # those paragraphs ("Posted by ... at ...") is a paragraph of its own.
@@ -144,12 +147,14 @@ def clean_tree(
     whose credit on the last line goes (:func:`_drop_source_credit`).
     """
     _drop_comments(root)
+    _flatten_math(root)
     found = harvest_markup_meta(root)
     strip_markup_boilerplate(root)
     if drop_heading:
         _drop_title_heading(root, drop_heading)
     _normalise_structure(root)
     _merge_found(found, _drop_boilerplate_blocks(root, decide))
+    _drop_link_rows(root)
     _drop_source_credit(root, source)
     _absolutise_links(root, base_url)
     _drop_empty(root)
@@ -183,6 +188,26 @@ def _drop_comments(root: Element) -> None:
     """Comments and processing instructions, where a parser has not dropped them already."""
     for node in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
         remove(node)
+
+
+def _flatten_math(root: Element) -> None:
+    """MathML becomes its visible text, inline: "request <math>n</math> bytes" is one sentence.
+
+    Left as elements, its parts (``semantics``, ``mrow``, ``mi``) look like
+    containers of loose text and the sentence is split into paragraphs around
+    them; the sanitiser drops the tags anyway. The TeX source some pages add
+    as an ``annotation`` is not what a reader sees, so it goes.
+    """
+    for math in list(root.iter("math")):
+        parent = math.getparent()
+        if parent is None:
+            continue
+        for annotation in list(math.iter("annotation", "annotation-xml")):
+            annotation.drop_tree()
+        span = etree.Element("span")
+        span.text = "".join(math.itertext())
+        span.tail = math.tail
+        parent.replace(math, span)
 
 
 def strip_markup_boilerplate(root: Element) -> None:
@@ -227,17 +252,38 @@ def _drop_boilerplate_blocks(root: Element, decide: BlockDecider | None) -> Foun
     pairs = [(el, _collapse(" ".join(el.itertext()))) for el in leaves]
     pairs = [(el, text) for el, text in pairs if text]
     judgement = judge_blocks([text for _, text in pairs], plain=False, find_title=False)
-    keep: Sequence[bool] = [judged.kept for judged in judgement.blocks]
+    reasons = [
+        CONTENT if judged.reason in LINK_SPARES and _is_one_link(element, text) else judged.reason
+        for (element, text), judged in zip(pairs, judgement.blocks, strict=True)
+    ]
+    keep: Sequence[bool] = [reason == CONTENT for reason in reasons]
     if decide is not None and pairs:
         facts = [
-            block_facts(element, text, judged.reason, root)
-            for (element, text), judged in zip(pairs, judgement.blocks, strict=True)
+            block_facts(element, text, reason, root)
+            for (element, text), reason in zip(pairs, reasons, strict=True)
         ]
         keep = decide(facts)
     for (element, _), kept in zip(pairs, keep, strict=True):
         if not kept:
             remove(element)
     return judgement.found
+
+
+def _is_one_link(block: Element, text: str) -> bool:
+    """The block's text is one link's label: "<li><a>Plugable USB-C Voltage/Amperage
+    Meter</a></li>" in show notes is a link to read, not a photo credit."""
+    links = list(block.iter("a"))
+    return len(links) == 1 and _collapse(" ".join(links[0].itertext())) == text
+
+
+def _drop_link_rows(root: Element) -> None:
+    """A table row of link buttons ("Amazon Link | | Link"): each cell alone is
+    too short for the rules, the row read as a line is a link row."""
+    for row in list(root.iter("tr")):
+        cells = [_collapse(" ".join(cell.itertext())) for cell in row.iter("td", "th")]
+        line = " ".join(cell for cell in cells if cell)
+        if line and rules.is_link_row(line):
+            remove(row)
 
 
 def block_facts(element: Element, text: str, reason: str, root: Element) -> BlockFacts:

@@ -30,6 +30,8 @@ DROP_TAGS: frozenset[str] = frozenset(
         "nav", "aside", "footer", "figcaption", "head", "title", "meta", "link", "base",
     }
 )  # fmt: skip
+# What a figure shows when its caption is a picture's.
+_MEDIA_TAGS: tuple[str, ...] = ("img", "picture", "video", "audio", "svg", "iframe", "canvas")
 # Substrings of class or id that mark widgets rather than article text.
 # Matched as whole words of the class/id ("share-bar" yes, "shared-content" no).
 BOILERPLATE_HINTS: tuple[str, ...] = (
@@ -110,12 +112,25 @@ def is_markup_boilerplate(element: Element) -> bool:
     """True when tag, attributes or class/id alone say this is not article text."""
     name = element.tag
     if name in DROP_TAGS:
-        return True
+        return name != "figcaption" or not _attributes_a_quote(element)
     if name == "img":
         return _is_unwanted_image(element)
     if element.get("hidden") is not None or _HIDDEN_STYLE.search(element.get("style") or ""):
         return True
     return is_soft_boilerplate(element)
+
+
+def _attributes_a_quote(caption: Element) -> bool:
+    """A ``<figcaption>`` under a quotation and no picture names the quote's
+    source ("mod_alias – Apache HTTP Server"): part of the article, unlike a
+    photo's caption or credit."""
+    figure = caption.getparent()
+    return (
+        figure is not None
+        and figure.tag == "figure"
+        and next(figure.iter("blockquote"), None) is not None
+        and next(figure.iter(*_MEDIA_TAGS), None) is None
+    )
 
 
 def is_soft_boilerplate(element: Element) -> bool:
