@@ -1,15 +1,16 @@
 """One run, stage by stage: fetch or read, parse, clean, dedup, tag, store, publish.
 
-The only package that knows every stage, in five parts that depend one way:
+The only package that knows every stage, in parts that depend one way:
 
 - :mod:`.prepare`: time limits, cleaning, dates and caps, the features
   filing needs, learned furniture, what the workers hand back; it runs in
   the worker processes too;
 - :mod:`.index`: the duplicate index a run files against (the protocol, and
   the SQLite one);
-- :mod:`.filing`: :class:`_Deduper`, which files one article at a time (the
-  verdict, the story join and their writes); one entry's fault fails that
-  entry alone;
+- :mod:`.decide`: filing's decisions, pure (plain values in, intents out);
+- :mod:`.filing`: :class:`_Deduper`, which files one article at a time: it
+  reads what each decision needs and writes the intent; one entry's fault
+  fails that entry alone;
 - :mod:`.reading`: local files and folders in groups, fetched feeds, read
   ahead in the workers;
 - :mod:`.publishing`: the newest clusters and stories, loaded and written out

@@ -2,6 +2,8 @@
 
 :class:`_Deduper` files one article at a time into the store (and the run
 index of :mod:`jjfeed.pipeline.archive`); a fault of one entry fails that entry alone.
+Each step reads what its decision needs, asks :mod:`jjfeed.pipeline.decide`
+(pure: plain values in, an intent out) and writes the intent.
 """
 
 from __future__ import annotations
@@ -18,14 +20,13 @@ from .. import dedup, story
 from ..errors import DedupIndexError, StoreError
 from ..model import (
     Article,
-    StoredArticle,
 )
 from ..parse import (
     MAX_ENTRIES,
 )
 from ..store import Store
 from ..workers import Workers
-from . import archive
+from . import archive, decide
 from .index import DuplicateIndex, _SqliteIndex
 from .prepare import (
     _IN_PROCESS,
@@ -44,22 +45,6 @@ log = logging.getLogger("jjfeed.pipeline")
 DEDUP_WINDOW = timedelta(days=30)
 STORY_PARAMS = f"{dedup.STORY_PARAMS}:{story.TERMS_VERSION}"
 _GLOBAL_GUID = re.compile(r"^(https?://|file://|urn:|tag:|sha256:)", re.I)
-
-
-@dataclass(frozen=True)
-class _StoryJoin:
-    """The story a new cluster joins and the evidence: ``jjfeed dupes`` shows it.
-
-    ``link`` is the average link over the story's members in the window
-    (what :func:`story.choose_story` compared), ``links`` how many members
-    LSH proposed and scored above zero, ``best_article`` the closest one.
-    """
-
-    story: str
-    link: float
-    links: int
-    best_article: int
-    best: float
 
 
 @dataclass
@@ -183,42 +168,37 @@ class _Deduper:
         priority: int,
         features: _Features | None = None,
         found: archive.Found | None = None,
-    ) -> str:
+    ) -> decide.Status:
         """Store one cleaned article; return "new", "duplicate", "updated" or "unchanged".
 
         ``features`` are the article's precomputed hashes (see :func:`_features`);
         ``found``, what a worker found for it in the archive (see :mod:`jjfeed.pipeline.archive`).
+        Each step reads what its decision needs, asks :mod:`jjfeed.pipeline.decide`,
+        and writes the intent it returns.
         """
         features = features or _features(article)
         url_key = dedup.canonical_url(article.url) if article.link_is_id else None
         existing = self.store.get(article.source, article.guid)
         if existing is not None:
-            return self._refile(existing, article, priority, url_key, features)
+            refiled = decide.refile(existing, features.content_hash, article.title)
+            if isinstance(refiled, decide.Updated):
+                self._apply_update(refiled, article, priority, url_key, features)
+            return refiled.status
         if article.source in self.no_dedup:
-            return self._file_alone(article, priority, url_key, features, found)
-        guid_key = article.guid if article.guid_is_id and _GLOBAL_GUID.match(article.guid) else None
-        with self.duplicates.deciding():
-            verdict = self._verdict(article, guid_key, url_key, features, found)
-            status, cluster = verdict.status, verdict.cluster
-            # A cluster another worker founded is new to this store (no-op otherwise).
-            self.store.create_cluster(cluster, self.now)
-            if status == "duplicate":
-                if verdict.merged:  # their stories fold into the survivor's: snapshots lag
-                    survivor_story = self.store.story_of(cluster)
-                    for other in verdict.merged:
-                        self.run.rename_story(self.store.story_of(other), survivor_story)
-                self.store.merge_clusters(cluster, verdict.merged, self.now)
-            article_id = self._insert(article, cluster, priority, url_key, features)
-            self.duplicates.add(article_id, self.now)
-            self._remember(article_id, article, self.now, features)
-            if status == "duplicate" and verdict.rule is not None:
-                self.store.put_dedup_reason(
-                    article_id, verdict.rule, verdict.similarity, verdict.matched, self.now
-                )
-        if status == "new":
-            self._join_story(cluster, article_id, article, features, found)
+            intent: decide.ClusterIntent = decide.alone(article.source, article.guid)
+            article_id = self._apply_cluster(intent, article, priority, url_key, features)
+        else:
+            guid_key = (
+                article.guid if article.guid_is_id and _GLOBAL_GUID.match(article.guid) else None
+            )
+            with self.duplicates.deciding():
+                verdict = self._verdict(article, guid_key, url_key, features, found)
+                intent = decide.cluster(verdict)
+                article_id = self._apply_cluster(intent, article, priority, url_key, features)
+        if intent.status == "new":
+            self._join_story(intent.cluster, article_id, article, features, found)
         self._put_story_terms(article_id, article, self.now, features, new=True)
-        return status
+        return intent.status
 
     def _verdict(
         self,
@@ -236,22 +216,51 @@ class _Deduper:
             return self.index.verdict(article, guid_key, url_key, since, features.hashes, copies)
         return self.duplicates.verdict(article, guid_key, url_key, since, features.hashes)
 
-    def _refile(
+    def _apply_cluster(
         self,
-        existing: StoredArticle,
+        intent: decide.ClusterIntent,
         article: Article,
         priority: int,
         url_key: str | None,
         features: _Features,
-    ) -> str:
-        """An entry stored before: "unchanged", or its new content stored ("updated")."""
-        if (
-            existing.content_hash == features.content_hash
-            and existing.article.title == article.title
-        ):
-            return "unchanged"
+    ) -> int:
+        """Write a new article's cluster intent: merges, the article, its index rows, the reason."""
+        # A cluster another worker founded is new to this store (no-op otherwise).
+        self.store.create_cluster(intent.cluster, self.now)
+        if isinstance(intent, decide.JoinCluster):
+            self._merge(intent.cluster, intent.merged)
+        article_id = self._insert(article, intent.cluster, priority, url_key, features)
+        if not isinstance(intent, decide.NewCluster) or not intent.alone:
+            self.duplicates.add(article_id, self.now)
+        elif isinstance(self.index, _SqliteIndex):  # the shared Redis index never sees it
+            self.index.file_aside(article_id, features.hashes)
+        self._remember(article_id, article, self.now, features)
+        if isinstance(intent, decide.JoinCluster) and intent.reason is not None:
+            reason = intent.reason
+            self.store.put_dedup_reason(
+                article_id, reason.rule, reason.similarity, reason.matched, self.now
+            )
+        return article_id
+
+    def _merge(self, survivor: str, merged: frozenset[str]) -> None:
+        """Fold ``merged`` into ``survivor``; the run index learns whose stories went where."""
+        if merged:  # their stories fold into the survivor's: snapshots lag
+            survivor_story = self.store.story_of(survivor)
+            for other in merged:
+                self.run.rename_story(self.store.story_of(other), survivor_story)
+        self.store.merge_clusters(survivor, merged, self.now)
+
+    def _apply_update(
+        self,
+        intent: decide.Updated,
+        article: Article,
+        priority: int,
+        url_key: str | None,
+        features: _Features,
+    ) -> None:
+        """Write an entry's new content, and index it again."""
         self.store.replace_content(
-            existing.id,
+            intent.article,
             article,
             canonical_url=url_key,
             content_hash=features.content_hash,
@@ -261,12 +270,11 @@ class _Deduper:
         if article.source not in self.no_dedup or isinstance(self.index, _SqliteIndex):
             with self.duplicates.deciding():
                 self.duplicates.resign(
-                    existing.id, article, existing.cluster, self.now, features.hashes
+                    intent.article, article, intent.cluster, self.now, features.hashes
                 )
-        self._remember(existing.id, article, existing.fetched_at, features, changed=True)
-        self._put_story_terms(existing.id, article, existing.fetched_at, features)
-        self.store.touch_cluster(existing.cluster, self.now)
-        return "updated"
+        self._remember(intent.article, article, intent.first_seen, features, changed=True)
+        self._put_story_terms(intent.article, article, intent.first_seen, features)
+        self.store.touch_cluster(intent.cluster, self.now)
 
     def file_isolated(
         self,
@@ -291,29 +299,6 @@ class _Deduper:
             log.debug("filing failed", exc_info=True)
             self.run.rollback_to(mark)
             return EntryFailed(f"{entry_name(article)} failed in filing: {type(e).__name__}: {e}")
-
-    def _file_alone(
-        self,
-        article: Article,
-        priority: int,
-        url_key: str | None,
-        features: _Features,
-        found: archive.Found | None = None,
-    ) -> str:
-        """File an article of a `dedup: false` source: a cluster of its own, never compared.
-
-        It still joins a story: the setting is about merging copies, and
-        other outlets' coverage of the same news is still worth listing.
-        """
-        cluster = dedup.new_cluster_id(article.source, article.guid)
-        self.store.create_cluster(cluster, self.now)
-        article_id = self._insert(article, cluster, priority, url_key, features)
-        if isinstance(self.index, _SqliteIndex):  # the shared Redis index never sees it
-            self.index.file_aside(article_id, features.hashes)
-        self._remember(article_id, article, self.now, features)
-        self._join_story(cluster, article_id, article, features, found)
-        self._put_story_terms(article_id, article, self.now, features, new=True)
-        return "new"
 
     def _insert(
         self,
@@ -409,36 +394,17 @@ class _Deduper:
 
     def _find_story(
         self, article: Article, features: _Features, found: archive.Found | None = None
-    ) -> _StoryJoin | None:
+    ) -> decide.JoinStory | None:
         """The existing story a new article's cluster joins, if any (see :mod:`jjfeed.story`)."""
         if len(features.terms) < story.MIN_TERMS:
             return None
         at = self._story_date(article, self.now)
         start, end = at - self.story_window, at + self.story_window
-        similarities: dict[str, list[float]] = {}
-        best: dict[str, tuple[float, int]] = {}
         cousins = self._cousins(features, found, start, end)
         sources = self.store.sources_and_titles(i for i, _, _ in cousins)
-        for other_id, sid, sim in cousins:
-            other_source = sources.get(other_id, ("", ""))[0]
-            sim = story.member_similarity(sim, other_source == article.source)
-            if sim <= 0:
-                continue
-            similarities.setdefault(sid, []).append(sim)
-            if sim > best.get(sid, (0.0, 0))[0]:
-                best[sid] = (sim, other_id)
-        # Only a story the article has enough evidence for can be joined; the
-        # others need no size (the one query here that grows with a story).
-        similarities = {
-            sid: sims for sid, sims in similarities.items() if sum(sims) >= story.STORY_EVIDENCE
-        }
-        sizes = self.store.story_sizes(similarities, start, end)
-        chosen = story.choose_story(similarities, sizes)
-        if chosen is None:
-            return None
-        top, top_article = best[chosen]
-        link = story.story_link(similarities[chosen], sizes.get(chosen, 0))
-        return _StoryJoin(chosen, link, len(similarities[chosen]), top_article, top)
+        evidence = decide.story_evidence(article.source, cousins, sources)
+        sizes = self.store.story_sizes(evidence.similarities, start, end)
+        return decide.join_story(evidence, sizes)
 
     def _put_story_terms(
         self,

@@ -18,6 +18,7 @@ from ..model import (
     Article,
 )
 from ..store import Store
+from . import decide
 
 log = logging.getLogger("jjfeed.pipeline")
 
@@ -131,33 +132,14 @@ class _SqliteIndex:
             clusters = self.store.clusters_of_articles([i for i, _ in copies])
             for i, sim in copies:
                 matches.append(dedup.Match(clusters[i], sim.rule or "jaccard", sim.score, i))
-        matches = self._admissible(article, matches, short=short_key is not None)
+        facts = self.store.sources_and_titles(m.article for m in matches if m.article is not None)
+        matches = decide.admissible(article, matches, facts, short=short_key is not None)
         if not matches:
-            return dedup.Verdict("new", dedup.new_cluster_id(article.source, article.guid))
+            return decide.verdict(article, matches, {})
         # An article that is a copy of two clusters shows they are one, unless a
         # person split them apart (`jjfeed dupes split`).
         created = self.store.cluster_created({m.cluster for m in matches})
-        return dedup.decide(matches, created, self._apart())
-
-    def _admissible(
-        self, article: Article, matches: list[dedup.Match], *, short: bool
-    ) -> list[dedup.Match]:
-        """The matches :func:`dedup.admissible` accepts, given who published what."""
-        facts = self.store.sources_and_titles(m.article for m in matches if m.article is not None)
-        headline = dedup.has_headline(article.title, article.text)
-        kept = []
-        for m in matches:
-            source, title = facts.get(m.article, ("", "")) if m.article is not None else ("", "")
-            if dedup.admissible(
-                m,
-                same_source=source == article.source,
-                titles_match=dedup.same_title(title, article.title),
-                short=short,
-                headline=headline,
-                titles_related=dedup.related_titles(title, article.title),
-            ):
-                kept.append(m)
-        return kept
+        return decide.verdict(article, matches, created, self._apart())
 
     def _apart(self) -> list[frozenset[str]]:
         """Pairs of live clusters that splits keep apart: a split article's and its old one's."""
