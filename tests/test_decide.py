@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,6 +30,25 @@ def stored(content_hash: str = "h1", title: str = "Rates rise again") -> StoredA
         cluster="c7",
         fetched_at=NOW - timedelta(days=2),
     )
+
+
+# -- the article's keys ------------------------------------------------------------------
+
+
+def test_a_global_guid_and_an_identifying_link_are_keys() -> None:
+    new = replace(
+        article(guid="https://example.org/p/1"), url="https://Example.org/p/1?utm_source=x"
+    )
+    assert decide.keys(new) == decide.Keys(
+        "https://example.org/p/1", dedup.canonical_url("https://Example.org/p/1?utm_source=x")
+    )
+
+
+def test_a_local_guid_or_a_shared_link_is_no_key() -> None:
+    assert decide.keys(article(guid="1559047086976")).guid is None
+    shared = replace(article(guid="tag:x,2026:1"), url="https://example.org/", link_is_id=False)
+    assert decide.keys(shared) == decide.Keys("tag:x,2026:1", None)
+    assert decide.keys(replace(shared, guid_is_id=False)).guid is None
 
 
 # -- an entry stored before -----------------------------------------------------------

@@ -16,6 +16,7 @@ into the one it joins) and :class:`JoinStory`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,8 @@ from typing import Literal, NamedTuple
 
 from .. import dedup, story
 from ..model import Article, StoredArticle
+
+_GLOBAL_GUID = re.compile(r"^(https?://|file://|urn:|tag:|sha256:)", re.I)
 
 Status = Literal["new", "duplicate", "updated", "unchanged"]
 """What filing an entry did, as a run counts it."""
@@ -93,6 +96,23 @@ class JoinStory:
 
 
 ClusterIntent = NewCluster | JoinCluster
+
+
+# -- the article's keys --------------------------------------------------------------
+
+
+class Keys(NamedTuple):
+    """The exact keys an article is looked up and stored by (None: it has none)."""
+
+    guid: str | None  # a GUID that names the article anywhere (a URL, a tag: or urn: URI)
+    url: str | None  # its canonical link, when the link names this entry alone
+
+
+def keys(article: Article) -> Keys:
+    """An article's exact keys (see :func:`jjfeed.parse.identity_keys`)."""
+    url_key = dedup.canonical_url(article.url) if article.link_is_id else None
+    guid_key = article.guid if article.guid_is_id and _GLOBAL_GUID.match(article.guid) else None
+    return Keys(guid_key, url_key)
 
 
 # -- an entry stored before -------------------------------------------------------

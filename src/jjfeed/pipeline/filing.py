@@ -9,7 +9,6 @@ Each step reads what its decision needs, asks :mod:`jjfeed.pipeline.decide`
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,7 +43,6 @@ log = logging.getLogger("jjfeed.pipeline")
 
 DEDUP_WINDOW = timedelta(days=30)
 STORY_PARAMS = f"{dedup.STORY_PARAMS}:{story.TERMS_VERSION}"
-_GLOBAL_GUID = re.compile(r"^(https?://|file://|urn:|tag:|sha256:)", re.I)
 
 
 @dataclass
@@ -177,7 +175,7 @@ class _Deduper:
         and writes the intent it returns.
         """
         features = features or _features(article)
-        url_key = dedup.canonical_url(article.url) if article.link_is_id else None
+        guid_key, url_key = decide.keys(article)
         existing = self.store.get(article.source, article.guid)
         if existing is not None:
             refiled = decide.refile(existing, features.content_hash, article.title)
@@ -188,9 +186,6 @@ class _Deduper:
             intent: decide.ClusterIntent = decide.alone(article.source, article.guid)
             article_id = self._apply_cluster(intent, article, priority, url_key, features)
         else:
-            guid_key = (
-                article.guid if article.guid_is_id and _GLOBAL_GUID.match(article.guid) else None
-            )
             with self.duplicates.deciding():
                 verdict = self._verdict(article, guid_key, url_key, features, found)
                 intent = decide.cluster(verdict)
