@@ -45,6 +45,37 @@ DEDUP_WINDOW = timedelta(days=30)
 STORY_PARAMS = f"{dedup.STORY_PARAMS}:{story.TERMS_VERSION}"
 
 
+_DedupRow = tuple[int, str, float | None, int | None, datetime]
+_StoryRow = tuple[str, str, int | None, float, int, int | None, float | None, datetime]
+
+
+@dataclass
+class _Explanations:
+    """The reasons a unit filed (what ``jjfeed dupes`` shows), written at its end.
+
+    Nothing reads them during a run, so they wait and go in with one
+    ``executemany`` each, in the unit's transaction. An entry that fails
+    drops its own (:meth:`mark`, :meth:`rollback_to`), as its savepoint
+    drops its rows.
+    """
+
+    dedup: list[_DedupRow] = field(default_factory=list)
+    story: list[_StoryRow] = field(default_factory=list)
+
+    def mark(self) -> tuple[int, int]:
+        return (len(self.dedup), len(self.story))
+
+    def rollback_to(self, mark: tuple[int, int]) -> None:
+        del self.dedup[mark[0] :], self.story[mark[1] :]
+
+    def write(self, store: Store) -> None:
+        if self.dedup:
+            store.put_dedup_reasons(self.dedup)
+        if self.story:
+            store.put_story_reasons(self.story)
+        self.rollback_to((0, 0))
+
+
 @dataclass
 class _Deduper:
     """Files each new article into a cluster, using a duplicate index (the store's by default)."""
@@ -61,6 +92,8 @@ class _Deduper:
     # What this run filed, for lookups made on an older snapshot (see jjfeed.pipeline.archive).
     run: archive.RunIndex = field(default_factory=archive.RunIndex)
     _in_unit: bool = field(default=False, init=False, repr=False)
+    # Reasons filed in the current unit, written at its end (outside a unit: at once).
+    _explained: _Explanations = field(default_factory=_Explanations, init=False, repr=False)
     # Source names feed files took in this run, and the file each belongs to.
     _feed_names: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
@@ -123,11 +156,14 @@ class _Deduper:
     @contextmanager
     def _unit(self) -> Iterator[None]:
         self.run.begin()
+        self._explained.rollback_to((0, 0))
         try:
             with self.store.transaction():
                 yield
+                self._explained.write(self.store)
         except BaseException:
             self.run.rollback()
+            self._explained.rollback_to((0, 0))
             raise
         self.run.commit()
 
@@ -232,10 +268,22 @@ class _Deduper:
         self._remember(article_id, article, self.now, features)
         if isinstance(intent, decide.JoinCluster) and intent.reason is not None:
             reason = intent.reason
-            self.store.put_dedup_reason(
-                article_id, reason.rule, reason.similarity, reason.matched, self.now
+            self._explain_copy(
+                (article_id, reason.rule, reason.similarity, reason.matched, self.now)
             )
         return article_id
+
+    def _explain_copy(self, row: _DedupRow) -> None:
+        if self._in_unit:
+            self._explained.dedup.append(row)
+        else:
+            self.store.put_dedup_reasons([row])
+
+    def _explain_story(self, row: _StoryRow) -> None:
+        if self._in_unit:
+            self._explained.story.append(row)
+        else:
+            self.store.put_story_reasons([row])
 
     def _merge(self, survivor: str, merged: frozenset[str]) -> None:
         """Fold ``merged`` into ``survivor``; the run index learns whose stories went where."""
@@ -281,10 +329,10 @@ class _Deduper:
         """:meth:`file`, where a fault of this one entry fails only the entry.
 
         Its writes are undone (a savepoint in the store, a mark in the run
-        index) and an :class:`EntryFailed` says why; the faults of the run
+        index and in the reasons waiting for the unit's end) and an :class:`EntryFailed` says why; the faults of the run
         itself (the store, the shared index) still end the unit.
         """
-        mark = self.run.mark()
+        mark, explained = self.run.mark(), self._explained.mark()
         try:
             with self.store.savepoint():
                 return self.file(article, priority, features, found)
@@ -293,6 +341,7 @@ class _Deduper:
         except Exception as e:  # noqa: BLE001  (one entry's fault fails that entry)
             log.debug("filing failed", exc_info=True)
             self.run.rollback_to(mark)
+            self._explained.rollback_to(explained)
             return EntryFailed(f"{entry_name(article)} failed in filing: {type(e).__name__}: {e}")
 
     def _insert(
@@ -345,15 +394,17 @@ class _Deduper:
         if joined is None:
             return
         self.store.set_story(cluster, joined.story)
-        self.store.put_story_reason(
-            cluster,
-            joined.story,
-            article_id,
-            joined.link,
-            joined.links,
-            joined.best_article,
-            joined.best,
-            self.now,
+        self._explain_story(
+            (
+                cluster,
+                joined.story,
+                article_id,
+                joined.link,
+                joined.links,
+                joined.best_article,
+                joined.best,
+                self.now,
+            )
         )
 
     def _story_date(self, article: Article, first_seen: datetime) -> datetime:

@@ -22,6 +22,16 @@ class ExplanationsMixin(StoreBase):
             (article_id, rule, score, matched, _ts(when)),
         )
 
+    def put_dedup_reasons(
+        self, rows: Iterable[tuple[int, str, float | None, int | None, datetime]]
+    ) -> None:
+        """Many :meth:`put_dedup_reason` rows ``(article, rule, score, matched, when)`` at once."""
+        self._db.executemany(
+            "INSERT OR REPLACE INTO dedup_reasons (article, rule, score, matched, at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(a, rule, score, matched, _ts(when)) for a, rule, score, matched, when in rows],
+        )
+
     def dedup_reasons(self, article_ids: Iterable[int]) -> dict[int, dict[str, object]]:
         """``{article: {rule, score, matched, at}}`` for those that joined as duplicates."""
         ids = list(article_ids)
@@ -51,6 +61,18 @@ class ExplanationsMixin(StoreBase):
                (cluster, story, article, link, links, best_article, best, at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
             (cluster, story, article_id, link, links, best_article, best, _ts(when)),
+        )
+
+    def put_story_reasons(
+        self,
+        rows: Iterable[tuple[str, str, int | None, float, int, int | None, float | None, datetime]],
+    ) -> None:
+        """Many :meth:`put_story_reason` rows at once, in its argument order."""
+        self._db.executemany(
+            """INSERT OR REPLACE INTO story_reasons
+               (cluster, story, article, link, links, best_article, best, at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            [(*row[:7], _ts(row[7])) for row in rows],
         )
 
     def story_reasons(self, clusters: Iterable[str]) -> dict[str, dict[str, object]]:
