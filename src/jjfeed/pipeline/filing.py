@@ -325,7 +325,7 @@ class _Deduper:
         priority: int,
         features: _Features | None = None,
         found: archive.Found | None = None,
-    ) -> str | EntryFailed:
+    ) -> decide.Status | EntryFailed:
         """:meth:`file`, where a fault of this one entry fails only the entry.
 
         Its writes are undone (a savepoint in the store, a mark in the run

@@ -23,6 +23,7 @@ from ..parse import (
 )
 from ..workers import Pending, Workers
 from . import archive, prepare
+from .decide import Status
 
 if TYPE_CHECKING:
     from .commands import RunEvents
@@ -314,7 +315,7 @@ def _process_read(
     return _process(deduper, source, articles, warnings, events, read.prepared)
 
 
-def _file_one(deduper: _Deduper, source: Source, p: _Prepared) -> str | EntryFailed:
+def _file_one(deduper: _Deduper, source: Source, p: _Prepared) -> Status | EntryFailed:
     """File one prepared article; remember what it was stored from.
 
     An entry the worker found stored as read is "unchanged" once the store
@@ -353,7 +354,7 @@ def _process(
 
     ``ready``: the articles already cleaned (``articles`` is then unused).
     """
-    counts = {"new": 0, "duplicate": 0, "updated": 0, "unchanged": 0}
+    counts: dict[Status, int] = {"new": 0, "duplicate": 0, "updated": 0, "unchanged": 0}
     failures: list[str] = []
     if events is not None:
         events.articles_found(len(ready) if ready is not None else len(articles))
