@@ -230,3 +230,25 @@ def test_a_real_feeds_entries_lose_the_sources_credit_and_keep_their_summary() -
         summary = re.sub(r"<[^>]+>", " ", article.raw).split()
         assert " ".join(summary[:6]) in " ".join(text.split()), article.raw
     assert not credited, f"{len(credited)} of {len(parsed.articles)} end with a credit: {credited}"
+
+
+def test_share_and_reply_buttons_go_and_a_share_link_in_a_sentence_stays() -> None:
+    # TechCrunch.xml (feeds-review): each embedded tweet ended in "47 minutes ago
+    # via Twitter for MacReplyRetweetFavorite", the three links to twitter.com/intent.
+    story = "The new mail app arrived on phones today, and the first reviews were unkind. " * 2
+    cleaned = clean_html(
+        f"<p>{story}</p>"
+        "<div><a href='http://twitter.com/#!/Scobleizer/status/1'>47 minutes ago</a> via "
+        "<a href='http://itunes.apple.com/app/twitter'>Twitter for Mac</a>"
+        "<a href='https://twitter.com/intent/tweet?in_reply_to=1'>Reply</a>"
+        "<a href='https://twitter.com/intent/retweet?tweet_id=1'>Retweet</a>"
+        "<a href='https://twitter.com/intent/favorite?tweet_id=1'>Favorite</a></div>"
+        "<p><a href='https://www.facebook.com/sharer/sharer.php?u=x'>Share</a> "
+        "<a href='https://www.linkedin.com/shareArticle?url=x'>Post</a></p>"
+        "<p>If you think the council got it wrong, <a href='https://twitter.com/intent/tweet?"
+        "text=x'>tweet the mayor</a> before the vote on Thursday evening at the town hall.</p>"
+    )
+    assert "47 minutes ago via Twitter for Mac" in cleaned.text
+    for button in ("Reply", "Retweet", "Favorite", "Share", "Post"):
+        assert not re.search(rf"\b{button}\b", cleaned.text), button
+    assert "tweet the mayor before the vote on Thursday" in cleaned.text

@@ -31,6 +31,7 @@ from jjfeed.clean.features import BlockFacts
 from jjfeed.clean.feedrules import source_words
 from jjfeed.clean.markup import (
     Element,
+    drop_share_buttons,
     harvest_markup_meta,
     holds_the_article,
     is_markup_boilerplate,
@@ -150,6 +151,7 @@ def clean_tree(
     _flatten_math(root)
     found = harvest_markup_meta(root)
     strip_markup_boilerplate(root)
+    drop_share_buttons(root)
     if drop_heading:
         _drop_title_heading(root, drop_heading)
     _normalise_structure(root)

@@ -30,6 +30,21 @@ DROP_TAGS: frozenset[str] = frozenset(
         "nav", "aside", "footer", "figcaption", "head", "title", "meta", "link", "base",
     }
 )  # fmt: skip
+# Where a link to share, reply or follow goes: a button, not a link to read.
+_SHARE_ENDPOINT = re.compile(
+    r"^(?:https?:)?//(?:[\w-]+\.)*(?:"
+    r"(?:twitter|x)\.com/(?:intent/|share\b|home\?status=)"
+    r"|facebook\.com/(?:sharer|share\.php|dialog/(?:share|feed))"
+    r"|linkedin\.com/(?:shareArticle|sharing/)|reddit\.com/submit|pinterest\.[a-z.]+/pin/create"
+    r"|tumblr\.com/(?:share|widgets/share)|news\.ycombinator\.com/submitlink"
+    r"|getpocket\.com/(?:save|edit)|t\.me/share|wa\.me/|api\.whatsapp\.com/send"
+    r"|bsky\.app/intent/|threads\.net/intent/|plus\.google\.com/share|digg\.com/submit)",
+    re.IGNORECASE,
+)
+SHARE_ROW_MAX_WORDS = 8
+_INLINE: frozenset[str] = frozenset(
+    {"a", "span", "em", "strong", "b", "i", "u", "small", "font", "sup", "sub", "cite", "time"}
+)
 # What a figure shows when its caption is a picture's.
 _MEDIA_TAGS: tuple[str, ...] = ("img", "picture", "video", "audio", "svg", "iframe", "canvas")
 # Substrings of class or id that mark widgets rather than article text.
@@ -106,6 +121,46 @@ def is_unsafe_url(value: str) -> bool:
 
 
 # -- furniture by markup ----------------------------------------------------------
+
+
+def drop_share_buttons(root: Element) -> None:
+    """Take out share, reply and follow buttons: links to a network's share endpoint.
+
+    Only from blocks that are rows of such buttons (at most
+    ``SHARE_ROW_MAX_WORDS`` words of anything else: "47 minutes ago via Twitter
+    for Mac" under an embedded tweet keeps its words, loses "Reply Retweet
+    Favorite"); a share link inside a sentence is part of the sentence.
+    """
+    buttons = [a for a in root.iter("a") if _SHARE_ENDPOINT.match((a.get("href") or "").strip())]
+    rows: dict[Element, list[Element]] = {}
+    for link in buttons:
+        rows.setdefault(_block_of(link, root), []).append(link)
+    for block, links in rows.items():
+        shared = sum(len(text_of(link).split()) for link in links)
+        if len(text_of(block).split()) - shared <= SHARE_ROW_MAX_WORDS:
+            for link in links:
+                _remove_keeping_tail(link)
+
+
+def _block_of(element: Element, root: Element) -> Element:
+    """The nearest ancestor that is not an inline element (or ``root``)."""
+    for ancestor in element.iterancestors():
+        if ancestor is root or ancestor.tag not in _INLINE:
+            return ancestor
+    return root
+
+
+def _remove_keeping_tail(element: Element) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
 
 
 def is_markup_boilerplate(element: Element) -> bool:
