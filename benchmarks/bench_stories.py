@@ -37,10 +37,18 @@ Methods:
   so far (the window's document frequencies, as the pipeline would keep them).
 - ``online-source``: the same with :func:`member_similarity` (two posts of
   one source count only on strong evidence).
+- ``exhaustive`` (``--exhaustive``): the pipeline's decision with every
+  earlier article a candidate: :func:`window_similarity` (the weighted
+  cosine of count vectors, squared window IDF counted as articles arrive,
+  the plain rule below :data:`jjfeed.story.MIN_WINDOW_DOCS`), two posts of
+  one source on strong evidence only, :func:`link_threshold`. The ceiling
+  of what the pipeline's candidate finding can reach; ``--sweep`` adds the
+  weighted floor, scale and link swept on dev.
 
 Metrics: pairwise precision / recall / F1 and B-cubed P / R / F1.
 
-Run: ``python benchmarks/bench_stories.py [--data uci|ecbplus|both] [--sweep]``.
+Run: ``python benchmarks/bench_stories.py [--data uci|ecbplus|both] [--sweep]
+[--pipeline-only] [--exhaustive]``.
 """
 
 from __future__ import annotations
@@ -244,11 +252,18 @@ class Online:
     idf: bool = False
     same_source: bool = False
     window: timedelta = story.WINDOW
+    # The pipeline's weighted rule (story.window_similarity) and its parameters.
+    weighted: bool = False
+    text_link: float = story.TEXT_STORY_LINK
+    wfloor: float = story.WEIGHTED_FLOOR
+    wscale: float = story.WEIGHTED_SCALE
 
     def __call__(self, items: Sequence[Item], sets: Sequence[frozenset[str]]) -> list[int]:
         words = [{story.base_term(t) for t in s} for s in sets]
         postings: dict[str, list[int]] = defaultdict(list)
         weights = story.TermWeights() if self.idf else None
+        if self.weighted:
+            weights = story.TermWeights(power=story.IDF_POWER)
         label = list(range(len(items)))
         members: dict[int, list[int]] = defaultdict(list)
         for i, terms in enumerate(sets):
@@ -277,9 +292,8 @@ class Online:
         for j in candidates:
             if not within(items[i], items[j], self.window):
                 continue
-            sim = story.story_similarity(
-                sets[i], sets[j], weights, floor=self.floor, scale=self.scale
-            )
+            one_source = items[i].source == items[j].source
+            sim = self._similarity(sets[i], sets[j], weights, one_source)
             if self.same_source:
                 sim = story.member_similarity(sim, items[i].source == items[j].source)
             if sim > 0:
@@ -288,8 +302,27 @@ class Online:
             sid: sum(within(items[i], items[m], self.window) for m in members[int(sid)])
             for sid in sims
         }
-        chosen = story.choose_story(sims, sizes, self.threshold, self.evidence)
+        chosen = story.choose_story(sims, sizes, self._link(sets[i], weights), self.evidence)
         return i if chosen is None else int(chosen)
+
+    def _similarity(
+        self,
+        a: frozenset[str],
+        b: frozenset[str],
+        weights: story.TermWeights | None,
+        one_source: bool,
+    ) -> float:
+        if self.weighted and one_source:  # as story.StoryWindow.score: the plain rule
+            return story.source_similarity(a, b, weights)
+        if self.weighted:
+            return story.window_similarity(a, b, weights, floor=self.wfloor, scale=self.wscale)
+        return story.story_similarity(a, b, weights, floor=self.floor, scale=self.scale)
+
+    def _link(self, terms: frozenset[str], weights: story.TermWeights | None) -> float:
+        docs = weights.docs if self.weighted and weights is not None else 0
+        if story.link_threshold(terms, docs) != story.STORY_LINK:
+            return self.text_link
+        return self.threshold
 
 
 @contextmanager
@@ -454,7 +487,9 @@ def run_data(data: str, items: list[Item], args: argparse.Namespace) -> None:
             ]
             print(f"  {sub.name:9}  " + _spread(draws), flush=True)
     print(f"  ({time.perf_counter() - started:.1f} s)\n")
-    if args.pipeline_only:
+    if args.exhaustive:
+        run_exhaustive(data, parts, args)
+    if args.pipeline_only or args.exhaustive:
         return
 
     started = time.perf_counter()
@@ -495,6 +530,31 @@ def run_data(data: str, items: list[Item], args: argparse.Namespace) -> None:
         print(f"  ({time.perf_counter() - started:.1f} s)\n")
 
 
+def run_exhaustive(data: str, parts: dict[str, Subset], args: argparse.Namespace) -> None:
+    """The pipeline's weighted decision with every earlier article a candidate (the ceiling)."""
+    started = time.perf_counter()
+    method = _online(weighted=True, same_source=True)
+    print(f"{data} exhaustive (every earlier article a candidate; the shipped rule)")
+    for sub in parts.values():
+        print(_line(sub.name, score(method(sub, {}), sub.gold)), flush=True)
+    if args.sweep:
+        dev = parts["dev"]
+        grid: list[Params] = [
+            {"wfloor": f, "wscale": 4.0, "text_link": t}
+            for f in (0.1, 0.15, 0.2)
+            for t in (0.1, 0.2, 0.3)
+        ]
+        sweep = {k: score(method(dev, p), dev.gold) for k, p in enumerate(grid)}
+        for k, s in sweep.items():
+            print(f"    dev {grid[k]} {s.row()}", flush=True)
+        pick = choose(sweep)
+        print(f"exhaustive with {grid[pick]} (chosen on dev)")
+        for sub in parts.values():
+            s = sweep[pick] if sub.name == "dev" else score(method(sub, grid[pick]), sub.gold)
+            print(_line(sub.name, s), flush=True)
+    print(f"  ({time.perf_counter() - started:.1f} s)\n")
+
+
 _BASELINE = [round(0.15 + 0.025 * k, 3) for k in range(15)]
 
 
@@ -506,6 +566,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sweep", action="store_true", help="print every dev setting, sweep all")
     parser.add_argument(
         "--pipeline-only", action="store_true", help="only the run through the pipeline"
+    )
+    parser.add_argument(
+        "--exhaustive",
+        action="store_true",
+        help="also the shipped weighted rule with every earlier article a candidate (the ceiling)",
     )
     parser.add_argument(
         "--draws", type=int, default=5, help="MinHash draws to run the pipeline with (default 5)"

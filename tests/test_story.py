@@ -47,7 +47,11 @@ def test_title_only_article_has_prefixed_title_terms() -> None:
 def test_a_teaser_is_a_title() -> None:
     """Too little text to compare bodies: the article counts as its title."""
     terms = story.story_terms("Harbour Bridge closed", "Read more about the bridge on our site.")
-    assert terms == {"t:harbour", "t:bridge", "t:closed"}
+    assert set(story.key_terms(terms)) == {"t:harbour", "t:bridge", "t:closed"}
+    assert not story.has_text(terms)
+    # Its few words still make a count vector, for the window's weighted cosine.
+    assert story.has_body(terms)
+    assert {"bridge@5", "harbour@3", "site@2"} <= terms
 
 
 BODY = (
@@ -82,8 +86,11 @@ def test_a_body_vector_needs_two_shared_story_keys_a_title_one() -> None:
 def test_body_vector_is_capped() -> None:
     text = " ".join(f"Then Person{i} Surname{i} spoke." for i in range(80))
     terms = story.story_terms("Many people spoke", text)
-    body = {story.base_term(t) for t in terms if not t.startswith(story.TITLE_PREFIX)}
+    keyed = story.key_terms(terms)
+    body = {story.base_term(t) for t in keyed if not t.startswith(story.TITLE_PREFIX)}
     assert len(body) == story.BODY_TERMS
+    # The count vector is not capped: every content word of title and body.
+    assert len([t for t in terms if story.COUNT_MARK in t]) == 3 + 2 * 80
 
 
 def test_base_term() -> None:

@@ -230,13 +230,16 @@ def story_evidence(
     return StoryEvidence(similarities, best)
 
 
-def join_story(evidence: StoryEvidence, sizes: Mapping[str, int]) -> JoinStory | None:
+def join_story(
+    evidence: StoryEvidence, sizes: Mapping[str, int], threshold: float = story.STORY_LINK
+) -> JoinStory | None:
     """The story a new cluster joins, if any (see :mod:`jjfeed.story`).
 
-    ``sizes``: members of each story of ``evidence`` dated in the window.
+    ``sizes``: members of each story of ``evidence`` dated in the window;
+    ``threshold``: the mean link it needs (:func:`story.link_threshold`).
     """
     similarities, best = evidence
-    chosen = story.choose_story(similarities, sizes)
+    chosen = story.choose_story(similarities, sizes, threshold)
     if chosen is None:
         return None
     top, top_article = best[chosen]

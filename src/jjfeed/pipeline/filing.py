@@ -91,6 +91,8 @@ class _Deduper:
     no_dedup: frozenset[str] = frozenset()
     # What this run filed, for lookups made on an older snapshot (see jjfeed.pipeline.archive).
     run: archive.RunIndex = field(default_factory=archive.RunIndex)
+    # The story terms of the window, by word, with their document frequencies (story.StoryWindow).
+    stories: story.StoryWindow = field(default_factory=story.StoryWindow)
     _in_unit: bool = field(default=False, init=False, repr=False)
     # Reasons filed in the current unit, written at its end (outside a unit: at once).
     _explained: _Explanations = field(default_factory=_Explanations, init=False, repr=False)
@@ -183,6 +185,9 @@ class _Deduper:
         if forgotten:
             log.info("dedup index: forgot %d articles filed before the window", forgotten)
         self._prepare_stories()
+        start, end = self.now - 2 * self.story_window, self.now + self.story_window
+        for article_id, at, terms, source in self.store.story_terms_between(start, end):
+            self.stories.add(article_id, at, terms, source)
 
     def _prepare_stories(self) -> None:
         if self.store.get_meta("story_params") == STORY_PARAMS:
@@ -413,8 +418,12 @@ class _Deduper:
     def _cousins(
         self, features: _Features, found: archive.Found | None, start: datetime, end: datetime
     ) -> list[tuple[int, str, float]]:
-        """``(article, story, similarity)`` of the story candidates with a similarity above 0."""
-        terms = features.terms
+        """``(article, story, similarity)`` of the story candidates with a similarity above 0.
+
+        Compared by the plain rule, on the key terms (:func:`story.plain_terms`):
+        the count vector is the window's (:meth:`_weighed`).
+        """
+        terms = story.plain_terms(features.terms)
         if found is None:
             candidates = self.store.story_candidates(
                 features.story_keys,
@@ -438,6 +447,29 @@ class _Deduper:
         cousins += [(i, stories[i], sim) for i, sim in found_here if i in stories]
         return sorted(cousins)
 
+    def _weighed(
+        self,
+        article: Article,
+        terms: frozenset[str],
+        cousins: list[tuple[int, str, float]],
+        span: tuple[datetime, datetime],
+    ) -> list[tuple[int, str, float]]:
+        """The story candidates, weighed with the story window (:func:`story.window_similarity`).
+
+        An article with body text: the window proposes by rare words
+        (:meth:`story.StoryWindow.candidates`). The key candidates are weighed
+        too; those outside the window the run loaded stay as they were found.
+        """
+        found: dict[int, float] = {}
+        if story.has_body(terms):
+            found.update(self.stories.candidates(terms, *span, article.source))
+        keyed = [i for i, _, _ in cousins if i not in found and i in self.stories]
+        found.update(self.stories.score(terms, keyed, article.source))
+        stories = self.store.stories_of_articles(sorted(found))
+        weighed = [(i, stories[i], sim) for i, sim in found.items() if sim > 0 and i in stories]
+        weighed += [c for c in cousins if c[0] not in self.stories]
+        return sorted(weighed)
+
     def _find_story(
         self, article: Article, features: _Features, found: archive.Found | None = None
     ) -> decide.JoinStory | None:
@@ -447,10 +479,12 @@ class _Deduper:
         at = self._story_date(article, self.now)
         start, end = at - self.story_window, at + self.story_window
         cousins = self._cousins(features, found, start, end)
+        cousins = self._weighed(article, features.terms, cousins, (start, end))
         sources = self.store.sources_and_titles(i for i, _, _ in cousins)
         evidence = decide.story_evidence(article.source, cousins, sources)
         sizes = self.store.story_sizes(evidence.similarities, start, end)
-        return decide.join_story(evidence, sizes)
+        threshold = story.link_threshold(features.terms, len(self.stories))
+        return decide.join_story(evidence, sizes, threshold)
 
     def _put_story_terms(
         self,
@@ -469,4 +503,7 @@ class _Deduper:
             terms, keys = features.terms, features.story_keys
         at = self._story_date(article, first_seen)
         self.store.put_story_terms(article_id, at, terms, keys, new=new)
-        self.run.file_story(article_id, at, terms, keys)
+        self.stories.add(article_id, at, terms, article.source)
+        # The run index compares by the plain rule: it needs no count vector, and a run holds
+        # thousands of term sets.
+        self.run.file_story(article_id, at, story.plain_terms(terms), keys)

@@ -196,7 +196,8 @@ def _features(article: Article) -> _Features:
 
 
 def _story_keys(terms: frozenset[str]) -> list[int]:
-    return dedup.story_keys(terms) if len(terms) >= story.MIN_TERMS else []
+    keyed = story.key_terms(terms)
+    return dedup.story_keys(keyed) if len(keyed) >= story.MIN_TERMS else []
 
 
 @dataclass(frozen=True)

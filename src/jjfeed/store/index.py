@@ -8,6 +8,7 @@ from datetime import datetime
 import numpy as np
 
 from ..model import Signature
+from ..story.terms import COUNT_MARK
 from .base import TERMS_CACHE, _epoch, _ts
 from .clusters import ClustersMixin
 from .postings import KeyIndex, pack, unpack
@@ -94,6 +95,20 @@ class IndexMixin(ClustersMixin):
         self._load_terms(i for i in ids if i not in self._terms)
         return [(i, self._terms[i]) for i in ids if i in self._terms]
 
+    def story_terms_between(
+        self, start: datetime, end: datetime
+    ) -> Iterator[tuple[int, datetime, frozenset[str], str]]:
+        """``(article, date, terms, source)`` of the articles with a story date in ``[start, end]``."""
+        rows = self._db.execute(
+            """SELECT t.article, t.at, t.terms, a.source FROM story_terms t
+               JOIN articles a ON a.id = t.article
+               WHERE t.at BETWEEN ? AND ? ORDER BY t.article""",
+            (_ts(start), _ts(end)),
+        )
+        for article, at, terms, source in rows:
+            at_date = datetime.fromisoformat(str(at))
+            yield int(article), at_date, frozenset(str(terms).split("\n")), str(source)
+
     def _load_terms(self, article_ids: Iterable[int]) -> None:
         """Parse and remember the story terms of these articles.
 
@@ -112,7 +127,12 @@ class IndexMixin(ClustersMixin):
             rows = self._db.execute(
                 f"SELECT article, terms FROM story_terms WHERE article IN ({marks})", chunk
             )
-            self._terms.update((int(r[0]), frozenset(str(r[1]).split("\n"))) for r in rows)
+            # Without the count vector (see jjfeed.story.key_terms): candidates are compared by the
+            # plain rule, and this cache holds thousands of sets.
+            self._terms.update(
+                (int(r[0]), frozenset(t for t in str(r[1]).split("\n") if COUNT_MARK not in t))
+                for r in rows
+            )
 
     def put_signature(self, article_id: int, signature: Signature) -> None:
         self._db.execute(

@@ -5,13 +5,21 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 
-from .similarity import Weight, story_similarity
-from .terms import base_term, has_text
+from .similarity import MIN_WINDOW_DOCS, Weight, story_similarity
+from .terms import base_term, has_body, has_text
 
 # -- thresholds (chosen on the dev halves; see docs/benchmarks.md, Stories) ------
 
 STORY_LINK = 0.02
 """Mean similarity to a story's members at or above which an article joins it."""
+
+TEXT_STORY_LINK = 0.2
+"""The same for an article with a body vector, weighed against the window (ECB+ dev half).
+
+A body's weighted similarity is sharper than a headline's Jaccard, and the
+first article of a second, similar event must not join the first event's
+story on a few members' evidence: it founds its own.
+"""
 
 STORY_EVIDENCE = 0.2
 """Sum of the similarities to a story's members needed to join it (one match of 0.2 will do)."""
@@ -56,6 +64,18 @@ and a subject that went quiet for longer comes back as a new one.
 def min_shared_keys(terms: Collection[str]) -> int:
     """Story keys a candidate must share with an article of these terms to be scored."""
     return MIN_SHARED_KEYS_TEXT if has_text(terms) else MIN_SHARED_KEYS
+
+
+def link_threshold(terms: Collection[str], window_docs: int = 0) -> float:
+    """The mean link to a story an article of these terms needs to join it.
+
+    :data:`TEXT_STORY_LINK` when its similarities are weighted cosines (it
+    has body text and the window ``window_docs`` articles to weigh with,
+    see :func:`window_similarity`), else :data:`STORY_LINK`.
+    """
+    if has_body(terms) and window_docs >= MIN_WINDOW_DOCS:
+        return TEXT_STORY_LINK
+    return STORY_LINK
 
 
 def member_similarity(similarity: float, same_source: bool) -> float:

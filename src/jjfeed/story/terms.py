@@ -33,10 +33,20 @@ RECURRING_SHARE = 0.2
 
 RECURRING_MIN_TITLES = 3
 """... and in at least this many of them."""
+LEAD_WORDS = 40
+"""Content words at the start of the body that count :data:`LEAD_BOOST` times in the count vector."""
+
+LEAD_BOOST = 2
+"""Mentions a lead word counts as (the lead says what the article is about)."""
+
+MAX_COUNT = 64
+"""A word's count in the count vector at most."""
+
 TITLE_PREFIX = "t:"
 LEVEL_MARK = "#"
+COUNT_MARK = "@"
 
-TERMS_VERSION = "terms2"
+TERMS_VERSION = "terms3"
 """Bump when :func:`story_terms` changes, so stored term sets are rebuilt."""
 
 
@@ -68,6 +78,15 @@ def _level(count: int) -> int:
     return min(MAX_LEVEL, 1 + int(math.log2(count)))
 
 
+def _counted(title_words: list[str], body: list[tuple[str, bool]]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for w in title_words:
+        counts[w] += TITLE_BOOST
+    for position, (w, _) in enumerate(body):
+        counts[w] += LEAD_BOOST if position < LEAD_WORDS else 1
+    return counts
+
+
 def story_terms(title: str, text: str = "", *, ignore: Collection[str] = ()) -> frozenset[str]:
     """What identifies the news an article reports, as a set of strings.
 
@@ -75,7 +94,11 @@ def story_terms(title: str, text: str = "", *, ignore: Collection[str] = ()) -> 
     :data:`MIN_TEXT_WORDS` content words) the body vector: title words
     counted :data:`TITLE_BOOST` times, the body's names and numbers once per
     mention, the most frequent with a copy per level (``word``, ``word#2``,
-    ...). ``ignore``: words that
+    ...). With any body text, the count vector too: every content word of
+    title and body as ``word@count`` (title words counted
+    :data:`TITLE_BOOST` times, the first :data:`LEAD_WORDS` of the body
+    :data:`LEAD_BOOST` times), what the window's weighted cosine compares
+    (:func:`jjfeed.story.window_similarity`). ``ignore``: words that
     identify the source rather than the news (:func:`recurring_terms`,
     :func:`name_terms`), dropped everywhere.
     """
@@ -85,6 +108,10 @@ def story_terms(title: str, text: str = "", *, ignore: Collection[str] = ()) -> 
     title_words = [w for w, _ in _content_tokens(title, stops)]
     terms = {TITLE_PREFIX + w for w in title_words}
     body = _content_tokens(text, stops) if text else []
+    if body:
+        terms.update(
+            f"{w}{COUNT_MARK}{min(MAX_COUNT, n)}" for w, n in _counted(title_words, body).items()
+        )
     if len(body) < MIN_TEXT_WORDS:
         return frozenset(terms)
     counts: Counter[str] = Counter()
@@ -104,10 +131,36 @@ def story_terms(title: str, text: str = "", *, ignore: Collection[str] = ()) -> 
 
 
 def base_term(term: str) -> str:
-    """The word a story term stands for: ``t:word`` and ``word#3`` are ``word``."""
+    """The word a story term stands for: ``t:word``, ``word#3`` and ``word@7`` are ``word``."""
     if term.startswith(TITLE_PREFIX):
         return term[len(TITLE_PREFIX) :]
-    return term.split(LEVEL_MARK, 1)[0]
+    return term.split(COUNT_MARK, 1)[0].split(LEVEL_MARK, 1)[0]
+
+
+def has_body(terms: Collection[str]) -> bool:
+    """True when the terms carry a count vector: the article has body text.
+
+    Not read through the profiles' cache: that would keep the whole set (a
+    count vector of hundreds of words) alive for thousands of articles.
+    Most terms of a body's set are counts, so the search stops early.
+    """
+    return any(COUNT_MARK in t for t in terms)
+
+
+def key_terms(terms: Iterable[str]) -> list[str]:
+    """The terms the story keys are made of: all but the count vector."""
+    return [t for t in terms if COUNT_MARK not in t]
+
+
+@functools.lru_cache(maxsize=256)
+def plain_terms(terms: frozenset[str]) -> frozenset[str]:
+    """:func:`key_terms` as a set: what the plain rule compares (:func:`story_similarity`).
+
+    One set for one article's terms (cached for the few in use at once), so
+    the places a run keeps an article's terms share it; the count vector
+    stays out of them (a run holds thousands of sets).
+    """
+    return frozenset(key_terms(terms))
 
 
 def has_text(terms: Collection[str]) -> bool:
@@ -121,6 +174,8 @@ class _Profile(NamedTuple):
     """A term set read once: body levels, their unweighted norm, the title terms.
 
     ``text``: the set has a body vector (some word counted more than once).
+    The count vector is read by :func:`count_vector`, not kept here: this
+    cache holds thousands of sets, and a count vector is several hundred words.
     """
 
     levels: dict[str, int]
@@ -133,6 +188,8 @@ def _read_profile(terms: Iterable[str]) -> _Profile:
     levels: dict[str, int] = {}
     title = []
     for t in terms:
+        if COUNT_MARK in t:  # most of a body's terms
+            continue
         if t.startswith(TITLE_PREFIX):
             title.append(t)
             continue
@@ -141,7 +198,33 @@ def _read_profile(terms: Iterable[str]) -> _Profile:
         if level > levels.get(word, 0):
             levels[word] = level
     norm = math.sqrt(sum(n * n for n in levels.values()))
-    return _Profile(levels, norm, frozenset(title), any(n > 1 for n in levels.values()))
+    text = any(n > 1 for n in levels.values())
+    return _Profile(levels, norm, frozenset(title), text)
+
+
+_HEADLINE_TF = 1.0 + math.log(TITLE_BOOST)
+_TF = [1.0] + [1.0 + math.log(n) for n in range(1, MAX_COUNT + 1)]
+
+
+@functools.lru_cache(maxsize=256)
+def count_vector(terms: frozenset[str]) -> dict[str, float]:
+    """The count vector of a term set: each word's ``1 + ln(count)``, what the weighted cosine compares.
+
+    A set without one (a headline alone) counts as its title words, counted
+    :data:`TITLE_BOOST` times. Cached for the few sets in use at once (an
+    article is read as a query, then added to the window); callers never
+    mutate the result.
+    """
+    counts: dict[str, float] = {}
+    title = []
+    tf = _TF
+    for t in terms:
+        word, mark, n = t.partition(COUNT_MARK)
+        if mark:
+            counts[word] = tf[int(n)] if n.isdigit() and int(n) <= MAX_COUNT else 1.0
+        elif t.startswith(TITLE_PREFIX):
+            title.append(t[len(TITLE_PREFIX) :])
+    return counts or {w: _HEADLINE_TF for w in title}
 
 
 @functools.lru_cache(maxsize=8192)

@@ -1,0 +1,320 @@
+"""The story window: the articles of the last days, their count vectors and document frequencies.
+
+Candidates for a new article's story come from here, not from MinHash keys
+over its whole term set: a count vector of several hundred words shares
+keys with any article of the week, and the stories of one topic share its
+common words. What two write-ups of one event share is their rare words,
+so :meth:`StoryWindow.candidates` ranks the window's articles by the part
+of the weighted dot product their rarer words give, and scores only the
+best :data:`CANDIDATES` in full (the weighted cosine of
+:func:`jjfeed.story.window_similarity`).
+
+Two posts of one source are compared by the plain rule
+(:func:`source_similarity`), not by the weights alone: what a source repeats (a product
+line's "...Block", a show-notes template, a forum's price lists) is rare in
+the window, so the window's weights make its posts look like one story.
+
+The count vectors are numpy arrays over the window's vocabulary, one
+compressed row per article (column ids and ``1 + ln(count)``), because the
+same cosine over dicts of words cost a 3,000-entry ingest five times its
+time (docs/benchmarks.md, "the story window, measured and withdrawn"). The
+IDF needs no log per lookup: ``ln(docs + 1) + 1 - ln(df + 1)``, with
+``ln(df + 1)`` kept per word and updated only for the words an article adds.
+A candidate's norm is cached and worked out again only once the window has
+grown by :data:`NORM_REFRESH` since (the IDF of a word moves by about
+``ln(1 + NORM_REFRESH)`` meanwhile, under 2% of the smallest weight); the
+dot products always use the current weights. The results match
+:func:`window_similarity` over :class:`TermWeights` to that tolerance
+(tests/test_story_window.py).
+
+Pure (numpy, no I/O): the pipeline fills one from the store when a run
+starts and :meth:`StoryWindow.add` s each article it files.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .similarity import MIN_WINDOW_DOCS, WEIGHTED_FLOOR, WEIGHTED_SCALE, story_similarity
+from .terms import count_vector, has_body, plain_terms
+
+CANDIDATES = 64
+"""Articles scored in full for one new article at most (the best by their rare words)."""
+
+COMMON_SHARE = 0.05
+"""A word in more than this share of the window's articles proposes no candidates.
+
+It still counts in the similarity; it only proposes nobody: a word that
+common proposes a twentieth of the window and weighs little.
+"""
+
+PROPOSERS = 32
+"""Words of an article that propose candidates at most: its rarest in the window."""
+
+NORM_REFRESH = 0.02
+"""Growth of the window (a share of its articles) after which a cached norm is worked out again."""
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+
+
+class _Grown:
+    """A numpy array that grows by doubling (the window's rows and postings only grow)."""
+
+    def __init__(self, dtype: type, size: int = 1024) -> None:
+        self.data: npt.NDArray[Any] = np.zeros(size, dtype=dtype)
+        self.size = 0
+
+    def extend(self, values: npt.ArrayLike) -> None:
+        values = np.asarray(values)
+        end = self.size + len(values)
+        if end > len(self.data):
+            grown = np.zeros(max(end, 2 * len(self.data)), dtype=self.data.dtype)
+            grown[: self.size] = self.data[: self.size]
+            self.data = grown
+        self.data[self.size : end] = values
+        self.size = end
+
+    def view(self) -> npt.NDArray[Any]:
+        return self.data[: self.size]
+
+
+class StoryWindow:
+    """Count vectors of the articles in a window, looked up by word, with their dates and sources."""
+
+    def __init__(self) -> None:
+        self.docs = 0
+        self._vocab: dict[str, int] = {}
+        self._log_df = _Grown(np.float64)  # ln(df + 1) per word
+        self._df = _Grown(np.int64)
+        # Postings: per word, the positions of its entries in the rows' arrays.
+        self._postings: list[array[int]] = []
+        # The rows: entries' word ids and 1 + ln(count), each row a slice [start, end).
+        self._cols = _Grown(np.int32)
+        self._tf = _Grown(np.float64)
+        self._entry_row = _Grown(np.int32)
+        self._start = _Grown(np.int64)
+        self._end = _Grown(np.int64)
+        self._dates = _Grown(np.float64)  # POSIX seconds
+        self._ids = _Grown(np.int64)
+        self._norms = _Grown(np.float64)
+        self._normed_at = _Grown(np.int64)  # docs when the norm was worked out (0: never)
+        self._row: dict[int, int] = {}
+        self._terms: list[frozenset[str]] = []
+        self._sources: list[str] = []
+        self._bodies: list[bool] = []
+        self._last: _Query | None = None
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._row
+
+    def add(self, article_id: int, at: datetime, terms: frozenset[str], source: str = "") -> None:
+        """Count one article (dated ``at``); an article added again keeps its first terms."""
+        if article_id in self._row:
+            return
+        row = len(self._terms)
+        self._row[article_id] = row
+        # The plain rule's terms only (no count vector): a run holds thousands of these.
+        self._terms.append(plain_terms(terms))
+        self._sources.append(source)
+        self._bodies.append(has_body(terms))
+        self._dates.extend([at.timestamp()])
+        self._ids.extend([article_id])
+        self._norms.extend([0.0])
+        self._normed_at.extend([0])
+        query = self._query(terms)
+        cols = np.concatenate([query.cols, self._words(query.unseen)])
+        start = self._cols.size
+        self._start.extend([start])
+        self._end.extend([start + len(cols)])
+        self._cols.extend(cols)
+        self._tf.extend(np.concatenate([query.tf, query.unseen_tf]))
+        self._entry_row.extend(np.full(len(cols), row, dtype=np.int64))
+        postings = self._postings
+        for position, col in enumerate(cols.tolist(), start):
+            postings[col].append(position)
+        df = self._df.view()
+        df[cols] += 1
+        self._log_df.view()[cols] = np.log(df[cols] + 1.0)
+        self.docs += 1
+
+    def _query(self, terms: frozenset[str]) -> _Query:
+        """``terms`` read against the window (the last one read is kept: an article is
+        scored, then added)."""
+        last = self._last
+        if last is None or last.terms is not terms or last.docs != self.docs:
+            last = self._last = _Query(self, terms)
+        return last
+
+    def _words(self, words: list[str]) -> Ints:
+        """The ids of these new words, added to the vocabulary."""
+        vocab = self._vocab
+        cols = [vocab.setdefault(w, len(vocab)) for w in words]
+        new = len(vocab) - len(self._postings)
+        if new:
+            self._postings.extend(array("i") for _ in range(new))
+            self._df.extend(np.zeros(new, dtype=np.int64))
+            self._log_df.extend(np.zeros(new))
+        return np.array(cols, dtype=np.int64)
+
+    def candidates(
+        self,
+        terms: frozenset[str],
+        start: datetime,
+        end: datetime,
+        source: str = "",
+        limit: int | None = None,
+    ) -> list[tuple[int, float]]:
+        """``(article, similarity)`` of the window's articles dated in ``[start, end]``, above 0.
+
+        Proposed by the words of ``terms`` that are not common in the window
+        (:data:`COMMON_SHARE`), ranked by what those words give the weighted
+        dot product, the best ``limit`` (:data:`CANDIDATES`) scored with :meth:`score`.
+        """
+        limit = CANDIDATES if limit is None else limit
+        if not self._terms or limit <= 0:
+            return []
+        query = self._query(terms)
+        df = self._df.view()[query.cols]
+        common = max(1, int(COMMON_SHARE * self.docs))
+        rare = np.flatnonzero((df > 0) & (df <= common))
+        if len(rare) > PROPOSERS:  # the rarest; a stable sort, so ties go by the words' order
+            rare = rare[np.argsort(df[rare], kind="stable")[:PROPOSERS]]
+        cols, value = query.cols[rare], (query.tf * query.weights**2)[rare]
+        if not len(cols):
+            return []
+        postings = self._postings
+        positions = np.frombuffer(
+            b"".join(postings[c].tobytes() for c in cols.tolist()), dtype=np.int32
+        )
+        per_entry = np.repeat(value, df[rare]) * self._tf.data[positions]
+        rows = self._entry_row.data[positions]
+        partial = np.bincount(rows, weights=per_entry, minlength=len(self._terms))
+        dates = self._dates.view()
+        eligible = np.flatnonzero(
+            (partial > 0) & (dates >= start.timestamp()) & (dates <= end.timestamp())
+        )
+        ids = self._ids.view()[eligible]
+        order = np.lexsort((ids, -partial[eligible]))[:limit]
+        found = self.score(terms, ids[order].tolist(), source, query=query)
+        return sorted((i, sim) for i, sim in found.items() if sim > 0)
+
+    def score(
+        self,
+        terms: frozenset[str],
+        others: Iterable[int],
+        source: str = "",
+        *,
+        query: _Query | None = None,
+    ) -> dict[int, float]:
+        """The similarity of ``terms`` (of an article of ``source``) to these articles of the window.
+
+        :func:`window_similarity`; for a post of the same source,
+        :func:`source_similarity` (see the module's notes).
+        """
+        ids = [i for i in others if i in self._row]
+        if not ids:
+            return {}
+        rows = np.array([self._row[i] for i in ids], dtype=np.int64)
+        query = query or self._query(terms)
+        weighed = self.docs >= MIN_WINDOW_DOCS and bool(terms)
+        scaled = np.zeros(len(rows))
+        if weighed:
+            cosines = query.cosines(rows)
+            scaled = np.minimum(1.0, np.maximum(0.0, cosines - WEIGHTED_FLOOR) * WEIGHTED_SCALE)
+        body, empty, terms = has_body(terms), not terms, query.plain
+        found: dict[int, float] = {}
+        for k, (i, row) in enumerate(zip(ids, rows.tolist(), strict=True)):
+            other = self._terms[row]
+            if empty or not (other or self._bodies[row]):
+                found[i] = 0.0
+            elif source and self._sources[row] == source:
+                plain = story_similarity(terms, other)
+                agrees = not (weighed and (body or self._bodies[row])) or scaled[k] > 0
+                found[i] = plain if agrees else 0.0
+            elif weighed and (body or self._bodies[row]):
+                found[i] = float(scaled[k])
+            else:
+                found[i] = story_similarity(terms, other)
+        return found
+
+    def _row_norms(self, rows: Ints) -> Floats:
+        """The weighted lengths of these rows.
+
+        Cached; worked out again once the window has grown by :data:`NORM_REFRESH`.
+        """
+        norms, normed_at = self._norms.view(), self._normed_at.view()
+        stale = rows[normed_at[rows] < self.docs / (1.0 + NORM_REFRESH)]
+        if len(stale):
+            positions, seg = self._entries(stale)
+            weighed = self._tf.data[positions] * self.idf(self._cols.data[positions]) ** 2
+            norms[stale] = np.sqrt(np.bincount(seg, weights=weighed**2, minlength=len(stale)))
+            normed_at[stale] = self.docs
+        return norms[rows]
+
+    def _entries(self, rows: Ints) -> tuple[Ints, Ints]:
+        """The positions of these rows' entries, and the index of the row each belongs to."""
+        starts, ends = self._start.view()[rows], self._end.view()[rows]
+        lengths = ends - starts
+        seg = np.repeat(np.arange(len(rows)), lengths)
+        offsets = np.cumsum(lengths) - lengths
+        positions = np.arange(int(lengths.sum())) - np.repeat(offsets - starts, lengths)
+        return positions, seg
+
+    def idf(self, cols: Ints) -> Floats:
+        """``ln((docs + 1) / (df + 1)) + 1`` of these words, with the current counts."""
+        return math.log(self.docs + 1) + 1.0 - self._log_df.data[cols]
+
+
+class _Query:
+    """One article's count vector, read against a window: its words' ids, tf and weights."""
+
+    def __init__(self, window: StoryWindow, terms: frozenset[str]) -> None:
+        self.window, self.terms, self.docs = window, terms, window.docs
+        # What the plain rule compares (story.story_similarity): the key terms.
+        self.plain = plain_terms(terms)
+        tf = count_vector(terms)
+        vocab = window._vocab
+        cols, known, self.unseen, unseen_tf = [], [], [], []
+        for word, n in tf.items():
+            col = vocab.get(word)
+            if col is None:
+                self.unseen.append(word)
+                unseen_tf.append(n)
+            else:
+                cols.append(col)
+                known.append(n)
+        self.cols = np.array(cols, dtype=np.int64)
+        self.tf = np.array(known, dtype=np.float64)
+        self.unseen_tf = np.array(unseen_tf, dtype=np.float64)
+        self.weights = window.idf(self.cols) ** 2
+        # Words the window has not seen weigh as unseen: df 0.
+        new_weight = (math.log(window.docs + 1) + 1.0) ** 2
+        self.norm = math.sqrt(
+            float(np.sum((self.tf * self.weights) ** 2))
+            + float(np.sum((self.unseen_tf * new_weight) ** 2))
+        )
+
+    def cosines(self, rows: Ints) -> Floats:
+        """The weighted cosine of this vector with each of these rows."""
+        window = self.window
+        positions, seg = window._entries(rows)
+        # The query's tf times its weight squared, by word: a row's dot product is
+        # its tf times this, summed (the row's weights are in the query's).
+        dense = np.zeros(len(window._postings), dtype=np.float64)
+        dense[self.cols] = self.tf * self.weights**2
+        products = window._tf.data[positions] * dense[window._cols.data[positions]]
+        dots = np.bincount(seg, weights=products, minlength=len(rows))
+        norms = window._row_norms(rows)
+        # A row with a dot product above 0 has a length above 0.
+        return np.divide(dots, norms * self.norm, out=np.zeros(len(rows)), where=dots > 0)
