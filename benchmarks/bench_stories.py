@@ -346,13 +346,14 @@ def salted_keys(salt: str) -> Iterator[None]:
 
 
 def through_pipeline(
-    items: Sequence[Item], window: timedelta = story.WINDOW, salt: str = ""
+    items: Sequence[Item], window: timedelta = story.WINDOW, salt: str = "", vectors: bool = False
 ) -> list[str]:
     """Each article, in filing order, through the pipeline's own dedup and story code.
 
     A real SQLite store, the story MinHash keys and their per-key cap, the
     window and the thresholds exactly as a run uses them: what a user gets.
     Undated articles are first seen at one moment, so all share a window.
+    ``vectors``: with the story window's count vectors (``dedup.story_vectors``).
     """
     dates = [h.date for h in items if h.date is not None]
     now = max(dates) if dates else NOW
@@ -363,7 +364,7 @@ def through_pipeline(
     ):
         order = sorted(range(len(items)), key=lambda i: (items[i].date or now, i))
         guid = {}
-        deduper = pipeline._Deduper(store, now, story_window=window)
+        deduper = pipeline._Deduper(store, now, story_window=window, story_vectors=vectors)
         deduper.prepare()
         with store.transaction():
             for i in order:
@@ -396,11 +397,20 @@ class Subset:
     def gold(self) -> list[str]:
         return [h.story for h in self.items]
 
+    _counted: list[frozenset[str]] | None = field(default=None, repr=False)
+
     @property
     def sets(self) -> list[frozenset[str]]:
         if self._sets is None:
             self._sets = [story.story_terms(h.title, h.text) for h in self.items]
         return self._sets
+
+    @property
+    def counted(self) -> list[frozenset[str]]:
+        """The term sets with their count vectors (the weighted rule's)."""
+        if self._counted is None:
+            self._counted = [story.story_terms(h.title, h.text, counts=True) for h in self.items]
+        return self._counted
 
 
 def subsets(items: list[Item]) -> dict[str, Subset]:
@@ -417,7 +427,8 @@ Method = Callable[[Subset, Params], list[int]]
 
 def _online(**fixed: object) -> Method:
     def run(sub: Subset, params: Params) -> list[int]:
-        return Online(**{**fixed, **params})(sub.items, sub.sets)  # type: ignore[arg-type]
+        sets = sub.counted if fixed.get("weighted") else sub.sets
+        return Online(**{**fixed, **params})(sub.items, sets)  # type: ignore[arg-type]
 
     return run
 
@@ -472,9 +483,11 @@ def run_data(data: str, items: list[Item], args: argparse.Namespace) -> None:
     print(f"targets: pairwise P >= {PRECISION_TARGET}, R >= {RECALL_TARGET} (* = met)\n")
 
     started = time.perf_counter()
-    print(f"{data} pipeline (jjfeed's store, story LSH and shipped thresholds)")
+    vectors = args.story_vectors
+    with_vectors = ", story vectors" if vectors else ""
+    print(f"{data} pipeline (jjfeed's store, story LSH and shipped thresholds{with_vectors})")
     for sub in parts.values():
-        pred = through_pipeline(sub.items)
+        pred = through_pipeline(sub.items, vectors=vectors)
         print(_line(sub.name, score(pred, sub.gold)), flush=True)
     false, in_group = false_pairs_within_groups(pred, sub.gold, [h.group for h in sub.items])
     print(f"  false pairs ({sub.name}): {false}, of which {in_group} join stories of one group")
@@ -482,7 +495,10 @@ def run_data(data: str, items: list[Item], args: argparse.Namespace) -> None:
         print(f"  over {args.draws} MinHash draws (salted story keys): mean [min-max]")
         for sub in parts.values():
             draws = [
-                score(through_pipeline(sub.items, salt=f"{k}:" if k else ""), sub.gold)
+                score(
+                    through_pipeline(sub.items, salt=f"{k}:" if k else "", vectors=vectors),
+                    sub.gold,
+                )
                 for k in range(args.draws)
             ]
             print(f"  {sub.name:9}  " + _spread(draws), flush=True)
@@ -573,6 +589,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also the shipped weighted rule with every earlier article a candidate (the ceiling)",
     )
     parser.add_argument(
+        "--story-vectors",
+        action="store_true",
+        help="run the pipeline with the story window's count vectors (dedup.story_vectors)",
+    )
+    parser.add_argument(
         "--draws", type=int, default=5, help="MinHash draws to run the pipeline with (default 5)"
     )
     parser.add_argument(
@@ -601,7 +622,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for hours in (float(h) for h in args.windows.split(",")):
             row = []
             for sub in parts.values():
-                s = score(through_pipeline(sub.items, timedelta(hours=hours)), sub.gold)
+                pred = through_pipeline(
+                    sub.items, timedelta(hours=hours), vectors=args.story_vectors
+                )
+                s = score(pred, sub.gold)
                 row.append(f"{sub.name} P {s.p:.3f} R {s.r:.3f}")
             print(f"window {hours:g} h: " + " | ".join(row), flush=True)
         return 0

@@ -243,6 +243,7 @@ def test_story_keys_are_deterministic_and_similarity_sensitive() -> None:
         ("group: topic\n", "group: must be one of cluster, story"),
         ("dedup:\n  window_days: 0\n", "dedup.window_days: must be at least 1"),
         ("dedup:\n  colour: red\n", "dedup.colour: unknown key"),
+        ("dedup:\n  story_vectors: 2\n", "dedup.story_vectors"),
     ],
 )
 def test_bad_story_settings_name_the_line(tmp_path: Path, text: str, message: str) -> None:
@@ -259,6 +260,9 @@ def test_dedup_window_comes_from_feeds_yaml(tmp_path: Path) -> None:
     config = load_config(path)
     assert config.window == timedelta(days=7)
     assert config.story_window == timedelta(days=1)
+    assert not config.story_vectors  # off unless asked for (it is slow)
+    path.write_text("dedup:\n  story_vectors: true\n")
+    assert load_config(path).story_vectors
 
 
 @pytest.mark.needs_shared(SEEDS)

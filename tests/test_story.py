@@ -47,11 +47,15 @@ def test_title_only_article_has_prefixed_title_terms() -> None:
 def test_a_teaser_is_a_title() -> None:
     """Too little text to compare bodies: the article counts as its title."""
     terms = story.story_terms("Harbour Bridge closed", "Read more about the bridge on our site.")
-    assert set(story.key_terms(terms)) == {"t:harbour", "t:bridge", "t:closed"}
-    assert not story.has_text(terms)
-    # Its few words still make a count vector, for the window's weighted cosine.
-    assert story.has_body(terms)
-    assert {"bridge@5", "harbour@3", "site@2"} <= terms
+    assert terms == {"t:harbour", "t:bridge", "t:closed"}
+    assert not story.has_text(terms) and not story.has_body(terms)
+    # Asked for, its few words still make a count vector, for the window's weighted cosine.
+    counted = story.story_terms(
+        "Harbour Bridge closed", "Read more about the bridge on our site.", counts=True
+    )
+    assert set(story.key_terms(counted)) == terms
+    assert story.has_body(counted)
+    assert {"bridge@5", "harbour@3", "site@2"} <= counted
 
 
 BODY = (
@@ -85,7 +89,7 @@ def test_a_body_vector_needs_two_shared_story_keys_a_title_one() -> None:
 
 def test_body_vector_is_capped() -> None:
     text = " ".join(f"Then Person{i} Surname{i} spoke." for i in range(80))
-    terms = story.story_terms("Many people spoke", text)
+    terms = story.story_terms("Many people spoke", text, counts=True)
     keyed = story.key_terms(terms)
     body = {story.base_term(t) for t in keyed if not t.startswith(story.TITLE_PREFIX)}
     assert len(body) == story.BODY_TERMS

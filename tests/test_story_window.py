@@ -10,9 +10,14 @@ from jjfeed.pipeline.prepare import _story_keys
 AT = datetime(2024, 5, 1, tzinfo=UTC)
 
 
+def _terms(title: str, text: str = "") -> frozenset[str]:
+    # The story terms with the count vector, as a run with `dedup.story_vectors` makes them.
+    return story.story_terms(title, text, counts=True)
+
+
 def _filler(k: int) -> frozenset[str]:
     # One report of the kind the window is full of: common words, and a name of its own.
-    return story.story_terms(
+    return _terms(
         f"City council meets on budget {k}",
         f"The city council met on Monday. Member{k} spoke about the city budget and the council.",
     )
@@ -31,7 +36,7 @@ def _weights(n: int) -> story.TermWeights:
 
 
 def test_count_vector_counts_every_word_title_and_lead_more() -> None:
-    terms = story.story_terms("Storm closes bridge", "The storm hit the harbour bridge at night.")
+    terms = _terms("Storm closes bridge", "The storm hit the harbour bridge at night.")
     # Title words count TITLE_BOOST, and again LEAD_BOOST per mention in the lead.
     assert "storm@5" in terms and "bridge@5" in terms and "close@3" in terms
     # Common words are in the count vector, not in the key terms.
@@ -41,15 +46,15 @@ def test_count_vector_counts_every_word_title_and_lead_more() -> None:
 
 
 def test_story_keys_are_made_of_the_key_terms_only() -> None:
-    terms = story.story_terms("Storm closes bridge", "The storm hit the harbour bridge at night.")
+    terms = _terms("Storm closes bridge", "The storm hit the harbour bridge at night.")
     assert _story_keys(terms) == _story_keys(frozenset(story.key_terms(terms)))
 
 
 def test_weighted_cosine_weighs_rare_words_over_common_ones() -> None:
     weights = _weights(60)
-    a = story.story_terms("Klitschko wins", "Klitschko won in Bern. The city council met.")
-    b = story.story_terms("Klitschko defends", "Klitschko won the fight. The budget was set.")
-    c = story.story_terms("Council budget", "The city council met. The budget was set.")
+    a = _terms("Klitschko wins", "Klitschko won in Bern. The city council met.")
+    b = _terms("Klitschko defends", "Klitschko won the fight. The budget was set.")
+    c = _terms("Council budget", "The city council met. The budget was set.")
     # b shares the rare name with a, c the window's common words.
     rare = story.weighted_similarity(a, b, weights)
     common = story.weighted_similarity(a, c, weights)
@@ -58,21 +63,21 @@ def test_weighted_cosine_weighs_rare_words_over_common_ones() -> None:
 
 
 def test_window_similarity_is_the_plain_rule_in_a_small_window_or_for_two_headlines() -> None:
-    a = story.story_terms("Klitschko wins in Bern", "Klitschko won in Bern on Saturday night.")
-    b = story.story_terms("Klitschko wins again", "Klitschko won again in Bern, Thompson lost.")
+    a = _terms("Klitschko wins in Bern", "Klitschko won in Bern on Saturday night.")
+    b = _terms("Klitschko wins again", "Klitschko won again in Bern, Thompson lost.")
     small = _weights(story.MIN_WINDOW_DOCS - 1)
     assert story.window_similarity(a, b, small) == story.story_similarity(a, b)
     big = _weights(story.MIN_WINDOW_DOCS)
     weighted = story.weighted_similarity(a, b, big)
     expected = min(1.0, max(0.0, weighted - story.WEIGHTED_FLOOR) * story.WEIGHTED_SCALE)
     assert story.window_similarity(a, b, big) == pytest.approx(expected)
-    x, y = story.story_terms("Klitschko wins in Bern"), story.story_terms("Klitschko wins")
+    x, y = _terms("Klitschko wins in Bern"), _terms("Klitschko wins")
     assert story.window_similarity(x, y, big) == story.story_similarity(x, y)
 
 
 def test_link_threshold_is_the_weighted_one_only_when_weighed() -> None:
-    body = story.story_terms("Klitschko wins", "Klitschko won in Bern on Saturday.")
-    title = story.story_terms("Klitschko wins in Bern")
+    body = _terms("Klitschko wins", "Klitschko won in Bern on Saturday.")
+    title = _terms("Klitschko wins in Bern")
     assert story.link_threshold(body, story.MIN_WINDOW_DOCS) == story.TEXT_STORY_LINK
     assert story.link_threshold(body, story.MIN_WINDOW_DOCS - 1) == story.STORY_LINK
     assert story.link_threshold(title, story.MIN_WINDOW_DOCS) == story.STORY_LINK
@@ -80,10 +85,10 @@ def test_link_threshold_is_the_weighted_one_only_when_weighed() -> None:
 
 def test_candidates_come_by_rare_words_inside_the_dates() -> None:
     window = _window(80)
-    report = story.story_terms(
+    report = _terms(
         "Klitschko beats Thompson", "Klitschko beat Thompson in Bern. The city council watched."
     )
-    later = story.story_terms(
+    later = _terms(
         "Klitschko retains titles", "Klitschko kept his titles against Thompson in Bern."
     )
     window.add(100, AT, report, "wire")
@@ -99,10 +104,8 @@ def test_candidates_come_by_rare_words_inside_the_dates() -> None:
 
 def test_two_posts_of_one_source_are_compared_by_the_plain_rule() -> None:
     window = _window(80)
-    post = story.story_terms(
-        "StickaBlock", "A block of wood with a sticker, from our shop. Buy now."
-    )
-    other = story.story_terms("BondiBlock", "A block of wood in blue, from our shop. Buy now.")
+    post = _terms("StickaBlock", "A block of wood with a sticker, from our shop. Buy now.")
+    other = _terms("BondiBlock", "A block of wood in blue, from our shop. Buy now.")
     window.add(200, AT, post, "shop")
     same = window.score(other, [200], "shop")[200]
     weights = _weights(80)
@@ -120,14 +123,14 @@ def test_the_window_scores_as_the_reference_weights_do() -> None:
     :data:`story.NORM_REFRESH` of the window's growth.
     """
     window, weights = _window(60), _weights(60)
-    report = story.story_terms(
+    report = _terms(
         "Klitschko beats Thompson", "Klitschko beat Thompson in Bern. The city council watched."
     )
-    headline = story.story_terms("Klitschko beats Thompson in Bern")
+    headline = _terms("Klitschko beats Thompson in Bern")
     for k, terms in enumerate([report, headline]):
         window.add(100 + k, AT, terms, "wire")
         weights.add(terms)
-    later = story.story_terms(
+    later = _terms(
         "Klitschko retains titles", "Klitschko kept his titles against Thompson in Bern."
     )
     others = [100, 101, 3, 7]
@@ -138,7 +141,7 @@ def test_the_window_scores_as_the_reference_weights_do() -> None:
         assert found[i] == pytest.approx(expected, rel=1e-9)
     assert found[100] > 0
     # Headline against headline: the plain rule.
-    title = story.story_terms("Klitschko retains titles in Bern")
+    title = _terms("Klitschko retains titles in Bern")
     assert window.score(title, [101])[101] == story.story_similarity(title, headline)
     # Many articles later the cached norms are worked out again.
     for k in range(60, 90):

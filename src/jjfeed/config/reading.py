@@ -44,6 +44,8 @@ class Config:
     window: timedelta = timedelta(days=DEFAULT_WINDOW_DAYS)
     # ...and grouped into stories with articles dated within this one.
     story_window: timedelta = timedelta(days=DEFAULT_STORY_WINDOW_DAYS)
+    # Stories weighed with count vectors over the story window (slower; see docs/benchmarks.md).
+    story_vectors: bool = False
     # Entries read from one feed at most; the rest are dropped with a warning.
     max_entries: int = DEFAULT_MAX_ENTRIES
     # Worker processes for parsing and cleaning: 0 is one per core, 1 is none.
@@ -132,6 +134,10 @@ def parse_config(text: str, path: Path) -> Config:
             top["group"][1], "group", f"must be one of {', '.join(GROUPS)}, got {group!r}"
         )
     window, story_window = _dedup(v, top)
+    story_vectors = False
+    if "dedup" in top:
+        dedup_section = v.mapping(top["dedup"][1], "dedup")
+        story_vectors = v.bool_(dedup_section, "story_vectors", False, where="dedup")
     backend, redis_url, redis_namespace = _dedup_backend(v, top)
     return Config(
         outputs=outputs(v, top),
@@ -144,6 +150,7 @@ def parse_config(text: str, path: Path) -> Config:
         group=group,
         window=window,
         story_window=story_window,
+        story_vectors=story_vectors,
         max_entries=v.int_(top, "max_entries", DEFAULT_MAX_ENTRIES, minimum=1),
         processes=v.int_(top, "processes", 0, minimum=0),
         fetch=_fetch_settings(v, top),
@@ -230,7 +237,7 @@ _TOP_KEYS = (
     "group", "dedup", "max_entries", "processes", "redis", *_FETCH_KEYS,
     "public_url", "hub", "outputs", "tags",
 )  # fmt: skip
-_DEDUP_KEYS = ("window_days", "story_window_days", "backend")
+_DEDUP_KEYS = ("window_days", "story_window_days", "story_vectors", "backend")
 _REDIS_KEYS = ("url", "namespace")
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 _SOURCE_KEYS = ("name", "url", "path", "tags", "priority", "dedup")

@@ -127,6 +127,7 @@ def _filing(config: Config, now: datetime, lock_wait: float) -> Iterator[_Dedupe
             index,
             workers,
             no_dedup(config),
+            story_vectors=config.story_vectors,
         )
         deduper.prepare()
         yield deduper

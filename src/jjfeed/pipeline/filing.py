@@ -91,8 +91,13 @@ class _Deduper:
     no_dedup: frozenset[str] = frozenset()
     # What this run filed, for lookups made on an older snapshot (see jjfeed.pipeline.archive).
     run: archive.RunIndex = field(default_factory=archive.RunIndex)
-    # The story terms of the window, by word, with their document frequencies (story.StoryWindow).
+    # Stories weighed with the story window's count vectors (`dedup.story_vectors`; off by
+    # default: it costs a 3,000-entry ingest about half its time, docs/benchmarks.md).
+    story_vectors: bool = False
+    # The count vectors of the window, by word, with their document frequencies (story.StoryWindow).
     stories: story.StoryWindow = field(default_factory=story.StoryWindow)
+    # The last article's story terms with its count vector (filing reads them twice).
+    _counted: tuple[Article, frozenset[str]] | None = field(default=None, init=False, repr=False)
     _in_unit: bool = field(default=False, init=False, repr=False)
     # Reasons filed in the current unit, written at its end (outside a unit: at once).
     _explained: _Explanations = field(default_factory=_Explanations, init=False, repr=False)
@@ -185,12 +190,33 @@ class _Deduper:
         if forgotten:
             log.info("dedup index: forgot %d articles filed before the window", forgotten)
         self._prepare_stories()
+        if not self.story_vectors:
+            return
         start, end = self.now - 2 * self.story_window, self.now + self.story_window
         for article_id, at, terms, source in self.store.story_terms_between(start, end):
             self.stories.add(article_id, at, terms, source)
 
+    @property
+    def story_params(self) -> str:
+        """What the stored story terms were made with (a change rebuilds them)."""
+        return f"{STORY_PARAMS}:vectors" if self.story_vectors else STORY_PARAMS
+
+    def _story_terms(self, article: Article, features: _Features) -> frozenset[str]:
+        """The article's story terms, with its count vector when stories are weighed with them.
+
+        The workers make the terms without one (:func:`_features`): only a
+        run with ``story_vectors`` pays for it, here.
+        """
+        if not self.story_vectors:
+            return features.terms
+        if self._counted is None or self._counted[0] is not article:
+            counted = story.story_terms(article.title, article.text, counts=True)
+            self._counted = (article, counted)
+        return self._counted[1]
+
     def _prepare_stories(self) -> None:
-        if self.store.get_meta("story_params") == STORY_PARAMS:
+        params = self.story_params
+        if self.store.get_meta("story_params") == params:
             return
         with self.store.transaction():
             self.store.clear_story_terms()
@@ -198,8 +224,8 @@ class _Deduper:
             for stored in self.store.articles():
                 self._put_story_terms(stored.id, stored.article, stored.fetched_at)
                 count += 1
-            self.store.set_meta("story_params", STORY_PARAMS)
-        log.info("story index rebuilt for %s (%d articles)", STORY_PARAMS, count)
+            self.store.set_meta("story_params", params)
+        log.info("story index rebuilt for %s (%d articles)", params, count)
 
     def file(
         self,
@@ -479,11 +505,13 @@ class _Deduper:
         at = self._story_date(article, self.now)
         start, end = at - self.story_window, at + self.story_window
         cousins = self._cousins(features, found, start, end)
-        cousins = self._weighed(article, features.terms, cousins, (start, end))
+        terms = self._story_terms(article, features)
+        if self.story_vectors:
+            cousins = self._weighed(article, terms, cousins, (start, end))
         sources = self.store.sources_and_titles(i for i, _, _ in cousins)
         evidence = decide.story_evidence(article.source, cousins, sources)
         sizes = self.store.story_sizes(evidence.similarities, start, end)
-        threshold = story.link_threshold(features.terms, len(self.stories))
+        threshold = story.link_threshold(terms, len(self.stories))
         return decide.join_story(evidence, sizes, threshold)
 
     def _put_story_terms(
@@ -497,13 +525,14 @@ class _Deduper:
     ) -> None:
         """Store an article's story terms and keys (``new``: it has none yet)."""
         if features is None:
-            terms = story.story_terms(article.title, article.text)
+            terms = story.story_terms(article.title, article.text, counts=self.story_vectors)
             keys = _story_keys(terms)
         else:
-            terms, keys = features.terms, features.story_keys
+            terms, keys = self._story_terms(article, features), features.story_keys
         at = self._story_date(article, first_seen)
         self.store.put_story_terms(article_id, at, terms, keys, new=new)
-        self.stories.add(article_id, at, terms, article.source)
+        if self.story_vectors:
+            self.stories.add(article_id, at, terms, article.source)
         # The run index compares by the plain rule: it needs no count vector, and a run holds
         # thousands of term sets.
         self.run.file_story(article_id, at, story.plain_terms(terms), keys)

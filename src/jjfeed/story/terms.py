@@ -46,7 +46,7 @@ TITLE_PREFIX = "t:"
 LEVEL_MARK = "#"
 COUNT_MARK = "@"
 
-TERMS_VERSION = "terms3"
+TERMS_VERSION = "terms2"
 """Bump when :func:`story_terms` changes, so stored term sets are rebuilt."""
 
 
@@ -87,14 +87,16 @@ def _counted(title_words: list[str], body: list[tuple[str, bool]]) -> Counter[st
     return counts
 
 
-def story_terms(title: str, text: str = "", *, ignore: Collection[str] = ()) -> frozenset[str]:
+def story_terms(
+    title: str, text: str = "", *, ignore: Collection[str] = (), counts: bool = False
+) -> frozenset[str]:
     """What identifies the news an article reports, as a set of strings.
 
     ``t:``-prefixed title words, and (when the text has at least
     :data:`MIN_TEXT_WORDS` content words) the body vector: title words
     counted :data:`TITLE_BOOST` times, the body's names and numbers once per
     mention, the most frequent with a copy per level (``word``, ``word#2``,
-    ...). With any body text, the count vector too: every content word of
+    ...). With ``counts`` and any body text, the count vector too: every content word of
     title and body as ``word@count`` (title words counted
     :data:`TITLE_BOOST` times, the first :data:`LEAD_WORDS` of the body
     :data:`LEAD_BOOST` times), what the window's weighted cosine compares
@@ -108,25 +110,25 @@ def story_terms(title: str, text: str = "", *, ignore: Collection[str] = ()) -> 
     title_words = [w for w, _ in _content_tokens(title, stops)]
     terms = {TITLE_PREFIX + w for w in title_words}
     body = _content_tokens(text, stops) if text else []
-    if body:
+    if body and counts:
         terms.update(
             f"{w}{COUNT_MARK}{min(MAX_COUNT, n)}" for w, n in _counted(title_words, body).items()
         )
     if len(body) < MIN_TEXT_WORDS:
         return frozenset(terms)
-    counts: Counter[str] = Counter()
+    mentions: Counter[str] = Counter()
     first: dict[str, int] = {}
     for w in title_words:
-        counts[w] += TITLE_BOOST
+        mentions[w] += TITLE_BOOST
         first.setdefault(w, -1)
     for position, (w, salient) in enumerate(body):
         if salient:
-            counts[w] += 1
+            mentions[w] += 1
             first.setdefault(w, position)
-    ranked = sorted(counts, key=lambda w: (-counts[w], first[w]))[:BODY_TERMS]
+    ranked = sorted(mentions, key=lambda w: (-mentions[w], first[w]))[:BODY_TERMS]
     for w in ranked:
         terms.add(w)
-        terms.update(f"{w}{LEVEL_MARK}{n}" for n in range(2, _level(counts[w]) + 1))
+        terms.update(f"{w}{LEVEL_MARK}{n}" for n in range(2, _level(mentions[w]) + 1))
     return frozenset(terms)
 
 
@@ -160,7 +162,7 @@ def plain_terms(terms: frozenset[str]) -> frozenset[str]:
     the places a run keeps an article's terms share it; the count vector
     stays out of them (a run holds thousands of sets).
     """
-    return frozenset(key_terms(terms))
+    return frozenset(key_terms(terms)) if has_body(terms) else terms
 
 
 def has_text(terms: Collection[str]) -> bool:
