@@ -16,7 +16,8 @@ Run: ``python benchmarks/bench_pipeline.py [--entries 10000] [--runs 3]``;
 ``--profile`` runs the ingest once in this process under pyinstrument instead
 and prints where the time goes; ``--filing-cpu`` runs it once in this process
 and prints its CPU time and the part the run index's story search takes;
-``--processes N`` sets ``JJFEED_PROCESSES``.
+``--processes N`` sets ``JJFEED_PROCESSES``; ``--story-vectors`` ingests with
+``dedup.story_vectors`` (the story window's count vectors, off by default).
 """
 
 from __future__ import annotations
@@ -127,11 +128,14 @@ def jjfeed_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "jjfeed"]
 
 
-def timed_ingest(folder: Path, work: Path, workers: int | None) -> tuple[float, float, str, float]:
+def timed_ingest(
+    folder: Path, work: Path, workers: int | None, vectors: bool = False
+) -> tuple[float, float, str, float]:
     """Seconds, peak MiB, the summary line and the CPU seconds of one ``jjfeed ingest``.
 
     The CPU time (user + system, of the ingest and its worker processes) is
     what a busy shared machine changes least: it stretches wall time.
+    ``vectors``: with ``dedup.story_vectors`` (the story window's count vectors).
     """
     for stale in work.glob("j.db*"):
         stale.unlink()
@@ -139,6 +143,10 @@ def timed_ingest(folder: Path, work: Path, workers: int | None) -> tuple[float, 
     if workers is not None:
         env["JJFEED_PROCESSES"] = str(workers)
     cmd = [*jjfeed_command(), "--db", str(work / "j.db"), "--output", str(work / "out")]
+    if vectors:
+        config = work / "vectors.yaml"
+        config.write_text("dedup:\n  story_vectors: true\n", encoding="utf-8")
+        cmd += ["--config", str(config)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
@@ -227,6 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="profile one in-process ingest")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
+        "--story-vectors",
+        action="store_true",
+        help="ingest with dedup.story_vectors (the story window's count vectors)",
+    )
+    parser.add_argument(
         "--filing-cpu",
         action="store_true",
         help="CPU of one in-process ingest, and its story search",
@@ -247,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(args.runs):
         seconds, found = floor(folder)
         floors.append(seconds)
-        elapsed, peak, summary, cpu = timed_ingest(folder, work, args.processes)
+        elapsed, peak, summary, cpu = timed_ingest(folder, work, args.processes, args.story_vectors)
         runs.append(elapsed)
         peaks.append(peak)
         cpus.append(cpu)
