@@ -176,11 +176,31 @@ def profile(folder: Path, work: Path) -> None:
     print(profiler.output_text(unicode=False, color=False, show_all=False))
 
 
-def filing_cpu(folder: Path, work: Path) -> None:
-    """One in-process ingest: its CPU time, and the part in the run index's story search."""
+def _timed(owner: Any, name: str, spent: dict[str, float], label: str) -> None:
+    """Add the process time of ``owner.name``'s calls to ``spent[label]``."""
+    plain = getattr(owner, name)
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.process_time()
+        try:
+            return plain(*args, **kwargs)
+        finally:
+            spent[label] = spent.get(label, 0.0) + time.process_time() - started
+
+    setattr(owner, name, timed)
+
+
+def filing_cpu(folder: Path, work: Path, vectors: bool = False) -> None:
+    """One in-process ingest: its CPU time, and the part in the run index's story search.
+
+    ``vectors``: with ``dedup.story_vectors``, and the parts of the story window.
+    """
+    from dataclasses import replace
+
     from jjfeed import pipeline, story
     from jjfeed.config import load_config
     from jjfeed.pipeline import archive
+    from jjfeed.story import window
 
     spent = {"search": 0.0, "similarity": 0.0, "calls": 0.0}
     search, similarity = archive.RunIndex.cousins, story.story_similarity
@@ -202,9 +222,18 @@ def filing_cpu(folder: Path, work: Path) -> None:
 
     archive.RunIndex.cousins = timed_search  # type: ignore[method-assign]
     story.story_similarity = timed_similarity
+    parts: dict[str, float] = {}
+    if vectors:
+        _timed(window.StoryWindow, "candidates", parts, "window candidates")
+        _timed(window.StoryWindow, "_query", parts, "reading the count vector")
+        _timed(window._Query, "cosines", parts, "scoring (cosines)")
+        _timed(window.StoryWindow, "_row_norms", parts, "norms")
+        _timed(window.StoryWindow, "add", parts, "window add")
+        _timed(story, "story_terms", parts, "story_terms in the main process")
     config = load_config(
         work / "none.yaml", required=False, database=work / "p.db", output=work / "pout"
     )
+    config = replace(config, story_vectors=vectors)
     started = time.process_time()
     pipeline.ingest_inputs(config, [str(folder)], now=NOW)
     total = time.process_time() - started
@@ -213,6 +242,8 @@ def filing_cpu(folder: Path, work: Path) -> None:
         f"over {spent['calls']:.0f} lookups: similarities {spent['similarity']:.2f} s, "
         f"finding the candidates {spent['search'] - spent['similarity']:.2f} s"
     )
+    for label, seconds in parts.items():
+        print(f"  {label}: {seconds:.2f} s")
 
 
 def machine() -> str:
@@ -253,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         profile(folder, work)
         return 0
     if args.filing_cpu:
-        filing_cpu(folder, work)
+        filing_cpu(folder, work, args.story_vectors)
         return 0
     floors, runs, peaks, cpus = [], [], [], []
     summary = ""

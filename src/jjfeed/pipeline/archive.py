@@ -48,6 +48,8 @@ class Query:
     story_window: timedelta
     exclude_sources: frozenset[str] = frozenset()  # `dedup: false`: never offered as copies
     copies: bool = True  # False when the duplicate index is elsewhere (Redis)
+    # The run weighs stories with count vectors (`dedup.story_vectors`): the workers make them.
+    story_vectors: bool = False
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,7 @@ class _Deduper:
             self.story_window,
             self.no_dedup,
             copies=isinstance(self.index, _SqliteIndex),
+            story_vectors=self.story_vectors,
         )
 
     @contextmanager
@@ -204,10 +205,10 @@ class _Deduper:
     def _story_terms(self, article: Article, features: _Features) -> frozenset[str]:
         """The article's story terms, with its count vector when stories are weighed with them.
 
-        The workers make the terms without one (:func:`_features`): only a
-        run with ``story_vectors`` pays for it, here.
+        The workers make it when the run asks for it (:class:`archive.Query`);
+        here only for an article they did not (an in-memory store has no workers' lookups).
         """
-        if not self.story_vectors:
+        if not self.story_vectors or story.has_body(features.terms) or not article.text:
             return features.terms
         if self._counted is None or self._counted[0] is not article:
             counted = story.story_terms(article.title, article.text, counts=True)

@@ -190,8 +190,9 @@ class _Features:
         return self.hashes.content_hash
 
 
-def _features(article: Article) -> _Features:
-    terms = story.story_terms(article.title, article.text)
+def _features(article: Article, counts: bool = False) -> _Features:
+    """``counts``: the story terms carry the count vector (the run has ``story_vectors``)."""
+    terms = story.story_terms(article.title, article.text, counts=counts)
     return _Features(dedup.features(article.text), terms, _story_keys(terms))
 
 
@@ -280,6 +281,7 @@ def _prepare(job: _PrepareJob) -> _Prepared | EntryFailed:
     :mod:`jjfeed.workers`); reads the store, never writes it.
     """
     article, source_tags, query = job
+    counts = query is not None and query.story_vectors
     key = raw_key(article, source_tags)
     if query is not None and archive.stored_from(query, article.source, article.guid) == key:
         return _Prepared(article, None, {}, None, raw_key=key, unchanged=True)
@@ -287,7 +289,7 @@ def _prepare(job: _PrepareJob) -> _Prepared | EntryFailed:
         with time_limit(CLEAN_SECONDS, f"{article.source}: {article.url or article.guid}"):
             cleaned = _clean_body(article)
             folded = fold_cleaned(article, cleaned, source_tags)
-            features = _features(folded)
+            features = _features(folded, counts)
     except StageTimeout as e:
         return EntryFailed(f"{e} (article skipped)")
     except Exception as e:  # noqa: BLE001  (any fault of one entry fails that entry)
@@ -302,13 +304,12 @@ def _prepare(job: _PrepareJob) -> _Prepared | EntryFailed:
         )
     folded, cut = capped(folded)
     if cut:
-        features = _features(folded)
+        features = _features(folded, counts)
     found = None
     if query is not None:
         try:
-            found = archive.look_up(
-                query, folded, features.hashes, features.terms, features.story_keys
-            )
+            plain = story.plain_terms(features.terms)  # the plain rule's: no count vector
+            found = archive.look_up(query, folded, features.hashes, plain, features.story_keys)
         except StoreError as e:  # filing looks it up itself
             log.debug("archive lookup failed, left to filing: %s", e)
     notes = (cut,) if cut else ()
@@ -473,9 +474,10 @@ def _without_furniture(prepared: _Prepared, known: frozenset[str]) -> _Prepared:
     if cleaned is prepared.cleaned:
         return prepared
     article, _ = capped(replace(prepared.article, text=cleaned.text, html=cleaned.html))
-    return replace(
-        prepared, article=article, cleaned=cleaned, features=_features(article), found=None
-    )
+    # With a count vector again if the worker made one (the run has story_vectors).
+    counts = prepared.features is not None and story.has_body(prepared.features.terms)
+    features = _features(article, counts)
+    return replace(prepared, article=article, cleaned=cleaned, features=features, found=None)
 
 
 def _clean_body(article: Article) -> Cleaned:

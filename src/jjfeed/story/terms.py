@@ -213,7 +213,7 @@ def count_vector(terms: frozenset[str]) -> dict[str, float]:
     """The count vector of a term set: each word's ``1 + ln(count)``, what the weighted cosine compares.
 
     A set without one (a headline alone) counts as its title words, counted
-    :data:`TITLE_BOOST` times. Cached for the few sets in use at once (an
+    :data:`TITLE_BOOST` times. By word. Cached for the few sets in use at once (an
     article is read as a query, then added to the window); callers never
     mutate the result.
     """
@@ -226,7 +226,11 @@ def count_vector(terms: frozenset[str]) -> dict[str, float]:
             counts[word] = tf[int(n)] if n.isdigit() and int(n) <= MAX_COUNT else 1.0
         elif t.startswith(TITLE_PREFIX):
             title.append(t[len(TITLE_PREFIX) :])
-    return counts or {w: _HEADLINE_TF for w in title}
+    # In word order, not the set's (which moves with the process's string hashing): the window's
+    # word ids, sums and ties then come out the same in every run.
+    if not counts:
+        return {w: _HEADLINE_TF for w in sorted(title)}
+    return dict(sorted(counts.items()))
 
 
 @functools.lru_cache(maxsize=8192)
