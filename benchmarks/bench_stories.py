@@ -534,16 +534,24 @@ def run_data(data: str, items: list[Item], args: argparse.Namespace) -> None:
         for sub in parts.values():
             print(_line(sub.name, score(method(sub, {}), sub.gold)), flush=True)
         if name == "online" or args.sweep:
-            sweep = {k: score(method(dev, p), dev.gold) for k, p in enumerate(grid)}
-            if args.sweep:
-                for k, s in sweep.items():
-                    print(f"    dev {grid[k]} {s.row()}")
-            pick = choose(sweep)
-            print(f"{name} with {grid[pick]} (chosen on dev)")
-            for sub in parts.values():
-                s = sweep[pick] if sub.name == "dev" else score(method(sub, grid[pick]), sub.gold)
-                print(_line(sub.name, s), flush=True)
+            _tune_on_dev(name, method, grid, parts, show=args.sweep)
         print(f"  ({time.perf_counter() - started:.1f} s)\n")
+
+
+def _tune_on_dev(
+    name: str, method: Method, grid: list[Params], parts: dict[str, Subset], *, show: bool
+) -> None:
+    """Score every parameter set of ``grid`` on the dev half, pick the best, report every part."""
+    dev = parts["dev"]
+    sweep = {k: score(method(dev, p), dev.gold) for k, p in enumerate(grid)}
+    if show:
+        for k, s in sweep.items():
+            print(f"    dev {grid[k]} {s.row()}", flush=True)
+    pick = choose(sweep)
+    print(f"{name} with {grid[pick]} (chosen on dev)")
+    for sub in parts.values():
+        s = sweep[pick] if sub.name == "dev" else score(method(sub, grid[pick]), sub.gold)
+        print(_line(sub.name, s), flush=True)
 
 
 def run_exhaustive(data: str, parts: dict[str, Subset], args: argparse.Namespace) -> None:
@@ -554,20 +562,12 @@ def run_exhaustive(data: str, parts: dict[str, Subset], args: argparse.Namespace
     for sub in parts.values():
         print(_line(sub.name, score(method(sub, {}), sub.gold)), flush=True)
     if args.sweep:
-        dev = parts["dev"]
         grid: list[Params] = [
             {"wfloor": f, "wscale": 4.0, "text_link": t}
             for f in (0.1, 0.15, 0.2)
             for t in (0.1, 0.2, 0.3)
         ]
-        sweep = {k: score(method(dev, p), dev.gold) for k, p in enumerate(grid)}
-        for k, s in sweep.items():
-            print(f"    dev {grid[k]} {s.row()}", flush=True)
-        pick = choose(sweep)
-        print(f"exhaustive with {grid[pick]} (chosen on dev)")
-        for sub in parts.values():
-            s = sweep[pick] if sub.name == "dev" else score(method(sub, grid[pick]), sub.gold)
-            print(_line(sub.name, s), flush=True)
+        _tune_on_dev("exhaustive", method, grid, parts, show=True)
     print(f"  ({time.perf_counter() - started:.1f} s)\n")
 
 

@@ -30,6 +30,7 @@ from jjfeed.clean.blocks import CONTENT, judge_blocks
 from jjfeed.clean.features import BlockFacts
 from jjfeed.clean.feedrules import source_words
 from jjfeed.clean.markup import (
+    INLINE_TAGS,
     Element,
     drop_share_buttons,
     harvest_markup_meta,
@@ -37,19 +38,13 @@ from jjfeed.clean.markup import (
     is_markup_boilerplate,
     is_unsafe_url,
     paragraph_chars,
+    remove,
     text_of,
 )
 from jjfeed.clean.meta import Found
 from jjfeed.clean.output import html_to_text, sanitise
 from jjfeed.model import Cleaned
 
-INLINE_TAGS: frozenset[str] = frozenset(
-    {
-        "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "dfn", "em", "font", "i",
-        "img", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup",
-        "time", "tt", "u", "var", "del", "ins", "wbr",
-    }
-)  # fmt: skip
 # Elements whose own text is one block when they hold no other such element.
 BLOCK_CANDIDATES: tuple[str, ...] = (
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dt", "dd",
@@ -171,21 +166,6 @@ def serialise_children(root: Element) -> str:
     return "".join(parts)
 
 
-def remove(element: Element) -> None:
-    """Take ``element`` and its subtree out, keeping the text that followed it."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    tail = element.tail
-    if tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-    parent.remove(element)
-
-
 def _drop_comments(root: Element) -> None:
     """Comments and processing instructions, where a parser has not dropped them already."""
     for node in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
@@ -205,7 +185,7 @@ def _flatten_math(root: Element) -> None:
         if parent is None:
             continue
         for annotation in list(math.iter("annotation", "annotation-xml")):
-            annotation.drop_tree()
+            remove(annotation)
         span = etree.Element("span")
         span.text = "".join(math.itertext())
         span.tail = math.tail

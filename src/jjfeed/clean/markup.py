@@ -42,9 +42,14 @@ _SHARE_ENDPOINT = re.compile(
     re.IGNORECASE,
 )
 SHARE_ROW_MAX_WORDS = 8
-_INLINE: frozenset[str] = frozenset(
-    {"a", "span", "em", "strong", "b", "i", "u", "small", "font", "sup", "sub", "cite", "time"}
-)
+# Inline (phrasing) elements: their text belongs to the block around them.
+INLINE_TAGS: frozenset[str] = frozenset(
+    {
+        "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "dfn", "em", "font", "i",
+        "img", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup",
+        "time", "tt", "u", "var", "del", "ins", "wbr",
+    }
+)  # fmt: skip
 # What a figure shows when its caption is a picture's.
 _MEDIA_TAGS: tuple[str, ...] = ("img", "picture", "video", "audio", "svg", "iframe", "canvas")
 # Substrings of class or id that mark widgets rather than article text.
@@ -139,27 +144,29 @@ def drop_share_buttons(root: Element) -> None:
         shared = sum(len(text_of(link).split()) for link in links)
         if len(text_of(block).split()) - shared <= SHARE_ROW_MAX_WORDS:
             for link in links:
-                _remove_keeping_tail(link)
+                remove(link)
 
 
 def _block_of(element: Element, root: Element) -> Element:
     """The nearest ancestor that is not an inline element (or ``root``)."""
     for ancestor in element.iterancestors():
-        if ancestor is root or ancestor.tag not in _INLINE:
+        if ancestor is root or ancestor.tag not in INLINE_TAGS:
             return ancestor
     return root
 
 
-def _remove_keeping_tail(element: Element) -> None:
+def remove(element: Element) -> None:
+    """Take ``element`` and its subtree out, keeping the text that followed it."""
     parent = element.getparent()
     if parent is None:
         return
-    if element.tail:
+    tail = element.tail
+    if tail:
         previous = element.getprevious()
         if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
+            previous.tail = (previous.tail or "") + tail
         else:
-            parent.text = (parent.text or "") + element.tail
+            parent.text = (parent.text or "") + tail
     parent.remove(element)
 
 

@@ -16,16 +16,12 @@ class ExplanationsMixin(StoreBase):
     def put_dedup_reason(
         self, article_id: int, rule: str, score: float | None, matched: int | None, when: datetime
     ) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO dedup_reasons (article, rule, score, matched, at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (article_id, rule, score, matched, _ts(when)),
-        )
+        self.put_dedup_reasons([(article_id, rule, score, matched, when)])
 
     def put_dedup_reasons(
         self, rows: Iterable[tuple[int, str, float | None, int | None, datetime]]
     ) -> None:
-        """Many :meth:`put_dedup_reason` rows ``(article, rule, score, matched, when)`` at once."""
+        """Why these articles joined their clusters: ``(article, rule, score, matched, when)``."""
         self._db.executemany(
             "INSERT OR REPLACE INTO dedup_reasons (article, rule, score, matched, at) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -45,29 +41,12 @@ class ExplanationsMixin(StoreBase):
             }
         return out
 
-    def put_story_reason(
-        self,
-        cluster: str,
-        story: str,
-        article_id: int | None,
-        link: float,
-        links: int,
-        best_article: int | None,
-        best: float | None,
-        when: datetime,
-    ) -> None:
-        self._db.execute(
-            """INSERT OR REPLACE INTO story_reasons
-               (cluster, story, article, link, links, best_article, best, at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            (cluster, story, article_id, link, links, best_article, best, _ts(when)),
-        )
-
     def put_story_reasons(
         self,
         rows: Iterable[tuple[str, str, int | None, float, int, int | None, float | None, datetime]],
     ) -> None:
-        """Many :meth:`put_story_reason` rows at once, in its argument order."""
+        """Why these clusters joined their stories: ``(cluster, story, article, link, links,
+        best_article, best, when)``."""
         self._db.executemany(
             """INSERT OR REPLACE INTO story_reasons
                (cluster, story, article, link, links, best_article, best, at)

@@ -8,7 +8,7 @@ from datetime import datetime
 import numpy as np
 
 from ..model import Signature
-from ..story.terms import COUNT_MARK
+from ..story.terms import key_terms
 from .base import TERMS_CACHE, _epoch, _ts
 from .clusters import ClustersMixin
 from .postings import KeyIndex, pack, unpack
@@ -130,8 +130,7 @@ class IndexMixin(ClustersMixin):
             # Without the count vector (see jjfeed.story.key_terms): candidates are compared by the
             # plain rule, and this cache holds thousands of sets.
             self._terms.update(
-                (int(r[0]), frozenset(t for t in str(r[1]).split("\n") if COUNT_MARK not in t))
-                for r in rows
+                (int(r[0]), frozenset(key_terms(str(r[1]).split("\n")))) for r in rows
             )
 
     def put_signature(self, article_id: int, signature: Signature) -> None:
