@@ -247,3 +247,57 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+# -- a real PostgreSQL server (database: postgresql://..., the shared store) -----------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server's maintenance URL: ``$JJFEED_POSTGRES_URL`` (.ci/run starts one),
+    else a throwaway cluster of our own (tests/postgres_server.py).
+
+    Fails rather than skips when the server cannot start: the shared store is
+    tested against the real thing or not at all.
+    """
+    from postgres_server import PostgresUnavailable, start, stop, wait_until_ready
+
+    given = os.environ.get("JJFEED_POSTGRES_URL")
+    if given:
+        wait_until_ready(given, 10)
+        yield given
+        return
+    try:
+        folder, url = start()
+    except PostgresUnavailable as e:
+        pytest.fail(str(e))
+    try:
+        wait_until_ready(url, 30)
+        yield url
+    finally:
+        stop(folder)
+
+
+_PG_DATABASES = iter(range(1, 10**9))
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test, dropped after it."""
+    import psycopg
+
+    name = f"jjfeed_test_{os.getpid()}_{next(_PG_DATABASES)}"
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+    yield postgres_server.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where a store test's store lives: an SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "j.db"
+    return str(request.getfixturevalue("postgres_url"))

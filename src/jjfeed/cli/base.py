@@ -20,6 +20,7 @@ import click
 from .. import __version__
 from ..config import Config, load_config
 from ..errors import JJFeedError, LockedError
+from ..store.backend import as_database
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
 
@@ -47,7 +48,7 @@ class Settings:
     def __init__(
         self,
         config: Path,
-        db: Path | None,
+        db: str | None,
         output: Path | None,
         quiet: bool,
         processes: int | None = None,
@@ -57,7 +58,7 @@ class Settings:
 
     def load(self, *, required: bool) -> Config:
         config = load_config(
-            self.config_path, required=required, database=self.db, output=self.output
+            self.config_path, required=required, database=as_database(self.db) if self.db else None, output=self.output
         )
         if self.processes is not None:
             config = dataclasses.replace(config, processes=self.processes)
@@ -77,10 +78,11 @@ class Settings:
 )
 @click.option(
     "--db",
-    type=click.Path(path_type=Path),
+    type=str,
     envvar="JJFEED_DB",
     default=None,
-    help="SQLite database (env JJFEED_DB; default from feeds.yaml, else .jjfeed/jjfeed.db).",
+    help="SQLite database file, or a postgresql:// URL for a store several workers share"
+    " (env JJFEED_DB; default from feeds.yaml, else .jjfeed/jjfeed.db).",
 )
 @click.option(
     "--output",
@@ -109,7 +111,7 @@ class Settings:
 def cli(
     ctx: click.Context,
     config_path: Path,
-    db: Path | None,
+    db: str | None,
     output: Path | None,
     processes: int | None,
     verbose: int,

@@ -16,6 +16,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..model import FeedInfo, FetchSettings, OutputSpec, Source, Tagging
+from ..store.backend import Database, as_database
 from .publishing import http_url, outputs, tagging
 from .validate import Validator
 
@@ -34,7 +35,7 @@ class Config:
     """Everything a run needs to know, resolved and validated."""
 
     sources: tuple[Source, ...] = ()
-    database: Path = DEFAULT_DATABASE
+    database: Database = DEFAULT_DATABASE  # a file's path, or a postgresql:// URL
     output: Path = DEFAULT_OUTPUT
     feed: FeedInfo = field(default_factory=FeedInfo)
     path: Path | None = None
@@ -64,7 +65,7 @@ def load_config(
     path: Path,
     *,
     required: bool = True,
-    database: Path | None = None,
+    database: Database | None = None,
     output: Path | None = None,
 ) -> Config:
     """Load ``path``; ``database``/``output`` (from flags or env) override the file.
@@ -143,7 +144,7 @@ def parse_config(text: str, path: Path) -> Config:
         outputs=outputs(v, top),
         tagging=tagging(v, top),
         sources=_sources(v, top, base),
-        database=base / v.str_(top, "database", str(DEFAULT_DATABASE)),
+        database=as_database(v.str_(top, "database", str(DEFAULT_DATABASE)), base),
         output=base / v.str_(top, "output", str(DEFAULT_OUTPUT)),
         feed=feed,
         path=path,

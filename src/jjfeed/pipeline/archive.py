@@ -26,13 +26,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 
 from .. import dedup, story
 from ..model import Article
 from ..store import Store
+from ..store.backend import Database
 
 # Latest articles per story key taken as candidates, in the archive and in the run each.
 STORY_PER_KEY = 50
@@ -42,7 +42,7 @@ STORY_PER_KEY = 50
 class Query:
     """How one run looks things up in the archive: the store and the windows."""
 
-    database: Path
+    database: Database
     now: datetime
     since: datetime  # the dedup window: articles first seen at or after this
     story_window: timedelta
@@ -122,7 +122,7 @@ def stored_from(query: Query, source: str, guid: str) -> str | None:
 _READER: dict[str, Store] = {}
 
 
-def _reader(database: Path) -> Store:
+def _reader(database: Database) -> Store:
     """This process's reading connection to ``database`` (one at a time)."""
     key = str(database)
     reader = _READER.get(key)

@@ -136,7 +136,7 @@ class _Deduper:
         if str(self.store.path) == ":memory:":
             return None  # no second connection can see it
         return archive.Query(
-            self.store.path,
+            self.store.database,
             self.now,
             self.now - self.window,
             self.story_window,

@@ -17,6 +17,7 @@ from ..config import Config, append_sources, load_config
 from ..errors import ConfigError, FetchError, JJFeedError
 from ..model import Fetched, FetchSettings, Source, SourceState
 from ..store import Store
+from ..store.backend import exists as database_exists
 
 MAX_CANDIDATES = 5
 
@@ -180,7 +181,7 @@ def enable(config: Config, name: str) -> SourceState:
 
 
 def _states(config: Config) -> dict[str, SourceState]:
-    if not config.database.exists():
+    if not database_exists(config.database):
         return {}
     with Store(config.database) as store:
         return {s.name: s for s in store.sources()}

@@ -19,7 +19,8 @@ WAL lets ``export`` read while a run writes.
 from __future__ import annotations
 
 from .articles import ArticlesMixin, Filed
-from .base import CACHE_MIB, StoreBase, require_database, wrap_all
+from .backend import Database, is_postgres, require_database
+from .base import CACHE_MIB, StoreBase, wrap_all
 from .clusters import ClustersMixin
 from .explain import ExplanationsMixin
 from .index import IndexMixin
@@ -28,10 +29,12 @@ from .sources import SourcesMixin
 
 __all__ = [
     "CACHE_MIB",
+    "Database",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "Filed",
     "Store",
+    "is_postgres",
     "require_database",
 ]
 

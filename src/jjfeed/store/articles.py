@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from ..errors import StoreError
 from ..model import Article, Signature, StoredArticle
@@ -84,8 +84,9 @@ class ArticlesMixin(StoreBase):
     def put_raw_key_of(self, source: str, guid: str, key: str) -> None:
         """Remember what the article of ``source`` with ``guid`` was stored from."""
         self._db.execute(
-            """INSERT OR REPLACE INTO raw_keys (article, key)
-               SELECT id, ? FROM articles WHERE source = ? AND guid = ?""",
+            """INSERT INTO raw_keys (article, key)
+               SELECT id, ? FROM articles WHERE source = ? AND guid = ?
+               ON CONFLICT (article) DO UPDATE SET key = excluded.key""",
             (key, source, guid),
         )
 
@@ -121,7 +122,8 @@ class ArticlesMixin(StoreBase):
     ) -> int:
         cur = self._db.execute(
             f"""INSERT INTO articles (source, guid, {", ".join(_CONTENT_COLUMNS)}, cluster, fetched_at)
-               VALUES (?, ?, {", ".join("?" * len(_CONTENT_COLUMNS))}, ?, ?)""",
+               VALUES (?, ?, {", ".join("?" * len(_CONTENT_COLUMNS))}, ?, ?)
+               RETURNING id""",
             (
                 article.source,
                 article.guid,
@@ -130,8 +132,7 @@ class ArticlesMixin(StoreBase):
                 _ts(when),
             ),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+        return int(cur.fetchone()[0])
 
     def insert_filed(self, items: Sequence[Filed]) -> list[int]:
         """Insert many articles with their clusters, signatures, band keys and story terms.
@@ -141,13 +142,14 @@ class ArticlesMixin(StoreBase):
         cluster's ``updated`` moves to the article's ``fetched_at`` as when
         the pipeline files a duplicate. Call it inside :meth:`transaction`.
         """
-        first = int(self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0])
-        ids = list(range(first, first + len(items)))
+        ids = self._backend.next_ids(self._db, len(items))
         for i in ids:
             self._terms.pop(i, None)
         self._db.executemany(
             """INSERT INTO clusters (id, created, updated, story) VALUES (?, ?, ?, ?)
-               ON CONFLICT (id) DO UPDATE SET updated = max(updated, excluded.updated)""",
+               ON CONFLICT (id) DO UPDATE SET updated = CASE
+                   WHEN excluded.updated > clusters.updated THEN excluded.updated
+                   ELSE clusters.updated END""",
             [
                 (f.cluster, _ts(f.fetched_at), _ts(f.fetched_at), f.story or f.cluster)
                 for f in items
@@ -281,7 +283,7 @@ def _story_at(item: Filed) -> datetime:
     return item.story_at or item.article.published or item.fetched_at
 
 
-def _stored(row: sqlite3.Row) -> StoredArticle:
+def _stored(row: Any) -> StoredArticle:
     article = Article(
         source=row["source"],
         guid=row["guid"],

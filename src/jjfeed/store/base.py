@@ -1,6 +1,6 @@
 """The connection under every part of the store: opening, migrating, transactions, meta.
 
-:func:`wrap_exceptions` is the one place an :mod:`sqlite3` error becomes a
+:func:`wrap_exceptions` is the one place a database driver's error becomes a
 jjfeed error: the store's own faults (locked, full, corrupt: the run cannot go
 on) are :class:`StoreError`; a row that one entry's values could not be
 written as (a constraint, a value SQLite cannot bind) is :class:`RecordError`,
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -20,8 +19,21 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import RecordError, StoreError
+from . import schema_postgres
+from .backend import (
+    DB_ERRORS,
+    RECORD_ERRORS,
+    Database,
+    PostgresBackend,
+    backend_for,
+    display,
+    is_postgres,
+    require_database,
+)
 from .postings import KeyIndex
 from .schema import MIGRATIONS, SCHEMA_VERSION, _statements
+
+_OPEN_ERRORS: tuple[type[BaseException], ...] = (*DB_ERRORS, OSError)
 
 # SQLite's page cache per connection (its default is 2 MiB): a run touches a few
 # thousand pages of the big indexes per source; 64 MiB keeps them between statements.
@@ -47,29 +59,16 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def require_database(path: Path) -> None:
-    """Raise :class:`StoreError` naming ``path`` unless a database file is there."""
-    if str(path) == ":memory:" or path.is_file():
-        return
-    what = "not a database file" if path.exists() else "no database there"
-    raise StoreError(
-        f"{path}: {what} (check --db or JJFEED_DB; `jjfeed run` or `jjfeed ingest` creates it)"
-    )
-
-
-# sqlite3 errors that one entry's values cause; every other one is the store's.
-_RECORD_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.DataError)
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _translated(path: object, name: str, error: sqlite3.Error) -> Exception:
+def _translated(path: object, name: str, error: BaseException) -> Exception:
     what = f"{path}: {name.replace('_', ' ')}: {type(error).__name__}: {error}"
-    return RecordError(what) if isinstance(error, _RECORD_ERRORS) else StoreError(what)
+    return RecordError(what) if isinstance(error, RECORD_ERRORS) else StoreError(what)
 
 
 def wrap_exceptions(method: F) -> F:
-    """``method`` with every :mod:`sqlite3` error turned into a jjfeed error naming the store.
+    """``method`` with every driver error (:data:`.backend.DB_ERRORS`) turned into a jjfeed error naming the store.
 
     A generator method is wrapped over its whole iteration, not only its first call.
     """
@@ -80,7 +79,7 @@ def wrap_exceptions(method: F) -> F:
         def generator(self: Any, *args: Any, **kwargs: Any) -> Any:
             try:
                 yield from method(self, *args, **kwargs)
-            except sqlite3.Error as e:
+            except DB_ERRORS as e:
                 raise _translated(self.path, name, e) from e
 
         return generator  # type: ignore[return-value]
@@ -89,7 +88,7 @@ def wrap_exceptions(method: F) -> F:
     def call(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
-        except sqlite3.Error as e:
+        except DB_ERRORS as e:
             raise _translated(self.path, name, e) from e
 
     return call  # type: ignore[return-value]
@@ -106,11 +105,12 @@ def wrap_all(cls: type) -> None:
 class StoreBase:
     """A connection to one jjfeed database, migrated to the current schema on open."""
 
-    path: Path
+    path: Path | str
+    database: Database
 
     def __init__(
         self,
-        path: Path,
+        path: Database,
         *,
         cache_mib: int = CACHE_MIB,
         reader: bool = False,
@@ -126,26 +126,25 @@ class StoreBase:
         """
         if must_exist:
             require_database(path)
-        self.path = path
+        self.path = path if not is_postgres(path) else display(path)
+        self.database = path
         self._terms: dict[int, frozenset[str]] = {}
         self._cluster_of: dict[int, str] = {}
         self._story: dict[str, str] = {}
         self._key_indexes: dict[str, KeyIndex] = {}  # see IndexMixin
+        self._backend = backend_for(path)
         try:
-            if str(path) != ":memory:" and not reader:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute(f"PRAGMA cache_size = {-1024 * cache_mib}")
-            if reader:
-                self._db.execute("PRAGMA query_only = ON")
-                return
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()
-        except (sqlite3.Error, OSError) as e:
-            raise StoreError(f"{path}: cannot open database: {e}") from e
+            self._db = self._backend.connect(path, cache_mib=cache_mib, reader=reader)
+        except _OPEN_ERRORS as e:
+            raise StoreError(f"{self.path}: cannot open database: {e}") from e
+        try:
+            if not reader:
+                self._migrate()
+        except BaseException as e:
+            self._db.close()
+            if isinstance(e, _OPEN_ERRORS):
+                raise StoreError(f"{self.path}: cannot open database: {e}") from e
+            raise
 
     def close(self) -> None:
         self._db.close()
@@ -157,12 +156,18 @@ class StoreBase:
         self.close()
 
     def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        version = self._backend.version(self._db)
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path}: database schema version {version} is newer than this "
                 f"jjfeed understands ({SCHEMA_VERSION}); upgrade jjfeed"
             )
+        if version == 0 and isinstance(self._backend, PostgresBackend):
+            with self.transaction():  # a new PostgreSQL store starts at the baseline
+                for statement in schema_postgres.statements():
+                    self._db.execute(statement)
+                self._backend.set_version(self._db, schema_postgres.BASELINE)
+            version = schema_postgres.BASELINE
         for number in range(version, SCHEMA_VERSION):
             migration = MIGRATIONS[number]
             with self.transaction():
@@ -171,18 +176,18 @@ class StoreBase:
                 else:
                     for statement in _statements(migration):
                         self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {number + 1}")
+                self._backend.set_version(self._db, number + 1)
 
     @property
     def version(self) -> int:
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        return self._backend.version(self._db)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One atomic unit of writes: all of it lands, or none of it does."""
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as e:
+            self._db.execute(self._backend.begin_write)
+        except DB_ERRORS as e:
             raise StoreError(f"{self.path}: cannot start a transaction: {e}") from e
         try:
             yield
@@ -191,9 +196,15 @@ class StoreBase:
             self._forget()  # ids of rolled-back articles are given out again
             raise
         else:
+            if self._backend.failed(self._db):  # PostgreSQL: an error was caught inside it
+                self._db.execute("ROLLBACK")
+                self._forget()
+                raise StoreError(
+                    f"{self.path}: a statement of this transaction failed; nothing of it was written"
+                )
             try:
                 self._db.execute("COMMIT")
-            except sqlite3.Error as e:
+            except DB_ERRORS as e:
                 raise StoreError(f"{self.path}: cannot commit: {e}") from e
 
     @contextmanager
@@ -208,7 +219,7 @@ class StoreBase:
             return
         try:
             self._db.execute("SAVEPOINT entry")
-        except sqlite3.Error as e:
+        except DB_ERRORS as e:
             raise StoreError(f"{self.path}: cannot start a savepoint: {e}") from e
         try:
             yield
@@ -219,7 +230,7 @@ class StoreBase:
             raise
         try:
             self._db.execute("RELEASE entry")
-        except sqlite3.Error as e:
+        except DB_ERRORS as e:
             raise StoreError(f"{self.path}: cannot release a savepoint: {e}") from e
 
     @contextmanager
@@ -230,18 +241,18 @@ class StoreBase:
         sight until the block ends (WAL keeps the old pages for it).
         """
         try:
-            self._db.execute("BEGIN")
+            self._db.execute(self._backend.begin_snapshot)
             try:
                 row = self._db.execute("SELECT max(id) FROM articles").fetchone()
                 yield int(row[0] or 0)
             finally:
                 self._db.execute("COMMIT")
-        except sqlite3.Error as e:
+        except DB_ERRORS as e:
             raise StoreError(f"{self.path}: cannot read: {e}") from e
 
     def _rows_in(
         self, query: str, values: Sequence[object], *after: object
-    ) -> Iterator[sqlite3.Row]:
+    ) -> Iterator[Any]:
         """The rows of ``query`` for all ``values``, whose ``{marks}`` is an IN list of them.
 
         Asked ``IN_CHUNK`` values at a time (SQLite limits the parameters of

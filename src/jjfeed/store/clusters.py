@@ -50,7 +50,8 @@ class ClustersMixin(StoreBase):
                 "UPDATE cluster_aliases SET cluster = ? WHERE cluster = ?", (survivor, other)
             )
             self._db.execute(
-                "INSERT OR REPLACE INTO cluster_aliases (alias, cluster, merged) VALUES (?, ?, ?)",
+                "INSERT INTO cluster_aliases (alias, cluster, merged) VALUES (?, ?, ?) ON CONFLICT (alias)"
+                " DO UPDATE SET cluster = excluded.cluster, merged = excluded.merged",
                 (other, survivor, _ts(when)),
             )
             self._db.execute("DELETE FROM clusters WHERE id = ?", (other,))
@@ -59,7 +60,8 @@ class ClustersMixin(StoreBase):
     def create_cluster(self, cluster: str, when: datetime, story: str | None = None) -> None:
         """A new cluster; it founds its own story unless ``story`` names one to join."""
         self._db.execute(
-            "INSERT OR IGNORE INTO clusters (id, created, updated, story) VALUES (?, ?, ?, ?)",
+            "INSERT INTO clusters (id, created, updated, story) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (id) DO NOTHING",
             (cluster, _ts(when), _ts(when), story or cluster),
         )
 

@@ -12,6 +12,9 @@ from .base import StoreBase, _ts
 OVERRIDES_LAST_ID = "overrides_last_id"
 
 
+_STORY_REASON = ("story", "article", "link", "links", "best_article", "best", "at")
+
+
 class ExplanationsMixin(StoreBase):
     def put_dedup_reason(
         self, article_id: int, rule: str, score: float | None, matched: int | None, when: datetime
@@ -23,8 +26,9 @@ class ExplanationsMixin(StoreBase):
     ) -> None:
         """Why these articles joined their clusters: ``(article, rule, score, matched, when)``."""
         self._db.executemany(
-            "INSERT OR REPLACE INTO dedup_reasons (article, rule, score, matched, at) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO dedup_reasons (article, rule, score, matched, at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (article) DO UPDATE SET rule = excluded.rule, score = excluded.score,"
+            " matched = excluded.matched, at = excluded.at",
             [(a, rule, score, matched, _ts(when)) for a, rule, score, matched, when in rows],
         )
 
@@ -48,9 +52,9 @@ class ExplanationsMixin(StoreBase):
         """Why these clusters joined their stories: ``(cluster, story, article, link, links,
         best_article, best, when)``."""
         self._db.executemany(
-            """INSERT OR REPLACE INTO story_reasons
-               (cluster, story, article, link, links, best_article, best, at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            f"""INSERT INTO story_reasons (cluster, {", ".join(_STORY_REASON)})
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cluster) DO UPDATE SET
+                {", ".join(f"{c} = excluded.{c}" for c in _STORY_REASON)}""",
             [(*row[:7], _ts(row[7])) for row in rows],
         )
 

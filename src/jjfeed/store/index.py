@@ -38,11 +38,14 @@ class IndexMixin(ClustersMixin):
         self._terms.pop(article_id, None)
         stamp = _ts(at)
         self._db.execute(
-            "INSERT OR REPLACE INTO story_terms (article, at, terms) VALUES (?, ?, ?)",
+            "INSERT INTO story_terms (article, at, terms) VALUES (?, ?, ?) ON CONFLICT (article)"
+            " DO UPDATE SET at = excluded.at, terms = excluded.terms",
             (article_id, stamp, "\n".join(sorted(terms))),
         )
+        if not new:  # a new row, not an update: its seq tells readers to catch up
+            self._db.execute("DELETE FROM story_keys WHERE article = ?", (article_id,))
         self._db.execute(
-            "INSERT OR REPLACE INTO story_keys (article, at, keys) VALUES (?, ?, ?)",
+            "INSERT INTO story_keys (article, at, keys) VALUES (?, ?, ?)",
             (article_id, _epoch(at), pack(keys)),
         )
 
@@ -135,7 +138,8 @@ class IndexMixin(ClustersMixin):
 
     def put_signature(self, article_id: int, signature: Signature) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO signatures (article, params, hashvalues) VALUES (?, ?, ?)",
+            "INSERT INTO signatures (article, params, hashvalues) VALUES (?, ?, ?) ON CONFLICT"
+            " (article) DO UPDATE SET params = excluded.params, hashvalues = excluded.hashvalues",
             (article_id, signature.params, signature.hashvalues),
         )
 
@@ -154,11 +158,15 @@ class IndexMixin(ClustersMixin):
 
         The row carries the article's first fetch, the date lookups bound it by.
         """
+        row = self._db.execute("SELECT fetched_at FROM articles WHERE id = ?", (article_id,))
+        fetched = next(iter(row), None)
+        if fetched is None:
+            return
+        if not new:  # a new row, not an update: its seq tells readers to catch up
+            self._db.execute("DELETE FROM band_keys WHERE article = ?", (article_id,))
         self._db.execute(
-            "INSERT OR REPLACE INTO band_keys (article, fetched, keys)"
-            " SELECT id, coalesce(CAST(strftime('%s', fetched_at) AS INTEGER), 0), ?"
-            " FROM articles WHERE id = ?",
-            (pack(keys), article_id),
+            "INSERT INTO band_keys (article, fetched, keys) VALUES (?, ?, ?)",
+            (article_id, _epoch(datetime.fromisoformat(str(fetched[0]))), pack(keys)),
         )
 
     def band_candidates(self, keys: Sequence[int], since: datetime | None = None) -> list[int]:
@@ -269,11 +277,11 @@ class IndexMixin(ClustersMixin):
             """INSERT INTO furniture (source, fingerprint, articles, words, last_seen, since)
                VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT (source, fingerprint) DO UPDATE SET
-                   articles = articles + excluded.articles, last_seen = excluded.last_seen""",
+                   articles = furniture.articles + excluded.articles, last_seen = excluded.last_seen""",
             [(source, fp, n, words, _ts(when), before) for fp, (n, words) in counts.items()],
         )
         self._db.execute(
             """INSERT INTO furniture_sources (source, articles) VALUES (?, ?)
-               ON CONFLICT (source) DO UPDATE SET articles = articles + excluded.articles""",
+               ON CONFLICT (source) DO UPDATE SET articles = furniture_sources.articles + excluded.articles""",
             (source, counted),
         )

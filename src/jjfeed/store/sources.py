@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+from typing import Any
 
 from ..model import SourceState, Validators
 from .base import StoreBase, _dt, _ts
@@ -26,7 +26,7 @@ class SourcesMixin(StoreBase):
         self._db.execute(
             """INSERT INTO sources (name, url, last_error, failures) VALUES (?, ?, ?, 1)
                ON CONFLICT (name) DO UPDATE SET last_error = excluded.last_error,
-                   failures = failures + 1""",
+                   failures = sources.failures + 1""",
             (source, url, error),
         )
 
@@ -69,7 +69,7 @@ class SourcesMixin(StoreBase):
         )
 
 
-def _source_state(row: sqlite3.Row) -> SourceState:
+def _source_state(row: Any) -> SourceState:
     return SourceState(
         name=row["name"],
         url=row["url"],

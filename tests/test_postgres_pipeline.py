@@ -1,0 +1,79 @@
+"""jjfeed end to end on a PostgreSQL store (issue 20): the same feed as on SQLite.
+
+``database: postgresql://...`` (or ``--db URL``) puts the whole store in
+one PostgreSQL database; worker processes read it through their own
+connections. Against a real server (conftest's ``postgres_url``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import REPO
+from jjfeed.config import load_config
+from jjfeed.lock import RunLock
+from test_cli import jjfeed
+
+
+def _items(output: Path) -> list[dict[str, object]]:
+    feed = json.loads((output / "feed.json").read_text())
+    keep = ("id", "title", "url", "content_html", "tags", "authors")
+    return [{k: item.get(k) for k in keep} for item in feed["items"]]
+
+
+def _run(database: str | Path, output: Path, cwd: Path, *more: str) -> None:
+    result = jjfeed(
+        "--config", str(REPO / "feeds.yaml"), "--db", str(database), "--output", str(output),
+        "--processes", "2", *more, "run",
+        cwd=cwd,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+def test_run_on_postgres_publishes_what_sqlite_publishes(tmp_path: Path, postgres_url: str) -> None:
+    _run(tmp_path / "j.db", tmp_path / "lite", tmp_path)
+    _run(postgres_url, tmp_path / "pg", tmp_path)
+    assert _items(tmp_path / "pg") == _items(tmp_path / "lite")
+    assert len(_items(tmp_path / "pg")) == 14
+
+    exported = jjfeed(
+        "--config", str(REPO / "feeds.yaml"), "--db", postgres_url, "export", cwd=tmp_path
+    )
+    assert exported.returncode == 0, exported.stderr
+    records = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert len(records) == 16 and len({r["cluster"] for r in records}) == 14
+
+    dupes = jjfeed(
+        "--config", str(REPO / "feeds.yaml"), "--db", postgres_url, "dupes", cwd=tmp_path
+    )
+    assert dupes.returncode == 0, dupes.stderr
+    assert dupes.stdout.count("jaccard") == 2  # the two copies, each with its reason
+
+    again = jjfeed(
+        "--config", str(REPO / "feeds.yaml"), "--db", postgres_url, "--output", str(tmp_path / "pg"),
+        "run",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "0 new articles" in again.stdout + again.stderr
+
+
+def test_database_url_in_feeds_yaml_is_kept_as_a_url(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text(
+        "database: postgresql://jj@db.example:5432/feeds\nsources: []\n"
+    )
+    assert load_config(tmp_path / "feeds.yaml").database == "postgresql://jj@db.example:5432/feeds"
+    (tmp_path / "feeds.yaml").write_text("database: store/j.db\nsources: []\n")
+    assert load_config(tmp_path / "feeds.yaml").database == tmp_path / "store/j.db"
+
+
+def test_a_second_run_on_one_postgres_store_is_refused(tmp_path: Path, postgres_url: str) -> None:
+    with RunLock(postgres_url):
+        result = jjfeed(
+            "--config", str(REPO / "feeds.yaml"), "--db", postgres_url, "--output", str(tmp_path),
+            "run",
+            cwd=tmp_path,
+        )  # fmt: skip
+    assert result.returncode == 75 and "lock" in result.stderr
+    assert "Traceback" not in result.stderr
