@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,6 +57,7 @@ class Route:
     last_modified: str | None = None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (a slow server)
 
 
 class FeedServer:
@@ -73,6 +75,8 @@ class FeedServer:
                 if route is None:
                     self.send_error(404)
                     return
+                if route.delay:
+                    time.sleep(route.delay)
                 inm = self.headers.get("If-None-Match")
                 ims = self.headers.get("If-Modified-Since")
                 if (route.etag and inm == route.etag) or (

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from conftest import REPO
 from jjfeed.config import load_config
-from jjfeed.lock import RunLock
 from test_cli import jjfeed
 
 
@@ -58,6 +57,14 @@ def test_run_on_postgres_publishes_what_sqlite_publishes(tmp_path: Path, postgre
     assert again.returncode == 0, again.stderr
     assert "0 new articles" in again.stdout + again.stderr
 
+    published = jjfeed(
+        "--config", str(REPO / "feeds.yaml"), "--db", postgres_url, "--output",
+        str(tmp_path / "published"), "publish",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert published.returncode == 0, published.stderr
+    assert _items(tmp_path / "published") == _items(tmp_path / "lite")
+
 
 def test_database_url_in_feeds_yaml_is_kept_as_a_url(tmp_path: Path) -> None:
     (tmp_path / "feeds.yaml").write_text(
@@ -68,12 +75,32 @@ def test_database_url_in_feeds_yaml_is_kept_as_a_url(tmp_path: Path) -> None:
     assert load_config(tmp_path / "feeds.yaml").database == tmp_path / "store/j.db"
 
 
-def test_a_second_run_on_one_postgres_store_is_refused(tmp_path: Path, postgres_url: str) -> None:
-    with RunLock(postgres_url):
-        result = jjfeed(
-            "--config", str(REPO / "feeds.yaml"), "--db", postgres_url, "--output", str(tmp_path),
-            "run",
-            cwd=tmp_path,
-        )  # fmt: skip
-    assert result.returncode == 75 and "lock" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_migrate_store_moves_everything_and_loses_nothing(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    lite = tmp_path / "j.db"
+    _run(lite, tmp_path / "lite", tmp_path)
+    config = ("--config", str(REPO / "feeds.yaml"))
+    # An override too: it must survive the move and keep working.
+    split = jjfeed(*config, "--db", str(lite), "dupes", "split", "15", cwd=tmp_path)
+    assert split.returncode == 0, split.stderr
+
+    moved = jjfeed(*config, "migrate-store", str(lite), postgres_url, cwd=tmp_path)
+    assert moved.returncode == 0, moved.stderr
+    assert "16 articles" in moved.stdout
+
+    for command in (("export",), ("dupes",), ("dupes", "overrides")):
+        before = jjfeed(*config, "--db", str(lite), *command, cwd=tmp_path)
+        after = jjfeed(*config, "--db", postgres_url, *command, cwd=tmp_path)
+        assert after.returncode == 0, after.stderr
+        assert after.stdout == before.stdout, command
+
+    again = jjfeed(*config, "migrate-store", str(lite), postgres_url, cwd=tmp_path)
+    assert again.returncode == 1 and "already holds articles" in again.stderr
+
+    _run(postgres_url, tmp_path / "pg", tmp_path)  # a run on the moved store: nothing new
+    published = jjfeed(
+        *config, "--db", str(lite), "--output", str(tmp_path / "lite2"), "publish", cwd=tmp_path
+    )
+    assert published.returncode == 0, published.stderr
+    assert _items(tmp_path / "pg") == _items(tmp_path / "lite2")  # the split holds too

@@ -234,6 +234,9 @@ class FetchSettings:
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 10
     time_budget: float = 300.0
+    # How long a worker sharing a PostgreSQL store holds the sources it claimed
+    # (then another may take them: the first one died). Longer than a run.
+    claim_timeout: float = 600.0
     backoff_base: float = 900.0
     max_delay: float = 86400.0
     redirect_runs: int = 3

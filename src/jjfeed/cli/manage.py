@@ -1,4 +1,5 @@
-"""Commands that manage sources: add, import-opml, export-opml, feeds, enable."""
+"""Commands that manage sources and the store: add, import-opml, export-opml, feeds,
+migrate-store, enable."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 
 import click
 
-from ..pipeline import sources
+from ..pipeline import fleet, sources
 from ..store import require_database
+from ..store.backend import display
 from .base import Settings, cli, handle_errors
 
 
@@ -113,6 +115,31 @@ def feeds(settings: Settings, as_json: bool) -> None:
 
 def _short_time(value: object) -> str:
     return str(value)[:16].replace("T", " ") if value else ""
+
+
+@cli.command("migrate-store")
+@click.argument("sqlite_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("postgres_url")
+@click.pass_obj
+@handle_errors
+def migrate_store(settings: Settings, sqlite_path: Path, postgres_url: str) -> None:
+    """Copy an SQLite store (every article, cluster, story, index row, source state and
+    override) into an empty PostgreSQL database, for workers to share.
+
+    The SQLite file is only read; the copy lands whole or not at all. Then
+    point `database:` in feeds.yaml at POSTGRES_URL.
+    """
+
+    def report(table: str, rows: int) -> None:
+        if not settings.quiet:
+            click.echo(f"{table}: {rows} rows", err=True)
+
+    copied = fleet.migrate_store(sqlite_path, postgres_url, report)
+    if not settings.quiet:
+        click.echo(
+            f"{sqlite_path} -> {display(postgres_url)}: {copied.get('articles', 0)} articles, "
+            f"{sum(copied.values())} rows copied"
+        )
 
 
 @cli.command()

@@ -215,6 +215,7 @@ _FETCH_KEYS = {
     "workers": ("workers", 1),
     "per_host": ("per_host", 1),
     "time_budget": ("time_budget", 1),
+    "claim_timeout": ("claim_timeout", 1),
     "connect_timeout": ("connect_timeout", 1),
     "read_timeout": ("read_timeout", 1),
     "max_size": ("max_bytes", 1024),

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .. import dedup, fetch, ingest, schedule, urls
@@ -37,7 +37,7 @@ from ..parse import (
 )
 from ..store import Store
 from ..workers import Pending, Workers
-from . import archive, prepare
+from . import archive, fleet, prepare
 from .filing import _Deduper
 from .index import DuplicateIndex, _SqliteIndex
 from .prepare import EntryFailed, _prepare, _Read
@@ -146,7 +146,9 @@ def run(
     Remote sources are fetched in the background (see :func:`fetch.fetch_all`)
     while local ones are read; each fetched source is processed as soon as
     it and those before it in line have arrived. With ``shard=(i, n)`` only
-    the sources :func:`in_shard` gives to worker ``i`` of ``n`` are run.
+    the sources :func:`in_shard` gives to worker ``i`` of ``n`` are run. On
+    a shared store (PostgreSQL) without a shard, the run claims its sources
+    a few at a time (:mod:`.fleet`), so any number of workers share them.
     """
     now = now or datetime.now(UTC)
     events = events or RunEvents()
@@ -163,36 +165,55 @@ def run(
             _log_result(result)
             events.source_done(result)
 
-        remote = [s for s in config.sources if s.url is not None]
-        states = {s.name: schedule.state_for(s, store.get_source(s.name)) for s in remote}
-        due = []
-        for source in remote:
-            reason = schedule.skip_reason(states[source.name], now)
-            if reason is None:
-                due.append(source)
-            else:
-                next_attempt = states[source.name].next_attempt
-                done(SourceResult(source.name, "skipped", note=reason, next_attempt=next_attempt))
-        order = schedule.fetch_order([states[s.name] for s in due])
-        jobs = [
-            fetch.Job(due[i], schedule.fetch_url(due[i], states[due[i].name]), states[due[i].name].validators)
-            for i in order
-        ]  # fmt: skip
-        with fetch.fetch_all(
-            jobs, settings=settings, deadline=time.monotonic() + settings.time_budget
-        ) as fetching:
-            for source in config.sources:
-                if source.url is None:
-                    result = _run_local(deduper, source)
-                    done(_record_local(store, source, result, now, settings.alert_after))
-            for fetched, read in _read_ahead(deduper, fetching):
-                state = states[fetched.source.name]
-                done(_run_remote(deduper, fetched, read, state, now, settings, rng, events))
+        deadline = time.monotonic() + settings.time_budget
+        if store.shared and shard is None:
+            timeout = timedelta(seconds=settings.claim_timeout)
+            for batch in fleet.claimed(store, config.sources, now, timeout, done):
+                _run_sources(deduper, batch, now, settings, rng, events, done, deadline)
+        else:
+            _run_sources(deduper, config.sources, now, settings, rng, events, done, deadline)
         report = tuple(results[s.name] for s in config.sources)
         if report and all(r.status == "failed" for r in report):
             return RunReport(report)
         paths, entries = _publish(store, config)
         return RunReport(report, paths, entries)
+
+
+def _run_sources(
+    deduper: _Deduper,
+    sources: Sequence[Source],
+    now: datetime,
+    settings: FetchSettings,
+    rng: random.Random,
+    events: RunEvents,
+    done: Callable[[SourceResult], None],
+    deadline: float,
+) -> None:
+    """Run ``sources``: read the files, fetch the due feeds, file each as it arrives."""
+    store = deduper.store
+    remote = [s for s in sources if s.url is not None]
+    states = {s.name: schedule.state_for(s, store.get_source(s.name)) for s in remote}
+    due = []
+    for source in remote:
+        reason = schedule.skip_reason(states[source.name], now)
+        if reason is None:
+            due.append(source)
+        else:
+            next_attempt = states[source.name].next_attempt
+            done(SourceResult(source.name, "skipped", note=reason, next_attempt=next_attempt))
+    order = schedule.fetch_order([states[s.name] for s in due])
+    jobs = [
+        fetch.Job(due[i], schedule.fetch_url(due[i], states[due[i].name]), states[due[i].name].validators)
+        for i in order
+    ]  # fmt: skip
+    with fetch.fetch_all(jobs, settings=settings, deadline=deadline) as fetching:
+        for source in sources:
+            if source.url is None:
+                result = _run_local(deduper, source)
+                done(_record_local(store, source, result, now, settings.alert_after))
+        for fetched, read in _read_ahead(deduper, fetching):
+            state = states[fetched.source.name]
+            done(_run_remote(deduper, fetched, read, state, now, settings, rng, events))
 
 
 def _sharded(config: Config, shard: tuple[int, int] | None) -> Config:

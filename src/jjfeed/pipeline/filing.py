@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,7 +25,7 @@ from ..parse import (
 )
 from ..store import Store
 from ..workers import Workers
-from . import archive, decide
+from . import archive, decide, fleet
 from .index import DuplicateIndex, _SqliteIndex
 from .prepare import (
     _IN_PROCESS,
@@ -135,6 +135,8 @@ class _Deduper:
         """How the workers look this run's articles up in the archive (None: filing does)."""
         if str(self.store.path) == ":memory:":
             return None  # no second connection can see it
+        if self.store.shared:
+            return None  # other workers file meanwhile: filing looks up under its key locks
         return archive.Query(
             self.store.database,
             self.now,
@@ -166,7 +168,8 @@ class _Deduper:
         self.run.begin()
         self._explained.rollback_to((0, 0))
         try:
-            with self.store.transaction():
+            # A shared store: each article is a transaction of its own (file_isolated).
+            with nullcontext() if self.store.shared else self.store.transaction():
                 yield
                 self._explained.write(self.store)
         except BaseException:
@@ -366,6 +369,10 @@ class _Deduper:
         """
         mark, explained = self.run.mark(), self._explained.mark()
         try:
+            if self.store.shared:
+                features = features or _features(article)
+                with self.store.transaction(keys=self._stripes(article, features)):
+                    return self.file(article, priority, features, found)
             with self.store.savepoint():
                 return self.file(article, priority, features, found)
         except (StoreError, DedupIndexError):
@@ -375,6 +382,14 @@ class _Deduper:
             self.run.rollback_to(mark)
             self._explained.rollback_to(explained)
             return EntryFailed(f"{entry_name(article)} failed in filing: {type(e).__name__}: {e}")
+
+    @staticmethod
+    def _stripes(article: Article, features: _Features) -> list[int]:
+        """The key locks filing ``article`` takes in a shared store (see :func:`fleet.stripes`)."""
+        guid_key, url_key = decide.keys(article)
+        identity = f"{article.source}\n{article.guid}"
+        exact = (identity, guid_key, url_key, features.hashes.content_hash)
+        return fleet.stripes(exact, features.hashes.lsh_keys)
 
     def _insert(
         self,
@@ -452,17 +467,7 @@ class _Deduper:
         """
         terms = story.plain_terms(features.terms)
         if found is None:
-            candidates = self.store.story_candidates(
-                features.story_keys,
-                start,
-                end,
-                per_key=archive.STORY_PER_KEY,
-                min_shared=story.min_shared_keys(terms),
-            )
-            scored = (
-                (i, sid, story.story_similarity(terms, other)) for i, sid, other in candidates
-            )
-            return [(i, sid, sim) for i, sid, sim in scored if sim > 0]
+            return self._stored_cousins(features, terms, start, end)
         # The snapshot's stories, renamed by this run's merges; the run's own from the store.
         found_here = self.run.cousins(found.upto, terms, features.story_keys, start, end)
         stories = self.store.stories_of_articles([i for i, _ in found_here])
@@ -473,6 +478,20 @@ class _Deduper:
         ]
         cousins += [(i, stories[i], sim) for i, sim in found_here if i in stories]
         return sorted(cousins)
+
+    def _stored_cousins(
+        self, features: _Features, terms: frozenset[str], start: datetime, end: datetime
+    ) -> list[tuple[int, str, float]]:
+        """The store's own story candidates, scored (what a worker's lookup finds)."""
+        candidates = self.store.story_candidates(
+            features.story_keys,
+            start,
+            end,
+            per_key=archive.STORY_PER_KEY,
+            min_shared=story.min_shared_keys(terms),
+        )
+        scored = ((i, sid, story.story_similarity(terms, other)) for i, sid, other in candidates)
+        return [(i, sid, sim) for i, sid, sim in scored if sim > 0]
 
     def _weighed(
         self,

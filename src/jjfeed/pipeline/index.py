@@ -129,7 +129,8 @@ class _SqliteIndex:
             }
             copies = dedup.similar_among(article.text, texts)
         if copies:
-            clusters = self.store.clusters_of_articles([i for i, _ in copies])
+            ids = [i for i, _ in copies]
+            clusters = self.store.clusters_of_articles(ids, fresh=self.store.shared)
             for i, sim in copies:
                 matches.append(dedup.Match(clusters[i], sim.rule or "jaccard", sim.score, i))
         facts = self.store.sources_and_titles(m.article for m in matches if m.article is not None)
@@ -165,7 +166,7 @@ class _SqliteIndex:
         (sig, keys), self._pending = self._pending, (None, [])
         if sig is not None:
             self.store.put_signature(article_id, sig)
-            self.store.put_bands(article_id, keys, new=True)
+            self.store.put_bands(article_id, keys, new=True, fetched=when)
 
     def resign(
         self,

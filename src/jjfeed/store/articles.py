@@ -220,11 +220,9 @@ class ArticlesMixin(StoreBase):
         )
 
     def texts(self, article_ids: Iterable[int]) -> dict[int, str]:
-        ids = list(article_ids)
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self._db.execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", ids)
+        rows = self._rows_in(
+            "SELECT id, text FROM articles WHERE id IN ({marks})", list(article_ids)
+        )
         return {int(r["id"]): str(r["text"]) for r in rows}
 
     def cluster_of(self, article_id: int) -> str:

@@ -32,6 +32,12 @@ from ..errors import StoreError
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
+WRITE_LOCK = int.from_bytes(b"jjwrite", "big")
+"""The advisory lock a PostgreSQL store's write transactions take (see :class:`PostgresBackend`)."""
+
+KEY_LOCKS = int.from_bytes(b"jjk", "big")
+"""The class (first int4) of the advisory locks on key stripes: one article's filing."""
+
 Database = Path | str
 """Where a store lives: an SQLite file's path, or a PostgreSQL URL (a ``str``)."""
 
@@ -150,6 +156,19 @@ class PostgresConnection:
             with self._conn.cursor() as cursor:
                 cursor.executemany(postgres_sql(query), rows)  # type: ignore[arg-type]
 
+    def copy_rows(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
+    ) -> int:
+        """Write ``rows`` into ``table`` with ``COPY`` (bulk loading); how many."""
+        count = 0
+        with self._conn.cursor() as cursor:
+            names = ", ".join(columns)
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # type: ignore[arg-type]
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+        return count
+
     @property
     def in_transaction(self) -> bool:
         import psycopg
@@ -176,6 +195,14 @@ class SQLiteBackend:
     name = "sqlite"
     begin_write = "BEGIN IMMEDIATE"
     begin_snapshot = "BEGIN"
+    shared = False  # one writer at a time: the run lock (jjfeed.lock) sees to it
+    skip_locked = ""  # BEGIN IMMEDIATE already keeps other writers out
+
+    def lock_writes(self, db: Any) -> None:
+        """Wait for the store's write lock, in an open write transaction (SQLite holds it)."""
+
+    def lock_keys(self, db: Any, stripes: Sequence[int]) -> None:
+        """Wait for the locks of these key stripes (sorted), in an open write transaction."""
 
     def connect(self, path: Database, *, cache_mib: int, reader: bool) -> Any:
         if str(path) != ":memory:" and not reader:
@@ -219,11 +246,33 @@ class PostgresBackend(SQLiteBackend):
     A snapshot is a ``REPEATABLE READ`` transaction (what WAL gives a
     SQLite reader); ids come from the ``articles`` table's sequence, so two
     writers never draw the same one.
+
+    Filing one article is a transaction of its own that locks the stripes
+    of its keys (:meth:`lock_keys`: exact keys and LSH band keys, see
+    ``pipeline/fleet.py``), so two workers filing copies of one article
+    (which share a key) take turns, and the second sees the first's rows;
+    articles with no key in common file at the same time. Every other
+    write transaction (migrations, rebuilds, corrections) takes the whole
+    write lock (:data:`WRITE_LOCK`), which waits for every key lock.
     """
 
     name = "postgresql"
     begin_write = "BEGIN"
     begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+    shared = True
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+
+    def lock_writes(self, db: Any) -> None:
+        db.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
+
+    def lock_keys(self, db: Any, stripes: Sequence[int]) -> None:
+        # The write lock shared (whoever holds it whole waits for every key lock), then
+        # each stripe's, in the order given: sorted, so two writers never wait on each other.
+        db.execute(
+            "SELECT pg_advisory_xact_lock_shared(?),"
+            " (SELECT count(pg_advisory_xact_lock(?, s)) FROM unnest(?::int[]) AS s)",
+            (WRITE_LOCK, KEY_LOCKS, list(stripes)),
+        )
 
     def connect(self, path: Database, *, cache_mib: int, reader: bool) -> Any:
         return PostgresConnection(str(path), reader=reader)
@@ -232,7 +281,12 @@ class PostgresBackend(SQLiteBackend):
         return bool(db.failed)
 
     def version(self, db: Any) -> int:
-        exists = db.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
+        # pg_class read as a table, not to_regclass(): a name lookup may answer from the
+        # session's cache, which still says "no such table" after another worker made it.
+        exists = db.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables"
+            " WHERE schemaname = current_schema() AND tablename = 'meta')"
+        ).fetchone()[0]
         if not exists:
             return 0
         row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()

@@ -156,38 +156,58 @@ class StoreBase:
         self.close()
 
     def _migrate(self) -> None:
-        version = self._backend.version(self._db)
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: database schema version {version} is newer than this "
-                f"jjfeed understands ({SCHEMA_VERSION}); upgrade jjfeed"
-            )
-        if version == 0 and isinstance(self._backend, PostgresBackend):
-            with self.transaction():  # a new PostgreSQL store starts at the baseline
-                for statement in schema_postgres.statements():
+        """Bring the schema up to date; under the write lock, so one opener migrates.
+
+        Whoever waited for the lock finds the work done (several workers
+        opening a new PostgreSQL store at once).
+        """
+        if self._backend.version(self._db) == SCHEMA_VERSION:
+            return
+        with self.transaction():
+            version = self._backend.version(self._db)
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: database schema version {version} is newer than this "
+                    f"jjfeed understands ({SCHEMA_VERSION}); upgrade jjfeed"
+                )
+            if version == 0 and isinstance(self._backend, PostgresBackend):
+                for statement in schema_postgres.statements():  # a new store: the baseline
                     self._db.execute(statement)
-                self._backend.set_version(self._db, schema_postgres.BASELINE)
-            version = schema_postgres.BASELINE
-        for number in range(version, SCHEMA_VERSION):
-            migration = MIGRATIONS[number]
-            with self.transaction():
+                version = schema_postgres.BASELINE
+            for number in range(version, SCHEMA_VERSION):
+                migration = MIGRATIONS[number]
                 if callable(migration):
                     migration(self._db)
                 else:
                     for statement in _statements(migration):
                         self._db.execute(statement)
-                self._backend.set_version(self._db, number + 1)
+            self._backend.set_version(self._db, SCHEMA_VERSION)
 
     @property
     def version(self) -> int:
         return self._backend.version(self._db)
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One atomic unit of writes: all of it lands, or none of it does."""
+    def transaction(
+        self, *, lock: bool = True, keys: Sequence[int] | None = None
+    ) -> Iterator[None]:
+        """One atomic unit of writes: all of it lands, or none of it does.
+
+        On a shared store (PostgreSQL) it holds the store's whole write lock;
+        with ``keys``, only the locks of those key stripes (one article's
+        filing, see :meth:`.backend.PostgresBackend.lock_keys`); with
+        ``lock=False``, none (a claim on sources locks only its rows, see
+        :meth:`claim_sources`).
+        """
         try:
             self._db.execute(self._backend.begin_write)
+            if keys is not None:
+                self._backend.lock_keys(self._db, sorted(set(keys)))
+            elif lock:
+                self._backend.lock_writes(self._db)
         except DB_ERRORS as e:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             raise StoreError(f"{self.path}: cannot start a transaction: {e}") from e
         try:
             yield
@@ -250,14 +270,19 @@ class StoreBase:
         except DB_ERRORS as e:
             raise StoreError(f"{self.path}: cannot read: {e}") from e
 
-    def _rows_in(
-        self, query: str, values: Sequence[object], *after: object
-    ) -> Iterator[Any]:
+    def _rows_in(self, query: str, values: Sequence[object], *after: object) -> Iterator[Any]:
         """The rows of ``query`` for all ``values``, whose ``{marks}`` is an IN list of them.
 
         Asked ``IN_CHUNK`` values at a time (SQLite limits the parameters of
         one statement); ``after`` are the parameters that follow the list.
+        PostgreSQL takes the list as one array (``= ANY(?)``): one statement
+        text whatever the count, so it is prepared once.
         """
+        if self._backend.shared:
+            if values:
+                array = query.replace(" IN ({marks})", " = ANY(?)")
+                yield from self._db.execute(array, [list(values), *after])
+            return
         for start in range(0, len(values), IN_CHUNK):
             chunk = values[start : start + IN_CHUNK]
             marks = ",".join("?" * len(chunk))

@@ -14,20 +14,15 @@ from .base import EPOCH_UTC, StoreBase, _dt, _ts
 class ClustersMixin(StoreBase):
     def clusters_of(self, article_ids: Iterable[int]) -> set[str]:
         ids = list(article_ids)
-        if not ids:
-            return set()
-        marks = ",".join("?" * len(ids))
-        rows = self._db.execute(
-            f"""SELECT DISTINCT cluster FROM articles INDEXED BY articles_by_id
-                WHERE id IN ({marks})""",
+        rows = self._rows_in(
+            "SELECT DISTINCT cluster FROM articles INDEXED BY articles_by_id WHERE id IN ({marks})",
             ids,
         )
         return {str(r[0]) for r in rows}
 
     def cluster_created(self, clusters: Iterable[str]) -> dict[str, datetime]:
         ids = list(clusters)
-        marks = ",".join("?" * len(ids))
-        rows = self._db.execute(f"SELECT id, created FROM clusters WHERE id IN ({marks})", ids)
+        rows = self._rows_in("SELECT id, created FROM clusters WHERE id IN ({marks})", ids)
         return {str(r[0]): _dt(r[1]) or datetime.now(UTC) for r in rows}
 
     def merge_clusters(self, survivor: str, others: Iterable[str], when: datetime) -> None:
@@ -75,9 +70,15 @@ class ClustersMixin(StoreBase):
             raise StoreError(f"{self.path}: no cluster {cluster}")
         return str(row[0] or cluster)
 
-    def clusters_of_articles(self, article_ids: Sequence[int]) -> dict[int, str]:
-        """The cluster of each article, remembered until clusters merge or move."""
-        missing = [i for i in article_ids if i not in self._cluster_of]
+    def clusters_of_articles(
+        self, article_ids: Sequence[int], *, fresh: bool = False
+    ) -> dict[int, str]:
+        """The cluster of each article, remembered until clusters merge or move.
+
+        ``fresh``: read them again (a shared store: another worker may have
+        merged their clusters since; what a verdict joins must be current).
+        """
+        missing = [i for i in article_ids if fresh or i not in self._cluster_of]
         rows = self._rows_in(
             "SELECT id, cluster FROM articles INDEXED BY articles_by_id WHERE id IN ({marks})",
             missing,
@@ -106,17 +107,15 @@ class ClustersMixin(StoreBase):
 
     def story_sizes(self, stories: Iterable[str], start: datetime, end: datetime) -> dict[str, int]:
         """Articles of each story dated in ``[start, end]``."""
-        ids = list(stories)
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self._db.execute(
-            f"""SELECT c.story, count(*) FROM clusters c
+        rows = self._rows_in(
+            """SELECT c.story, count(*) FROM clusters c
                 JOIN articles a ON a.cluster = c.id
                 JOIN story_terms t ON t.article = a.id
                 WHERE c.story IN ({marks}) AND t.at BETWEEN ? AND ?
                 GROUP BY c.story""",
-            [*ids, _ts(start), _ts(end)],
+            list(stories),
+            _ts(start),
+            _ts(end),
         )
         return {str(r[0]): int(r[1]) for r in rows}
 

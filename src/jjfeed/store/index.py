@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
@@ -17,6 +18,11 @@ from .postings import KeyIndex, pack, unpack
 _DATED = {"band_keys": "fetched", "story_keys": "at"}
 _DAY = 86_400  # story keys are read into memory a day of dates at a time
 _END = 2**62  # a date after every other (band keys: no upper bound)
+# How long a skipped ``seq`` is waited for (a shared store, see IndexMixin._catch_up): longer
+# than any write transaction; a rolled-back write's number never comes.
+PENDING_SECONDS = 600.0
+# How many numbers below the highest may belong to writes still in flight (a shared store).
+IN_FLIGHT = 1000
 
 
 class IndexMixin(ClustersMixin):
@@ -124,17 +130,12 @@ class IndexMixin(ClustersMixin):
         ids = list(article_ids)
         if len(self._terms) + len(ids) > TERMS_CACHE:
             self._forget()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT article, terms FROM story_terms WHERE article IN ({marks})", chunk
-            )
-            # Without the count vector (see jjfeed.story.key_terms): candidates are compared by the
-            # plain rule, and this cache holds thousands of sets.
-            self._terms.update(
-                (int(r[0]), frozenset(key_terms(str(r[1]).split("\n")))) for r in rows
-            )
+        rows = self._rows_in(
+            "SELECT article, terms FROM story_terms WHERE article IN ({marks})", ids
+        )
+        # Without the count vector (see jjfeed.story.key_terms): candidates are compared by the
+        # plain rule, and this cache holds thousands of sets.
+        self._terms.update((int(r[0]), frozenset(key_terms(str(r[1]).split("\n")))) for r in rows)
 
     def put_signature(self, article_id: int, signature: Signature) -> None:
         self._db.execute(
@@ -153,20 +154,30 @@ class IndexMixin(ClustersMixin):
         for row in self._db.execute(query, args):
             yield int(row[0]), Signature(row[1], bytes(row[2]))
 
-    def put_bands(self, article_id: int, keys: Iterable[int], *, new: bool = False) -> None:
+    def put_bands(
+        self,
+        article_id: int,
+        keys: Iterable[int],
+        *,
+        new: bool = False,
+        fetched: datetime | None = None,
+    ) -> None:
         """Replace an article's LSH band keys (``new``: it has none yet).
 
-        The row carries the article's first fetch, the date lookups bound it by.
+        The row carries the article's first fetch, the date lookups bound it by
+        (``fetched``, when the caller knows it; read from the article otherwise).
         """
-        row = self._db.execute("SELECT fetched_at FROM articles WHERE id = ?", (article_id,))
-        fetched = next(iter(row), None)
         if fetched is None:
-            return
+            row = self._db.execute("SELECT fetched_at FROM articles WHERE id = ?", (article_id,))
+            stored = next(iter(row), None)
+            if stored is None:
+                return
+            fetched = datetime.fromisoformat(str(stored[0]))
         if not new:  # a new row, not an update: its seq tells readers to catch up
             self._db.execute("DELETE FROM band_keys WHERE article = ?", (article_id,))
         self._db.execute(
             "INSERT INTO band_keys (article, fetched, keys) VALUES (?, ?, ?)",
-            (article_id, _epoch(datetime.fromisoformat(str(fetched[0]))), pack(keys)),
+            (article_id, _epoch(fetched), pack(keys)),
         )
 
     def band_candidates(self, keys: Sequence[int], since: datetime | None = None) -> list[int]:
@@ -187,18 +198,26 @@ class IndexMixin(ClustersMixin):
         A rollback drops it (:meth:`_forget`): it may hold undone rows.
         """
         date = _DATED[table]
-        last = int(self._db.execute(f"SELECT max(seq) FROM {table}").fetchone()[0] or 0)
-        index = self._key_indexes.get(table)
-        if index is None or last < index.seq:  # new, or the table was emptied
-            index = self._key_indexes[table] = KeyIndex()
-        elif last > index.seq:
-            rows = self._db.execute(
-                f"SELECT article, {date}, keys FROM {table} WHERE seq > ? ORDER BY seq",
-                (index.seq,),
-            )
-            for article_id, when, blob in rows:
-                index.put(int(article_id), int(when), blob)
-        index.seq = last
+        if self._backend.shared:
+            index = self._key_indexes.get(table)
+            if index is None:  # the dates' rows load below; the last few by number now,
+                index = self._key_indexes[table] = KeyIndex()  # as a write may be in flight
+                last = int(self._db.execute(f"SELECT max(seq) FROM {table}").fetchone()[0] or 0)
+                index.seq = max(0, last - IN_FLIGHT)
+            self._catch_up(table, index)
+        else:
+            last = int(self._db.execute(f"SELECT max(seq) FROM {table}").fetchone()[0] or 0)
+            index = self._key_indexes.get(table)
+            if index is None or last < index.seq:  # new, or the table was emptied
+                index = self._key_indexes[table] = KeyIndex()
+            elif last > index.seq:
+                rows = self._db.execute(
+                    f"SELECT article, {date}, keys FROM {table} WHERE seq > ? ORDER BY seq",
+                    (index.seq,),
+                )
+                for article_id, when, blob in rows:
+                    index.put(int(article_id), int(when), blob)
+            index.seq = last
         start = lo - lo % _DAY
         end = hi if hi >= _END else hi - hi % _DAY + _DAY
         for gap_lo, gap_hi in index.missing(start, end):
@@ -212,6 +231,36 @@ class IndexMixin(ClustersMixin):
                 ),
             )
         return index
+
+    def _catch_up(self, table: str, index: KeyIndex) -> None:
+        """Read the rows other workers committed since (a shared store).
+
+        With several writers, ``seq`` is drawn in one order and committed in
+        another: a row below the highest seen may still come. So the numbers
+        skipped so far are asked for again each time until they arrive (or,
+        a rolled-back write's, for :data:`PENDING_SECONDS`).
+        """
+        date, now = _DATED[table], time.monotonic()
+        pending = sorted(index.pending)
+        query = f"SELECT article, {date}, keys, seq FROM {table} WHERE seq > ?"
+        if pending:
+            query += f" OR seq IN ({','.join('?' * len(pending))})"
+        seen = set()
+        for article_id, when, blob, seq in self._db.execute(
+            query + " ORDER BY seq", (index.seq, *pending)
+        ):
+            index.put(int(article_id), int(when), blob)
+            seen.add(int(seq))
+        top = max(seen, default=index.seq)
+        for seq in range(max(index.seq + 1, top - IN_FLIGHT), top):
+            if seq not in seen:
+                index.pending[seq] = now
+        for seq in seen.intersection(index.pending):
+            del index.pending[seq]
+        for seq, since in list(index.pending.items()):
+            if now - since > PENDING_SECONDS:
+                del index.pending[seq]
+        index.seq = max(index.seq, top)
 
     def band_keys(self, article_id: int) -> list[int]:
         """An article's stored LSH band keys, in key order."""

@@ -182,6 +182,9 @@ class KeyIndex:
 
     def __init__(self, fold: int = 256) -> None:
         self.seq = 0  # the last row (by the table's sequence) this index has seen
+        # Numbers below ``seq`` not seen yet, with when they were first missed (a shared
+        # store: another writer may still commit them).
+        self.pending: dict[int, float] = {}
         self._fold_at = fold
         self._segments: list[_Segment] = []
         self._where: dict[int, _Segment | None] = {}  # article: its segment (None: dictionary)

@@ -1,8 +1,11 @@
 """The store's schema: every migration, in order, and how one is split into statements.
 
-``PRAGMA user_version`` records how far a database has been migrated; each
-migration runs in its own transaction (see :meth:`StoreBase._migrate`), so a
-database is always at exactly one version. Append, never edit.
+``PRAGMA user_version`` (in PostgreSQL, a ``meta`` row) records how far a
+database has been migrated; the migrations it lacks run in one transaction
+under the store's write lock (see :meth:`StoreBase._migrate`), so a database
+is always at exactly one version and only one opener migrates it. Append,
+never edit; from 15 on, write SQL both databases take (a PostgreSQL store
+starts at :data:`.schema_postgres.BASELINE`).
 """
 
 from __future__ import annotations
@@ -304,6 +307,19 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     CREATE TABLE raw_keys (
         article INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
         key TEXT NOT NULL
+    );
+    """,
+    # 15: sources claimed by the workers sharing one store (issue 20): a worker runs a
+    # source while it holds the claim (``until``, then anyone may take it: a dead
+    # worker's sources are picked up); ``done`` is when the last claim was let go,
+    # so a worker that started before it does not run the source again. The first
+    # migration written for both databases.
+    """
+    CREATE TABLE source_claims (
+        source TEXT PRIMARY KEY,
+        worker TEXT,
+        until TEXT,
+        done TEXT
     );
     """,
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from ..model import SourceState, Validators
@@ -16,6 +18,61 @@ _SOURCE_COLUMNS = (
 
 
 class SourcesMixin(StoreBase):
+    @property
+    def shared(self) -> bool:
+        """Whether other workers write this store at the same time (PostgreSQL)."""
+        return self._backend.shared
+
+    def claim_sources(
+        self, names: Sequence[str], worker: str, *, now: datetime, until: datetime,
+        started: datetime, limit: int,
+    ) -> list[str]:  # fmt: skip
+        """Claim up to ``limit`` of ``names`` (in their order) for ``worker`` until ``until``.
+
+        A source is free when nobody holds it (no claim, or one that ran out
+        by ``now``: its worker died) and nobody let it go since ``started``
+        (this worker's run began: another worker has run it meanwhile).
+        Rows another worker is claiming at this moment are skipped, not
+        waited for (``FOR UPDATE SKIP LOCKED``). Returns the claimed names.
+        """
+        if not names or limit <= 0:
+            return []
+        with self.transaction(lock=False):
+            self._db.executemany(
+                "INSERT INTO source_claims (source) VALUES (?) ON CONFLICT (source) DO NOTHING",
+                [(name,) for name in names],
+            )
+            free = {
+                str(r[0])
+                for r in self._rows_in(
+                    "SELECT source FROM source_claims WHERE source IN ({marks})"
+                    " AND (until IS NULL OR until < ?) AND (done IS NULL OR done < ?)"
+                    + self._backend.skip_locked,
+                    list(names),
+                    _ts(now),
+                    _ts(started),
+                )
+            }
+            claimed = [name for name in names if name in free][:limit]
+            self._db.executemany(
+                "UPDATE source_claims SET worker = ?, until = ? WHERE source = ?",
+                [(worker, _ts(until), name) for name in claimed],
+            )
+        return claimed
+
+    def release_source(self, name: str, worker: str, when: datetime) -> None:
+        """Let go of ``worker``'s claim on ``name``, marking it run at ``when``."""
+        self._db.execute(
+            "UPDATE source_claims SET worker = NULL, until = NULL, done = ?"
+            " WHERE source = ? AND worker = ?",
+            (_ts(when), name, worker),
+        )
+
+    def claims(self) -> dict[str, tuple[str | None, datetime | None, datetime | None]]:
+        """``{source: (worker, until, done)}``: who holds which source (`jjfeed feeds`)."""
+        rows = self._db.execute("SELECT source, worker, until, done FROM source_claims")
+        return {str(r[0]): (r[1], _dt(r[2]), _dt(r[3])) for r in rows}
+
     def validators(self, source: str) -> Validators:
         row = self._db.execute(
             "SELECT etag, last_modified FROM sources WHERE name = ?", (source,)
