@@ -30,6 +30,7 @@ import html
 import multiprocessing
 import os
 import platform
+import queue
 import shutil
 import subprocess
 import sys
@@ -212,7 +213,16 @@ def filing(design: str, target: str, shares: list[list[Article]]) -> tuple[float
     ready.wait(timeout=600)
     start = time.perf_counter()
     go.set()
-    results = [out.get(timeout=3600) for _ in procs]
+    results: list[tuple[float, int, int, float]] = []
+    while len(results) < len(procs):
+        try:
+            results.append(out.get(timeout=5))
+        except queue.Empty:
+            failed = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+            if failed:
+                for proc in procs:
+                    proc.kill()
+                sys.exit(f"a {design} filing worker failed (exit {failed[0]}); see above")
     seconds = time.perf_counter() - start
     for proc in procs:
         proc.join(timeout=60)

@@ -459,3 +459,37 @@ def test_redis_backend_config(tmp_path: Path) -> None:
         "redis://10.0.0.5:6379/2",
         "news",
     )
+
+
+@pytest.mark.needs_shared(GROUND_TRUTH)
+def test_a_merge_of_a_cluster_only_another_worker_holds_files_the_article(
+    tmp_path: Path, redis_url: str, namespace: str
+) -> None:
+    """Worker A files a copy of A's cluster and of one only B's store holds: A merges, not fails."""
+    from jjfeed.pipeline.filing import _Deduper
+    from jjfeed.store import Store
+
+    (t1, x1), (t2, x2) = _articles()[2:4]
+    with (
+        Store(tmp_path / "a.db") as store_a,
+        Store(tmp_path / "b.db") as store_b,
+        RedisIndex(redis_url, namespace) as index_a,
+        RedisIndex(redis_url, namespace) as index_b,
+    ):
+        a = _Deduper(store_a, NOW, index=index_a)
+        b = _Deduper(store_b, NOW, index=index_b)
+        a.prepare()
+        b.prepare()
+        with a.unit():
+            first = a.file_isolated(
+                _article(source="a", guid="https://x.example/1", title=t1, text=x1), 0
+            )
+        with b.unit():
+            second = b.file_isolated(_article(source="b", guid="2", title=t2, text=x2), 0)
+        with a.unit():  # the same GUID as A's first, the text of B's: both clusters are one
+            both = a.file_isolated(
+                _article(source="c", guid="https://x.example/1", title=t2, text=x2), 0
+            )
+        assert (first, second, both) == ("new", "new", "duplicate")
+        clusters = {s.cluster for s in store_a.articles()}
+        assert len(clusters) == 1

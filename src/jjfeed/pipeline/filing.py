@@ -324,7 +324,9 @@ class _Deduper:
         """Fold ``merged`` into ``survivor``; the run index learns whose stories went where."""
         if merged:  # their stories fold into the survivor's: snapshots lag
             survivor_story = self.store.story_of(survivor)
-            for other in merged:
+            # With the shared Redis index a merged cluster may be one only another
+            # worker's store holds: nothing of it here to fold (its id becomes an alias).
+            for other in self.store.cluster_created(merged):
                 self.run.rename_story(self.store.story_of(other), survivor_story)
         self.store.merge_clusters(survivor, merged, self.now)
 
