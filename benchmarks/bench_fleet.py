@@ -10,7 +10,9 @@ in the same run, ``--workers`` processes ``jjfeed run`` at once:
   PostgreSQL database (``database: postgresql://...``): they claim the
   sources among themselves and file into the one store;
 - **redis**: the design before it: each worker runs ``--shard i/N`` with
-  its own SQLite store and ``dedup.backend: redis``.
+  its own SQLite store and ``dedup.backend: redis``;
+- **sqlite** (only with ``--workers 1``): one process, one SQLite store,
+  the reference.
 
 Reported per design: wall time from the first start to the last exit,
 entries per second for the whole fleet, articles stored, clusters (a copy
@@ -164,8 +166,8 @@ def _file_share(
 
     prepared = [(a, _features(a)) for a in articles]
     with contextlib.ExitStack() as stack:
-        if design == "postgres":
-            store = stack.enter_context(Store(target))
+        if design in ("postgres", "sqlite"):
+            store = stack.enter_context(Store(target if design == "postgres" else Path(target)))
             index = None
         else:
             from jjfeed.dedup.redis_index import RedisIndex
@@ -251,7 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--feeds", type=int, default=80)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--processes", type=int, default=1, help="JJFEED_PROCESSES per worker")
-    parser.add_argument("--only", choices=("postgres", "redis"), action="append")
+    parser.add_argument(
+        "--only",
+        choices=("postgres", "redis", "sqlite"),
+        action="append",
+        help="sqlite: one process and one SQLite store, no fleet (the reference; --workers 1)",
+    )
     parser.add_argument("--part", choices=("filing", "run"), action="append")
     args = parser.parse_args(argv)
     designs = args.only or ["postgres", "redis"]
@@ -260,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.entries} entries in {args.feeds} feeds, {args.workers} workers of "
           f"{args.processes} process(es); {expected} distinct articles; {platform.node()}, "
           f"{os.cpu_count()} cores")  # fmt: skip
+    if "sqlite" in designs and args.workers != 1:
+        parser.error("--only sqlite is one process: give --workers 1")
     for part in parts:
         for design in designs:
             with _servers(design) as target:
@@ -272,7 +281,14 @@ def main(argv: list[str] | None = None) -> int:
 
 @contextlib.contextmanager
 def _servers(design: str) -> Iterator[str]:
-    """A fresh PostgreSQL database (its URL) or Redis server (its URL), gone afterwards."""
+    """A fresh PostgreSQL database (its URL), Redis server (its URL) or SQLite file, gone afterwards."""
+    if design == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix="bench-fleet-sqlite-"))
+        try:
+            yield str(folder / "j.db")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
     if design == "postgres":
         folder, url = postgres_server.start()
         try:
@@ -316,13 +332,13 @@ def _run_part(design: str, target: str, args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-fleet-"))
     jjfeed = bench_pipeline.jjfeed_command()
     try:
-        if design == "postgres":
+        if design in ("postgres", "sqlite"):
             configs = [
                 write_config(work / f"pg{i}", server, paths, [f"database: {target}"])
                 for i in range(1, args.workers + 1)
             ]
             commands = [([*jjfeed, "--config", str(c), "run"], c.parent) for c in configs]
-            databases: list[Path | str] = [target]
+            databases: list[Path | str] = [target if design == "postgres" else Path(target)]
         else:
             head = ["database: j.db", "dedup:", "  backend: redis", "redis:", f"  url: {target}"]
             configs = [

@@ -110,7 +110,17 @@ def stop(folder: Path) -> None:
     data = folder / "data"
     if (data / "postmaster.pid").exists():
         subprocess.run(
-            [str(_bindir() / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "-t", "60", "stop"],
+            [
+                str(_bindir() / "pg_ctl"),
+                "-D",
+                str(data),
+                "-m",
+                "immediate",
+                "-w",
+                "-t",
+                "60",
+                "stop",
+            ],
             user=_run_as(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

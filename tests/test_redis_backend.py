@@ -192,6 +192,7 @@ def test_two_worker_processes_at_once(tmp_path: Path, redis_url: str, namespace:
         for proc in procs:
             out, err = proc.communicate(timeout=120)
             assert proc.returncode == 0, err
+            assert "dedup.backend: redis is deprecated" in err  # said once a run, not fatal
             match = _SUMMARY.search(out)
             assert match, out
             counts.append((int(match[1]), int(match[2])))

@@ -286,7 +286,9 @@ def test_story_candidates_are_the_latest_dated_in_the_window_per_key(database: D
         assert store.story_candidates([9], days[0], days[9]) == []
 
 
-def test_story_candidates_see_every_change_to_terms_clusters_and_stories(database: Database) -> None:
+def test_story_candidates_see_every_change_to_terms_clusters_and_stories(
+    database: Database,
+) -> None:
     """What story_candidates remembers between calls never outlives a change."""
     with Store(database) as store:
         with store.transaction():

@@ -58,7 +58,10 @@ class Settings:
 
     def load(self, *, required: bool) -> Config:
         config = load_config(
-            self.config_path, required=required, database=as_database(self.db) if self.db else None, output=self.output
+            self.config_path,
+            required=required,
+            database=as_database(self.db) if self.db else None,
+            output=self.output,
         )
         if self.processes is not None:
             config = dataclasses.replace(config, processes=self.processes)

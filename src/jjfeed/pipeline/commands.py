@@ -97,6 +97,11 @@ def _duplicate_index(config: Config, store: Store) -> Iterator[DuplicateIndex]:
         yield _SqliteIndex(store, no_dedup(config))
         return
     assert config.redis_url is not None
+    log.warning(
+        "dedup.backend: redis is deprecated: workers sharing one PostgreSQL store "
+        "(database: postgresql://...) publish one merged feed and file without a store-wide "
+        "lock (README: 'Several workers, one store')"
+    )
     try:
         from ..dedup.redis_index import RedisIndex
     except ImportError as e:  # the client is an extra: most users run one worker

@@ -38,6 +38,7 @@ def claim_size(due: int) -> int:
     """How many of ``due`` sources one claim takes."""
     return max(1, min(CLAIM_BATCH, due // SHARE))
 
+
 TAKEN = "another worker has it"
 
 
