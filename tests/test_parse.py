@@ -160,3 +160,12 @@ def test_an_atom_xml_base_still_resolves_the_markup_under_it() -> None:
     (article,) = parse_feed(atom, source="t", url="https://feeds.example/atom").articles
     assert article.url == "https://site.example/2020/post/"
     assert 'src="https://site.example/img/a.png"' in article.raw
+
+
+def test_a_guid_no_store_can_hold_becomes_its_digest() -> None:
+    from jjfeed.fields import bounded_guid
+
+    assert bounded_guid("plain-guid") == "plain-guid"
+    held = bounded_guid("a\x00b")
+    assert held.startswith("sha256:") and held == bounded_guid("a\x00b") != bounded_guid("a\x00c")
+    assert bounded_guid("lone \udc80 surrogate").startswith("sha256:")

@@ -104,3 +104,38 @@ def test_migrate_store_moves_everything_and_loses_nothing(
     )
     assert published.returncode == 0, published.stderr
     assert _items(tmp_path / "pg") == _items(tmp_path / "lite2")  # the split holds too
+
+
+def test_a_nul_in_a_json_feed_is_one_entry_not_a_failed_source(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """JSON allows \\u0000 where XML does not; PostgreSQL's text refuses it (SQLite keeps it)."""
+    feed = tmp_path / "nul.json"
+    feed.write_text(
+        json.dumps(
+            {
+                "version": "https://jsonfeed.org/version/1.1",
+                "title": "N\u0000ul feed",
+                "items": [
+                    {
+                        "id": "entry\u00001",
+                        "url": "https://n.example/1\u0000",
+                        "title": "A \u0000 title",
+                        "authors": [{"name": "A\u0000B"}],
+                        "content_text": "Words of a body with a nul \u0000 in it. " * 5,
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    for database in (str(tmp_path / "j.db"), postgres_url):
+        result = jjfeed(
+            "--db", database, "--output", str(tmp_path / "out"), "ingest", str(feed), cwd=tmp_path
+        )
+        assert result.returncode == 0, result.stderr
+        assert "1 new" in result.stdout + result.stderr
+        exported = jjfeed("--db", database, "export", cwd=tmp_path)
+        (record,) = [json.loads(line) for line in exported.stdout.splitlines()]
+        assert "\u0000" not in json.dumps(record, ensure_ascii=False)
+        assert record["guid"].startswith("sha256:") and record["author"] == "AB"

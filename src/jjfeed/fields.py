@@ -133,7 +133,15 @@ def risky_scheme(url: str | None) -> bool:
     return match is not None and match.group(1).lower() in _RISKY_SCHEMES
 
 
+# What no store's text column holds (PostgreSQL refuses NUL; lone surrogates are not UTF-8).
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
 def bounded_guid(guid: str) -> str:
-    if len(guid) <= MAX_GUID_CHARS:
+    """``guid``, or a digest of it when it is too long or holds a character no store keeps.
+
+    The digest is as distinct as the GUID and the same on every read.
+    """
+    if len(guid) <= MAX_GUID_CHARS and not _UNSTORABLE.search(guid):
         return guid
     return "sha256:" + hashlib.sha256(guid.encode("utf-8", "surrogatepass")).hexdigest()
