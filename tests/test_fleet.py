@@ -25,6 +25,7 @@ from jjfeed.store import Database, Store
 SOURCES = 16
 STORIES = 8
 PER_SOURCE = 4
+CLAIM = 6  # seconds a claim holds in the dead-worker test
 
 
 def _edited(text: str, seed: int) -> str:
@@ -141,7 +142,7 @@ def test_a_killed_workers_sources_are_taken_once_its_claims_run_out(
     story_of = _serve(feed_server, delay=0.0)
     slow = feed_server.routes["/s0.xml"]
     slow.delay = 60.0  # the first worker hangs on it, holding its claims
-    first = _start(_config(tmp_path / "w1", feed_server, postgres_url, claim_timeout=3))
+    first = _start(_config(tmp_path / "w1", feed_server, postgres_url, claim_timeout=CLAIM))
     deadline = time.monotonic() + 60
     while not any(path == "/s0.xml" for path, _ in feed_server.requests):
         assert time.monotonic() < deadline, "the first worker never fetched /s0.xml"
@@ -150,16 +151,26 @@ def test_a_killed_workers_sources_are_taken_once_its_claims_run_out(
     os.kill(first.pid, signal.SIGKILL)
     first.communicate(timeout=30)
     claimed_at = datetime.now(UTC)
+    shown = subprocess.run(
+        [sys.executable, "-m", "jjfeed", "--config", str(tmp_path / 'w1' / 'feeds.yaml'), "feeds", "--json"],
+        capture_output=True, text=True, timeout=60,
+        env={k: v for k, v in os.environ.items() if not k.startswith("JJFEED_")},
+    )  # fmt: skip
+    rows = {row["name"]: row for row in json.loads(shown.stdout)}
+    assert rows["s0"]["status"] == "running" and rows["s0"]["held_by"]  # `jjfeed feeds` says who
+    assert rows["s5"]["status"] == "new" and rows["s5"]["held_by"] is None
     slow.delay = 0.0
 
-    second = _config(tmp_path / "w2", feed_server, postgres_url, claim_timeout=3)
+    second = _config(tmp_path / "w2", feed_server, postgres_url, claim_timeout=CLAIM)
     out = _finish(_start(second))  # the dead worker's claims still hold
     with Store(postgres_url) as store:
         held = {name for name, (worker, until, _) in store.claims().items() if worker}
     assert "s0" in held, out
     assert f"{fleet.claim_size(SOURCES)} skipped" in out  # the dead worker's claim, held
 
-    time.sleep(max(0.0, (claimed_at + timedelta(seconds=3.5) - datetime.now(UTC)).total_seconds()))
+    time.sleep(
+        max(0.0, (claimed_at + timedelta(seconds=CLAIM + 0.5) - datetime.now(UTC)).total_seconds())
+    )
     _finish(_start(second))  # now they have run out: taken, and nothing filed twice
     _check_one_cluster_per_story(postgres_url, story_of)
     with Store(postgres_url) as store:

@@ -76,7 +76,9 @@ def feeds(settings: Settings, as_json: bool) -> None:
     """Show every source's state: last success, failures, last error, next attempt.
 
     Status is new, ok, moved (fetched from where a permanent redirect led),
-    failing (backing off) or disabled (HTTP 410; see `jjfeed enable`).
+    failing (backing off), disabled (HTTP 410; see `jjfeed enable`) or, on a
+    store several workers share, running (a worker holds it now: --json
+    says which, as held_by).
     """
     config = settings.load(required=True)
     if settings.db is not None:

@@ -36,9 +36,13 @@ class FeedRow:
 
     source: Source
     state: SourceState | None
+    # The worker running it now (a shared store: its claim has not run out), else None.
+    held_by: str | None = None
 
     @property
     def status(self) -> str:
+        if self.held_by is not None:
+            return "running"
         state = self.state
         if state is None or (state.last_attempt is None and state.last_success is None):
             return "failing" if state is not None and state.failures else "new"
@@ -69,6 +73,7 @@ class FeedRow:
             "disabled": s.disabled,
             "etag": s.etag,
             "last_modified": s.last_modified,
+            "held_by": self.held_by,
         }
 
 
@@ -136,7 +141,7 @@ def import_opml(config_path: Path, data: bytes, where: str) -> tuple[list[Source
 
 def export_opml(config: Config, now: datetime | None = None) -> str:
     """feeds.yaml's URL sources as OPML, each at the URL it is fetched from now."""
-    states = _states(config)
+    states, _ = _states(config)
     sources = []
     for source in config.sources:
         state = states.get(source.name)
@@ -152,7 +157,7 @@ def export_opml(config: Config, now: datetime | None = None) -> str:
 
 def feed_rows(config: Config) -> list[FeedRow]:
     """Every configured source with its stored state (None when never run)."""
-    states = _states(config)
+    states, held = _states(config)
     rows = []
     for source in config.sources:
         state = states.get(source.name)
@@ -160,7 +165,7 @@ def feed_rows(config: Config) -> list[FeedRow]:
             state = schedule.state_for(source, state)
             if state.last_attempt is None and state.last_success is None and not state.failures:
                 state = None
-        rows.append(FeedRow(source, state))
+        rows.append(FeedRow(source, state, held.get(source.name)))
     return rows
 
 
@@ -180,11 +185,17 @@ def enable(config: Config, name: str) -> SourceState:
         return state
 
 
-def _states(config: Config) -> dict[str, SourceState]:
+def _states(config: Config) -> tuple[dict[str, SourceState], dict[str, str]]:
+    """Every stored source state, and on a shared store who holds which source now."""
     if not database_exists(config.database):
-        return {}
+        return {}, {}
     with Store(config.database) as store:
-        return {s.name: s for s in store.sources()}
+        states = {s.name: s for s in store.sources()}
+        if not store.shared:
+            return states, {}
+        now = datetime.now(UTC)
+        claims = store.claims().items()
+        return states, {n: w for n, (w, until, _) in claims if w and until and until > now}
 
 
 def _is_feed(fetched: Fetched) -> bool:
