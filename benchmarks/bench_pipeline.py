@@ -160,7 +160,9 @@ def timed_ingest(
     return elapsed, peak, summary, cpu
 
 
-def profile(folder: Path, work: Path) -> None:
+def profile(folder: Path, work: Path, vectors: bool = False) -> None:
+    from dataclasses import replace
+
     from pyinstrument import Profiler
 
     from jjfeed import pipeline
@@ -169,6 +171,7 @@ def profile(folder: Path, work: Path) -> None:
     config = load_config(
         work / "none.yaml", required=False, database=work / "p.db", output=work / "pout"
     )
+    config = replace(config, story_vectors=vectors)
     profiler = Profiler(interval=0.002)
     profiler.start()
     pipeline.ingest_inputs(config, [str(folder)], now=NOW)
@@ -281,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     size = write_feeds(folder, args.entries)
     print(f"{args.entries:,} entries in {FILES} files, {size / 1e6:.1f} MB; {machine()}")
     if args.profile:
-        profile(folder, work)
+        profile(folder, work, args.story_vectors)
         return 0
     if args.filing_cpu:
         filing_cpu(folder, work, args.story_vectors)

@@ -97,7 +97,9 @@ class _Deduper:
     # The count vectors of the window, by word, with their document frequencies (story.StoryWindow).
     stories: story.StoryWindow = field(default_factory=story.StoryWindow)
     # The last article's story terms with its count vector (filing reads them twice).
-    _counted: tuple[Article, frozenset[str]] | None = field(default=None, init=False, repr=False)
+    _counted: tuple[Article, frozenset[str], story.CountVector] | None = field(
+        default=None, init=False, repr=False
+    )
     _in_unit: bool = field(default=False, init=False, repr=False)
     # Reasons filed in the current unit, written at its end (outside a unit: at once).
     _explained: _Explanations = field(default_factory=_Explanations, init=False, repr=False)
@@ -205,18 +207,23 @@ class _Deduper:
         """What the stored story terms were made with (a change rebuilds them)."""
         return f"{STORY_PARAMS}:vectors" if self.story_vectors else STORY_PARAMS
 
-    def _story_terms(self, article: Article, features: _Features) -> frozenset[str]:
-        """The article's story terms, with its count vector when stories are weighed with them.
+    def _story_terms(
+        self, article: Article, features: _Features
+    ) -> tuple[frozenset[str], story.CountVector | None]:
+        """The article's story terms, with its count vector when stories are weighed with them,
+        and that vector packed (None: the window reads it from the terms).
 
-        The workers make it when the run asks for it (:class:`archive.Query`);
+        The workers make both when the run asks for them (:class:`archive.Query`);
         here only for an article they did not (an in-memory store has no workers' lookups).
         """
-        if not self.story_vectors or story.has_body(features.terms) or not article.text:
-            return features.terms
+        if not self.story_vectors or features.vector is not None:
+            return features.terms, features.vector
+        if story.has_body(features.terms) or not article.text:
+            return features.terms, None
         if self._counted is None or self._counted[0] is not article:
-            counted = story.story_terms(article.title, article.text, counts=True)
-            self._counted = (article, counted)
-        return self._counted[1]
+            terms, counted = story.counted_terms(article.title, article.text)
+            self._counted = (article, terms, story.pack(counted.items()))
+        return self._counted[1], self._counted[2]
 
     def _prepare_stories(self) -> None:
         params = self.story_params
@@ -501,6 +508,7 @@ class _Deduper:
         terms: frozenset[str],
         cousins: list[tuple[int, str, float]],
         span: tuple[datetime, datetime],
+        vector: story.CountVector | None = None,
     ) -> list[tuple[int, str, float]]:
         """The story candidates, weighed with the story window (:func:`story.window_similarity`).
 
@@ -510,9 +518,9 @@ class _Deduper:
         """
         found: dict[int, float] = {}
         if story.has_body(terms):
-            found.update(self.stories.candidates(terms, *span, article.source))
+            found.update(self.stories.candidates(terms, *span, article.source, vector=vector))
         keyed = [i for i, _, _ in cousins if i not in found and i in self.stories]
-        found.update(self.stories.score(terms, keyed, article.source))
+        found.update(self.stories.score(terms, keyed, article.source, vector=vector))
         stories = self.store.stories_of_articles(sorted(found))
         weighed = [(i, stories[i], sim) for i, sim in found.items() if sim > 0 and i in stories]
         weighed += [c for c in cousins if c[0] not in self.stories]
@@ -527,9 +535,9 @@ class _Deduper:
         at = self._story_date(article, self.now)
         start, end = at - self.story_window, at + self.story_window
         cousins = self._cousins(features, found, start, end)
-        terms = self._story_terms(article, features)
+        terms, vector = self._story_terms(article, features)
         if self.story_vectors:
-            cousins = self._weighed(article, terms, cousins, (start, end))
+            cousins = self._weighed(article, terms, cousins, (start, end), vector)
         sources = self.store.sources_and_titles(i for i, _, _ in cousins)
         evidence = decide.story_evidence(article.source, cousins, sources)
         sizes = self.store.story_sizes(evidence.similarities, start, end)
@@ -546,15 +554,16 @@ class _Deduper:
         new: bool = False,
     ) -> None:
         """Store an article's story terms and keys (``new``: it has none yet)."""
+        vector = None
         if features is None:
             terms = story.story_terms(article.title, article.text, counts=self.story_vectors)
             keys = _story_keys(terms)
         else:
-            terms, keys = self._story_terms(article, features), features.story_keys
+            (terms, vector), keys = self._story_terms(article, features), features.story_keys
         at = self._story_date(article, first_seen)
         self.store.put_story_terms(article_id, at, terms, keys, new=new)
         if self.story_vectors:
-            self.stories.add(article_id, at, terms, article.source)
+            self.stories.add(article_id, at, terms, article.source, vector)
         # The run index compares by the plain rule: it needs no count vector, and a run holds
         # thousands of term sets.
         self.run.file_story(article_id, at, story.plain_terms(terms), keys)

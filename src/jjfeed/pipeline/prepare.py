@@ -184,6 +184,8 @@ class _Features:
     hashes: dedup.Features
     terms: frozenset[str]
     story_keys: list[int]
+    # The count vector of ``terms``, packed, when they carry one (the run has story_vectors).
+    vector: story.CountVector | None = None
 
     @property
     def content_hash(self) -> str:
@@ -191,9 +193,14 @@ class _Features:
 
 
 def _features(article: Article, counts: bool = False) -> _Features:
-    """``counts``: the story terms carry the count vector (the run has ``story_vectors``)."""
-    terms = story.story_terms(article.title, article.text, counts=counts)
-    return _Features(dedup.features(article.text), terms, _story_keys(terms))
+    """``counts``: the story terms carry the count vector (the run has ``story_vectors``),
+    and it comes packed too (:class:`story.CountVector`), so filing reads no ``word@count``."""
+    if not counts:
+        terms = story.story_terms(article.title, article.text)
+        return _Features(dedup.features(article.text), terms, _story_keys(terms))
+    terms, counted = story.counted_terms(article.title, article.text)
+    vector = story.pack(counted.items())
+    return _Features(dedup.features(article.text), terms, _story_keys(terms), vector)
 
 
 def _story_keys(terms: frozenset[str]) -> list[int]:
@@ -475,7 +482,7 @@ def _without_furniture(prepared: _Prepared, known: frozenset[str]) -> _Prepared:
         return prepared
     article, _ = capped(replace(prepared.article, text=cleaned.text, html=cleaned.html))
     # With a count vector again if the worker made one (the run has story_vectors).
-    counts = prepared.features is not None and story.has_body(prepared.features.terms)
+    counts = prepared.features is not None and prepared.features.vector is not None
     features = _features(article, counts)
     return replace(prepared, article=article, cleaned=cleaned, features=features, found=None)
 

@@ -95,6 +95,7 @@ from .terms import (
     TITLE_BOOST,
     TITLE_PREFIX,
     base_term,
+    counted_terms,
     has_body,
     has_text,
     key_terms,
@@ -102,6 +103,7 @@ from .terms import (
     recurring_terms,
     story_terms,
 )
+from .vectors import CountVector, headline_vector, pack, packed_vector, word_ids
 from .vocabulary import (
     NUMBER_WORDS,
     STOPWORDS,
@@ -125,7 +127,13 @@ __all__ = [
     "MAX_COUNT",
     "MIN_WINDOW_DOCS",
     "NORM_REFRESH",
+    "CountVector",
     "StoryWindow",
+    "counted_terms",
+    "headline_vector",
+    "pack",
+    "packed_vector",
+    "word_ids",
     "TEXT_STORY_LINK",
     "WEIGHTED_FLOOR",
     "WEIGHTED_SCALE",

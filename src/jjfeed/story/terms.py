@@ -79,11 +79,12 @@ def _level(count: int) -> int:
 
 
 def _counted(title_words: list[str], body: list[tuple[str, bool]]) -> Counter[str]:
-    counts: Counter[str] = Counter()
+    words = [w for w, _ in body]
+    counts = Counter(words)  # counted in C
+    for _ in range(LEAD_BOOST - 1):
+        counts.update(words[:LEAD_WORDS])
     for w in title_words:
         counts[w] += TITLE_BOOST
-    for position, (w, _) in enumerate(body):
-        counts[w] += LEAD_BOOST if position < LEAD_WORDS else 1
     return counts
 
 
@@ -104,18 +105,39 @@ def story_terms(
     identify the source rather than the news (:func:`recurring_terms`,
     :func:`name_terms`), dropped everywhere.
     """
+    return _terms_and_counts(title, text, ignore, counts)[0]
+
+
+def counted_terms(
+    title: str, text: str = "", *, ignore: Collection[str] = ()
+) -> tuple[frozenset[str], dict[str, int]]:
+    """:func:`story_terms` with ``counts``, and the count vector's ``{word: count}`` in word order.
+
+    Without body text, the title words counted :data:`TITLE_BOOST` times (as
+    :func:`count_vector` reads a headline): the words the window compares,
+    made without reading the ``word@count`` strings back.
+    """
+    terms, counted, title_words = _terms_and_counts(title, text, ignore, True)
+    if counted:
+        return terms, dict(sorted((w, min(MAX_COUNT, n)) for w, n in counted.items()))
+    return terms, {w: TITLE_BOOST for w in sorted(set(title_words))}
+
+
+def _terms_and_counts(
+    title: str, text: str, ignore: Collection[str], counts: bool
+) -> tuple[frozenset[str], Counter[str] | None, list[str]]:
+    """The story terms, the body's word counts (with ``counts`` and any body) and the title words."""
     stops = stopwords_for(language(f"{title}\n{text[:3000]}"))
     if ignore:
         stops = stops | frozenset(ignore)
     title_words = [w for w, _ in _content_tokens(title, stops)]
     terms = {TITLE_PREFIX + w for w in title_words}
     body = _content_tokens(text, stops) if text else []
-    if body and counts:
-        terms.update(
-            f"{w}{COUNT_MARK}{min(MAX_COUNT, n)}" for w, n in _counted(title_words, body).items()
-        )
+    counted = _counted(title_words, body) if body and counts else None
+    if counted:
+        terms.update(f"{w}{COUNT_MARK}{min(MAX_COUNT, n)}" for w, n in counted.items())
     if len(body) < MIN_TEXT_WORDS:
-        return frozenset(terms)
+        return frozenset(terms), counted, title_words
     mentions: Counter[str] = Counter()
     first: dict[str, int] = {}
     for w in title_words:
@@ -129,7 +151,7 @@ def story_terms(
     for w in ranked:
         terms.add(w)
         terms.update(f"{w}{LEVEL_MARK}{n}" for n in range(2, _level(mentions[w]) + 1))
-    return frozenset(terms)
+    return frozenset(terms), counted, title_words
 
 
 def base_term(term: str) -> str:

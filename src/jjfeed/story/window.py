@@ -37,13 +37,15 @@ import math
 from array import array
 from collections.abc import Iterable
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from .similarity import MIN_WINDOW_DOCS, WEIGHTED_FLOOR, WEIGHTED_SCALE, story_similarity
-from .terms import count_vector, has_body, plain_terms
+from .terms import has_body, plain_terms
+from .vectors import CountVector, packed_vector
 
 CANDIDATES = 64
 """Articles scored in full for one new article at most (the best by their rare words)."""
@@ -72,13 +74,22 @@ class _Grown:
         self.data: npt.NDArray[Any] = np.zeros(size, dtype=dtype)
         self.size = 0
 
+    def append(self, value: Any) -> None:
+        if self.size == len(self.data):
+            self._grow(self.size + 1)
+        self.data[self.size] = value
+        self.size += 1
+
+    def _grow(self, end: int) -> None:
+        grown = np.zeros(max(end, 2 * len(self.data)), dtype=self.data.dtype)
+        grown[: self.size] = self.data[: self.size]
+        self.data = grown
+
     def extend(self, values: npt.ArrayLike) -> None:
         values = np.asarray(values)
         end = self.size + len(values)
         if end > len(self.data):
-            grown = np.zeros(max(end, 2 * len(self.data)), dtype=self.data.dtype)
-            grown[: self.size] = self.data[: self.size]
-            self.data = grown
+            self._grow(end)
         self.data[self.size : end] = values
         self.size = end
 
@@ -91,7 +102,7 @@ class StoryWindow:
 
     def __init__(self) -> None:
         self.docs = 0
-        self._vocab: dict[str, int] = {}
+        self._vocab: dict[int, int] = {}  # word id (story.word_ids) -> column
         self._log_df = _Grown(np.float64)  # ln(df + 1) per word
         self._df = _Grown(np.int64)
         # Postings: per word, the positions of its entries in the rows' arrays.
@@ -118,8 +129,19 @@ class StoryWindow:
     def __contains__(self, article_id: object) -> bool:
         return article_id in self._row
 
-    def add(self, article_id: int, at: datetime, terms: frozenset[str], source: str = "") -> None:
-        """Count one article (dated ``at``); an article added again keeps its first terms."""
+    def add(
+        self,
+        article_id: int,
+        at: datetime,
+        terms: frozenset[str],
+        source: str = "",
+        vector: CountVector | None = None,
+    ) -> None:
+        """Count one article (dated ``at``); an article added again keeps its first terms.
+
+        ``vector``: the count vector of ``terms`` packed (:func:`story.packed_vector`
+        by default), made where the terms were made.
+        """
         if article_id in self._row:
             return
         row = len(self._terms)
@@ -128,15 +150,15 @@ class StoryWindow:
         self._terms.append(plain_terms(terms))
         self._sources.append(source)
         self._bodies.append(has_body(terms))
-        self._dates.extend([at.timestamp()])
-        self._ids.extend([article_id])
-        self._norms.extend([0.0])
-        self._normed_at.extend([0])
-        query = self._query(terms)
+        self._dates.append(at.timestamp())
+        self._ids.append(article_id)
+        self._norms.append(0.0)
+        self._normed_at.append(0)
+        query = self._query(terms, vector)
         cols = np.concatenate([query.cols, self._words(query.unseen)])
         start = self._cols.size
-        self._start.extend([start])
-        self._end.extend([start + len(cols)])
+        self._start.append(start)
+        self._end.append(start + len(cols))
         self._cols.extend(cols)
         self._tf.extend(np.concatenate([query.tf, query.unseen_tf]))
         self._entry_row.extend(np.full(len(cols), row, dtype=np.int64))
@@ -148,24 +170,24 @@ class StoryWindow:
         self._log_df.view()[cols] = np.log(df[cols] + 1.0)
         self.docs += 1
 
-    def _query(self, terms: frozenset[str]) -> _Query:
+    def _query(self, terms: frozenset[str], vector: CountVector | None = None) -> _Query:
         """``terms`` read against the window (the last one read is kept: an article is
         scored, then added)."""
         last = self._last
         if last is None or last.terms is not terms or last.docs != self.docs:
-            last = self._last = _Query(self, terms)
+            last = self._last = _Query(self, terms, vector)
         return last
 
-    def _words(self, words: list[str]) -> Ints:
-        """The ids of these new words, added to the vocabulary."""
+    def _words(self, words: npt.NDArray[np.uint64]) -> Ints:
+        """The columns of these new words (ids, none in the vocabulary, no two alike), added."""
         vocab = self._vocab
-        cols = [vocab.setdefault(w, len(vocab)) for w in words]
-        new = len(vocab) - len(self._postings)
+        first, new = len(vocab), len(words)
+        vocab.update(zip(words.tolist(), range(first, first + new), strict=True))
         if new:
             self._postings.extend(array("i") for _ in range(new))
             self._df.extend(np.zeros(new, dtype=np.int64))
             self._log_df.extend(np.zeros(new))
-        return np.array(cols, dtype=np.int64)
+        return np.arange(first, first + new, dtype=np.int64)
 
     def candidates(
         self,
@@ -174,6 +196,7 @@ class StoryWindow:
         end: datetime,
         source: str = "",
         limit: int | None = None,
+        vector: CountVector | None = None,
     ) -> list[tuple[int, float]]:
         """``(article, similarity)`` of the window's articles dated in ``[start, end]``, above 0.
 
@@ -184,7 +207,7 @@ class StoryWindow:
         limit = CANDIDATES if limit is None else limit
         if not self._terms or limit <= 0:
             return []
-        query = self._query(terms)
+        query = self._query(terms, vector)
         df = self._df.view()[query.cols]
         common = max(1, int(COMMON_SHARE * self.docs))
         rare = np.flatnonzero((df > 0) & (df <= common))
@@ -216,6 +239,7 @@ class StoryWindow:
         source: str = "",
         *,
         query: _Query | None = None,
+        vector: CountVector | None = None,
     ) -> dict[int, float]:
         """The similarity of ``terms`` (of an article of ``source``) to these articles of the window.
 
@@ -226,7 +250,7 @@ class StoryWindow:
         if not ids:
             return {}
         rows = np.array([self._row[i] for i in ids], dtype=np.int64)
-        query = query or self._query(terms)
+        query = query or self._query(terms, vector)
         weighed = self.docs >= MIN_WINDOW_DOCS and bool(terms)
         scaled = np.zeros(len(rows))
         if weighed:
@@ -279,24 +303,21 @@ class StoryWindow:
 class _Query:
     """One article's count vector, read against a window: its words' ids, tf and weights."""
 
-    def __init__(self, window: StoryWindow, terms: frozenset[str]) -> None:
+    def __init__(
+        self, window: StoryWindow, terms: frozenset[str], vector: CountVector | None
+    ) -> None:
         self.window, self.terms, self.docs = window, terms, window.docs
         # What the plain rule compares (story.story_similarity): the key terms.
         self.plain = plain_terms(terms)
-        tf = count_vector(terms)
-        vocab = window._vocab
-        cols, known, self.unseen, unseen_tf = [], [], [], []
-        for word, n in tf.items():
-            col = vocab.get(word)
-            if col is None:
-                self.unseen.append(word)
-                unseen_tf.append(n)
-            else:
-                cols.append(col)
-                known.append(n)
-        self.cols = np.array(cols, dtype=np.int64)
-        self.tf = np.array(known, dtype=np.float64)
-        self.unseen_tf = np.array(unseen_tf, dtype=np.float64)
+        ids, _ = vector = vector if vector is not None else packed_vector(terms)
+        # The words' columns in one pass in C (-1: a word the window has not seen).
+        cols = np.fromiter(
+            map(window._vocab.get, ids.tolist(), repeat(-1)), dtype=np.int64, count=len(ids)
+        )
+        known, tf = cols >= 0, vector.tf
+        self.cols, self.tf = cols[known], tf[known]
+        unseen = ~known
+        self.unseen, self.unseen_tf = ids[unseen], tf[unseen]
         self.weights = window.idf(self.cols) ** 2
         # Words the window has not seen weigh as unseen: df 0.
         new_weight = (math.log(window.docs + 1) + 1.0) ** 2

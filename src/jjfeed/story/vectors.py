@@ -1,0 +1,118 @@
+"""Count vectors packed: stable word ids and counts, as numpy arrays.
+
+The story window (:class:`jjfeed.story.StoryWindow`) compares count vectors.
+Read from a term set's ``word@count`` strings, one costs a few hundred
+string operations and dictionary lookups per article, in the run's main
+process, which alone files (docs/benchmarks.md, "the story window in
+numpy"). So the worker that makes an article's terms makes its vector too,
+as a :class:`CountVector`: each word as a 64-bit id (a hash of its UTF-8
+bytes, the same in every process and run) and its count as one byte, both
+in word order. The main process looks the ids up in the window in one pass
+in C and never reads a word.
+
+:func:`packed_vector` makes the same vector from a term set, for terms read
+back from the store.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from .terms import COUNT_MARK, MAX_COUNT, TITLE_BOOST, TITLE_PREFIX
+
+Ids = npt.NDArray[np.uint64]
+Counts = npt.NDArray[np.uint8]
+
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+"""The hash's base (odd, so its powers never vanish modulo 2**64)."""
+
+TF = np.array([1.0] + [1.0 + math.log(n) for n in range(1, MAX_COUNT + 1)])
+"""``1 + ln(count)`` by count (0 and an unreadable count: 1.0), as :func:`jjfeed.story.count_vector`."""
+
+
+class CountVector(NamedTuple):
+    """One article's count vector: its words' ids and counts, in word order."""
+
+    ids: Ids
+    counts: Counts
+
+    @property
+    def tf(self) -> npt.NDArray[np.float64]:
+        """Each word's ``1 + ln(count)``."""
+        return TF[self.counts]
+
+
+_powers: Ids = np.ones(1, dtype=np.uint64)
+
+
+def _powers_to(n: int) -> Ids:
+    """``_MULTIPLIER ** k`` modulo 2**64 for ``k < n`` (numpy's uint64 products wrap)."""
+    global _powers
+    if len(_powers) < n:
+        size = max(n, 2 * len(_powers), 256)
+        grown = np.full(size, _MULTIPLIER, dtype=np.uint64)
+        grown[0] = 1
+        _powers = np.cumprod(grown, dtype=np.uint64)
+    return _powers
+
+
+def word_ids(words: Sequence[str]) -> Ids:
+    """Stable 64-bit ids of these words (which hold no newline): a polynomial hash of their bytes.
+
+    ``sum((byte + 1) * M**k)`` over each word's bytes and its end, modulo
+    2**64, in a few numpy passes over all the words at once.
+    """
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    data = np.frombuffer(("\n".join(words) + "\n").encode("utf-8", "surrogatepass"), np.uint8)
+    ends = np.flatnonzero(data == 10) + 1
+    starts = np.empty_like(ends)
+    starts[0], starts[1:] = 0, ends[:-1]
+    offsets = np.arange(len(data)) - np.repeat(starts, ends - starts)
+    terms = (data.astype(np.uint64) + np.uint64(1)) * _powers_to(int(offsets.max()) + 1)[offsets]
+    ids: Ids = np.add.reduceat(terms, starts, dtype=np.uint64)
+    return ids
+
+
+def pack(counted: Iterable[tuple[str, int]]) -> CountVector:
+    """A count vector from ``(word, count)`` in word order; counts are capped at :data:`MAX_COUNT`.
+
+    Two words with one id (a hash collision: never seen, but possible) are
+    one word, with the first one's count.
+    """
+    pairs = list(counted)
+    ids = word_ids([w for w, _ in pairs])
+    counts = np.array([min(MAX_COUNT, n) for _, n in pairs], dtype=np.uint8)
+    if len(ids) > 1 and len(np.unique(ids)) < len(ids):
+        first = np.sort(np.unique(ids, return_index=True)[1])
+        ids, counts = ids[first], counts[first]
+    return CountVector(ids, counts)
+
+
+def headline_vector(title_words: Iterable[str]) -> CountVector:
+    """The count vector of an article without body text: its title words, counted :data:`TITLE_BOOST` times."""
+    return pack((w, TITLE_BOOST) for w in sorted(set(title_words)))
+
+
+def packed_vector(terms: Iterable[str]) -> CountVector:
+    """The count vector a term set carries (its ``word@count`` terms), packed.
+
+    A set without one (a headline alone) counts as its title words, as
+    :func:`jjfeed.story.count_vector` reads it.
+    """
+    counts: dict[str, int] = {}
+    title = []
+    for t in terms:
+        word, mark, n = t.partition(COUNT_MARK)
+        if mark:
+            counts[word] = int(n) if n.isdigit() and int(n) <= MAX_COUNT else 1
+        elif t.startswith(TITLE_PREFIX):
+            title.append(t[len(TITLE_PREFIX) :])
+    if not counts:
+        return headline_vector(title)
+    return pack(sorted(counts.items()))
