@@ -259,7 +259,7 @@ class Online:
     wscale: float = story.WEIGHTED_SCALE
 
     def __call__(self, items: Sequence[Item], sets: Sequence[frozenset[str]]) -> list[int]:
-        words = [{story.base_term(t) for t in s} for s in sets]
+        words = [story.term_words(s) for s in sets]
         postings: dict[str, list[int]] = defaultdict(list)
         weights = story.TermWeights() if self.idf else None
         if self.weighted:

@@ -35,14 +35,57 @@ def _weights(n: int) -> story.TermWeights:
     return story.TermWeights((_filler(k) for k in range(n)), power=story.IDF_POWER)
 
 
+def _counts(terms: frozenset[str]) -> dict[str, int]:
+    # The count vector's term read back: {word: count}.
+    parts = story.vector_parts(terms)
+    assert parts is not None
+    counts, words = parts
+    return {w: ord(c) - story.COUNT_BASE for w, c in zip(words.split(" "), counts, strict=True)}
+
+
 def test_count_vector_counts_every_word_title_and_lead_more() -> None:
     terms = _terms("Storm closes bridge", "The storm hit the harbour bridge at night.")
+    counts = _counts(terms)
     # Title words count TITLE_BOOST, and again LEAD_BOOST per mention in the lead.
-    assert "storm@5" in terms and "bridge@5" in terms and "close@3" in terms
+    assert counts["storm"] == 5 and counts["bridge"] == 5 and counts["close"] == 3
     # Common words are in the count vector, not in the key terms.
-    assert {"harbour@2", "night@2", "hit@2"} <= terms
+    assert {"harbour": 2, "night": 2, "hit": 2}.items() <= counts.items()
     assert all(story.COUNT_MARK not in t for t in story.key_terms(terms))
-    assert story.base_term("harbour@2") == "harbour"
+    # One term carries it, in word order; each of its words counts as a term.
+    assert sum(story.COUNT_MARK in t for t in terms) == 1
+    assert list(counts) == sorted(counts)
+    assert story.term_count(terms) == len(story.key_terms(terms)) + len(counts)
+    assert {"harbour", "storm"} <= story.term_words(terms)
+
+
+def test_the_packed_vector_is_the_count_vector() -> None:
+    """What the workers carry (ids and counts) is the vector the terms hold, word by word."""
+    title, text = "Storm closes bridge", "The storm hit the harbour bridge at night. Storm! Über."
+    terms, counted = story.counted_terms(title, text)
+    assert terms == _terms(title, text)
+    packed, read = story.pack(counted.items()), story.packed_vector(terms)
+    assert packed.ids.tolist() == read.ids.tolist() == story.word_ids(list(counted)).tolist()
+    assert packed.counts.tolist() == read.counts.tolist() == list(counted.values())
+    by_word = story.count_vector(terms)
+    assert list(by_word) == list(counted) and read.tf.tolist() == list(by_word.values())
+    headline = _terms("Storm closes bridge")
+    assert story.packed_vector(headline).tf.tolist() == list(story.count_vector(headline).values())
+    # Stable across processes and runs: a hash of the bytes, not Python's.
+    assert story.word_ids(["storm"]).tolist() == story.word_ids(["x", "storm"]).tolist()[1:]
+    words = sorted({w for k in range(300) for w in _counts(_filler(k))})
+    assert len(set(story.word_ids(words).tolist())) == len(words)
+
+
+def test_the_window_reads_the_packed_vector_as_the_terms() -> None:
+    packed, read = _window(80), _window(80)
+    title, text = "Klitschko beats Thompson", "Klitschko beat Thompson in Bern. The council met."
+    terms, counted = story.counted_terms(title, text)
+    packed.add(100, AT, terms, "wire", story.pack(counted.items()))
+    read.add(100, AT, terms, "wire")
+    later, counted = story.counted_terms("Klitschko retains", "Klitschko kept titles in Bern.")
+    span = (AT - timedelta(days=1), AT + timedelta(days=1))
+    found = packed.candidates(later, *span, "courier", vector=story.pack(counted.items()))
+    assert found == read.candidates(later, *span, "courier") and found
 
 
 def test_story_keys_are_made_of_the_key_terms_only() -> None:

@@ -205,7 +205,7 @@ class _Deduper:
     @property
     def story_params(self) -> str:
         """What the stored story terms were made with (a change rebuilds them)."""
-        return f"{STORY_PARAMS}:vectors" if self.story_vectors else STORY_PARAMS
+        return f"{STORY_PARAMS}:{story.VECTORS_VERSION}" if self.story_vectors else STORY_PARAMS
 
     def _story_terms(
         self, article: Article, features: _Features
@@ -530,7 +530,7 @@ class _Deduper:
         self, article: Article, features: _Features, found: archive.Found | None = None
     ) -> decide.JoinStory | None:
         """The existing story a new article's cluster joins, if any (see :mod:`jjfeed.story`)."""
-        if len(features.terms) < story.MIN_TERMS:
+        if story.term_count(features.terms) < story.MIN_TERMS:
             return None
         at = self._story_date(article, self.now)
         start, end = at - self.story_window, at + self.story_window

@@ -82,6 +82,7 @@ from .similarity import (
 )
 from .terms import (
     BODY_TERMS,
+    COUNT_BASE,
     COUNT_MARK,
     LEAD_BOOST,
     LEAD_WORDS,
@@ -94,7 +95,9 @@ from .terms import (
     TERMS_VERSION,
     TITLE_BOOST,
     TITLE_PREFIX,
+    VECTORS_VERSION,
     base_term,
+    count_vector,
     counted_terms,
     has_body,
     has_text,
@@ -102,6 +105,10 @@ from .terms import (
     plain_terms,
     recurring_terms,
     story_terms,
+    term_count,
+    term_words,
+    vector_parts,
+    vector_term,
 )
 from .vectors import CountVector, headline_vector, pack, packed_vector, word_ids
 from .vocabulary import (
@@ -127,8 +134,15 @@ __all__ = [
     "MAX_COUNT",
     "MIN_WINDOW_DOCS",
     "NORM_REFRESH",
+    "COUNT_BASE",
     "CountVector",
+    "VECTORS_VERSION",
+    "term_count",
+    "term_words",
+    "vector_parts",
+    "vector_term",
     "StoryWindow",
+    "count_vector",
     "counted_terms",
     "headline_vector",
     "pack",

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 
 from .similarity import MIN_WINDOW_DOCS, Weight, story_similarity
-from .terms import base_term, has_body, has_text
+from .terms import has_body, has_text, term_words
 
 # -- thresholds (chosen on the dev halves; see docs/benchmarks.md, Stories) ------
 
@@ -113,7 +113,7 @@ def same_story(
     """The pairwise verdict: close enough, enough in common, close enough in time."""
     if len(a) < MIN_TERMS or len(b) < MIN_TERMS:
         return False
-    if len({base_term(t) for t in a} & {base_term(t) for t in b}) < MIN_SHARED:
+    if len(term_words(a) & term_words(b)) < MIN_SHARED:
         return False
     if not within_window(a_time, b_time, window):
         return False

@@ -6,7 +6,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 
-from .terms import _profile, base_term, count_vector, has_body, has_text
+from .terms import _profile, base_term, count_vector, has_body, has_text, term_words
 
 TEXT_FLOOR = 0.35
 """Body cosine two articles of different events reach anyway (same topic, same kind of news).
@@ -77,7 +77,7 @@ class TermWeights:
     def add(self, terms: Iterable[str]) -> None:
         """Count one more article."""
         self.docs += 1
-        self.doc_freq.update({base_term(t) for t in terms})
+        self.doc_freq.update(term_words(terms))
         self._weights.clear()
         self._norms.clear()
 

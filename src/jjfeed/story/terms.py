@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import NamedTuple
 
 from .vocabulary import _content_tokens, content_words, language, stopwords_for
@@ -45,9 +45,17 @@ MAX_COUNT = 64
 TITLE_PREFIX = "t:"
 LEVEL_MARK = "#"
 COUNT_MARK = "@"
+"""The count vector's term starts with it (no other term holds one)."""
+
+COUNT_BASE = 0x30
+"""A count ``n`` is the character ``chr(COUNT_BASE + n)`` in the count vector's term ('1' to 'p')."""
 
 TERMS_VERSION = "terms2"
 """Bump when :func:`story_terms` changes, so stored term sets are rebuilt."""
+
+VECTORS_VERSION = "vectors2"
+"""Bump when the count vector's term changes (:func:`vector_term`): a run with
+``story_vectors`` rebuilds the stored term sets (``vectors``: a term per word)."""
 
 
 def recurring_terms(
@@ -98,10 +106,11 @@ def story_terms(
     counted :data:`TITLE_BOOST` times, the body's names and numbers once per
     mention, the most frequent with a copy per level (``word``, ``word#2``,
     ...). With ``counts`` and any body text, the count vector too: every content word of
-    title and body as ``word@count`` (title words counted
+    title and body with its count (title words counted
     :data:`TITLE_BOOST` times, the first :data:`LEAD_WORDS` of the body
     :data:`LEAD_BOOST` times), what the window's weighted cosine compares
-    (:func:`jjfeed.story.window_similarity`). ``ignore``: words that
+    (:func:`jjfeed.story.window_similarity`), as one term (:func:`vector_term`:
+    one string to store and carry, not a few hundred). ``ignore``: words that
     identify the source rather than the news (:func:`recurring_terms`,
     :func:`name_terms`), dropped everywhere.
     """
@@ -119,23 +128,63 @@ def counted_terms(
     """
     terms, counted, title_words = _terms_and_counts(title, text, ignore, True)
     if counted:
-        return terms, dict(sorted((w, min(MAX_COUNT, n)) for w, n in counted.items()))
+        return terms, counted
     return terms, {w: TITLE_BOOST for w in sorted(set(title_words))}
+
+
+def vector_term(counted: Mapping[str, int]) -> str:
+    """A count vector (``{word: count}`` in word order) as one term.
+
+    :data:`COUNT_MARK`, one character per count (:data:`COUNT_BASE`), a
+    space, and the words, space-separated: ``@53 bridge storm``.
+    """
+    counts = "".join(chr(COUNT_BASE + min(MAX_COUNT, n)) for n in counted.values())
+    return f"{COUNT_MARK}{counts} {' '.join(counted)}"
+
+
+def vector_parts(terms: Iterable[str]) -> tuple[str, str] | None:
+    """The count vector's term of a set, split: its counts' characters and its words (None: no vector)."""
+    for t in terms:
+        if t.startswith(COUNT_MARK):
+            counts, _, words = t[1:].partition(" ")
+            return counts, words
+    return None
+
+
+def term_count(terms: Collection[str]) -> int:
+    """How many terms a set has, each word of its count vector one."""
+    parts = vector_parts(terms) if has_body(terms) else None
+    return len(terms) if parts is None else len(terms) - 1 + len(parts[0])
+
+
+def term_words(terms: Iterable[str]) -> set[str]:
+    """The words a set's terms stand for (:func:`base_term`), its count vector's among them."""
+    words: set[str] = set()
+    for t in terms:
+        if t.startswith(COUNT_MARK):
+            words.update(t[1:].partition(" ")[2].split(" "))
+        else:
+            words.add(base_term(t))
+    return words
 
 
 def _terms_and_counts(
     title: str, text: str, ignore: Collection[str], counts: bool
-) -> tuple[frozenset[str], Counter[str] | None, list[str]]:
-    """The story terms, the body's word counts (with ``counts`` and any body) and the title words."""
+) -> tuple[frozenset[str], dict[str, int] | None, list[str]]:
+    """The story terms, the body's word counts (with ``counts`` and any body; capped, in word
+    order) and the title words."""
     stops = stopwords_for(language(f"{title}\n{text[:3000]}"))
     if ignore:
         stops = stops | frozenset(ignore)
     title_words = [w for w, _ in _content_tokens(title, stops)]
     terms = {TITLE_PREFIX + w for w in title_words}
     body = _content_tokens(text, stops) if text else []
-    counted = _counted(title_words, body) if body and counts else None
-    if counted:
-        terms.update(f"{w}{COUNT_MARK}{min(MAX_COUNT, n)}" for w, n in counted.items())
+    counted = None
+    if body and counts:
+        counted = dict(
+            sorted((w, min(MAX_COUNT, n)) for w, n in _counted(title_words, body).items())
+        )
+        terms.add(vector_term(counted))
     if len(body) < MIN_TEXT_WORDS:
         return frozenset(terms), counted, title_words
     mentions: Counter[str] = Counter()
@@ -155,18 +204,20 @@ def _terms_and_counts(
 
 
 def base_term(term: str) -> str:
-    """The word a story term stands for: ``t:word``, ``word#3`` and ``word@7`` are ``word``."""
+    """The word a story term stands for: ``t:word`` and ``word#3`` are ``word``.
+
+    The count vector's term stands for many (:func:`term_words`).
+    """
     if term.startswith(TITLE_PREFIX):
         return term[len(TITLE_PREFIX) :]
     return term.split(COUNT_MARK, 1)[0].split(LEVEL_MARK, 1)[0]
 
 
 def has_body(terms: Collection[str]) -> bool:
-    """True when the terms carry a count vector: the article has body text.
+    """True when the terms carry a count vector (:func:`vector_term`): the article has body text.
 
     Not read through the profiles' cache: that would keep the whole set (a
     count vector of hundreds of words) alive for thousands of articles.
-    Most terms of a body's set are counts, so the search stops early.
     """
     return any(COUNT_MARK in t for t in terms)
 
@@ -212,7 +263,7 @@ def _read_profile(terms: Iterable[str]) -> _Profile:
     levels: dict[str, int] = {}
     title = []
     for t in terms:
-        if COUNT_MARK in t:  # most of a body's terms
+        if COUNT_MARK in t:  # the count vector
             continue
         if t.startswith(TITLE_PREFIX):
             title.append(t)
@@ -235,24 +286,19 @@ def count_vector(terms: frozenset[str]) -> dict[str, float]:
     """The count vector of a term set: each word's ``1 + ln(count)``, what the weighted cosine compares.
 
     A set without one (a headline alone) counts as its title words, counted
-    :data:`TITLE_BOOST` times. By word. Cached for the few sets in use at once (an
-    article is read as a query, then added to the window); callers never
-    mutate the result.
+    :data:`TITLE_BOOST` times. By word, in word order (not the set's, which moves
+    with the process's string hashing: the window's word ids, sums and ties then
+    come out the same in every run). Cached for the few sets in use at once;
+    callers never mutate the result. The window reads the packed form
+    (:func:`jjfeed.story.packed_vector`).
     """
-    counts: dict[str, float] = {}
-    title = []
-    tf = _TF
-    for t in terms:
-        word, mark, n = t.partition(COUNT_MARK)
-        if mark:
-            counts[word] = tf[int(n)] if n.isdigit() and int(n) <= MAX_COUNT else 1.0
-        elif t.startswith(TITLE_PREFIX):
-            title.append(t[len(TITLE_PREFIX) :])
-    # In word order, not the set's (which moves with the process's string hashing): the window's
-    # word ids, sums and ties then come out the same in every run.
-    if not counts:
+    parts = vector_parts(terms) if has_body(terms) else None
+    if parts is None:
+        title = (t[len(TITLE_PREFIX) :] for t in terms if t.startswith(TITLE_PREFIX))
         return {w: _HEADLINE_TF for w in sorted(title)}
-    return dict(sorted(counts.items()))
+    counts, words = parts
+    tf = _TF
+    return {w: tf[ord(c) - COUNT_BASE] for w, c in zip(words.split(" "), counts, strict=True)}
 
 
 @functools.lru_cache(maxsize=8192)

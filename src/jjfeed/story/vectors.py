@@ -1,10 +1,10 @@
 """Count vectors packed: stable word ids and counts, as numpy arrays.
 
 The story window (:class:`jjfeed.story.StoryWindow`) compares count vectors.
-Read from a term set's ``word@count`` strings, one costs a few hundred
-string operations and dictionary lookups per article, in the run's main
-process, which alone files (docs/benchmarks.md, "the story window in
-numpy"). So the worker that makes an article's terms makes its vector too,
+Read from a term set's words, one costs a few hundred string operations
+and dictionary lookups per article, in the run's main process, which alone
+files (docs/benchmarks.md, "the story window in numpy"). So the worker that
+makes an article's terms makes its vector too,
 as a :class:`CountVector`: each word as a 64-bit id (a hash of its UTF-8
 bytes, the same in every process and run) and its count as one byte, both
 in word order. The main process looks the ids up in the window in one pass
@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from .terms import COUNT_MARK, MAX_COUNT, TITLE_BOOST, TITLE_PREFIX
+from .terms import COUNT_BASE, MAX_COUNT, TITLE_BOOST, TITLE_PREFIX, has_body, vector_parts
 
 Ids = npt.NDArray[np.uint64]
 Counts = npt.NDArray[np.uint8]
@@ -62,15 +62,18 @@ def _powers_to(n: int) -> Ids:
 
 
 def word_ids(words: Sequence[str]) -> Ids:
-    """Stable 64-bit ids of these words (which hold no newline): a polynomial hash of their bytes.
+    """Stable 64-bit ids of these words (which hold no space): a polynomial hash of their bytes.
 
-    ``sum((byte + 1) * M**k)`` over each word's bytes and its end, modulo
-    2**64, in a few numpy passes over all the words at once.
+    ``sum((byte + 1) * M**k)`` over each word's bytes and the space after
+    it, modulo 2**64, in a few numpy passes over all the words at once.
     """
-    if not words:
-        return np.zeros(0, dtype=np.uint64)
-    data = np.frombuffer(("\n".join(words) + "\n").encode("utf-8", "surrogatepass"), np.uint8)
-    ends = np.flatnonzero(data == 10) + 1
+    return _joined_ids(" ".join(words)) if words else np.zeros(0, dtype=np.uint64)
+
+
+def _joined_ids(joined: str) -> Ids:
+    """:func:`word_ids` of the words of ``joined``, one space between two."""
+    data = np.frombuffer(f"{joined} ".encode("utf-8", "surrogatepass"), np.uint8)
+    ends = np.flatnonzero(data == 32) + 1
     starts = np.empty_like(ends)
     starts[0], starts[1:] = 0, ends[:-1]
     offsets = np.arange(len(data)) - np.repeat(starts, ends - starts)
@@ -87,7 +90,10 @@ def pack(counted: Iterable[tuple[str, int]]) -> CountVector:
     """
     pairs = list(counted)
     ids = word_ids([w for w, _ in pairs])
-    counts = np.array([min(MAX_COUNT, n) for _, n in pairs], dtype=np.uint8)
+    return _distinct(ids, np.array([min(MAX_COUNT, n) for _, n in pairs], dtype=np.uint8))
+
+
+def _distinct(ids: Ids, counts: Counts) -> CountVector:
     if len(ids) > 1 and len(np.unique(ids)) < len(ids):
         first = np.sort(np.unique(ids, return_index=True)[1])
         ids, counts = ids[first], counts[first]
@@ -100,19 +106,15 @@ def headline_vector(title_words: Iterable[str]) -> CountVector:
 
 
 def packed_vector(terms: Iterable[str]) -> CountVector:
-    """The count vector a term set carries (its ``word@count`` terms), packed.
+    """The count vector a term set carries (its :func:`jjfeed.story.vector_term`), packed.
 
     A set without one (a headline alone) counts as its title words, as
-    :func:`jjfeed.story.count_vector` reads it.
+    :func:`jjfeed.story.count_vector` reads it. No word is read one at a time.
     """
-    counts: dict[str, int] = {}
-    title = []
-    for t in terms:
-        word, mark, n = t.partition(COUNT_MARK)
-        if mark:
-            counts[word] = int(n) if n.isdigit() and int(n) <= MAX_COUNT else 1
-        elif t.startswith(TITLE_PREFIX):
-            title.append(t[len(TITLE_PREFIX) :])
-    if not counts:
-        return headline_vector(title)
-    return pack(sorted(counts.items()))
+    terms = list(terms)
+    parts = vector_parts(terms) if has_body(terms) else None
+    if parts is None:
+        return headline_vector(t[len(TITLE_PREFIX) :] for t in terms if t.startswith(TITLE_PREFIX))
+    counts, words = parts
+    packed = np.frombuffer(counts.encode("ascii"), np.uint8) - np.uint8(COUNT_BASE)
+    return _distinct(_joined_ids(words), packed)
