@@ -63,6 +63,9 @@ PROPOSERS = 32
 NORM_REFRESH = 0.02
 """Growth of the window (a share of its articles) after which a cached norm is worked out again."""
 
+MERGE_WORDS = 4096
+"""New words kept in a dict until they join the sorted array of the vocabulary's word ids."""
+
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
@@ -102,7 +105,12 @@ class StoryWindow:
 
     def __init__(self) -> None:
         self.docs = 0
-        self._vocab: dict[int, int] = {}  # word id (story.word_ids) -> column
+        # The vocabulary: word ids (story.word_ids) sorted, with their columns, and the
+        # words added since (MERGE_WORDS at most) by id.
+        self._keys: npt.NDArray[np.uint64] = np.zeros(0, dtype=np.uint64)
+        self._key_cols: Ints = np.zeros(0, dtype=np.int64)
+        self._recent: dict[int, int] = {}
+        self._dense = np.zeros(0)  # zeros by column, but during a cosine
         self._log_df = _Grown(np.float64)  # ln(df + 1) per word
         self._df = _Grown(np.int64)
         # Postings: per word, the positions of its entries in the rows' arrays.
@@ -119,8 +127,10 @@ class StoryWindow:
         self._normed_at = _Grown(np.int64)  # docs when the norm was worked out (0: never)
         self._row: dict[int, int] = {}
         self._terms: list[frozenset[str]] = []
-        self._sources: list[str] = []
-        self._bodies: list[bool] = []
+        self._source_ids: dict[str, int] = {}
+        self._sources = _Grown(np.int32)  # by source_ids
+        self._bodies = _Grown(np.bool_)
+        self._blank = _Grown(np.bool_)  # neither plain terms nor a body: similar to nothing
         self._last: _Query | None = None
 
     def __len__(self) -> int:
@@ -147,9 +157,11 @@ class StoryWindow:
         row = len(self._terms)
         self._row[article_id] = row
         # The plain rule's terms only (no count vector): a run holds thousands of these.
-        self._terms.append(plain_terms(terms))
-        self._sources.append(source)
-        self._bodies.append(has_body(terms))
+        plain, body = plain_terms(terms), has_body(terms)
+        self._terms.append(plain)
+        self._sources.append(self._source_ids.setdefault(source, len(self._source_ids)))
+        self._bodies.append(body)
+        self._blank.append(not (plain or body))
         self._dates.append(at.timestamp())
         self._ids.append(article_id)
         self._norms.append(0.0)
@@ -178,11 +190,39 @@ class StoryWindow:
             last = self._last = _Query(self, terms, vector)
         return last
 
+    def _columns(self, words: npt.NDArray[np.uint64]) -> Ints:
+        """The columns of these words (ids), -1 for those the window has not seen.
+
+        A binary search in the sorted ids, then the recent words' dict for the
+        others: no word is looked up one at a time in Python.
+        """
+        cols = np.full(len(words), -1, dtype=np.int64)
+        keys = self._keys
+        missed = np.ones(len(words), dtype=np.bool_)
+        if len(keys) and len(words):
+            at = np.minimum(np.searchsorted(keys, words), len(keys) - 1)
+            hit = keys[at] == words
+            cols[hit] = self._key_cols[at[hit]]
+            missed = ~hit
+        if self._recent:
+            rest = np.flatnonzero(missed)
+            found = map(self._recent.get, words[rest].tolist(), repeat(-1))
+            cols[rest] = np.fromiter(found, dtype=np.int64, count=len(rest))
+        return cols
+
     def _words(self, words: npt.NDArray[np.uint64]) -> Ints:
         """The columns of these new words (ids, none in the vocabulary, no two alike), added."""
-        vocab = self._vocab
-        first, new = len(vocab), len(words)
-        vocab.update(zip(words.tolist(), range(first, first + new), strict=True))
+        first, new = len(self._postings), len(words)
+        self._recent.update(zip(words.tolist(), range(first, first + new), strict=True))
+        if len(self._recent) >= MERGE_WORDS:
+            recent = self._recent
+            ids = np.fromiter(recent, dtype=np.uint64, count=len(recent))
+            cols = np.fromiter(recent.values(), dtype=np.int64, count=len(recent))
+            order = np.argsort(ids)
+            at = np.searchsorted(self._keys, ids[order])
+            self._keys = np.insert(self._keys, at, ids[order])
+            self._key_cols = np.insert(self._key_cols, at, cols[order])
+            recent.clear()
         if new:
             self._postings.extend(array("i") for _ in range(new))
             self._df.extend(np.zeros(new, dtype=np.int64))
@@ -229,7 +269,7 @@ class StoryWindow:
         )
         ids = self._ids.view()[eligible]
         order = np.lexsort((ids, -partial[eligible]))[:limit]
-        found = self.score(terms, ids[order].tolist(), source, query=query)
+        found = self._score(query, ids[order].tolist(), eligible[order], source)
         return sorted((i, sim) for i, sim in found.items() if sim > 0)
 
     def score(
@@ -250,27 +290,33 @@ class StoryWindow:
         if not ids:
             return {}
         rows = np.array([self._row[i] for i in ids], dtype=np.int64)
-        query = query or self._query(terms, vector)
+        return self._score(query or self._query(terms, vector), ids, rows, source)
+
+    def _score(self, query: _Query, ids: list[int], rows: Ints, source: str) -> dict[int, float]:
+        """:meth:`score` of the query against these rows (of the articles ``ids``)."""
+        terms = query.terms
         weighed = self.docs >= MIN_WINDOW_DOCS and bool(terms)
-        scaled = np.zeros(len(rows))
-        if weighed:
+        found = np.zeros(len(rows))
+        if not terms:
+            return dict(zip(ids, found.tolist(), strict=True))
+        bodies = self._bodies.data[rows]
+        # Weighed: the scaled cosine; else the plain rule, by rows (two headlines, a small window).
+        weighted = (has_body(terms) | bodies) if weighed else np.zeros(len(rows), dtype=np.bool_)
+        if weighed:  # every row's cosine (the norms they refresh are the same whatever the query)
             cosines = query.cosines(rows)
             scaled = np.minimum(1.0, np.maximum(0.0, cosines - WEIGHTED_FLOOR) * WEIGHTED_SCALE)
-        body, empty, terms = has_body(terms), not terms, query.plain
-        found: dict[int, float] = {}
-        for k, (i, row) in enumerate(zip(ids, rows.tolist(), strict=True)):
-            other = self._terms[row]
-            if empty or not (other or self._bodies[row]):
-                found[i] = 0.0
-            elif source and self._sources[row] == source:
-                plain = story_similarity(terms, other)
-                agrees = not (weighed and (body or self._bodies[row])) or scaled[k] > 0
-                found[i] = plain if agrees else 0.0
-            elif weighed and (body or self._bodies[row]):
-                found[i] = float(scaled[k])
-            else:
-                found[i] = story_similarity(terms, other)
-        return found
+            found[weighted] = scaled[weighted]
+        same = np.zeros(len(rows), dtype=np.bool_)
+        if source and source in self._source_ids:
+            same = self._sources.data[rows] == self._source_ids[source]
+        # A post of the same source: the plain rule, if the weighted one agrees.
+        plain = ~self._blank.data[rows] & (same | ~weighted)
+        agrees = ~weighted | (found > 0)
+        for k in np.flatnonzero(plain).tolist():
+            sim = story_similarity(query.plain, self._terms[rows[k]])
+            found[k] = sim if agrees[k] else 0.0
+        found[self._blank.data[rows] | (same & ~plain)] = 0.0
+        return dict(zip(ids, found.tolist(), strict=True))
 
     def _row_norms(self, rows: Ints) -> Floats:
         """The weighted lengths of these rows.
@@ -311,9 +357,7 @@ class _Query:
         self.plain = plain_terms(terms)
         ids, _ = vector = vector if vector is not None else packed_vector(terms)
         # The words' columns in one pass in C (-1: a word the window has not seen).
-        cols = np.fromiter(
-            map(window._vocab.get, ids.tolist(), repeat(-1)), dtype=np.int64, count=len(ids)
-        )
+        cols = window._columns(ids)
         known, tf = cols >= 0, vector.tf
         self.cols, self.tf = cols[known], tf[known]
         unseen = ~known
@@ -332,9 +376,12 @@ class _Query:
         positions, seg = window._entries(rows)
         # The query's tf times its weight squared, by word: a row's dot product is
         # its tf times this, summed (the row's weights are in the query's).
-        dense = np.zeros(len(window._postings), dtype=np.float64)
+        if len(window._dense) < len(window._postings):
+            window._dense = np.zeros(2 * len(window._postings))
+        dense = window._dense
         dense[self.cols] = self.tf * self.weights**2
         products = window._tf.data[positions] * dense[window._cols.data[positions]]
+        dense[self.cols] = 0.0
         dots = np.bincount(seg, weights=products, minlength=len(rows))
         norms = window._row_norms(rows)
         # A row with a dot product above 0 has a length above 0.
