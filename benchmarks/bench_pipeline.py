@@ -232,7 +232,7 @@ def filing_cpu(folder: Path, work: Path, vectors: bool = False) -> None:
         _timed(window._Query, "cosines", parts, "scoring (cosines)")
         _timed(window.StoryWindow, "_row_norms", parts, "norms")
         _timed(window.StoryWindow, "add", parts, "window add")
-        _timed(story, "story_terms", parts, "story_terms in the main process")
+        _timed(story, "counted_terms", parts, "count vectors made in the main process")
     config = load_config(
         work / "none.yaml", required=False, database=work / "p.db", output=work / "pout"
     )

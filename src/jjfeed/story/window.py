@@ -45,7 +45,7 @@ import numpy.typing as npt
 
 from .similarity import MIN_WINDOW_DOCS, WEIGHTED_FLOOR, WEIGHTED_SCALE, story_similarity
 from .terms import has_body, plain_terms
-from .vectors import CountVector, packed_vector
+from .vectors import TF, CountVector, packed_vector
 
 CANDIDATES = 64
 """Articles scored in full for one new article at most (the best by their rare words)."""
@@ -119,8 +119,8 @@ class StoryWindow:
         self._cols = _Grown(np.int32)
         self._tf = _Grown(np.float64)
         self._entry_row = _Grown(np.int32)
-        self._start = _Grown(np.int64)
-        self._end = _Grown(np.int64)
+        self._start = _Grown(np.int32)
+        self._end = _Grown(np.int32)
         self._dates = _Grown(np.float64)  # POSIX seconds
         self._ids = _Grown(np.int64)
         self._norms = _Grown(np.float64)
@@ -173,7 +173,7 @@ class StoryWindow:
         self._end.append(start + len(cols))
         self._cols.extend(cols)
         self._tf.extend(np.concatenate([query.tf, query.unseen_tf]))
-        self._entry_row.extend(np.full(len(cols), row, dtype=np.int64))
+        self._entry_row.extend(np.full(len(cols), row, dtype=np.int32))
         postings = self._postings
         for position, col in enumerate(cols.tolist(), start):
             postings[col].append(position)
@@ -326,24 +326,33 @@ class StoryWindow:
         norms, normed_at = self._norms.view(), self._normed_at.view()
         stale = rows[normed_at[rows] < self.docs / (1.0 + NORM_REFRESH)]
         if len(stale):
-            positions, seg = self._entries(stale)
-            weighed = self._tf.data[positions] * self.idf(self._cols.data[positions]) ** 2
-            norms[stale] = np.sqrt(np.bincount(seg, weights=weighed**2, minlength=len(stale)))
+            positions, starts = self._entries(stale)
+            weighed = self._tf.data.take(positions) * self.idf(self._cols.data.take(positions)) ** 2
+            norms[stale] = np.sqrt(_sums(weighed**2, starts))
             normed_at[stale] = self.docs
         return norms[rows]
 
     def _entries(self, rows: Ints) -> tuple[Ints, Ints]:
-        """The positions of these rows' entries, and the index of the row each belongs to."""
-        starts, ends = self._start.view()[rows], self._end.view()[rows]
+        """The positions of these rows' entries, and where each row's start among them
+        (-1: a row without entries)."""
+        starts, ends = self._start.data[rows], self._end.data[rows]
         lengths = ends - starts
-        seg = np.repeat(np.arange(len(rows)), lengths)
         offsets = np.cumsum(lengths) - lengths
         positions = np.arange(int(lengths.sum())) - np.repeat(offsets - starts, lengths)
-        return positions, seg
+        return positions, np.where(lengths > 0, offsets, -1)
 
     def idf(self, cols: Ints) -> Floats:
         """``ln((docs + 1) / (df + 1)) + 1`` of these words, with the current counts."""
         return math.log(self.docs + 1) + 1.0 - self._log_df.data[cols]
+
+
+def _sums(values: Floats, starts: Ints) -> Floats:
+    """The sums of ``values`` by row: each row's run starts at ``starts`` (-1: none, 0.0)."""
+    sums = np.zeros(len(starts))
+    some = starts >= 0
+    if len(values):
+        sums[some] = np.add.reduceat(values, starts[some])
+    return sums
 
 
 class _Query:
@@ -358,10 +367,10 @@ class _Query:
         ids, _ = vector = vector if vector is not None else packed_vector(terms)
         # The words' columns in one pass in C (-1: a word the window has not seen).
         cols = window._columns(ids)
-        known, tf = cols >= 0, vector.tf
-        self.cols, self.tf = cols[known], tf[known]
+        known, counts = cols >= 0, vector.counts
         unseen = ~known
-        self.unseen, self.unseen_tf = ids[unseen], tf[unseen]
+        self.cols, self.unseen = cols[known], ids[unseen]
+        self.tf, self.unseen_tf = TF[counts[known]], TF[counts[unseen]]
         self.weights = window.idf(self.cols) ** 2
         # Words the window has not seen weigh as unseen: df 0.
         new_weight = (math.log(window.docs + 1) + 1.0) ** 2
@@ -373,16 +382,16 @@ class _Query:
     def cosines(self, rows: Ints) -> Floats:
         """The weighted cosine of this vector with each of these rows."""
         window = self.window
-        positions, seg = window._entries(rows)
+        positions, seg = window._entries(rows)  # seg: where each row starts
         # The query's tf times its weight squared, by word: a row's dot product is
         # its tf times this, summed (the row's weights are in the query's).
         if len(window._dense) < len(window._postings):
             window._dense = np.zeros(2 * len(window._postings))
         dense = window._dense
         dense[self.cols] = self.tf * self.weights**2
-        products = window._tf.data[positions] * dense[window._cols.data[positions]]
+        products = window._tf.data.take(positions) * dense.take(window._cols.data.take(positions))
         dense[self.cols] = 0.0
-        dots = np.bincount(seg, weights=products, minlength=len(rows))
+        dots = _sums(products, seg)
         norms = window._row_norms(rows)
         # A row with a dot product above 0 has a length above 0.
         return np.divide(dots, norms * self.norm, out=np.zeros(len(rows)), where=dots > 0)
