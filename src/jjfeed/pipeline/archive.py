@@ -23,7 +23,7 @@ from __future__ import annotations
 import bisect
 import sys
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -417,8 +417,13 @@ class RunIndex:
         keys: list[int],
         start: datetime,
         end: datetime,
+        weighed: Container[int] = (),
     ) -> list[tuple[int, float]]:
-        """What :func:`look_up` finds as story candidates, among the articles past ``upto``."""
+        """What :func:`look_up` finds as story candidates, among the articles past ``upto``.
+
+        ``weighed``: articles the caller scores itself (the story window's
+        candidates): no similarity is worked out for them, 1.0 stands in.
+        """
         if len(terms) < story.MIN_TERMS:
             return []
         shared: Counter[int] = Counter()
@@ -428,7 +433,7 @@ class RunIndex:
         needed = story.min_shared_keys(terms)
         for i in sorted(shared):
             if shared[i] >= needed:
-                sim = story.story_similarity(terms, self._entries[i].terms)
+                sim = 1.0 if i in weighed else story.story_similarity(terms, self._entries[i].terms)
                 if sim > 0:
                     out.append((i, sim))
         return out

@@ -9,7 +9,7 @@ Each step reads what its decision needs, asks :mod:`jjfeed.pipeline.decide`
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -467,18 +467,24 @@ class _Deduper:
         return archive.story_date(article, first_seen)
 
     def _cousins(
-        self, features: _Features, found: archive.Found | None, start: datetime, end: datetime
+        self,
+        features: _Features,
+        found: archive.Found | None,
+        start: datetime,
+        end: datetime,
+        weighed: Container[int] = (),
     ) -> list[tuple[int, str, float]]:
         """``(article, story, similarity)`` of the story candidates with a similarity above 0.
 
         Compared by the plain rule, on the key terms (:func:`story.plain_terms`):
-        the count vector is the window's (:meth:`_weighed`).
+        the count vector is the window's (:meth:`_weighed`). ``weighed``: the window's
+        candidates, whose similarity is the window's: 1.0 stands in for them here.
         """
         terms = story.plain_terms(features.terms)
         if found is None:
-            return self._stored_cousins(features, terms, start, end)
+            return self._stored_cousins(features, terms, start, end, weighed)
         # The snapshot's stories, renamed by this run's merges; the run's own from the store.
-        found_here = self.run.cousins(found.upto, terms, features.story_keys, start, end)
+        found_here = self.run.cousins(found.upto, terms, features.story_keys, start, end, weighed)
         stories = self.store.stories_of_articles([i for i, _ in found_here])
         cousins = [
             (i, self.run.story(sid), sim)
@@ -489,9 +495,15 @@ class _Deduper:
         return sorted(cousins)
 
     def _stored_cousins(
-        self, features: _Features, terms: frozenset[str], start: datetime, end: datetime
+        self,
+        features: _Features,
+        terms: frozenset[str],
+        start: datetime,
+        end: datetime,
+        weighed: Container[int] = (),
     ) -> list[tuple[int, str, float]]:
-        """The store's own story candidates, scored (what a worker's lookup finds)."""
+        """The store's own story candidates, scored (what a worker's lookup finds); those
+        in ``weighed`` the story window scored already (their plain score is not needed)."""
         candidates = self.store.story_candidates(
             features.story_keys,
             start,
@@ -499,26 +511,39 @@ class _Deduper:
             per_key=archive.STORY_PER_KEY,
             min_shared=story.min_shared_keys(terms),
         )
-        scored = ((i, sid, story.story_similarity(terms, other)) for i, sid, other in candidates)
+        scored = (
+            (i, sid, 1.0 if i in weighed else story.story_similarity(terms, other))
+            for i, sid, other in candidates
+        )
         return [(i, sid, sim) for i, sid, sim in scored if sim > 0]
+
+    def _proposed(
+        self,
+        article: Article,
+        terms: frozenset[str],
+        span: tuple[datetime, datetime],
+        vector: story.CountVector | None,
+    ) -> dict[int, float]:
+        """The story window's candidates for an article with body text, by rare words
+        (:meth:`story.StoryWindow.candidates`), with their similarities."""
+        if not story.has_body(terms):
+            return {}
+        return dict(self.stories.candidates(terms, *span, article.source, vector=vector))
 
     def _weighed(
         self,
         article: Article,
         terms: frozenset[str],
         cousins: list[tuple[int, str, float]],
-        span: tuple[datetime, datetime],
+        proposed: dict[int, float],
         vector: story.CountVector | None = None,
     ) -> list[tuple[int, str, float]]:
         """The story candidates, weighed with the story window (:func:`story.window_similarity`).
 
-        An article with body text: the window proposes by rare words
-        (:meth:`story.StoryWindow.candidates`). The key candidates are weighed
+        The window's own (:meth:`_proposed`), and the key candidates weighed
         too; those outside the window the run loaded stay as they were found.
         """
-        found: dict[int, float] = {}
-        if story.has_body(terms):
-            found.update(self.stories.candidates(terms, *span, article.source, vector=vector))
+        found = dict(proposed)
         keyed = [i for i, _, _ in cousins if i not in found and i in self.stories]
         found.update(self.stories.score(terms, keyed, article.source, vector=vector))
         stories = self.store.stories_of_articles(sorted(found))
@@ -534,10 +559,13 @@ class _Deduper:
             return None
         at = self._story_date(article, self.now)
         start, end = at - self.story_window, at + self.story_window
-        cousins = self._cousins(features, found, start, end)
         terms, vector = self._story_terms(article, features)
+        proposed = (
+            self._proposed(article, terms, (start, end), vector) if self.story_vectors else {}
+        )
+        cousins = self._cousins(features, found, start, end, proposed)
         if self.story_vectors:
-            cousins = self._weighed(article, terms, cousins, (start, end), vector)
+            cousins = self._weighed(article, terms, cousins, proposed, vector)
         sources = self.store.sources_and_titles(i for i, _, _ in cousins)
         evidence = decide.story_evidence(article.source, cousins, sources)
         sizes = self.store.story_sizes(evidence.similarities, start, end)
