@@ -232,7 +232,9 @@ def filing_cpu(folder: Path, work: Path, vectors: bool = False) -> None:
         _timed(window._Query, "cosines", parts, "scoring (cosines)")
         _timed(window.StoryWindow, "_row_norms", parts, "norms")
         _timed(window.StoryWindow, "add", parts, "window add")
-        _timed(story, "counted_terms", parts, "count vectors made in the main process")
+        # counted_terms since session 12 (story_terms before: main's code, for comparison).
+        made = "counted_terms" if hasattr(story, "counted_terms") else "story_terms"
+        _timed(story, made, parts, "count vectors made in the main process")
     config = load_config(
         work / "none.yaml", required=False, database=work / "p.db", output=work / "pout"
     )

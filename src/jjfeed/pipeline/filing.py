@@ -92,7 +92,7 @@ class _Deduper:
     # What this run filed, for lookups made on an older snapshot (see jjfeed.pipeline.archive).
     run: archive.RunIndex = field(default_factory=archive.RunIndex)
     # Stories weighed with the story window's count vectors (`dedup.story_vectors`; off by
-    # default: it costs a 3,000-entry ingest 1.5-1.7 times its CPU, docs/benchmarks.md).
+    # default: it costs a 3,000-entry ingest 1.2-1.6 times its CPU, docs/benchmarks.md).
     story_vectors: bool = False
     # The count vectors of the window, by word, with their document frequencies (story.StoryWindow).
     stories: story.StoryWindow = field(default_factory=story.StoryWindow)

@@ -20,8 +20,11 @@ same cosine over dicts of words cost a 3,000-entry ingest five times its
 time (docs/benchmarks.md, "the story window, measured and withdrawn"). The
 IDF needs no log per lookup: ``ln(docs + 1) + 1 - ln(df + 1)``, with
 ``ln(df + 1)`` kept per word and updated only for the words an article adds.
-A candidate's norm is cached and worked out again only once the window has
-grown by :data:`NORM_REFRESH` since (the IDF of a word moves by about
+Words come as ids (:class:`jjfeed.story.CountVector`, made in the workers),
+found in a sorted array of the vocabulary's ids: the main process, which
+alone files, reads no word. A row's sums run over its entries with
+``np.add.reduceat``. A candidate's norm is cached and worked out again
+only once the window has grown by :data:`NORM_REFRESH` since (the IDF of a word moves by about
 ``ln(1 + NORM_REFRESH)`` meanwhile, under 2% of the smallest weight); the
 dot products always use the current weights. The results match
 :func:`window_similarity` over :class:`TermWeights` to that tolerance
