@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -159,3 +160,11 @@ def test_workers_opening_a_new_store_at_once_migrate_it_once(postgres_url: str) 
     assert not errors, errors
     with Store(postgres_url) as store:
         assert store.version == SCHEMA_VERSION
+
+
+def test_without_psycopg_a_postgres_url_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if the extra were not installed
+    with pytest.raises(StoreError, match=r"needs psycopg: pip install 'jjfeed\[postgres\]'"):
+        Store("postgresql://jjfeed:pw@127.0.0.1:1/nothing")

@@ -275,6 +275,13 @@ class PostgresBackend(SQLiteBackend):
         )
 
     def connect(self, path: Database, *, cache_mib: int, reader: bool) -> Any:
+        try:
+            import psycopg  # noqa: F401  (an extra: say how to get it, not a traceback)
+        except ImportError as e:
+            raise StoreError(
+                f"{display(path)}: a PostgreSQL store needs psycopg: "
+                f"pip install 'jjfeed[postgres]' ({e})"
+            ) from e
         return PostgresConnection(str(path), reader=reader)
 
     def failed(self, db: Any) -> bool:
