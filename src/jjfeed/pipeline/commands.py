@@ -196,21 +196,15 @@ def _run_sources(
 ) -> None:
     """Run ``sources``: read the files, fetch the due feeds, file each as it arrives."""
     store = deduper.store
-    remote = [s for s in sources if s.url is not None]
-    states = {s.name: schedule.state_for(s, store.get_source(s.name)) for s in remote}
-    due = []
-    for source in remote:
-        reason = schedule.skip_reason(states[source.name], now)
-        if reason is None:
-            due.append(source)
-        else:
-            next_attempt = states[source.name].next_attempt
-            done(SourceResult(source.name, "skipped", note=reason, next_attempt=next_attempt))
-    order = schedule.fetch_order([states[s.name] for s in due])
+    states = {s.name: schedule.state_for(s, store.get_source(s.name)) for s in sources if s.url}
+    due, skipped = fleet.due_now(sources, states, now)
+    for result in skipped:
+        done(result)
     jobs = [
-        fetch.Job(due[i], schedule.fetch_url(due[i], states[due[i].name]), states[due[i].name].validators)
-        for i in order
-    ]  # fmt: skip
+        fetch.Job(s, schedule.fetch_url(s, states[s.name]), states[s.name].validators)
+        for s in due
+        if s.url is not None
+    ]
     with fetch.fetch_all(jobs, settings=settings, deadline=deadline) as fetching:
         for source in sources:
             if source.url is None:

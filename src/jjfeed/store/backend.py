@@ -192,7 +192,6 @@ class PostgresConnection:
 class SQLiteBackend:
     """The embedded store: one file, WAL, ``PRAGMA user_version``."""
 
-    name = "sqlite"
     begin_write = "BEGIN IMMEDIATE"
     begin_snapshot = "BEGIN"
     shared = False  # one writer at a time: the run lock (jjfeed.lock) sees to it
@@ -256,7 +255,6 @@ class PostgresBackend(SQLiteBackend):
     write lock (:data:`WRITE_LOCK`), which waits for every key lock.
     """
 
-    name = "postgresql"
     begin_write = "BEGIN"
     begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
     shared = True
@@ -328,7 +326,7 @@ def exists(database: Database) -> bool:
 
 def require_database(database: Database) -> None:
     """Raise :class:`StoreError` naming ``database`` unless an SQLite file (or a URL) is there."""
-    if backend_for(database).exists(database):
+    if exists(database):
         return
     path = Path(database)
     what = "not a database file" if path.exists() else "no database there"

@@ -241,13 +241,10 @@ class IndexMixin(ClustersMixin):
         a rolled-back write's, for :data:`PENDING_SECONDS`).
         """
         date, now = _DATED[table], time.monotonic()
-        pending = sorted(index.pending)
-        query = f"SELECT article, {date}, keys, seq FROM {table} WHERE seq > ?"
-        if pending:
-            query += f" OR seq IN ({','.join('?' * len(pending))})"
+        query = f"SELECT article, {date}, keys, seq FROM {table} WHERE seq > ? OR seq = ANY(?)"
         seen = set()
         for article_id, when, blob, seq in self._db.execute(
-            query + " ORDER BY seq", (index.seq, *pending)
+            query + " ORDER BY seq", (index.seq, sorted(index.pending))
         ):
             index.put(int(article_id), int(when), blob)
             seen.add(int(seq))
