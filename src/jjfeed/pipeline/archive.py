@@ -33,6 +33,7 @@ from .. import dedup, story
 from ..model import Article
 from ..store import Store
 from ..store.backend import Database
+from ..story.packed import Levels, LevelVocabulary, text_similarities
 
 # Latest articles per story key taken as candidates, in the archive and in the run each.
 STORY_PER_KEY = 50
@@ -103,9 +104,8 @@ def look_up(
                 per_key=STORY_PER_KEY,
                 min_shared=story.min_shared_keys(terms),
             )
-            similar = [
-                (i, sim) for i, other in found if (sim := story.story_similarity(terms, other)) > 0
-            ]
+            scores = story.story_similarities(terms, [other for _, other in found])
+            similar = [(i, sim) for (i, _), sim in zip(found, scores, strict=True) if sim > 0]
             stories = reader.stories_of_articles([i for i, _ in similar])
             cousins = tuple((i, stories[i], sim) for i, sim in similar if i in stories)
     return Found(upto, copies, cousins)
@@ -229,22 +229,16 @@ class _DatedPostings:
         took: whatever is among the latest ``limit`` of the two together is
         among these or those.
         """
-        found: list[tuple[datetime, int]] = []
         ids = self._ids.get(key, [])
         first = bisect.bisect_right(ids, upto)
         if len(ids) - first <= limit:  # the few past the snapshot
-            for article_id in ids[first:]:
-                at = self._at[article_id]
-                if start <= at <= end:
-                    found.append((at, article_id))
+            dated = ((self._at[i], i) for i in ids[first:])
+            found = [(at, i) for at, i in dated if start <= at <= end]
         else:
             items = self._dated.get(key, [])
             pos = bisect.bisect_right(items, (end, sys.maxsize))
-            for at, article_id in reversed(items[max(0, pos - limit) : pos]):
-                if at < start:
-                    break
-                if article_id > upto:
-                    found.append((at, article_id))
+            first = max(pos - limit, bisect.bisect_left(items, (start,)), 0)
+            found = [item for item in items[first:pos] if item[1] > upto]
         changed = self._changed.get(key)
         if changed:
             found += [(at, i) for at, i in changed if start <= at <= end]
@@ -263,6 +257,7 @@ class _Entry:
     terms: frozenset[str] = frozenset()
     story_keys: list[int] = field(default_factory=list)
     changed: bool = False
+    levels: Levels | None = None  # the body levels of ``terms``, packed (None: no body text)
 
 
 class RunIndex:
@@ -279,6 +274,7 @@ class RunIndex:
         self._changed: set[int] = set()  # archived articles the run gave a new text
         self._bands = _Postings()
         self._story_keys = _DatedPostings()
+        self._vocabulary = LevelVocabulary()
         self._renamed: dict[str, str] = {}  # stories folded into another by a merge
         self._undo: list[tuple[int, _Entry | None, bool]] | None = None
         self._undo_renames: list[tuple[str, str | None]] = []
@@ -322,6 +318,7 @@ class RunIndex:
             return
         self._story_keys.remove(entry.story_keys, article_id, entry.at)
         entry.at, entry.terms, entry.story_keys = at, terms, list(keys)
+        entry.levels = self._vocabulary.pack(terms)
         self._story_keys.add(entry.story_keys, article_id, at, entry.changed)
 
     def rename_story(self, old: str, new: str) -> None:
@@ -429,11 +426,27 @@ class RunIndex:
         shared: Counter[int] = Counter()
         for key in set(keys):
             shared.update(self._story_keys.latest(key, upto, start, end, STORY_PER_KEY))
-        out = []
         needed = story.min_shared_keys(terms)
-        for i in sorted(shared):
-            if shared[i] >= needed:
-                sim = 1.0 if i in weighed else story.story_similarity(terms, self._entries[i].terms)
-                if sim > 0:
-                    out.append((i, sim))
-        return out
+        found = [i for i in sorted(shared) if shared[i] >= needed]
+        sims = dict.fromkeys(found, 1.0)
+        sims.update(self._scored([i for i in found if i not in weighed], terms))
+        return [(i, sim) for i, sim in sims.items() if sim > 0]
+
+    def _scored(self, ids: list[int], terms: frozenset[str]) -> dict[int, float]:
+        """:func:`story.story_similarities` of ``terms`` with these articles', body against
+        body in numpy (:mod:`jjfeed.story.packed`), the rest by title."""
+        entries = [self._entries[i] for i in ids]
+        query = self._vocabulary.query(terms) if ids else None
+        bodies = [] if query is None else [e.levels for e in entries if e.levels is not None]
+        if query is None or not bodies:
+            return dict(
+                zip(ids, story.story_similarities(terms, [e.terms for e in entries]), strict=True)
+            )
+        scores = iter(text_similarities(query, bodies))
+        titled = iter(
+            story.story_similarities(terms, [e.terms for e in entries if e.levels is None])
+        )
+        return {
+            i: next(titled if e.levels is None else scores)
+            for i, e in zip(ids, entries, strict=True)
+        }

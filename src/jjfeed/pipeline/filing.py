@@ -511,10 +511,10 @@ class _Deduper:
             per_key=archive.STORY_PER_KEY,
             min_shared=story.min_shared_keys(terms),
         )
-        scored = (
-            (i, sid, 1.0 if i in weighed else story.story_similarity(terms, other))
-            for i, sid, other in candidates
-        )
+        plain = [(i, other) for i, _, other in candidates if i not in weighed]
+        scores = story.story_similarities(terms, [other for _, other in plain])
+        sims = {i: sim for (i, _), sim in zip(plain, scores, strict=True)}
+        scored = ((i, sid, sims.get(i, 1.0)) for i, sid, _ in candidates)
         return [(i, sid, sim) for i, sid, sim in scored if sim > 0]
 
     def _proposed(

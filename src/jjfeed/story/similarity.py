@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 from .terms import _profile, base_term, count_vector, has_body, has_text, term_words
 
@@ -155,6 +155,35 @@ def story_similarity(
     if not ta or not tb:
         return _jaccard(a, b, weight)
     return _jaccard(ta, tb, weight)
+
+
+def story_similarities(
+    a: Collection[str],
+    others: Sequence[Collection[str]],
+    *,
+    floor: float = TEXT_FLOOR,
+    scale: float = TEXT_SCALE,
+) -> list[float]:
+    """:func:`story_similarity` of ``a`` with each of ``others``, unweighted, in order.
+
+    The same figures, with ``a`` read once: a story search scores one
+    article against dozens of candidates, and the calls were most of its cost.
+    """
+    if not a or not has_text(a):
+        return [story_similarity(a, b, floor=floor, scale=scale) for b in others]
+    pa = _profile(a)
+    la, na = pa.levels, pa.norm
+    out = []
+    for b in others:
+        if not b or not has_text(b):
+            out.append(story_similarity(a, b, floor=floor, scale=scale))
+            continue
+        pb = _profile(b)
+        lb = pb.levels
+        dot = sum(la[t] * lb[t] for t in la.keys() & lb.keys())
+        cosine = dot / (na * pb.norm) if dot else 0.0
+        out.append(min(1.0, max(0.0, cosine - floor) * scale))
+    return out
 
 
 def weighted_similarity(a: frozenset[str], b: frozenset[str], weights: TermWeights) -> float:

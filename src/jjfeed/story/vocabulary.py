@@ -6,7 +6,9 @@ which language, and how it is spelled as a term.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import Counter
 
 STOPWORDS = frozenset(
     """
@@ -156,17 +158,20 @@ def language(text: str) -> str:
     strictly more frequent: a tie ("Three die in bank riot": "die" and "in"
     are German too) and a lone "war" stay English.
     """
-    words = [w.casefold().replace("’", "'") for w in _WORD.findall(text)[:_LANGUAGE_SAMPLE]]
-    best, best_hits = "en", max(1, sum(w in STOPWORDS for w in words))
+    counts = Counter(w.casefold().replace("’", "'") for w in _WORD.findall(text)[:_LANGUAGE_SAMPLE])
+    words = counts.keys()
+    best, best_hits = "en", max(1, sum(counts[w] for w in words & STOPWORDS))
+    elided = sum(n for w, n in counts.items() if "'" in w and w.split("'", 1)[0] in _ELISIONS)
     for lang, stops in STOPWORDS_BY_LANGUAGE.items():
-        hits = sum(w in stops for w in words)
+        hits = sum(counts[w] for w in words & stops)
         if lang in ("fr", "it"):  # "l'État", "dell'anno"
-            hits += sum("'" in w and w.split("'", 1)[0] in _ELISIONS for w in words)
+            hits += elided
         if hits > best_hits:
             best, best_hits = lang, hits
     return best
 
 
+@functools.cache
 def stopwords_for(lang: str) -> frozenset[str]:
     """The stop words of an article in ``lang``.
 
@@ -214,15 +219,45 @@ def _content_tokens(text: str, stopwords: frozenset[str]) -> list[tuple[str, boo
     story on the subject, and without the window's document frequencies
     nothing would tell them from the words that matter.
     """
+    terms = _terms_of(stopwords)
     out = []
     for sentence in _SENTENCE_END.split(text):
         for k, token in enumerate(_WORD.findall(sentence)):
-            if token.casefold().replace("’", "'") in stopwords:
-                continue
-            w = normalise(token)
-            if w and w not in stopwords and not (len(w) == 1 and w.isalpha()):
+            w = terms.get(token)
+            if w is None:
+                w = terms[token] = _term(token, stopwords)
+            if w:
                 out.append((w, (k > 0 and token[0].isupper()) or w[0].isdigit()))
     return out
+
+
+def _term(token: str, stopwords: frozenset[str]) -> str:
+    """``token`` as a term, or "" for a stop word or a lone letter."""
+    if token.casefold().replace("’", "'") in stopwords:
+        return ""
+    w = normalise(token)
+    if w in stopwords or (len(w) == 1 and w.isalpha()):
+        return ""
+    return w
+
+
+_TERMS: dict[frozenset[str], dict[str, str]] = {}
+_TERMS_KEPT = 1 << 16
+
+
+def _terms_of(stopwords: frozenset[str]) -> dict[str, str]:
+    """Each word's term under ``stopwords``, as far as worked out (:func:`_term`).
+
+    Remembered, since a text's words repeat and working them out is most of
+    what its terms cost. A few stop-word sets are in use (one per language);
+    a set's memory starts again past ``_TERMS_KEPT`` words.
+    """
+    terms = _TERMS.get(stopwords)
+    if terms is None or len(terms) > _TERMS_KEPT:
+        if len(_TERMS) > 16:
+            _TERMS.clear()
+        terms = _TERMS[stopwords] = {}
+    return terms
 
 
 def content_words(text: str, stopwords: frozenset[str] | None = None) -> list[str]:
