@@ -198,3 +198,19 @@ def test_features_match_the_separate_functions(text: str) -> None:
     full, lead = dedup.signatures(text)
     assert full == sig
     assert lead == (dedup.signature(" ".join(tokens[:80])) if sig and len(tokens) > 80 else None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "!!! ...",
+        "Corrections",
+        "one two three four",
+        "word " * (dedup.MIN_WORDS - 1),
+        "word " * dedup.MIN_WORDS,
+        "A longer text " * 40,
+    ],
+)
+def test_the_short_key_read_from_the_features_is_the_one_from_the_text(text: str) -> None:
+    assert dedup.short_key_of(dedup.features(text)) == dedup.short_text_key(text)

@@ -25,6 +25,7 @@ from .minhash import (
     JACCARD_DUPLICATE,
     MIN_CONTAINMENT_SHINGLES,
     MIN_WORDS,
+    Features,
     hash_of,
     shingle_hashes,
     words,
@@ -210,6 +211,16 @@ def short_text_key(text: str) -> str | None:
     """
     tokens = words(text)
     return hash_of(tokens) if 0 < len(tokens) < MIN_WORDS else None
+
+
+_NO_WORDS = hash_of([])
+
+
+def short_key_of(features: Features) -> str | None:
+    """:func:`short_text_key` of the text ``features`` were made of, read from them."""
+    if features.hash_key is None and features.content_hash != _NO_WORDS:
+        return features.content_hash
+    return None
 
 
 def decide(

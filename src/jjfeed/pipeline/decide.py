@@ -149,7 +149,7 @@ def admissible(
     ``facts``: ``(source, title)`` of each matched article the store knows.
     ``short``: the article's text is under ``dedup.MIN_WORDS`` words.
     """
-    headline = dedup.has_headline(article.title, article.text)
+    headline = short and dedup.has_headline(article.title, article.text)  # weighed only if short
     kept = []
     for m in matches:
         source, title = facts.get(m.article, ("", "")) if m.article is not None else ("", "")

@@ -112,7 +112,7 @@ class _SqliteIndex:
         (see :mod:`jjfeed.pipeline.archive`); looked up here when None.
         """
         features = features or dedup.features(article.text)
-        short_key = dedup.short_text_key(article.text)
+        short_key = dedup.short_key_of(features)
         matches = [
             dedup.Match(cluster, rule, 1.0, article_id)
             for rule, article_id, cluster in self.store.exact_matches(
