@@ -136,6 +136,13 @@ def _filing(config: Config, now: datetime, lock_wait: float) -> Iterator[_Dedupe
         )
         deduper.prepare()
         yield deduper
+        if deduper.filed:
+            log.info(
+                "filing: %d entries, %.2f s of CPU (%.3f ms each)",
+                deduper.filed,
+                deduper.filing_cpu,
+                1000 * deduper.filing_cpu / deduper.filed,
+            )
 
 
 def run(

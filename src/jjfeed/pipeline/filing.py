@@ -9,6 +9,7 @@ Each step reads what its decision needs, asks :mod:`jjfeed.pipeline.decide`
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Container, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -105,6 +106,10 @@ class _Deduper:
     _explained: _Explanations = field(default_factory=_Explanations, init=False, repr=False)
     # Source names feed files took in this run, and the file each belongs to.
     _feed_names: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    # Entries filed (file_isolated) and the CPU time of this thread they took: the filing
+    # step's own cost, which only this process can spend (logged at the run's end).
+    filed: int = field(default=0, init=False)
+    filing_cpu: float = field(default=0.0, init=False)
 
     def claim_names(self, read: _Read, default: str) -> _Read:
         """Feed files that share a title stay apart: the second is "Title (file name)".
@@ -376,6 +381,20 @@ class _Deduper:
         index and in the reasons waiting for the unit's end) and an :class:`EntryFailed` says why; the faults of the run
         itself (the store, the shared index) still end the unit.
         """
+        started = time.thread_time()
+        try:
+            return self._file_isolated(article, priority, features, found)
+        finally:
+            self.filed += 1
+            self.filing_cpu += time.thread_time() - started
+
+    def _file_isolated(
+        self,
+        article: Article,
+        priority: int,
+        features: _Features | None,
+        found: archive.Found | None,
+    ) -> decide.Status | EntryFailed:
         mark, explained = self.run.mark(), self._explained.mark()
         try:
             if self.store.shared:
