@@ -149,6 +149,23 @@ def test_a_story_with_enough_evidence_is_joined_with_its_evidence() -> None:
     assert joined == decide.JoinStory("s1", story.story_link([0.3, 0.25], 4), 2, 1, 0.3)
 
 
+def test_copies_of_one_article_are_one_member_of_a_story() -> None:
+    # A site's Atom and JSON feeds carry the same post: one cluster, two articles. A
+    # headline sharing one word with it ("Bike video from two years ago" and "Four
+    # Things in Those Two Sentences") must not find twice the evidence in the copies.
+    one_word = story.STORY_EVIDENCE * 0.7
+    cousins = [(1, "s1", one_word), (2, "s1", one_word)]
+    sources = {1: ("Daring Fireball", ""), 2: ("Daring Fireball (json)", "")}
+    copies = decide.story_evidence("Scripting News", cousins, sources, {1: "c1", 2: "c1"})
+    assert copies.similarities == {}
+    assert decide.join_story(copies, {"s1": 1}) is None
+    two_articles = decide.story_evidence("Scripting News", cousins, sources, {1: "c1", 2: "c2"})
+    assert two_articles.similarities == {"s1": [one_word, one_word]}
+    # Of one cluster's copies the closest counts.
+    best = decide.story_evidence("x", [(1, "s1", 0.3), (2, "s1", 0.6)], sources, {1: "c", 2: "c"})
+    assert best.similarities == {"s1": [0.6]} and best.best["s1"] == (0.6, 2)
+
+
 def test_a_weak_link_to_a_post_of_the_same_source_is_no_evidence() -> None:
     weak = story.SAME_SOURCE_LINK / 2
     evidence = decide.story_evidence("a", [(1, "s1", weak)], {1: ("a", "")})

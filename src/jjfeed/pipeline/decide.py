@@ -207,23 +207,32 @@ def story_evidence(
     source: str,
     cousins: Iterable[tuple[int, str, float]],
     sources: Mapping[int, tuple[str, str]],
+    clusters: Mapping[int, str] | None = None,
 ) -> StoryEvidence:
     """What the story cousins ``(article, story, similarity)`` say, given who published them.
 
-    ``sources``: ``(source, title)`` of the cousins. Only a story the
-    article has enough evidence for can be joined; the others need no size
-    (the one read for a story join that grows with a story).
+    ``sources``: ``(source, title)`` of the cousins; ``clusters``: the
+    cluster of each. A story's members are its clusters: copies of one
+    article (a site's Atom and JSON feeds, a syndicated piece) are one
+    member, and count once, by the best of them. Only a story the article
+    has enough evidence for can be joined; the others need no size (the one
+    read for a story join that grows with a story).
     """
-    similarities: dict[str, list[float]] = {}
+    clusters = clusters or {}
+    members: dict[tuple[str, str], float] = {}
     best: dict[str, tuple[float, int]] = {}
     for other_id, sid, sim in cousins:
         other_source = sources.get(other_id, ("", ""))[0]
         sim = story.member_similarity(sim, other_source == source)
         if sim <= 0:
             continue
-        similarities.setdefault(sid, []).append(sim)
+        member = (sid, clusters.get(other_id, f"#{other_id}"))
+        members[member] = max(sim, members.get(member, 0.0))
         if sim > best.get(sid, (0.0, 0))[0]:
             best[sid] = (sim, other_id)
+    similarities: dict[str, list[float]] = {}
+    for (sid, _), sim in members.items():
+        similarities.setdefault(sid, []).append(sim)
     similarities = {
         sid: sims for sid, sims in similarities.items() if sum(sims) >= story.STORY_EVIDENCE
     }

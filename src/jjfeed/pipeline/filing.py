@@ -586,7 +586,9 @@ class _Deduper:
         if self.story_vectors:
             cousins = self._weighed(article, terms, cousins, proposed, vector)
         sources = self.store.sources_and_titles(i for i, _, _ in cousins)
-        evidence = decide.story_evidence(article.source, cousins, sources)
+        ids = [i for i, _, _ in cousins]
+        clusters = self.store.clusters_of_articles(ids, fresh=self.store.shared) if ids else {}
+        evidence = decide.story_evidence(article.source, cousins, sources, clusters)
         sizes = self.store.story_sizes(evidence.similarities, start, end)
         threshold = story.link_threshold(terms, len(self.stories))
         return decide.join_story(evidence, sizes, threshold)

@@ -106,9 +106,9 @@ class ClustersMixin(StoreBase):
         }
 
     def story_sizes(self, stories: Iterable[str], start: datetime, end: datetime) -> dict[str, int]:
-        """Articles of each story dated in ``[start, end]``."""
+        """Members (clusters) of each story with an article dated in ``[start, end]``."""
         rows = self._rows_in(
-            """SELECT c.story, count(*) FROM clusters c
+            """SELECT c.story, count(DISTINCT c.id) FROM clusters c
                 JOIN articles a ON a.cluster = c.id
                 JOIN story_terms t ON t.article = a.id
                 WHERE c.story IN ({marks}) AND t.at BETWEEN ? AND ?
