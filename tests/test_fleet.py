@@ -215,9 +215,13 @@ def test_a_claim_in_progress_is_skipped_not_waited_for(postgres_url: str) -> Non
     now = datetime(2026, 12, 1, 12, tzinfo=UTC)
     with Store(postgres_url) as store:
         store.claim_sources(["a", "b"], "w0", now=now, until=now, started=now, limit=2)
+    # Were the rows waited for (SKIP LOCKED lost), the claim fails after 5 s instead of hanging.
+    bounded = (
+        postgres_url + ("&" if "?" in postgres_url else "?") + "options=-c%20lock_timeout%3D5000"
+    )
     with psycopg.connect(postgres_url) as other:  # a transaction holding row "a"
         other.execute("SELECT * FROM source_claims WHERE source = 'a' FOR UPDATE")
-        with Store(postgres_url) as store:
+        with Store(bounded) as store:
             start = time.monotonic()
             later = now + timedelta(minutes=1)
             got = store.claim_sources(
