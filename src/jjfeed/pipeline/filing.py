@@ -582,7 +582,9 @@ class _Deduper:
         proposed = (
             self._proposed(article, terms, (start, end), vector) if self.story_vectors else {}
         )
-        cousins = self._cousins(features, found, start, end, proposed)
+        # With the window, every candidate it holds is scored by it (_weighed): no plain score.
+        window: Container[int] = self.stories if self.story_vectors else proposed
+        cousins = self._cousins(features, found, start, end, window)
         if self.story_vectors:
             cousins = self._weighed(article, terms, cousins, proposed, vector)
         sources = self.store.sources_and_titles(i for i, _, _ in cousins)
