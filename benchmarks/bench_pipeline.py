@@ -16,7 +16,8 @@ Run: ``python benchmarks/bench_pipeline.py [--entries 10000] [--runs 3]``;
 ``--profile`` runs the ingest once in this process under pyinstrument instead
 and prints where the time goes; ``--filing-cpu`` runs it once in this process
 and prints its CPU time and the part the run index's story search takes;
-``--processes N`` sets ``JJFEED_PROCESSES``; ``--story-vectors`` ingests with
+``--per-process`` runs one ingest and prints each of its processes' CPU
+(sampled from /proc); ``--processes N`` sets ``JJFEED_PROCESSES``; ``--story-vectors`` ingests with
 ``dedup.story_vectors`` (the story window's count vectors, off by default).
 """
 
@@ -288,6 +289,57 @@ def filing_cpu(folder: Path, work: Path, vectors: bool = False) -> None:
         print(f"  {label}: {seconds:.2f} s")
 
 
+def _descendants_cpu(root: int) -> dict[int, float]:
+    """CPU seconds (user + system) so far of ``root`` and every process below it, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent, cpu = {}, {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{name}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        parent[int(name)] = int(fields[1])
+        cpu[int(name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grew = {root}, True
+    while grew:
+        below = {pid for pid, ppid in parent.items() if ppid in tree} - tree
+        tree |= below
+        grew = bool(below)
+    return {pid: cpu[pid] for pid in tree if pid in cpu}
+
+
+def per_process(folder: Path, work: Path, workers: int | None) -> None:
+    """One ``jjfeed ingest``, its processes' CPU sampled from /proc every 50 ms (Linux).
+
+    The run's process, the forkserver and each worker: what bounds the run
+    (the run's process alone, or the CPU of them all on the cores there are).
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JJFEED_")}
+    if workers is not None:
+        env["JJFEED_PROCESSES"] = str(workers)
+    cmd = [*jjfeed_command(), "--db", str(work / "pp.db"), "--output", str(work / "pp")]
+    seen: dict[int, tuple[float, float]] = {}  # pid: (CPU, first seen)
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [*cmd, "ingest", str(folder)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = start + 3600
+    while child.poll() is None and time.perf_counter() < deadline:
+        for pid, cpu in _descendants_cpu(child.pid).items():
+            seen[pid] = (cpu, seen.get(pid, (0.0, time.perf_counter() - start))[1])
+        time.sleep(0.05)
+    child.wait()
+    wall = time.perf_counter() - start
+    print(f"wall {wall:.2f} s; CPU by process (sampled every 50 ms, so a little under):")
+    for pid, (cpu, first) in sorted(seen.items(), key=lambda item: item[1][1]):
+        role = "the run" if pid == child.pid else f"started at {first:.2f} s"
+        print(f"  pid {pid}: {cpu:.2f} s ({role})")
+    print(f"  all: {sum(cpu for cpu, _ in seen.values()):.2f} s")
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -306,6 +358,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--processes", type=int, help="JJFEED_PROCESSES for the ingest runs")
     parser.add_argument("--profile", action="store_true", help="profile one in-process ingest")
+    parser.add_argument(
+        "--per-process", action="store_true", help="one ingest, each process's CPU (from /proc)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
         "--story-vectors",
@@ -324,6 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.entries:,} entries in {FILES} files, {size / 1e6:.1f} MB; {machine()}")
     if args.profile:
         profile(folder, work, args.story_vectors)
+        return 0
+    if args.per_process:
+        per_process(folder, work, args.processes)
         return 0
     if args.filing_cpu:
         filing_cpu(folder, work, args.story_vectors)
