@@ -9,7 +9,6 @@ Each step reads what its decision needs, asks :mod:`jjfeed.pipeline.decide`
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Container, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -106,8 +105,8 @@ class _Deduper:
     _explained: _Explanations = field(default_factory=_Explanations, init=False, repr=False)
     # Source names feed files took in this run, and the file each belongs to.
     _feed_names: dict[str, str] = field(default_factory=dict, init=False, repr=False)
-    # Entries filed (file_isolated) and the CPU time of this thread they took: the filing
-    # step's own cost, which only this process can spend (logged at the run's end).
+    # Entries filed and this thread's CPU time they took (reading._file_one counts it): the
+    # filing step's own cost, which only this process can spend (logged at the run's end).
     filed: int = field(default=0, init=False)
     filing_cpu: float = field(default=0.0, init=False)
 
@@ -315,22 +314,18 @@ class _Deduper:
         self._remember(article_id, article, self.now, features)
         if isinstance(intent, decide.JoinCluster) and intent.reason is not None:
             reason = intent.reason
-            self._explain_copy(
-                (article_id, reason.rule, reason.similarity, reason.matched, self.now)
+            self._explain(
+                copy=(article_id, reason.rule, reason.similarity, reason.matched, self.now)
             )
         return article_id
 
-    def _explain_copy(self, row: _DedupRow) -> None:
-        if self._in_unit:
-            self._explained.dedup.append(row)
-        else:
-            self.store.put_dedup_reasons([row])
-
-    def _explain_story(self, row: _StoryRow) -> None:
-        if self._in_unit:
-            self._explained.story.append(row)
-        else:
-            self.store.put_story_reasons([row])
+    def _explain(self, copy: _DedupRow | None = None, joined: _StoryRow | None = None) -> None:
+        """Keep a reason for ``jjfeed dupes`` for the unit's end (outside a unit: write it now)."""
+        explained = self._explained if self._in_unit else _Explanations()
+        explained.dedup += [copy] if copy else []
+        explained.story += [joined] if joined else []
+        if not self._in_unit:
+            explained.write(self.store)
 
     def _merge(self, survivor: str, merged: frozenset[str]) -> None:
         """Fold ``merged`` into ``survivor``; the run index learns whose stories went where."""
@@ -381,20 +376,6 @@ class _Deduper:
         index and in the reasons waiting for the unit's end) and an :class:`EntryFailed` says why; the faults of the run
         itself (the store, the shared index) still end the unit.
         """
-        started = time.thread_time()
-        try:
-            return self._file_isolated(article, priority, features, found)
-        finally:
-            self.filed += 1
-            self.filing_cpu += time.thread_time() - started
-
-    def _file_isolated(
-        self,
-        article: Article,
-        priority: int,
-        features: _Features | None,
-        found: archive.Found | None,
-    ) -> decide.Status | EntryFailed:
         mark, explained = self.run.mark(), self._explained.mark()
         try:
             if self.store.shared:
@@ -469,17 +450,9 @@ class _Deduper:
         if joined is None:
             return
         self.store.set_story(cluster, joined.story)
-        self._explain_story(
-            (
-                cluster,
-                joined.story,
-                article_id,
-                joined.link,
-                joined.links,
-                joined.best_article,
-                joined.best,
-                self.now,
-            )
+        j = joined
+        self._explain(
+            joined=(cluster, j.story, article_id, j.link, j.links, j.best_article, j.best, self.now)
         )
 
     def _story_date(self, article: Article, first_seen: datetime) -> datetime:

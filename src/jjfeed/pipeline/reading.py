@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -331,7 +332,10 @@ def _file_one(deduper: _Deduper, source: Source, p: _Prepared) -> Status | Entry
             return redone
         p = _furnished(store, source, [redone], deduper.now)[0]
     article = believable_dates(p.article, deduper.now)
+    started = time.thread_time()
     status = deduper.file_isolated(article, source.priority, p.features, p.found)
+    deduper.filed += 1
+    deduper.filing_cpu += time.thread_time() - started
     if not isinstance(status, EntryFailed) and p.raw_key:
         store.put_raw_key_of(article.source, article.guid, p.raw_key)
     return status
