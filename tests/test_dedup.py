@@ -214,3 +214,24 @@ def test_features_match_the_separate_functions(text: str) -> None:
 )
 def test_the_short_key_read_from_the_features_is_the_one_from_the_text(text: str) -> None:
     assert dedup.short_key_of(dedup.features(text)) == dedup.short_text_key(text)
+
+
+def test_the_written_out_bands_are_the_ones_datasketch_chooses() -> None:
+    from datasketch import MinHashLSH
+
+    from jjfeed.dedup import minhash
+
+    lsh = MinHashLSH(threshold=minhash.LSH_THRESHOLD, num_perm=minhash.NUM_PERM)
+    assert (lsh.b, lsh.r) == (minhash._BANDS, minhash._ROWS)
+
+
+def test_jjfeed_starts_without_importing_datasketch() -> None:
+    # A cron run that finds every entry unchanged makes no signature: it never pays
+    # for datasketch's import of scipy. A fresh interpreter, so other tests' imports
+    # do not count.
+    import subprocess
+    import sys
+
+    code = "import sys, jjfeed.cli; print('datasketch' in sys.modules, 'scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

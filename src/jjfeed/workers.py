@@ -53,7 +53,9 @@ CHUNKS_PER_WORKER = 4
 # few small feeds never starts it, and a bigger one files its first
 # sources while the workers come up (see :meth:`Workers.warm_up`).
 WARM_BYTES = 64_000
-_PRELOAD = ["jjfeed.pipeline"]
+# datasketch too: jjfeed imports it at the first signature only (it imports scipy), and
+# the workers all make signatures: imported once in the forkserver, they share it.
+_PRELOAD = ["jjfeed.pipeline", "datasketch"]
 
 
 def default_processes() -> int:

@@ -5,17 +5,21 @@ The only module that imports :mod:`datasketch`. Pure: values in, values out.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import uuid
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from ..model import Signature
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 # URL identity lives in urls.py (parse needs it too); callers keep using dedup.canonical_url.
 from ..urls import TRACKING_PARAMS, TRACKING_PREFIXES, canonical_url  # noqa: F401
@@ -138,17 +142,29 @@ def _identity(value: int) -> int:
     return value
 
 
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+@functools.cache
+def _template(num_perm: int, seed: int) -> MinHash:
+    """datasketch's MinHash with these parameters: its permutations and empty hash values.
+
+    datasketch is imported here, at the first signature a process makes, not
+    with jjfeed: importing it imports scipy (a third of a second), which a
+    cron run that finds every entry unchanged never needs.
+    """
+    from datasketch import MinHash
+
+    return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME)
 
 
 def minhash_of(hashes: np.ndarray) -> MinHash:
     """datasketch's own MinHash of 32-bit shingle hashes (the reference for :func:`min_hashes`)."""
+    from datasketch import MinHash
+
     m = MinHash(
         num_perm=NUM_PERM,
         seed=SEED,
         scheme=SCHEME,
         hashfunc=_identity,
-        permutations=_TEMPLATE.permutations,
+        permutations=_template(NUM_PERM, SEED).permutations,
     )
     m.update_batch(hashes.tolist())
     return m
@@ -166,7 +182,8 @@ def min_hashes(hashes: np.ndarray) -> np.ndarray:
     permutations; the inputs here are already 32-bit hashes, so the whole
     computation stays in numpy. A test checks it against datasketch.
     """
-    a, b = _TEMPLATE.permutations
+    template = _template(NUM_PERM, SEED)
+    a, b = template.permutations
     hv = hashes.astype(np.uint32)
     s1, m1, s2, m2 = _FMIX32
     hv = hv ^ (hv >> s1)
@@ -175,7 +192,7 @@ def min_hashes(hashes: np.ndarray) -> np.ndarray:
     hv = hv * m2
     hv = hv ^ (hv >> s1)
     if len(hv) == 0:
-        return _TEMPLATE.hashvalues.copy()
+        return template.hashvalues.copy()
     permuted = np.multiply.outer(a, hv)  # one row per permutation; uint32 wraps like datasketch
     permuted += b[:, None]
     result: np.ndarray = permuted.min(axis=1)
@@ -204,10 +221,10 @@ def hashvalues(sig: Signature) -> np.ndarray:
 # key; the store keeps (key, article) rows, so a new article finds its
 # candidates with one indexed lookup and a run never loads the archive.
 
-_BANDS, _ROWS = (
-    MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).b,
-    MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).r,
-)
+_BANDS, _ROWS = 37, 3
+"""The bands and rows datasketch's ``MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)``
+chooses (its optimum of false positives and negatives); written out so that jjfeed starts
+without importing datasketch, and checked against it by tests/test_dedup.py."""
 LSH_PARAMS = f"{PARAMS}:lsh{LSH_THRESHOLD}:b{_BANDS}:r{_ROWS}:lead{LEAD_WORDS}:min{MIN_WORDS}"
 
 
@@ -296,6 +313,8 @@ class Index:
     """
 
     def __init__(self) -> None:
+        from datasketch import MinHashLSH
+
         self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
 
     def __len__(self) -> int:
@@ -305,6 +324,8 @@ class Index:
         """Index (or re-index) a signature; signatures made with other parameters are refused."""
         if sig.params != PARAMS:
             return False
+        from datasketch import LeanMinHash
+
         if article_id in self._lsh:
             self._lsh.remove(article_id)
         self._lsh.insert(
@@ -315,6 +336,8 @@ class Index:
         return True
 
     def candidates(self, sig: Signature) -> list[int]:
+        from datasketch import LeanMinHash
+
         query = LeanMinHash(seed=SEED, hashvalues=hashvalues(sig), scheme=SCHEME)
         return sorted(int(k) for k in self._lsh.query(query))
 
@@ -330,7 +353,6 @@ class Index:
 STORY_BANDS = 32
 STORY_SEED = 7
 STORY_PARAMS = f"story-minhash:crc32:p{STORY_BANDS}:s{STORY_SEED}:r1"
-_STORY_TEMPLATE = MinHash(num_perm=STORY_BANDS, seed=STORY_SEED, scheme=SCHEME)
 
 
 def story_keys(terms: Iterable[str]) -> list[int]:
@@ -338,12 +360,14 @@ def story_keys(terms: Iterable[str]) -> list[int]:
     hashes = sorted({zlib.crc32(t.encode("utf-8")) for t in terms})
     if not hashes:
         return []
+    from datasketch import MinHash
+
     m = MinHash(
         num_perm=STORY_BANDS,
         seed=STORY_SEED,
         scheme=SCHEME,
         hashfunc=_identity,
-        permutations=_STORY_TEMPLATE.permutations,
+        permutations=_template(STORY_BANDS, STORY_SEED).permutations,
     )
     m.update_batch(hashes)
     keys = []
