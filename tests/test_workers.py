@@ -61,6 +61,7 @@ def test_jobs_wait_for_the_workers_or_run_here(monkeypatch: pytest.MonkeyPatch) 
     """Warming up never makes a job wait: one needed before the workers are up runs here."""
     monkeypatch.setattr(workers_module, "WARM_BYTES", 10)
     with Workers(2) as workers:
+        workers._worked = True  # as if a job done here had had work in it (see below)
         early = [workers.submit_job(_pid_and_square, n, size=10) for n in range(3)]
         assert workers._starting is not None, "the first 10 bytes did not start the warm-up"
         up_already = workers._ready.is_set()
@@ -73,6 +74,23 @@ def test_jobs_wait_for_the_workers_or_run_here(monkeypatch: pytest.MonkeyPatch) 
         assert results[0][0] == os.getpid(), "a job needed before the workers were up waited"
     assert os.getpid() not in {pid for pid, _ in results[1:]}, "held-back jobs were not sent"
     assert workers.batches_sent == 39 + up_already
+
+
+def _cleaning_job(n: int) -> int:
+    workers_module.working()  # what preparing an entry that is not stored yet says
+    return n
+
+
+def test_only_a_job_with_work_in_it_warms_the_workers_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cron run that finds every entry stored does not start (and wait for) workers."""
+    monkeypatch.setattr(workers_module, "WARM_BYTES", 10)
+    with Workers(2) as workers:
+        stored = [workers.submit_job(_pid_and_square, n, size=100) for n in range(3)]
+        assert [r for pending in stored for _, r in pending.result()] == [0, 1, 4]
+        assert workers._starting is None and workers._pool is None
+        assert workers.submit_job(_cleaning_job, 5, size=100).result() == [5]
+        assert workers._starting is not None or workers._pool is not None
+    workers_module.working()  # no job being done here: nothing to say it to
 
 
 def test_small_runs_never_warm_up() -> None:
@@ -153,6 +171,7 @@ def _recorded_pools(monkeypatch: pytest.MonkeyPatch, min_items: int = 64) -> lis
     class Recorded(Workers):
         def __init__(self, processes: int = 0) -> None:
             super().__init__(processes, min_items=min_items)
+            self._worked = True  # warm from the first byte, work or not
             pools.append(self)
 
         def warm_up(self) -> None:  # up before the first job, not in the background

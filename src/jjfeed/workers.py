@@ -49,9 +49,12 @@ MIN_ITEMS = 64
 CHUNKS_PER_WORKER = 4
 # Jobs handed over one at a time (a source's input to parse and clean, see
 # :meth:`Workers.submit_job`) start the pool, in the background, once this
-# much input has come by (a quarter of a second of work or so): a run of a
-# few small feeds never starts it, and a bigger one files its first
-# sources while the workers come up (see :meth:`Workers.warm_up`).
+# much input has come by (a quarter of a second of work or so) and one of
+# them, done here, has work in it (:func:`working`: an entry to clean, not
+# one stored as read): a run of a few small feeds never starts it, a cron
+# run that finds every entry stored does not wait for workers it will not
+# use, and a bigger first read files its first sources while the workers
+# come up (see :meth:`Workers.warm_up`).
 WARM_BYTES = 64_000
 # datasketch too: jjfeed imports it at the first signature only (it imports scipy), and
 # the workers all make signatures: imported once in the forkserver, they share it.
@@ -83,6 +86,7 @@ class Workers:
         self._start_error: BaseException | None = None
         self._unsent: list[Pending[Any]] = []  # jobs waiting for the workers to be up
         self._job_bytes = 0  # input of the jobs handed to submit_job so far
+        self._worked = False  # a job done here had work in it (see working())
         self.batches_sent = 0  # batches that went out to worker processes
 
     def __enter__(self) -> Workers:
@@ -144,7 +148,7 @@ class Workers:
         pending = Pending(self, fn, [[item]], [])
         if not self.parallel:
             return pending
-        if self._job_bytes >= WARM_BYTES:
+        if self._job_bytes >= WARM_BYTES and self._worked:
             self.warm_up()
         if self._starting is None and self._pool is None:
             return pending
@@ -177,6 +181,12 @@ class Workers:
             target=self._spawn, args=(pool,), name="jjfeed-start-workers", daemon=True
         )
         self._starting.start()
+
+    def _working(self) -> None:
+        """A job done here has work in it: warm up once the jobs' input is big enough."""
+        self._worked = True
+        if self._job_bytes >= WARM_BYTES:
+            self.warm_up()
 
     def _spawn(self, pool: ProcessPoolExecutor) -> None:
         """Bring up every worker of ``pool`` (each submit starts one), then make it the pool."""
@@ -253,8 +263,31 @@ class Pending(Generic[R]):
                     continue
                 except BrokenProcessPool:
                     self._workers._give_up()
-            results.extend(self._fn(item) for item in chunk)
+            _here.workers = self._workers
+            try:
+                results.extend(self._fn(item) for item in chunk)
+            finally:
+                _here.workers = None
         return results
+
+
+class _Here(threading.local):
+    workers: Workers | None = None
+
+
+_here = _Here()  # the Workers whose job this thread is doing itself, if any
+
+
+def working() -> None:
+    """Say that the job being done has work in it (an entry to clean).
+
+    A job a worker process does: nothing. A job done here: the run's
+    workers may warm up now (see :data:`WARM_BYTES`). Jobs that only find
+    what the store holds already never say it.
+    """
+    workers = _here.workers
+    if workers is not None and not workers._worked:
+        workers._working()
 
 
 def _exit_with(run: int) -> None:

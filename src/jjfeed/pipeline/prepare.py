@@ -29,7 +29,7 @@ from ..model import (
 )
 from ..parse import EMPTY, MAX_BODY_CHARS, Parsed
 from ..store import Store
-from ..workers import Workers
+from ..workers import Workers, working
 from . import archive
 
 log = logging.getLogger("jjfeed.pipeline")
@@ -292,6 +292,7 @@ def _prepare(job: _PrepareJob) -> _Prepared | EntryFailed:
     key = raw_key(article, source_tags)
     if query is not None and archive.stored_from(query, article.source, article.guid) == key:
         return _Prepared(article, None, {}, None, raw_key=key, unchanged=True)
+    working()  # an entry to clean: the run's workers are worth starting
     try:
         with time_limit(CLEAN_SECONDS, f"{article.source}: {article.url or article.guid}"):
             cleaned = _clean_body(article)
