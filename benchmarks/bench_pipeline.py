@@ -263,6 +263,8 @@ def filing_cpu(folder: Path, work: Path, vectors: bool = False) -> None:
 
     archive.RunIndex.cousins = timed_search  # type: ignore[method-assign]
     setattr(story, scorer, timed_similarity)
+    if hasattr(archive, "text_similarities"):  # the run index's numpy scorer (session 13)
+        _timed(archive, "text_similarities", spent, "similarity")
     parts: dict[str, float] = {}
     if vectors:
         _timed(window.StoryWindow, "candidates", parts, "window candidates")

@@ -322,8 +322,10 @@ class _Deduper:
     def _explain(self, copy: _DedupRow | None = None, joined: _StoryRow | None = None) -> None:
         """Keep a reason for ``jjfeed dupes`` for the unit's end (outside a unit: write it now)."""
         explained = self._explained if self._in_unit else _Explanations()
-        explained.dedup += [copy] if copy else []
-        explained.story += [joined] if joined else []
+        if copy:
+            explained.dedup.append(copy)
+        if joined:
+            explained.story.append(joined)
         if not self._in_unit:
             explained.write(self.store)
 
@@ -450,10 +452,8 @@ class _Deduper:
         if joined is None:
             return
         self.store.set_story(cluster, joined.story)
-        j = joined
-        self._explain(
-            joined=(cluster, j.story, article_id, j.link, j.links, j.best_article, j.best, self.now)
-        )
+        why = (joined.link, joined.links, joined.best_article, joined.best)
+        self._explain(joined=(cluster, joined.story, article_id, *why, self.now))
 
     def _story_date(self, article: Article, first_seen: datetime) -> datetime:
         return archive.story_date(article, first_seen)
