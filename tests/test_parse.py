@@ -169,3 +169,36 @@ def test_a_guid_no_store_can_hold_becomes_its_digest() -> None:
     held = bounded_guid("a\x00b")
     assert held.startswith("sha256:") and held == bounded_guid("a\x00b") != bounded_guid("a\x00c")
     assert bounded_guid("lone \udc80 surrogate").startswith("sha256:")
+
+
+@pytest.mark.parametrize(
+    ("written", "utc"),
+    [
+        ("Seg, 24 Set 2018 19:42:40 -0300", datetime(2018, 9, 24, 22, 42, 40, tzinfo=UTC)),
+        ("Mié, 05 Dic 2018 08:00:00 +0100", datetime(2018, 12, 5, 7, 0, tzinfo=UTC)),
+        ("jeu., 07 févr. 2019 10:00:00 +0100", datetime(2019, 2, 7, 9, 0, tzinfo=UTC)),
+        ("Do, 14 Mär 2024 12:00:00 GMT", datetime(2024, 3, 14, 12, 0, tzinfo=UTC)),
+        ("mar, 15 ottobre 2024 09:30:00 +0200", datetime(2024, 10, 15, 7, 30, tzinfo=UTC)),
+        ("di, 12 mrt 2024 11:00:00 +0100", datetime(2024, 3, 12, 10, 0, tzinfo=UTC)),
+        ("Lun, 03 Marzo 2025 10:00:00 -0500", datetime(2025, 3, 3, 15, 0, tzinfo=UTC)),
+    ],
+)
+def test_rfc822_dates_in_another_language_are_read(written: str, utc: datetime) -> None:
+    rss = (
+        '<rss version="2.0"><channel><title>Notícias</title><link>https://n.example/</link>'
+        f"<item><title>Uma notícia</title><link>https://n.example/1</link>"
+        f"<description>Texto.</description><pubDate>{written}</pubDate></item>"
+        "</channel></rss>"
+    ).encode()
+    (article,) = parse_feed(rss, source="n", url="https://n.example/feed").articles
+    assert article.published == utc
+
+
+def test_an_english_or_unreadable_date_is_left_to_feedparser() -> None:
+    from jjfeed.isodate import parse_localized_rfc2822
+
+    assert parse_localized_rfc2822("Mon, 24 Sep 2018 19:42:40 -0300") is None
+    assert parse_localized_rfc2822("24 September 2018 19:42:40 GMT") is None
+    assert parse_localized_rfc2822("Seg, 24 Xyz 2018 19:42:40 -0300") is None
+    assert parse_localized_rfc2822("2018-09-24") is None
+    assert parse_localized_rfc2822("Seg, 31 Fev 2018 10:00:00 -0300") is None  # no such day

@@ -40,7 +40,7 @@ from .fields import (
     safe_url,
     xml_safe,
 )
-from .isodate import parse_iso
+from .isodate import parse_iso, parse_localized_rfc2822
 from .model import Article, RawKind
 from .urls import canonical_url, is_web, join
 
@@ -374,6 +374,16 @@ def _cut(text: str, limit: int, what: str, notes: list[str]) -> str:
         return text
     notes.append(f"{what} of {len(text)} characters cut to {limit}")
     return text[:limit]
+
+
+def _localized_date(value: str) -> time.struct_time | None:
+    """feedparser's date handler for RFC 822 dates in another language (see
+    :func:`jjfeed.isodate.parse_localized_rfc2822`); None lets its own handlers try."""
+    parsed = parse_localized_rfc2822(value)
+    return parsed.utctimetuple() if parsed is not None else None
+
+
+feedparser.registerDateHandler(_localized_date)
 
 
 def _utc(parsed: time.struct_time | None) -> datetime | None:
