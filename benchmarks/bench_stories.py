@@ -295,7 +295,8 @@ class Online:
             one_source = items[i].source == items[j].source
             sim = self._similarity(sets[i], sets[j], weights, one_source)
             if self.same_source:
-                sim = story.member_similarity(sim, items[i].source == items[j].source)
+                series = one_source and story.numbered_apart(items[i].title, items[j].title)
+                sim = story.member_similarity(sim, one_source, series)
             if sim > 0:
                 sims[str(label[j])].append(sim)
         sizes = {

@@ -179,3 +179,19 @@ def test_a_big_story_touched_by_one_member_is_not_joined() -> None:
     evidence = decide.story_evidence("a", [(1, "s1", 0.5)], {1: ("b", "")})
     assert decide.join_story(evidence, {"s1": 10}) is not None
     assert decide.join_story(evidence, {"s1": 1000}) is None
+
+
+def test_installments_of_one_series_of_one_source_are_no_evidence() -> None:
+    # Giant Bombcast's "Day One" .. "Day Five": alike by design, each its own episode.
+    day_two, day_one = "GOTY 2017: Day Two Deliberations", "GOTY 2017: Day One Deliberations"
+    cousins = [(1, "s1", 0.78)]
+    own = decide.story_evidence("Bombcast", cousins, {1: ("Bombcast", day_one)}, title=day_two)
+    assert own.similarities == {} and decide.join_story(own, {"s1": 1}) is None
+    # Another source's headline of the same words is evidence; so is the source's own
+    # post whose title is not a renumbering of this one.
+    other = decide.story_evidence("Bombcast", cousins, {1: ("Polygon", day_one)}, title=day_two)
+    assert other.similarities == {"s1": [0.78]}
+    recap = decide.story_evidence(
+        "Bombcast", cousins, {1: ("Bombcast", "GOTY 2017: The Winners")}, title=day_two
+    )
+    assert recap.similarities == {"s1": [0.78]}

@@ -141,3 +141,34 @@ def test_term_weights_count_words_not_copies() -> None:
     assert weights.doc_freq == {"bridge": 1, "ada": 1, "library": 1}
     assert weights("bridge#2") == weights("t:bridge") == weights("bridge")
     assert weights("unseen") > weights("bridge")
+
+
+def test_installments_of_one_series_are_never_one_story() -> None:
+    # Real feeds: a podcast's "Day One" .. "Day Five" episodes, a daily show by date,
+    # release notes by version, Google Alerts of one insider's sales by amount.
+    series = [
+        (
+            "Game of the Year 2017: Day One Deliberations",
+            "Game of the Year 2017: Day Two Deliberations",
+        ),
+        ("Giant Bombcast 10-07-2008", "Giant Bombcast 10-08-2008"),
+        ("v3.8.4", "v3.8.3"),
+        ("Slack CEO Sells $53170714.63 in Stock", "Slack CEO Sells $91750.00 in Stock"),
+        (
+            "Business news: as it happened - March 10, 2014",
+            "Business news: as it happened - March 11, 2014",
+        ),
+    ]
+    for a, b in series:
+        assert story.numbered_apart(a, b), (a, b)
+        sim = story.story_similarity(story.story_terms(a), story.story_terms(b))
+        assert story.member_similarity(sim, same_source=True, series=True) == 0.0
+        assert story.member_similarity(sim, same_source=False, series=True) == sim
+    not_series = [
+        ("Micro Monday Episode 7 Transcript", "Micro Monday Episode 7"),  # one episode
+        ("Chiquita Agree to Merger -- 2nd Update", "Chiquita Agree to Merger -- 3rd Update"),
+        ("Stormy Daniels casts doubt on affair", "Stormy Daniels casts doubt on affair"),
+        ("Apple vs. FBI: Day One", "Apple vs. FBI: the verdict"),
+    ]
+    for a, b in not_series:
+        assert not story.numbered_apart(a, b), (a, b)

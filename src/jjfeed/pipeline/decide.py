@@ -208,13 +208,18 @@ def story_evidence(
     cousins: Iterable[tuple[int, str, float]],
     sources: Mapping[int, tuple[str, str]],
     clusters: Mapping[int, str] | None = None,
+    *,
+    title: str = "",
 ) -> StoryEvidence:
     """What the story cousins ``(article, story, similarity)`` say, given who published them.
 
     ``sources``: ``(source, title)`` of the cousins; ``clusters``: the
-    cluster of each. A story's members are its clusters: copies of one
-    article (a site's Atom and JSON feeds, a syndicated piece) are one
-    member, and count once, by the best of them. Only a story the article
+    cluster of each; ``title``: the new article's. A post of the article's
+    own source counts only on strong evidence, and never when the two are
+    installments of one series (:func:`story.numbered_apart`). A story's
+    members are its clusters: copies of one article (a site's Atom and JSON
+    feeds, a syndicated piece) are one member, and count once, by the best
+    of them. Only a story the article
     has enough evidence for can be joined; the others need no size (the one
     read for a story join that grows with a story).
     """
@@ -222,8 +227,10 @@ def story_evidence(
     members: dict[tuple[str, str], float] = {}
     best: dict[str, tuple[float, int]] = {}
     for other_id, sid, sim in cousins:
-        other_source = sources.get(other_id, ("", ""))[0]
-        sim = story.member_similarity(sim, other_source == source)
+        other_source, other_title = sources.get(other_id, ("", ""))
+        same = other_source == source
+        series = same and story.numbered_apart(title, other_title)
+        sim = story.member_similarity(sim, same, series)
         if sim <= 0:
             continue
         member = (sid, clusters.get(other_id, f"#{other_id}"))

@@ -563,7 +563,9 @@ class _Deduper:
         sources = self.store.sources_and_titles(i for i, _, _ in cousins)
         ids = [i for i, _, _ in cousins]
         clusters = self.store.clusters_of_articles(ids, fresh=self.store.shared) if ids else {}
-        evidence = decide.story_evidence(article.source, cousins, sources, clusters)
+        evidence = decide.story_evidence(
+            article.source, cousins, sources, clusters, title=article.title
+        )
         sizes = self.store.story_sizes(evidence.similarities, start, end)
         threshold = story.link_threshold(terms, len(self.stories))
         return decide.join_story(evidence, sizes, threshold)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 
@@ -78,15 +79,48 @@ def link_threshold(terms: Collection[str], window_docs: int = 0) -> float:
     return STORY_LINK
 
 
-def member_similarity(similarity: float, same_source: bool) -> float:
+SERIES_NUMBERS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve first second third"
+    " fourth fifth sixth seventh eighth ninth tenth ii iii iv vi vii viii ix xi xii".split()
+)
+"""Words that number an installment as digits do ("Day Two", "Part III")."""
+
+UPDATE_MARKS = frozenset({"update", "updated", "updates", "corrected", "correction", "revised"})
+"""Words of a headline that says it updates an earlier one ("-- 2nd Update")."""
+
+_TITLE_WORD = re.compile(r"\w+")
+
+
+def _numbering(word: str) -> bool:
+    return word in SERIES_NUMBERS or any(c.isdigit() for c in word)
+
+
+def numbered_apart(a: str, b: str) -> bool:
+    """Two titles of one series: the same words, in order, but for the installment's number.
+
+    "Game of the Year 2017: Day One Deliberations" and "... Day Two ...",
+    "Giant Bombcast 10-07-2008" and "... 10-08-2008", "v3.8.3" and "v3.8.4",
+    "CEO Sells $91750.00 in Stock" and "... $53170714.63 ...": one source's
+    numbered posts, each its own. A headline that says it is an update ("--
+    3rd Update") renumbers the same story, and is not apart.
+    """
+    wa, wb = _TITLE_WORD.findall(a.casefold()), _TITLE_WORD.findall(b.casefold())
+    if wa == wb or len(wa) != len(wb) or UPDATE_MARKS.intersection(wa, wb):
+        return False
+    return all(x == y or (_numbering(x) and _numbering(y)) for x, y in zip(wa, wb, strict=True))
+
+
+def member_similarity(similarity: float, same_source: bool, series: bool = False) -> float:
     """A similarity as story evidence: two posts of one source need strong evidence.
 
     A source's posts share its vocabulary, its section labels and its
     subjects, so they look alike without telling one story; below
-    :data:`SAME_SOURCE_LINK` their similarity counts as 0. Apply it to each
-    candidate member before :func:`choose_story`.
+    :data:`SAME_SOURCE_LINK` their similarity counts as 0. ``series``: the
+    two are installments of one of the source's series
+    (:func:`numbered_apart`), whose titles are alike by design: never
+    evidence. Apply it to each candidate member before :func:`choose_story`.
     """
-    if same_source and similarity < SAME_SOURCE_LINK:
+    if same_source and (series or similarity < SAME_SOURCE_LINK):
         return 0.0
     return similarity
 
