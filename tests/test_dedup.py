@@ -17,6 +17,15 @@ from jjfeed.model import Article, Signature, StoredArticle
         ("https://example.com/a?utm_source=rss&utm_medium=feed", "https://example.com/a"),
         ("https://example.com/a?b=2&a=1", "https://example.com/a?a=1&b=2&fbclid=xyz"),
         ("https://EXAMPLE.com:443/a#comments", "https://example.com/a"),
+        # Redirect links stand for the page they send to (Google Alerts, a newspaper's tracker).
+        (
+            "https://www.google.com/url?rct=j&sa=t&url=https://site.example/news/1&ct=ga&usg=AF",
+            "https://site.example/news/1",
+        ),
+        (
+            "https://redir.paper.example/redir/online/rss091/*https://www1.paper.example/a.shtml?x=1",
+            "https://www1.paper.example/a.shtml?x=1",
+        ),
     ],
 )
 def test_canonical_url_equates_the_same_page(a: str, b: str) -> None:
@@ -29,6 +38,12 @@ def test_canonical_url_equates_the_same_page(a: str, b: str) -> None:
         ("https://example.com/a?id=1", "https://example.com/a?id=2"),
         ("https://example.com/a", "https://example.org/a"),
         ("https://example.com/a", "https://example.com/b"),
+        # A search is not a redirect: its q= is words, not an address.
+        ("https://search.example/?q=rss+feeds", "https://search.example/?q=atom+feeds"),
+        (
+            "https://www.google.com/url?url=https://site.example/news/1",
+            "https://www.google.com/url?url=https://site.example/news/2",
+        ),
     ],
 )
 def test_canonical_url_keeps_different_pages_apart(a: str, b: str) -> None:

@@ -90,17 +90,57 @@ TRACKING_PARAMS = frozenset(
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "at_")
 
 
+REDIRECT_PARAMS = frozenset({"url", "u", "q", "target", "dest", "destination", "redirect", "to"})
+"""Query parameters in which a redirector names the page it sends the reader to."""
+
+_EMBEDDED = re.compile(r"/\*?(https?://.+)")
+"""A page's address written after a redirector's own path (``/redir/rss091/*https://...``)."""
+
+
+def redirect_target(url: str) -> str | None:
+    """The page a redirect link sends the reader to, or None when ``url`` is no redirect.
+
+    Feeds wrap their links in trackers: Google Alerts'
+    ``google.com/url?...&url=https://site/article``, a newspaper's
+    ``redir.site/redir/.../*https://site/article``. The page is the article;
+    the wrapper is not. Only an absolute ``http(s)`` address counts, so a
+    search's ``?q=words`` is no redirect.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    for key, value in parse_qsl(parts.query):
+        if key.lower() in REDIRECT_PARAMS and value.startswith(("http://", "https://")):
+            return value
+    # After the redirector's host, and with the page's own query: the whole rest of the link.
+    embedded = _EMBEDDED.search(url, len(parts.scheme) + 3 + len(parts.netloc))
+    return embedded.group(1) if embedded else None
+
+
+def _unwrapped(url: str, hops: int = 3) -> str:
+    """The page behind ``url``'s redirect links, ``hops`` of them at most."""
+    for _ in range(hops):
+        target = redirect_target(url)
+        if target is None:
+            break
+        url = target
+    return url
+
+
 def canonical_url(url: str | None) -> str | None:
     """A key that is equal for URLs that name the same page.
 
-    Drops the scheme (``http`` and ``https`` are one page), ``www.``, default
-    ports, the fragment, a trailing slash and tracking parameters, and sorts
-    the remaining query so parameter order does not matter.
+    The page a redirect link sends to (:func:`redirect_target`, three hops
+    at most) stands for the link. Drops the scheme (``http`` and ``https``
+    are one page), ``www.``, default ports, the fragment, a trailing slash
+    and tracking parameters, and sorts the remaining query so parameter
+    order does not matter.
     """
     if not url:
         return None
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(_unwrapped(url.strip()))
         port = parts.port
     except ValueError:
         return None
