@@ -20,6 +20,7 @@ FIRST, LAST = (
     ["Ada", "Tomas", "Mirela", "Jonas", "Keiko", "Femi"],
     ["Lindqvist", "Brenner", "Okafor"],
 )
+FOOTER = "<p>Read more stories from site {} every morning in our newsletter.</p>"
 PLACES = ["Harbour Bridge", "Central Library", "North Quay", "Riverside Market", "Old Tunnel"]
 EVENTS = ["closed after storm", "reopens for winter", "vote delayed again", "funding approved"]
 
@@ -34,7 +35,8 @@ def _story_item(n: int, story: int, feed: int) -> dict[str, str]:
         "title": f"{place} {EVENTS[story % len(EVENTS)]} ({feed})",
         "link": f"https://site{feed}.example/{n}",
         "guid": f"f{feed}-{n}",
-        "body": html_body(names + " " + prose(1000 + n, 260) + " " + names),
+        # Each site's footer: furniture its feed teaches, dropped after the worker's lookup.
+        "body": html_body(names + " " + prose(1000 + n, 260) + " " + names) + FOOTER.format(feed),
     }
 
 
@@ -119,6 +121,7 @@ def test_lookups_in_workers_file_what_lookups_while_filing_file(
         pipeline.ingest_inputs(config, [str(first)], now=NOW - timedelta(hours=5))
         found_used.clear()
         reports.append(pipeline.ingest_inputs(config, [str(p) for p in later], now=NOW))
+        # Every article was looked up ahead, those that lost their footer after the lookup too.
         assert found_used and all(found_used) == ahead and any(found_used) == ahead
         snapshots.append(_snapshot(db))
     groups, stories, _ = snapshots[0]

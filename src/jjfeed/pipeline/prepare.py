@@ -366,7 +366,7 @@ def _prepare_batches(
     """
     warnings = warnings if warnings is not None else []
     if ready is not None:
-        yield _furnished(store, source, _kept(ready, warnings, failures), now)
+        yield _relooked(query, _furnished(store, source, _kept(ready, warnings, failures), now))
         return
     runner = workers or _IN_PROCESS
     tags = tuple(source.tags)
@@ -380,7 +380,40 @@ def _prepare_batches(
         outcomes = pending.result()
         if k + 1 < len(chunks):
             pending = runner.submit(_prepare, chunks[k + 1])
-        yield _furnished(store, source, _kept(outcomes, warnings, failures), now)
+        furnished = _furnished(store, source, _kept(outcomes, warnings, failures), now)
+        yield _relooked(query, furnished)
+
+
+def _relooked(query: archive.Query | None, prepared: list[_Prepared]) -> list[_Prepared]:
+    """``prepared``, those that lost furniture after their lookup looked up again, here.
+
+    Through this process's reader, whose key index the articles cleaned here
+    loaded already (or, if none were, that loading this once costs what it
+    would cost filing), not by filing: that would load the writer's own copy
+    of the window's band index too, seconds in a store of a million
+    articles. Not in the workers: the batch would wait behind the sources
+    they are reading ahead.
+    """
+    if query is None:
+        return prepared
+    return [
+        replace(p, found=_look_up_again(query, p.article, p.features))
+        if p.found is None and p.features is not None
+        else p
+        for p in prepared
+    ]
+
+
+def _look_up_again(
+    query: archive.Query, article: Article, features: _Features
+) -> archive.Found | None:
+    """:func:`archive.look_up` for an article whose features changed (None: left to filing)."""
+    try:
+        plain = story.plain_terms(features.terms)
+        return archive.look_up(query, article, features.hashes, plain, features.story_keys)
+    except StoreError as e:
+        log.debug("archive lookup failed, left to filing: %s", e)
+        return None
 
 
 def _kept(
