@@ -317,6 +317,10 @@ def test_summary_runs_short_paragraphs_together_as_sentences() -> None:
     assert (
         _summary(text, words=6) == "Warning: spoilers for Jessica Jones. Life post-murder is hard."
     )
+    # Giant Bombcast's feed cuts its descriptions mid-sentence: no period is made up.
+    cut = "Then let's get into the news... is Valve going to have to let you resell? Weird! The"
+    assert _summary(cut) == cut
+    assert _summary("Episode notes\n\nWith Jeff and Brad") == "Episode notes. With Jeff and Brad"
 
 
 @pytest.mark.parametrize(

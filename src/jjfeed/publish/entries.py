@@ -231,7 +231,10 @@ def _summary(text: str, limit: int = SUMMARY_LIMIT, words: int = SUMMARY_WORDS) 
         if sum(len(p.split()) for p in parts) >= words:
             break
     # Paragraphs run together as sentences: "...spoilers for Jessica Jones. Life post-murder..."
-    first = " ".join(p if p[-1] in ".!?:;…\"'”’)" else p + "." for p in parts if p)
+    # The last keeps its own ending: a text the source cut ("... Weird! The") gains no period.
+    parts = [p for p in parts if p]
+    ended = [p if p[-1] in ".!?:;…\"'”’)" else p + "." for p in parts[:-1]]
+    first = " ".join(ended + parts[-1:])
     return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
