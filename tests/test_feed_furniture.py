@@ -71,6 +71,14 @@ CASES = {
         ["Got a story? Email newsdesk@example.org or message us on WhatsApp."],
         "Got a story about the storm? Residents said the harbour flooded twice in a week.",
     ),
+    # The Guardian's cartoon posts: a link to an email list, then when it mails.
+    "signup-prompt": (
+        [
+            "Sign up here to get an email whenever the cartoons are published",
+            "Sign up to receive our weekly briefing.",
+        ],
+        "Sign-ups to the harbour swim rose to a record 400 this year, organisers said.",
+    ),
     "label-line": (["Science · Wire"], "Science, not wire copy, drove the council's decision."),
     # A row of link buttons whose targets went: the labels are left ("Amazon Link Link").
     "link-row": (
