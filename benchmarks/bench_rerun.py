@@ -13,11 +13,14 @@ on ``PYTHONPATH`` instead of the installed package, alternating, so two
 versions are compared in the same hour: each makes its own first ingest and
 reruns over copies of that store.
 
+``--new N``: the feeds carry N more entries at the rerun than at the first
+ingest (a cron run that finds a few new posts among the stored ones).
+
 ``--profile`` instead ingests once and reruns once in this process (one
 worker process: none), the rerun under cProfile, and prints where its time
 goes (the installed code, or ``PYTHONPATH``'s).
 
-Run: ``python benchmarks/bench_rerun.py [--entries 3000] [--runs 3] [--code A/src --code B/src]``
+Run: ``python benchmarks/bench_rerun.py [--entries 3000] [--runs 3] [--new 0] [--code A/src --code B/src]``
 or ``python benchmarks/bench_rerun.py --entries 1000 --profile``
 """
 
@@ -84,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--code", action="append", help="a src folder to time (repeatable)")
     parser.add_argument("--profile", action="store_true", help="profile one rerun in-process")
+    parser.add_argument("--new", type=int, default=0, help="entries added for the rerun")
     args = parser.parse_args(argv)
     if args.profile:
         with tempfile.TemporaryDirectory(prefix="jjfeed-rerun-") as tmp:
@@ -93,13 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     versions = args.code or [None]
     with tempfile.TemporaryDirectory(prefix="jjfeed-rerun-") as tmp:
         root = Path(tmp)
-        folder = root / "feeds"
-        bench_pipeline.write_feeds(folder, args.entries)
+        folder, before = root / "feeds", root / "feeds-before"
+        bench_pipeline.write_feeds(folder, args.entries + args.new)
+        bench_pipeline.write_feeds(before, args.entries)  # the same entries, less the new
         firsts: dict[str | None, Path] = {}
         for n, version in enumerate(versions):
             firsts[version] = root / f"first-{n}" / "j.db"
             firsts[version].parent.mkdir()
-            first, summary = ingest(folder, firsts[version], version)
+            first, summary = ingest(before, firsts[version], version)
             print(f"first ingest ({version or 'installed'}): {first:.2f} s  [{summary}]")
         floors: list[float] = []
         times: dict[str | None, list[float]] = {v: [] for v in versions}

@@ -81,12 +81,17 @@ def _cleaning_job(n: int) -> int:
     return n
 
 
-def test_only_a_job_with_work_in_it_warms_the_workers_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A cron run that finds every entry stored does not start (and wait for) workers."""
+def test_only_enough_work_warms_the_workers_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cron run that finds every entry stored, or a few new ones among them, does not
+    start (and wait for) workers."""
     monkeypatch.setattr(workers_module, "WARM_BYTES", 10)
+    monkeypatch.setattr(workers_module, "WARM_ENTRIES", 3)
     with Workers(2) as workers:
         stored = [workers.submit_job(_pid_and_square, n, size=100) for n in range(3)]
         assert [r for pending in stored for _, r in pending.result()] == [0, 1, 4]
+        assert workers._starting is None and workers._pool is None
+        for n in range(2):  # two entries to clean: fewer than WARM_ENTRIES
+            assert workers.submit_job(_cleaning_job, n, size=100).result() == [n]
         assert workers._starting is None and workers._pool is None
         assert workers.submit_job(_cleaning_job, 5, size=100).result() == [5]
         assert workers._starting is not None or workers._pool is not None
