@@ -45,6 +45,7 @@ CASES = {
             "Read more »",
             "Weiterlesen",
             "Lire la suite",
+            "Read on Inside OmniFocus",  # Rosemary Orchard's link to where the post is
         ],
         "Read more slowly, the teacher told the class, and the words will stay.",
     ),
@@ -198,6 +199,16 @@ def test_read_more_link_ending_an_excerpt_goes_the_excerpt_stays() -> None:
         f'<p>{excerpt} <a href="https://comic.example/budgets">[read more]</a></p>'
     ).text
     assert text == excerpt
+    # DC Rainmaker's excerpts end in "Read More Here" and an arrow.
+    review = "This review is all about sport and fitness, and the watch held up well in the rain …"
+    text = clean_html(
+        f'<p>{review} <a class="read_more" href="https://watch.example/review">Read More Here'
+        ' <span class="meta-nav">&#8594;</span></a></p>'
+    ).text
+    assert text == review
+    # "Read on" is a read-on link only before a name: a sentence that reads on stays.
+    for prose_line in ("Read on the bus every day", "Read on to find out"):
+        assert clean_html(_entry(prose_line)).text.endswith(prose_line)
     near = "The full report is online, and you can"
     kept = clean_html(f'<p>{near} <a href="https://report.example/">read more</a></p>').text
     assert kept == f"{near} read more"

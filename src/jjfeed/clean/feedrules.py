@@ -14,10 +14,12 @@ from jjfeed.clean.wording import normalise, sentences, word_count
 # A permalink or end-of-post mark alone on a line: "★", "◉", "∞", "#", "¶", "→".
 _GLYPH_LINE = re.compile(r"^[★☆◉●○∞#¶→⇢➝➜⁂✱✦⚓🔗\s]{1,5}$")
 # A link to the rest of the post, in the languages of the review corpus and the
-# engines' defaults: "Continue reading on Medium »", "[read more]", "Weiterlesen".
+# engines' defaults: "Continue reading on Medium »", "[read more]", "Weiterlesen",
+# "Read More Here →" (DC Rainmaker), "Read on Inside OmniFocus" (a site's name after it).
 _READ_ON = re.compile(
-    r"^(?:\.\.\.|…)?\s*[\[(]?\s*(?:continue\s+reading|read\s+more|read\s+the\s+rest"
-    r"|keep\s+reading|read\s+the\s+full\s+(?:post|article|story)|weiterlesen|mehr\s+lesen"
+    r"^(?:\.\.\.|…)?\s*[\[(]?\s*(?:(?:continue\s+reading|read\s+more|read\s+the\s+rest"
+    r"|keep\s+reading|read\s+the\s+full\s+(?:post|article|story))(?:\s+here)?"
+    r"|read\s+on(?:\s+(?-i:[A-Z])[\w.'-]*){0,4}|weiterlesen|mehr\s+lesen"
     r"|lire\s+la\s+suite|leer\s+m[aá]s|continuar\s+leyendo|continua\s+a\s+leggere|leggi\s+tutto"
     r"|lees\s+verder|ler\s+mais|czytaj\s+dalej|läs\s+mer|les\s+mer|læs\s+mere)"
     r"(?:\s+(?:on|at|auf|sur|en|su|op)(?:\s+[\w.'-]+){0,4})?\s*[\])]?\s*(?:\.\.\.|…)?$",
