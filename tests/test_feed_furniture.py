@@ -46,6 +46,7 @@ CASES = {
             "Weiterlesen",
             "Lire la suite",
             "Read on Inside OmniFocus",  # Rosemary Orchard's link to where the post is
+            "Permalink",
         ],
         "Read more slowly, the teacher told the class, and the words will stay.",
     ),
@@ -129,6 +130,26 @@ def test_sponsor_block_goes_with_its_promo_code() -> None:
     assert "due to start in March" in text
     near = "The audit was sponsored by the Cloud Native Computing Foundation, the report said."
     assert near in clean_html(_entry(near)).text
+
+
+def test_a_sponsor_list_ending_the_show_notes_goes_whole() -> None:
+    # Accidental Tech Podcast and Mac Power Users end their notes with the week's sponsors:
+    # the last ones carry no offer ("Betterment: Investing made better.").
+    sponsors = (
+        "Jet: A shopping site that makes it easy to save. Use code ATP for 20% off.",
+        "Casper: An obsessively engineered mattress at a shockingly fair price.",
+        "Betterment: Investing made better.",
+    )
+    for label in ("Sponsored by:", "This episode of Harbour Talk is sponsored by:"):
+        text = clean_html(_entry(label, *sponsors)).text
+        assert text == STORY, (label, text)
+        # A closing sentence after them is the story's again.
+        closing = "The work is due to start in March."
+        assert clean_html(_entry(label, *sponsors, closing)).text == f"{STORY}\n\n{closing}"
+    # Sponsors first, then the story goes on: only the lines with an offer go.
+    notes = "The council's engineers answered listeners' questions about the wall for an hour."
+    text = clean_html(_entry("Sponsored by:", sponsors[0], notes, STORY)).text
+    assert notes in text and sponsors[0] not in text
 
 
 def test_alt_text_and_credit_lines_go_in_plain_text() -> None:

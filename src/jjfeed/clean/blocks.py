@@ -343,9 +343,11 @@ def _drop_trailing_bio(texts: Sequence[str], reasons: list[str | None], found: F
 # Under a "Sponsored by:" label: the sponsor's name, pitch and promo code, each
 # a short block (a paragraph of the story is longer, or has no offer in it).
 SPONSOR_BLOCK_MAX_WORDS = 40
-SPONSOR_BLOCK_MAX_LINES = 3
-# ... the first of them may be only the sponsor's name and what it sells.
+SPONSOR_BLOCK_MAX_LINES = 5
+# ... the first of them may be only the sponsor's name and what it sells, and any
+# may be a name, a colon and its pitch ("Betterment: Investing made better.").
 SPONSOR_NAME_MAX_WORDS = 12
+_NAME_AND_PITCH = re.compile(r"^[A-Z0-9][\w.&'’+-]*(?:\s+[\w.&'’+-]+){0,3}\s*:\s+[A-Z]")
 _PROMO = re.compile(
     r"\bcode\b|\d+\s*%|\bfree\b|\boff\b|\btrial\b|https?://|\b[\w-]+\.(?:com|io|co|net|org|fm)\b"
     r"|\bvisit\b|\bgo\s+to\b|\bsign\s+up\b|\btry\b",
@@ -363,6 +365,9 @@ def _drop_sponsor_blocks(texts: Sequence[str], reasons: list[str | None]) -> Non
     Only short blocks that carry an offer or an address (a code, a percentage,
     "free", a URL), at most a few of them, and the sponsor's name line right
     under the label: the story resumes with the first block that has none.
+    A line of the sponsor's name, a colon and its pitch goes too, offer or
+    not: a podcast's list of the week's sponsors ("Betterment: Investing made
+    better.").
     """
     labels = [
         index
@@ -376,7 +381,8 @@ def _drop_sponsor_blocks(texts: Sequence[str], reasons: list[str | None]) -> Non
                 continue
             words = rules.word_count(text)
             name_line = following == index + 1 and words <= SPONSOR_NAME_MAX_WORDS
-            if words > SPONSOR_BLOCK_MAX_WORDS or not (name_line or _PROMO.search(text)):
+            pitch = _PROMO.search(text) or _NAME_AND_PITCH.match(text)
+            if words > SPONSOR_BLOCK_MAX_WORDS or not (name_line or pitch):
                 break
             reasons[following] = "sponsor"
 

@@ -15,11 +15,12 @@ from jjfeed.clean.wording import normalise, sentences, word_count
 _GLYPH_LINE = re.compile(r"^[★☆◉●○∞#¶→⇢➝➜⁂✱✦⚓🔗\s]{1,5}$")
 # A link to the rest of the post, in the languages of the review corpus and the
 # engines' defaults: "Continue reading on Medium »", "[read more]", "Weiterlesen",
-# "Read More Here →" (DC Rainmaker), "Read on Inside OmniFocus" (a site's name after it).
+# "Read More Here →" (DC Rainmaker), "Read on Inside OmniFocus" (a site's name after it),
+# "Permalink" (Katie Floyd's posts end with one).
 _READ_ON = re.compile(
     r"^(?:\.\.\.|…)?\s*[\[(]?\s*(?:(?:continue\s+reading|read\s+more|read\s+the\s+rest"
     r"|keep\s+reading|read\s+the\s+full\s+(?:post|article|story))(?:\s+here)?"
-    r"|read\s+on(?:\s+(?-i:[A-Z])[\w.'-]*){0,4}|weiterlesen|mehr\s+lesen"
+    r"|read\s+on(?:\s+(?-i:[A-Z])[\w.'-]*){0,4}|permalink|weiterlesen|mehr\s+lesen"
     r"|lire\s+la\s+suite|leer\s+m[aá]s|continuar\s+leyendo|continua\s+a\s+leggere|leggi\s+tutto"
     r"|lees\s+verder|ler\s+mais|czytaj\s+dalej|läs\s+mer|les\s+mer|læs\s+mere)"
     r"(?:\s+(?:on|at|auf|sur|en|su|op)(?:\s+[\w.'-]+){0,4})?\s*[\])]?\s*(?:\.\.\.|…)?$",
@@ -27,11 +28,11 @@ _READ_ON = re.compile(
 )
 READ_ON_MAX_WORDS = 8
 # The label that opens a sponsor block: "Sponsored by:", "This episode is
-# brought to you by:", "Sponsor: Linode". The promo lines under it go too (see
+# brought to you by:", "This episode of Mac Power Users is sponsored by:", "Sponsor: Linode". The promo lines under it go too (see
 # ``blocks``); "The audit was sponsored by the CNCF." is a sentence, not a label.
 _SPONSOR_LABEL = re.compile(
     r"^(?:(?:this|today's|this\s+week's)\s+(?:episode|show|post|newsletter|video|issue|podcast)"
-    r"\s+is\s+)?(?:(?:sponsored|brought\s+to\s+you|supported|made\s+possible)\s+by|sponsors?"
+    r"(?:\s+of\s+[^:.!?]{1,40}?)?\s+is\s+)?(?:(?:sponsored|brought\s+to\s+you|supported|made\s+possible)\s+by|sponsors?"
     r"|our\s+sponsors?|thanks\s+to\s+our\s+sponsors?)\s*(?::\s*(?P<rest>.*))?$",
     re.IGNORECASE,
 )
