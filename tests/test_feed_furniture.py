@@ -33,6 +33,8 @@ CASES = {
             "Harbour wall to grow by forty metres appeared first on Harbor Gazette.",
             "Der Beitrag Hafenmauer wird verlängert erschien zuerst auf Hafenblatt.",
             "L’article Le mur du port est apparu en premier sur La Gazette.",
+            "THE CREATIVE FORAGER was originally published in Invironment on Medium, where people"
+            " are continuing the conversation by highlighting and responding to this story.",
         ],
         "The band's debut single appeared first on local radio in 1979.",
     ),

@@ -113,9 +113,12 @@ _COOKIE = re.compile(
 )
 # WordPress's feed footer in both word orders and the translations WordPress
 # ships: "The post X appeared first on Y.", "The post X first appeared on Y.",
-# "Der Beitrag X erschien zuerst auf Y.", "L'article X est apparu en premier sur Y."
+# "Der Beitrag X erschien zuerst auf Y.", "L'article X est apparu en premier sur Y.";
+# and Medium's: "X was originally published in Y on Medium, where people are
+# continuing the conversation by highlighting and responding to this story."
 _APPEARED_FIRST = re.compile(
-    r"^(?:the\s+post\b.+\b(?:appeared\s+first|first\s+appeared)\s+on\b"
+    r"^(?:.+\bwas\s+originally\s+published\s+in\b.+\bon\s+medium,\s+where\s+people\b"
+    r"|the\s+post\b.+\b(?:appeared\s+first|first\s+appeared)\s+on\b"
     r"|der\s+beitrag\b.+\berschien\s+zuerst\s+auf\b"
     r"|l['’]article\b.+\best\s+apparu\s+en\s+premier\s+sur\b"
     r"|la\s+entrada\b.+\bse\s+public[óo]\s+primero\s+en\b"
@@ -124,7 +127,7 @@ _APPEARED_FIRST = re.compile(
     re.IGNORECASE,
 )
 _APPEARED_HINTS: tuple[str, ...] = (
-    "appeared", "erschien", "apparu", "public", "verscheen", "sembra",
+    "appeared", "erschien", "apparu", "public", "verscheen", "sembra", "on medium",
 )  # fmt: skip
 # Without "The post": "X appeared first on Y." where Y is a site's name (capitalised,
 # a few words) and the block is that one sentence. "The single appeared first on
