@@ -10,7 +10,8 @@ source, compares every two of its stored articles dated within a day with
   its titles, :func:`jjfeed.story.recurring_terms`) and its name's words
   (:func:`jjfeed.story.name_terms`) left out, as issue 17 item 4 proposes;
 - ``series``: the plain terms, but installments of one series
-  (:func:`jjfeed.story.numbered_apart`) never link.
+  (:func:`jjfeed.story.numbered_apart`) never link;
+- ``series, bar B``: the same against a same-source bar of ``B`` (``--bars``).
 
 A pair "links" when its similarity reaches the same-source bar
 (:data:`jjfeed.story.SAME_SOURCE_LINK`). Pairs the hand labels of
@@ -110,14 +111,20 @@ def series_rule(rows: list[Row]) -> Callable[[int, int], float]:
 
 
 def count(
-    sources: dict[str, list[Row]], rules: dict[str, Rule], labels: dict[frozenset[Key], bool]
+    sources: dict[str, list[Row]],
+    rules: dict[str, Rule],
+    labels: dict[frozenset[Key], bool],
+    bars: dict[str, float],
 ) -> tuple[dict[str, dict[str, int]], list[str]]:
     counts = {name: {"true": 0, "false": 0, "unlabelled": 0} for name in rules}
     shown: list[str] = []
     for rows in sources.values():
         if len(rows) < 2:
             continue
-        sims = {name: rule(rows) for name, rule in rules.items()}
+        sims = {
+            name: (rule(rows), bars.get(name, story.SAME_SOURCE_LINK))
+            for name, rule in rules.items()
+        }
         for i, j in itertools.combinations(range(len(rows)), 2):
             if not within_a_day(rows[i], rows[j]):
                 continue
@@ -129,7 +136,7 @@ def count(
             )
             label = labels.get(key)
             kind = "unlabelled" if label is None else ("true" if label else "false")
-            links = {name: sim(i, j) >= story.SAME_SOURCE_LINK for name, sim in sims.items()}
+            links = {name: sim(i, j) >= bar for name, (sim, bar) in sims.items()}
             for name, linked in links.items():
                 counts[name][kind] += linked
             if len(set(links.values())) > 1:
@@ -146,12 +153,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DATA, help="holds feeds-review/, feeds-real/")
     parser.add_argument("--shares", default="0.2,0.3,0.5", help="recurring shares to try")
     parser.add_argument("--show", action="store_true", help="print the pairs the rules disagree on")
+    parser.add_argument(
+        "--bars", default="0.6,0.7", help="same-source bars to try with the series rule"
+    )
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)  # the ingest's warnings about the folders' odd files
     rules: dict[str, Rule] = {"plain": plain_rule}
     for share in args.shares.split(","):
         rules[f"recurring@{share}"] = recurring_rule(float(share))
     rules["series"] = series_rule
+    bars: dict[str, float] = {}
+    for bar in args.bars.split(",") if args.bars else ():
+        rules[f"series, bar {bar}"] = series_rule
+        bars[f"series, bar {bar}"] = float(bar)
     sources: dict[str, list[Row]] = defaultdict(list)
     with tempfile.TemporaryDirectory(prefix="source-words-") as tmp:
         for k, folder in enumerate(FOLDERS):
@@ -159,11 +173,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             where.mkdir()
             for row in filed(args.data, folder, where):
                 sources[f"{folder}|{row['source']}"].append(row)
-    counts, shown = count(sources, rules, labelled_pairs(args.data.parent))
+    counts, shown = count(sources, rules, labelled_pairs(args.data.parent), bars)
     print("same-source pairs within a day linking at story.SAME_SOURCE_LINK, by rule:")
-    print(f"  {'rule':16} {'true':>5} {'false':>6} {'unlabelled':>11}")
+    print(f"  {'rule':18} {'true':>5} {'false':>6} {'unlabelled':>11}")
     for name, c in counts.items():
-        print(f"  {name:16} {c['true']:5d} {c['false']:6d} {c['unlabelled']:11d}")
+        print(f"  {name:18} {c['true']:5d} {c['false']:6d} {c['unlabelled']:11d}")
     if args.show:
         print("pairs the rules disagree on:")
         print("\n".join(shown))
