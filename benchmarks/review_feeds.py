@@ -206,7 +206,11 @@ def feed_entries(path: Path) -> list[Entry]:
         author = feed_author or names(e.get("author"), e.get("author_detail"), e.get("authors"))
         cats = [t.get("term") or t.get("label") for t in e.get("tags") or []]
         body = (e.get("content") or [{}])[0].get("value") or e.get("summary")
-        keys = [e.get("id"), e.get("link"), e.get("title"), body]
+        # FeedBurner's article link (feedburner:origLink) stands for its tracker's, as in
+        # jjfeed; with no <guid>, the id feedparser makes is that link too.
+        link = e.get("feedburner_origlink") or e.get("link")
+        id_ = link if e.get("id") == e.get("link") else e.get("id")
+        keys = [id_, link, e.get("title"), body]
         out.append(make_entry(keys, dates, author, cats))
     return out
 

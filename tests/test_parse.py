@@ -202,3 +202,26 @@ def test_an_english_or_unreadable_date_is_left_to_feedparser() -> None:
     assert parse_localized_rfc2822("Seg, 24 Xyz 2018 19:42:40 -0300") is None
     assert parse_localized_rfc2822("2018-09-24") is None
     assert parse_localized_rfc2822("Seg, 31 Fev 2018 10:00:00 -0300") is None  # no such day
+
+
+_FEEDBURNER = b"""<?xml version="1.0"?>
+<rss version="2.0" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0">
+<channel><title>TechCrunch</title><link>https://techcrunch.example/</link>
+<item><title>Angie's List prices IPO</title>
+<link>http://feedproxy.google.com/~r/Techcrunch/~3/kTeeGj4FnwU/</link>
+<guid isPermaLink="false">https://techcrunch.example/?p=446154</guid>
+<description>&lt;p&gt;The company &lt;a href="ipo/"&gt;filed&lt;/a&gt; today.&lt;/p&gt;</description>
+<feedburner:origLink>https://techcrunch.example/2011/11/02/angies-list-ipo/</feedburner:origLink></item>
+<item><title>A tracker only</title><link>http://feedproxy.google.com/~r/Techcrunch/~3/x/</link>
+<feedburner:origLink>javascript:alert(1)</feedburner:origLink></item>
+</channel></rss>"""
+
+
+def test_a_feedburner_entry_links_to_the_article_not_the_tracker() -> None:
+    # TechCrunch and Blogger feeds through FeedBurner: <link> is feedproxy's redirect,
+    # feedburner:origLink the article. The article's page is what a reader opens, what
+    # the body's relative links resolve against, and what names it among copies.
+    one, two = parse_feed(_FEEDBURNER, source="TC", url="https://feeds.example/tc").articles
+    assert one.url == "https://techcrunch.example/2011/11/02/angies-list-ipo/"
+    assert one.guid == "https://techcrunch.example/?p=446154"
+    assert two.url == "http://feedproxy.google.com/~r/Techcrunch/~3/x/"  # no usable original

@@ -248,7 +248,9 @@ def _article(
     summary = _str(entry.get("summary"))
     # dict.get: FeedParserDict maps a missing updated_parsed to published_parsed (with a warning).
     updated = _utc(dict.get(entry, "updated_parsed"))  # type: ignore[call-overload]
-    raw_link = _str(entry.get("link")) or None
+    # FeedBurner's feeds link through its redirector (feedproxy.google.com/~r/...) and
+    # name the article itself in feedburner:origLink: the page, not the tracker.
+    raw_link = safe_url(_str(entry.get("feedburner_origlink"))) or _str(entry.get("link")) or None
     if raw_link and base and not SCHEME.match(raw_link):
         raw_link = join(base, raw_link)
     link = safe_url(raw_link)
