@@ -98,6 +98,25 @@ def test_only_enough_work_warms_the_workers_up(monkeypatch: pytest.MonkeyPatch) 
     workers_module.working()  # no job being done here: nothing to say it to
 
 
+def test_jobs_handed_out_before_the_warm_up_go_to_the_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A first ingest reads a few sources ahead before any has work in it: once one
+    done here warms the workers up, the others are theirs, not this process's."""
+    monkeypatch.setattr(workers_module, "WARM_BYTES", 10)
+    monkeypatch.setattr(workers_module, "WARM_ENTRIES", 1)
+    with Workers(2) as workers:
+        first = workers.submit_job(_cleaning_job, 0, size=100)
+        ahead = [workers.submit_job(_pid_and_square, n, size=100) for n in range(1, 4)]
+        assert workers._starting is None and workers._pool is None
+        assert first.result() == [0]  # done here; its entry to clean warms the workers up
+        assert workers._starting is not None or workers._pool is not None
+        assert workers._ready.wait(120), "the workers never came up"
+        results = [r for pending in ahead for r in pending.result()]
+    assert [square for _, square in results] == [1, 4, 9]
+    assert os.getpid() not in {pid for pid, _ in results}, "jobs read ahead were done here"
+
+
 def test_small_runs_never_warm_up() -> None:
     with Workers(2) as workers:
         assert workers.submit_job(_pid_and_square, 3, size=1000).result() == [(os.getpid(), 9)]

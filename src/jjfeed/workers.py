@@ -90,6 +90,7 @@ class Workers:
         self._ready = threading.Event()  # the pool's workers are up (or failed to start)
         self._start_error: BaseException | None = None
         self._unsent: list[Pending[Any]] = []  # jobs waiting for the workers to be up
+        self._held: list[Pending[Any]] = []  # jobs to do here, handed out before any warm-up
         self._job_bytes = 0  # input of the jobs handed to submit_job so far
         self._worked = False  # jobs done here had WARM_ENTRIES entries of work (see working())
         self._entries_worked = 0
@@ -103,6 +104,7 @@ class Workers:
 
     def close(self) -> None:
         self._unsent.clear()
+        self._held.clear()
         if self._starting is not None:
             self._starting.join()
             self._starting = None
@@ -157,6 +159,10 @@ class Workers:
         if self._job_bytes >= WARM_BYTES and self._worked:
             self.warm_up()
         if self._starting is None and self._pool is None:
+            # Done here, unless the workers warm up first (those done drop out: the list
+            # is as long as the run reads ahead, and holds no input it has read).
+            self._held = [p for p in self._held if not p._begun]
+            self._held.append(pending)
             return pending
         self._unsent.append(pending)
         self._flush()
@@ -187,6 +193,10 @@ class Workers:
             target=self._spawn, args=(pool,), name="jjfeed-start-workers", daemon=True
         )
         self._starting.start()
+        # The jobs handed out before, not begun yet (a run reads a few ahead), go to the
+        # workers too once they are up: else a first ingest did its first reads here.
+        self._unsent.extend(p for p in self._held if not p._begun)
+        self._held.clear()
 
     def _working(self) -> None:
         """A job done here has work in it: warm up once there was enough of it, in enough input."""
@@ -254,11 +264,13 @@ class Pending(Generic[R]):
         futures: list[Future[list[R]]],
     ) -> None:
         self._workers, self._fn, self._chunks, self._futures = workers, fn, chunks, futures
+        self._begun = False  # result() was asked for: it is done, or being done, from here on
 
     def _send(self, pool: ProcessPoolExecutor) -> None:
         self._futures = [pool.submit(_apply, self._fn, chunk) for chunk in self._chunks]
 
     def result(self) -> list[R]:
+        self._begun = True
         unsent = self._workers._unsent
         if any(p is self for p in unsent):
             self._workers._flush()  # the workers may be up by now
