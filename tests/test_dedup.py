@@ -38,6 +38,8 @@ def test_canonical_url_equates_the_same_page(a: str, b: str) -> None:
         ("https://example.com/a?id=1", "https://example.com/a?id=2"),
         ("https://example.com/a", "https://example.org/a"),
         ("https://example.com/a", "https://example.com/b"),
+        # An address in a page's own query is no redirect (only a redirect parameter is).
+        ("https://site.example/page?next=/https://a.example/1", "https://a.example/1"),
         # A search is not a redirect: its q= is words, not an address.
         ("https://search.example/?q=rss+feeds", "https://search.example/?q=atom+feeds"),
         (

@@ -113,9 +113,12 @@ def redirect_target(url: str) -> str | None:
     for key, value in parse_qsl(parts.query):
         if key.lower() in REDIRECT_PARAMS and value.startswith(("http://", "https://")):
             return value
-    # After the redirector's host, and with the page's own query: the whole rest of the link.
-    embedded = _EMBEDDED.search(url, len(parts.scheme) + 3 + len(parts.netloc))
-    return embedded.group(1) if embedded else None
+    # Inside the redirector's path, and with the page's own query: the whole rest of the link.
+    start = len(parts.scheme) + 3 + len(parts.netloc)
+    embedded = _EMBEDDED.search(url, start)
+    if embedded is None or embedded.start() >= start + len(parts.path):
+        return None
+    return embedded.group(1)
 
 
 def _unwrapped(url: str, hops: int = 3) -> str:

@@ -28,11 +28,13 @@ _READ_ON = re.compile(
 )
 READ_ON_MAX_WORDS = 8
 # The label that opens a sponsor block: "Sponsored by:", "This episode is
-# brought to you by:", "This episode of Mac Power Users is sponsored by:", "Sponsor: Linode". The promo lines under it go too (see
+# brought to you by:", "This episode of Mac Power Users is sponsored by:",
+# "Sponsor: Linode". The promo lines under it go too (see
 # ``blocks``); "The audit was sponsored by the CNCF." is a sentence, not a label.
 _SPONSOR_LABEL = re.compile(
     r"^(?:(?:this|today's|this\s+week's)\s+(?:episode|show|post|newsletter|video|issue|podcast)"
-    r"(?:\s+of\s+[^:.!?]{1,40}?)?\s+is\s+)?(?:(?:sponsored|brought\s+to\s+you|supported|made\s+possible)\s+by|sponsors?"
+    r"(?:\s+of\s+[^:.!?]{1,40}?)?\s+is\s+)?"
+    r"(?:(?:sponsored|brought\s+to\s+you|supported|made\s+possible)\s+by|sponsors?"
     r"|our\s+sponsors?|thanks\s+to\s+our\s+sponsors?)\s*(?::\s*(?P<rest>.*))?$",
     re.IGNORECASE,
 )
