@@ -16,7 +16,8 @@ its text. What these tests check is never an auto tag:
   lower case ("List");
 - a source's own names: its name, and what it repeats in most of its posts
   (a podcast's show name, its host);
-- placeholder categories ("Uncategorized", "Allgemein"), feed-given ones too.
+- placeholder categories ("Uncategorized", "Allgemein"), feed-given ones too;
+- acronyms that are common nouns ("URL", "IDs", "UI", "TV", "CEO").
 
 And real names are still tagged: "Tim Cook", "Kilgrave", "Angela Merkel".
 """
@@ -55,6 +56,8 @@ ARTICLES = set(
     "Der Die Das Den Dem Des Ein Eine Le La Les El Il Lo Gli Un Une Uno Una Het De Een".split()
 )
 PLACEHOLDERS = {"uncategorized", "uncategorised", "general", "allgemein", "non classé"}
+# Acronyms that are common nouns: every article has a URL, an ID, a UI, a CEO.
+GENERIC_ACRONYMS = {"url", "urls", "id", "ids", "ui", "tv", "api", "apis", "ceo", "ceos", "pdf"}
 
 
 def junk_classes(name: str) -> list[str]:
@@ -74,6 +77,8 @@ def junk_classes(name: str) -> list[str]:
         found.append("repeated phrase")
     if name.casefold() in PLACEHOLDERS:
         found.append("placeholder category")
+    if name.casefold() in GENERIC_ACRONYMS:
+        found.append("generic acronym")
     return found
 
 
@@ -258,6 +263,15 @@ CASES = [
         {"Cyber", "Black", "Line", "Forms"},
         {"Tim Cook"},
         id="cut-from-a-capitalised-phrase",
+    ),
+    pytest.param(
+        "The URL and the UI of the new TV app for Apple TV",
+        "Each URL gets an ID from the API, and the URLs and IDs go to the CEO's dashboard, "
+        "Tim Cook said. The UI of the TV app shows a PDF; the CEO, Tim Cook, approved the API. "
+        "It runs on the Apple TV.",
+        {"URL", "UI", "TV", "ID", "API", "URLs", "IDs", "CEO", "PDF"},
+        {"Tim Cook", "Apple TV"},  # a generic acronym inside a name stays
+        id="generic-acronyms",
     ),
 ]
 

@@ -128,6 +128,13 @@ _NOUN_MARKERS = _words(
 _SHOUTED_NOT_NAMES = _words(
     "OK AM PM FAQ PS RE FW FYI ETC TL DR AKA ASAP NB LOL OMG BTW IMO IMHO TBA TBD"
 )
+# Acronyms that are common nouns ("the URL", "its UI", "the CEO"), and their plurals: a
+# thing of every article, no name of this one, though part of names ("Apple TV").
+_GENERIC_ACRONYMS = frozenset(
+    f"{w}{plural}"
+    for w in _words("url uri id ui ux tv api pdf ceo cfo cto coo vp hr pr diy")
+    for plural in ("", "s")
+)
 # What an elided article or preposition leaves in front of a word: l’Europe, dell’Unione.
 _ELISIONS = _words("l d j c m n s t qu dell dall nell all sull un quell")
 _CONNECTORS = frozenset({"of", "de", "del", "der", "van", "von", "da", "di", "du", "la", "le", "&"})
@@ -268,6 +275,8 @@ def choose_names(
         if " " in key and word_like and f" {key} " in found.lower_text:
             continue  # "Push Notifications" where the text also says "push notifications"
         if _ordinary(key, name, lower) or any(f" {key} " in h for h in house):
+            continue
+        if key in _GENERIC_ACRONYMS:
             continue
         # Ranked by mentions, one more for the title, one more for a name of several words.
         score = name.count + in_title + (" " in key)
