@@ -49,6 +49,9 @@ ErrorKind = Literal[FetchErrorKind, "parse", "read"]
 RunStatus = Literal["ok", "not_modified", "failed", "skipped"]
 # What a body is: an HTML fragment (a feed entry), a whole HTML page, or plain text.
 RawKind = Literal["html", "page", "text"]
+# Words a headline adds to say it updates an earlier one ("UPDATE – ...", "... (updated)",
+# "-- 3rd Update"): dedup's related titles and story's numbered series both read them.
+UPDATE_WORDS = frozenset({"update", "updated", "updates", "corrected", "correction", "revised"})
 
 
 @dataclass(frozen=True)

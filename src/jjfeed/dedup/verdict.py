@@ -16,7 +16,7 @@ from typing import Literal
 
 import numpy as np
 
-from ..model import StoredArticle
+from ..model import UPDATE_WORDS, StoredArticle
 
 # URL identity lives in urls.py (parse needs it too); callers keep using dedup.canonical_url.
 from .minhash import (
@@ -138,10 +138,6 @@ def similar_among(
         if sim.duplicate:
             found.append((i, sim))
     return found
-
-
-# Words an update adds to the title it updates ("UPDATE – ...", "... (updated)").
-UPDATE_WORDS = frozenset({"update", "updated", "updates", "corrected", "correction", "revised"})
 
 
 def same_title(a: str, b: str) -> bool:

@@ -313,13 +313,7 @@ def _prepare(job: _PrepareJob) -> _Prepared | EntryFailed:
     folded, cut = capped(folded)
     if cut:
         features = _features(folded, counts)
-    found = None
-    if query is not None:
-        try:
-            plain = story.plain_terms(features.terms)  # the plain rule's: no count vector
-            found = archive.look_up(query, folded, features.hashes, plain, features.story_keys)
-        except StoreError as e:  # filing looks it up itself
-            log.debug("archive lookup failed, left to filing: %s", e)
+    found = _look_up(query, folded, features) if query is not None else None
     notes = (cut,) if cut else ()
     prints = furniture.block_fingerprints(cleaned)
     return _Prepared(folded, cleaned, prints, features, found, notes, raw_key=key)
@@ -397,19 +391,17 @@ def _relooked(query: archive.Query | None, prepared: list[_Prepared]) -> list[_P
     if query is None:
         return prepared
     return [
-        replace(p, found=_look_up_again(query, p.article, p.features))
+        replace(p, found=_look_up(query, p.article, p.features))
         if p.found is None and p.features is not None
         else p
         for p in prepared
     ]
 
 
-def _look_up_again(
-    query: archive.Query, article: Article, features: _Features
-) -> archive.Found | None:
-    """:func:`archive.look_up` for an article whose features changed (None: left to filing)."""
+def _look_up(query: archive.Query, article: Article, features: _Features) -> archive.Found | None:
+    """:func:`archive.look_up` of an article with these features (None: left to filing)."""
     try:
-        plain = story.plain_terms(features.terms)
+        plain = story.plain_terms(features.terms)  # the plain rule's: no count vector
         return archive.look_up(query, article, features.hashes, plain, features.story_keys)
     except StoreError as e:
         log.debug("archive lookup failed, left to filing: %s", e)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 
+from ..model import UPDATE_WORDS
 from .similarity import MIN_WINDOW_DOCS, Weight, story_similarity
 from .terms import has_body, has_text, term_words
 
@@ -85,9 +86,6 @@ SERIES_NUMBERS = frozenset(
 )
 """Words that number an installment as digits do ("Day Two", "Part III")."""
 
-UPDATE_MARKS = frozenset({"update", "updated", "updates", "corrected", "correction", "revised"})
-"""Words of a headline that says it updates an earlier one ("-- 2nd Update")."""
-
 _TITLE_WORD = re.compile(r"\w+")
 
 
@@ -105,7 +103,7 @@ def numbered_apart(a: str, b: str) -> bool:
     3rd Update") renumbers the same story, and is not apart.
     """
     wa, wb = _TITLE_WORD.findall(a.casefold()), _TITLE_WORD.findall(b.casefold())
-    if wa == wb or len(wa) != len(wb) or UPDATE_MARKS.intersection(wa, wb):
+    if wa == wb or len(wa) != len(wb) or UPDATE_WORDS.intersection(wa, wb):
         return False
     return all(x == y or (_numbering(x) and _numbering(y)) for x, y in zip(wa, wb, strict=True))
 
