@@ -343,6 +343,8 @@ def body_blocks(body: str) -> tuple[list[str], list[str]]:
         return [], []
     for annotation in list(root.iter("annotation", "annotation-xml")):
         annotation.drop_tree()  # MathML's TeX source: not what a reader sees
+    for br in root.iter("br"):  # a line break parts words (text_content() would join them)
+        br.tail = " " + (br.tail or "")
     blocks = []
     for el in root.iter(*LEAF_BLOCKS):
         if next(el.iterdescendants(*LEAF_BLOCKS), None) is None:

@@ -494,3 +494,30 @@ def test_a_block_that_is_one_link_is_not_a_photo_credit() -> None:
     )
     assert "Plugable USB-C Voltage/Amperage Meter" in cleaned.text
     assert "Marvel Entertainment/YouTube" not in cleaned.text
+
+
+def test_a_space_in_a_span_of_its_own_parts_two_words() -> None:
+    # many-links.rss (feeds-real, Google Testing Blog): Google Docs pastes write the
+    # space between two styled runs as a span of its own: "most discoverable</span>
+    # <span> </span><span>means"; it read "discoverablemeans".
+    cleaned = clean_html(
+        "<p><span><b>A commit message is one of the easiest, most discoverable</b></span>"
+        "<span style='color: #980000'> </span><span>means of providing context.</span>"
+        "<span><span> </span></span><span>Write its first line to stand alone.</span></p>"
+    )
+    assert "most discoverable means of providing context. Write its first" in cleaned.text
+    assert "discoverable</b> means" in cleaned.html
+
+
+def test_a_line_break_inside_pre_is_a_new_line() -> None:
+    # many-links.rss: an example commit message in a <pre> with <br>s for its lines
+    # read "widgets.This allows ... andadd it".
+    cleaned = clean_html(
+        "<p>Write the first line of the commit message so it stands alone, as tools show "
+        "it in listings. Example:</p><pre><span>Add Frobber to the list of widgets.<br />"
+        "<br />This allows consumers to find the new widget and<br />add it.</span></pre>"
+    )
+    lines = cleaned.text.split("\n")
+    assert "Add Frobber to the list of widgets." in lines
+    assert "This allows consumers to find the new widget and" in lines
+    assert "add it." in lines

@@ -544,6 +544,9 @@ def _drop_empty(root: Element) -> None:
     for element in reversed(elements):
         if element is root or element.tag in KEEP_EMPTY or element in filled:
             continue
+        if element.tag in INLINE_TAGS and element.text and element.text.isspace():
+            # <span> </span> between two words is the space between them.
+            element.tail = " " + (element.tail or "")
         remove(element)
 
 

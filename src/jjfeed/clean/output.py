@@ -73,13 +73,25 @@ def _preformatted(node: lxml.html.HtmlElement, blocks: list[str]) -> None:
     Blank lines inside it would split it into several blocks, so they keep
     one space; trailing spaces and the blank lines around it go.
     """
-    lines = [line.rstrip() for line in "".join(node.itertext()).split("\n")]
+    lines = [line.rstrip() for line in _pre_text(node).split("\n")]
     while lines and not lines[0]:
         lines.pop(0)
     while lines and not lines[-1]:
         lines.pop()
     if lines:
         blocks.append("\n".join(line or " " for line in lines))
+
+
+def _pre_text(node: lxml.html.HtmlElement) -> str:
+    """The text of a ``<pre>``, a ``<br>`` in it a line break (blogs write code that way)."""
+    parts = [node.text or ""]
+    for child in node:
+        if child.tag == "br":
+            parts.append("\n")
+        elif isinstance(child.tag, str):
+            parts.append(_pre_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def _flush(blocks: list[str], buffer: list[str]) -> None:
