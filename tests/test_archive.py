@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import html_body, prose, rss
-from jjfeed import dedup, pipeline
+from jjfeed import dedup, pipeline, story
 from jjfeed import workers as workers_module
 from jjfeed.config import Config
 from jjfeed.pipeline import archive
@@ -183,3 +183,22 @@ def test_run_index_renames_stories_a_merge_folded() -> None:
     assert run.story("s1") == "s9" and run.story("s2") == "s3"
     run.rollback()
     assert run.story("s2") == "s2" and run.story("s1") == "s2" and run.story("s4") == "s4"
+
+
+def test_a_headline_reaches_further_back_under_its_keys_than_a_body() -> None:
+    # A headline's 32 story keys are its few words: on a busy day (UCI's "Apple",
+    # "Fed") the 50 latest under each are hours of one story, and the members before
+    # them were never candidates. A headline now reads STORY_PER_KEY_TITLE per key.
+    run = archive.RunIndex()
+    terms = story.story_terms("Fed official says weak data caused by weather", "")
+    assert not story.has_text(terms)
+    keys = dedup.story_keys(terms)
+    for n in range(1, 81):
+        run.file(n, f"site{n}", NOW, _features(prose(n, 120)))
+        run.file_story(n, NOW + timedelta(minutes=n), terms, keys)
+    window = (NOW - timedelta(days=1), NOW + timedelta(days=1))
+    found = [i for i, _ in run.cousins(0, terms, keys, *window)]
+    assert found == list(range(1, 81))
+    assert archive.story_per_key(terms) == archive.STORY_PER_KEY_TITLE > archive.STORY_PER_KEY
+    body = story.story_terms("Fed official says weak data caused by weather", prose(7, 400))
+    assert story.has_text(body) and archive.story_per_key(body) == archive.STORY_PER_KEY

@@ -23,7 +23,7 @@ from __future__ import annotations
 import bisect
 import sys
 from collections import Counter
-from collections.abc import Container, Iterable
+from collections.abc import Collection, Container, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -35,8 +35,20 @@ from ..store import Store
 from ..store.backend import Database
 from ..story.packed import Levels, LevelVocabulary, text_similarities
 
-# Latest articles per story key taken as candidates, in the archive and in the run each.
+# Latest articles per story key taken as candidates, in the archive and in the run each...
 STORY_PER_KEY = 50
+# ...and for an article with no body to compare (a headline), more. Its 32 keys are
+# its few words (each key is the term that comes first under one permutation), so a
+# common word ("Apple", "Fed") is the key of many and its 50 latest span hours of a
+# busy day; a body's keys are spread over some 60 terms, mostly rare. Chosen on the
+# UCI dev half (F1 .847 at 50, .862 at 100, .861 at 200; see docs/benchmarks.md).
+STORY_PER_KEY_TITLE = 100
+
+
+def story_per_key(terms: Collection[str]) -> int:
+    """How many of the latest articles under each story key of an article of these
+    terms are its candidates."""
+    return STORY_PER_KEY if story.has_text(terms) else STORY_PER_KEY_TITLE
 
 
 @dataclass(frozen=True)
@@ -101,7 +113,7 @@ def look_up(
                 story_keys,
                 at - query.story_window,
                 at + query.story_window,
-                per_key=STORY_PER_KEY,
+                per_key=story_per_key(terms),
                 min_shared=story.min_shared_keys(terms),
             )
             scores = story.story_similarities(terms, [other for _, other in found])
@@ -424,8 +436,9 @@ class RunIndex:
         if len(terms) < story.MIN_TERMS:
             return []
         shared: Counter[int] = Counter()
+        per_key = story_per_key(terms)
         for key in set(keys):
-            shared.update(self._story_keys.latest(key, upto, start, end, STORY_PER_KEY))
+            shared.update(self._story_keys.latest(key, upto, start, end, per_key))
         needed = story.min_shared_keys(terms)
         found = [i for i in sorted(shared) if shared[i] >= needed]
         sims = dict.fromkeys(found, 1.0)

@@ -500,7 +500,7 @@ class _Deduper:
             features.story_keys,
             start,
             end,
-            per_key=archive.STORY_PER_KEY,
+            per_key=archive.story_per_key(terms),
             min_shared=story.min_shared_keys(terms),
         )
         plain = [(i, other) for i, _, other in candidates if i not in weighed]
