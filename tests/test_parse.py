@@ -225,3 +225,36 @@ def test_a_feedburner_entry_links_to_the_article_not_the_tracker() -> None:
     assert one.url == "https://techcrunch.example/2011/11/02/angies-list-ipo/"
     assert one.guid == "https://techcrunch.example/?p=446154"
     assert two.url == "http://feedproxy.google.com/~r/Techcrunch/~3/x/"  # no usable original
+
+
+def test_a_plain_text_description_is_all_text_and_the_feeds_title_stays() -> None:
+    # giantbomb-podcast.rss (feeds-real): a plain-text description of one sentence
+    # looked like a title line, so it replaced "Game of the Year 2014: Day Four" and
+    # the entry's text was left empty (75 entries of the review's feeds).
+    from jjfeed.pipeline import clean_article
+
+    summary = (
+        "We&#039;re coming down the home stretch, but there are still winners to select\n"
+        "for Hottest Mess, Best Moment or Sequence, and Best Styyyyyyyyyyle!"
+    )
+    rss = f"""<?xml version="1.0"?><rss version="2.0"
+xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>Giant Bombcast</title>
+<link>https://gb.example/</link><description>d</description>
+<item><title>Giant Bombcast Game of the Year 2014: Day Four</title>
+<link>https://gb.example/goty-2014-day-four</link><guid isPermaLink="false">1600-1104</guid>
+<description>{summary}</description><itunes:summary>{summary}</itunes:summary></item>
+<item><title></title><link>https://gb.example/untitled</link>
+<description>Nite 1 is here!</description><itunes:summary>Nite 1 is here!</itunes:summary></item>
+</channel></rss>""".encode()
+    day_four, untitled = parse_feed(rss, source="gb", url="https://gb.example/feed").articles
+    cleaned = clean_article(day_four)
+    assert cleaned.title == "Giant Bombcast Game of the Year 2014: Day Four"
+    assert cleaned.text.startswith("We're coming down the home stretch")
+    assert day_four.raw_kind == "entry-text"  # feedparser reads itunes:summary as text/plain
+    # An untitled entry keeps its line as text; no title is made up out of it.
+    cleaned = clean_article(untitled)
+    assert cleaned.title == "" and cleaned.text == "Nite 1 is here!"
+    # A text file's first line is still its title.
+    from jjfeed.clean.text import clean_text
+
+    assert clean_text("Harbour Bridge closed\n\n" + "The bridge shut on Monday. " * 9).title

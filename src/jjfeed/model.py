@@ -47,8 +47,10 @@ FetchErrorKind = Literal[
 ErrorKind = Literal[FetchErrorKind, "parse", "read"]
 # What a run did with a source.
 RunStatus = Literal["ok", "not_modified", "failed", "skipped"]
-# What a body is: an HTML fragment (a feed entry), a whole HTML page, or plain text.
-RawKind = Literal["html", "page", "text"]
+# What a body is: an HTML fragment (a feed entry), a whole HTML page, plain text (a file
+# or a scraped page's text: its first line may be its title), or a feed entry's plain
+# text ("entry-text": its title is the feed's, every line of it is the text).
+RawKind = Literal["html", "page", "text", "entry-text"]
 # Words a headline adds to say it updates an earlier one ("UPDATE – ...", "... (updated)",
 # "-- 3rd Update"): dedup's related titles and story's numbered series both read them.
 UPDATE_WORDS = frozenset({"update", "updated", "updates", "corrected", "correction", "revised"})

@@ -355,7 +355,7 @@ def _body(entry: Mapping[str, Any], doc_base: str | None, link: str | None) -> t
         detail = entry.get("summary_detail")
         value = _str(entry.get("summary"))
     detail = detail if isinstance(detail, Mapping) else {}
-    kind: RawKind = "text" if detail.get("type") == "text/plain" else "html"
+    kind: RawKind = "entry-text" if detail.get("type") == "text/plain" else "html"
     base = _str(detail.get("base"))
     if kind == "html" and value and is_web(base) and (base != doc_base or not link):
         value = feedparser.urls.resolve_relative_uris(value, base, "utf-8", "text/html")
@@ -459,7 +459,7 @@ def _json_item(item: Any, source: str, feed_author: str | None = None) -> tuple[
 
     html, plain = text("content_html"), text("content_text")
     summary = text("summary") or ""
-    kind: RawKind = "html" if html or not plain else "text"
+    kind: RawKind = "html" if html or not plain else "entry-text"
     body = html or plain or summary
     raw_url = text("url")
     url = safe_url(raw_url)

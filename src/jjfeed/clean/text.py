@@ -15,9 +15,13 @@ from jjfeed.clean.blocks import BLOCK_SEPARATOR, judge_blocks, split_blocks
 from jjfeed.model import Cleaned
 
 
-def clean_text(raw: str) -> Cleaned:
-    """Boilerplate-free text of a scraped article plus what its furniture told us."""
-    judgement = judge_blocks(split_blocks(raw), plain=True, find_title=True)
+def clean_text(raw: str, find_title: bool = True) -> Cleaned:
+    """Boilerplate-free text of a scraped article plus what its furniture told us.
+
+    ``find_title``: whether its first line may be its title (a file's may; a feed
+    entry's plain text has its title beside it, and every line of it is text).
+    """
+    judgement = judge_blocks(split_blocks(raw), plain=True, find_title=find_title)
     kept = judgement.kept
     found = judgement.found
     return Cleaned(

@@ -101,7 +101,7 @@ def fold_cleaned(article: Article, cleaned: Cleaned, source_tags: Sequence[str] 
     Metadata the feed gave wins over metadata recovered from the text; for
     files and pages (no feed), the recovered title wins over the file name.
     """
-    from_feed = article.raw_kind == "html"
+    from_feed = article.raw_kind in ("html", "entry-text")
     # What the clean stage recovered from a page is as untrusted as a feed's own fields:
     # plain text that no reader can take for markup (the feed's were made so by parse).
     recovered_title = plain_text(cleaned.title or "")
@@ -514,8 +514,8 @@ def _without_furniture(prepared: _Prepared, known: frozenset[str]) -> _Prepared:
 
 
 def _clean_body(article: Article) -> Cleaned:
-    if article.raw_kind == "text":
-        return clean_text(article.raw)
+    if article.raw_kind in ("text", "entry-text"):
+        return clean_text(article.raw, find_title=article.raw_kind == "text")
     if article.raw_kind == "page":
         return clean_page(article.raw, article.url)
     return clean_html(article.raw, base_url=article.url)
