@@ -89,6 +89,11 @@ SERIES_NUMBERS = frozenset(
 _TITLE_WORD = re.compile(r"\w+")
 
 
+SERIES_MIN_WORDS = 3
+"""Words a title needs for another title that ends with them to be its series' (see
+:func:`numbered_apart`)."""
+
+
 def _numbering(word: str) -> bool:
     return word in SERIES_NUMBERS or any(c.isdigit() for c in word)
 
@@ -100,9 +105,16 @@ def numbered_apart(a: str, b: str) -> bool:
     "Giant Bombcast 10-07-2008" and "... 10-08-2008", "v3.8.3" and "v3.8.4",
     "CEO Sells $91750.00 in Stock" and "... $53170714.63 ...": one source's
     numbered posts, each its own. A headline that says it is an update ("--
-    3rd Update") renumbers the same story, and is not apart.
+    3rd Update") renumbers the same story, and is not apart. Words ahead of
+    the other title's (a show's name some of its posts carry: "Giant Bombcast
+    Giant Bomb @ Nite ...: Nite 2" after "Giant Bomb @ Nite ...: Nite 1") do
+    not count, when the other has :data:`SERIES_MIN_WORDS` or more.
     """
     wa, wb = _TITLE_WORD.findall(a.casefold()), _TITLE_WORD.findall(b.casefold())
+    if len(wa) > len(wb):
+        wa, wb = wb, wa
+    if len(wa) >= SERIES_MIN_WORDS:
+        wb = wb[len(wb) - len(wa) :]
     if wa == wb or len(wa) != len(wb) or UPDATE_WORDS.intersection(wa, wb):
         return False
     return all(x == y or (_numbering(x) and _numbering(y)) for x, y in zip(wa, wb, strict=True))
