@@ -154,6 +154,29 @@ def test_a_sponsor_list_ending_the_show_notes_goes_whole() -> None:
     assert notes in text and sponsors[0] not in text
 
 
+def test_a_sponsors_thanks_goes_and_a_post_that_opens_with_it_stays() -> None:
+    # Blogs that sell a weekly RSS sponsorship close each post with the thanks and a
+    # pitch for the next one (the review's Katie Floyd feed, Daring Fireball).
+    thanks = (
+        "My thanks to Harbour Ledger for sponsoring the site this week. If you're "
+        "interested in an RSS sponsorship, details can be found here."
+    )
+    for line in (thanks, "Thanks again to Quayside for sponsoring the show."):
+        text = clean_html(_entry(line)).text
+        assert text == STORY, (line, text)
+    # The sponsor's own post opens with the thanks: that is its lead and it stays.
+    own = clean_html("".join(f"<p>{p}</p>" for p in (thanks, STORY))).text
+    assert own.startswith("My thanks to Harbour Ledger"), own
+    # Thanks for something else, or sponsorship told as news, stay.
+    for near in (
+        "Thanks to the volunteers for sponsoring the lifeboat appeal, the station raised "
+        "twice its target and will open the new boathouse in spring next year.",
+        "My thanks to the readers who wrote in about the quay after last week's post.",
+    ):
+        kept = clean_html(_entry(near)).text
+        assert near in kept, near
+
+
 def test_alt_text_and_credit_lines_go_in_plain_text() -> None:
     raw = (
         "Harbour Wall To Grow\n\n"

@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from jjfeed.clean import meta, rules
+from jjfeed.clean import feedrules, meta, rules
 from jjfeed.clean.meta import Found
 
 BLOCK_SEPARATOR = "\n\n"
@@ -118,6 +118,7 @@ def judge_blocks(texts: Sequence[str], *, plain: bool, find_title: bool) -> Judg
     _drop_trailing_bio(texts, reasons, found)
     _drop_teaser_lists(texts, reasons)
     _drop_related_sections(texts, reasons)
+    _drop_sponsor_thanks(texts, reasons)
     _drop_sponsor_blocks(texts, reasons)
     _drop_sign_off(texts, reasons)
     _drop_dangling_end(texts, reasons)
@@ -357,6 +358,18 @@ _PROMO = re.compile(
 _SIGN_OFF = re.compile(
     r"^[—–-]{1,2}\s*[A-Z][\w.&'’-]*(?:\s+(?:[A-Z][\w.&'’-]*|of|and|the|for)){0,5}$"
 )
+
+
+def _drop_sponsor_thanks(texts: Sequence[str], reasons: list[str | None]) -> None:
+    """ "My thanks to X for sponsoring the site this week." goes, with the pitch for
+    the next sponsorship in its block; except as the first block, where it opens the
+    sponsorship post itself (Daring Fireball's "My thanks to MacPaw for sponsoring
+    ..." above the sponsor's copy). Not a standalone rule: those are features of the
+    learned block scorer, and this one reports as "sponsor", a reason it knows.
+    """
+    for index in range(1, len(texts)):
+        if reasons[index] is None and feedrules.is_sponsor_thanks(texts[index]):
+            reasons[index] = "sponsor"
 
 
 def _drop_sponsor_blocks(texts: Sequence[str], reasons: list[str | None]) -> None:

@@ -40,6 +40,19 @@ _SPONSOR_LABEL = re.compile(
 )
 SPONSOR_LABEL_MAX_WORDS = 12
 _SPONSOR_HINTS: tuple[str, ...] = ("sponsor", "brought to you", "supported by", "made possible")
+# A sponsor's thanks: "My thanks to MailButler for sponsoring the site this week. If
+# you're interested in an RSS sponsorship, details can be found here." (Katie Floyd,
+# Daring Fireball, most sponsored blogs and shows). The first sentence thanks someone
+# for sponsoring; the rest of the block, if any, sells the next sponsorship.
+_SPONSOR_THANKS = re.compile(
+    r"^(?:(?:my|our|many|special|big|huge)\s+)?(?:thanks|thank\s+you)\s+(?:again\s+)?"
+    r"(?:go(?:es)?\s+out\s+)?to\s+[^.!?]{1,80}?\s+for\s+"
+    r"(?:(?:sponsoring|supporting)\s+(?:(?:the|this|our|my|today['’]s)\s+(?:site|show|podcast|"
+    r"blog|feed|rss\s+feed|episode|newsletter|week|issue|video)\b|(?:this|last)\s+week\b)"
+    r"|(?:sponsoring|their\s+sponsorship)\s*[.!])",
+    re.IGNORECASE,
+)
+SPONSOR_THANKS_MAX_WORDS = 70
 # A list of links under a "Related posts:" label in one block.
 _RELATED_LIST = re.compile(
     r"^(?:related\s+(?:posts?|articles?|stories|links)"
@@ -132,6 +145,14 @@ def sponsor_label(text: str) -> str | None:
 def is_sponsor_label(text: str) -> bool:
     """A sponsor block's label: "Sponsored by:", "This episode is brought to you by: X"."""
     return sponsor_label(text) is not None
+
+
+def is_sponsor_thanks(text: str) -> bool:
+    """ "My thanks to X for sponsoring the site this week.", and the pitch for the next
+    sponsor after it in the same block."""
+    if word_count(text) > SPONSOR_THANKS_MAX_WORDS or "sponsor" not in text.casefold():
+        return False
+    return _SPONSOR_THANKS.match(text.strip()) is not None
 
 
 def is_related_list(text: str) -> bool:
