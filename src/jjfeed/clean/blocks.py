@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from jjfeed.clean import feedrules, meta, rules
 from jjfeed.clean.meta import Found
+from jjfeed.model import Cleaned
 
 BLOCK_SEPARATOR = "\n\n"
 CONTENT = "content"
@@ -127,6 +128,25 @@ def judge_blocks(texts: Sequence[str], *, plain: bool, find_title: bool) -> Judg
     )
     title = texts[title_index] if title_index is not None else None
     return Judgement(judged, found, title)
+
+
+def cleaned_from_blocks(text: str, html: str, found: Found, title: str | None = None) -> Cleaned:
+    """The clean stage's result for a body that has only its own blocks to tell its metadata.
+
+    A feed entry's fragment and a scraped text: their author, dates, section
+    and tags are what the dropped blocks said. A page's own declarations
+    come first where there are any (see :mod:`jjfeed.clean.page`).
+    """
+    return Cleaned(
+        text=text,
+        html=html,
+        title=title,
+        author=found.author,
+        published=found.published_at,
+        updated=found.updated_at,
+        section=found.section,
+        tags=tuple(found.tags),
+    )
 
 
 def _standalone_reason(text: str, found: Found, *, plain: bool) -> str | None:

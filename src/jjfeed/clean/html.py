@@ -26,7 +26,7 @@ from lxml import etree
 
 from jjfeed import urls
 from jjfeed.clean import rules
-from jjfeed.clean.blocks import CONTENT, judge_blocks
+from jjfeed.clean.blocks import CONTENT, cleaned_from_blocks, judge_blocks
 from jjfeed.clean.features import BlockFacts
 from jjfeed.clean.feedrules import source_words
 from jjfeed.clean.markup import (
@@ -98,32 +98,32 @@ def clean_html(fragment: str, base_url: str | None = None) -> Cleaned:
     if body is None:
         return Cleaned(text="", html="")
     result = clean_tree(body, base_url, source=source_words(base_url))
-    found = result.found
-    return Cleaned(
-        text=result.text,
-        html=result.html,
-        author=found.author,
-        published=found.published_at,
-        updated=found.updated_at,
-        section=found.section,
-        tags=tuple(found.tags),
-    )
+    return cleaned_from_blocks(result.text, result.html, result.found)
 
 
 def parse_body(markup: str) -> Element | None:
     """The ``<body>`` of ``markup`` parsed as HTML (comments dropped), or None when empty.
 
-    Characters lxml refuses (controls, an XML declaration in a str) are taken
-    out first, so odd input gives a result rather than an exception.
+    What lxml refuses is taken out first (:func:`parsable`), so odd input
+    gives a result rather than an exception.
     """
-    markup = _XML_DECLARATION.sub("", _CONTROL_CHARS.sub("", markup), count=1)
+    document = parse_document(parsable(markup), _PARSER)
+    return None if document is None else document.find("body")
+
+
+def parsable(markup: str) -> str:
+    """``markup`` without the characters lxml refuses: controls, and an XML declaration in a str."""
+    return _XML_DECLARATION.sub("", _CONTROL_CHARS.sub("", markup), count=1)
+
+
+def parse_document(markup: str, parser: lxml.html.HTMLParser) -> Element | None:
+    """``markup`` parsed as a whole HTML document; None when it is blank or lxml gives up."""
     if not markup.strip():
         return None
     try:
-        document = lxml.html.document_fromstring(markup, parser=_PARSER)
+        return lxml.html.document_fromstring(markup, parser=parser)
     except (ValueError, etree.ParserError):
         return None
-    return document.find("body")
 
 
 def clean_tree(

@@ -35,7 +35,15 @@ from jjfeed import urls
 from jjfeed.clean import rules
 from jjfeed.clean.features import AGREED, BlockFacts
 from jjfeed.clean.finder import find_main
-from jjfeed.clean.html import BlockDecider, clean_tree, parse_body, remove, serialise_children
+from jjfeed.clean.html import (
+    BlockDecider,
+    clean_tree,
+    parsable,
+    parse_body,
+    parse_document,
+    remove,
+    serialise_children,
+)
 from jjfeed.clean.markup import (
     Element,
     harvest_markup_meta,
@@ -58,8 +66,6 @@ _BULKY = re.compile(
     r"<(script|style|svg|noscript|template)\b(?![^>]*ld\+json)[^>]*>.*?</\1\s*>|<!--.*?-->",
     re.IGNORECASE | re.DOTALL,
 )
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 # Elements of trafilatura's output that each hold one block of text.
 OUTPUT_BLOCKS: tuple[str, ...] = (
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "td",
@@ -210,8 +216,7 @@ def bound_page(page: str) -> str:
     if len(page) > MAX_PAGE_CHARS:
         page = _BULKY.sub(" ", page)
         page = page[:MAX_PAGE_CHARS]
-    page = _CONTROL_CHARS.sub("", page)
-    return _XML_DECLARATION.sub("", page, count=1)
+    return parsable(page)
 
 
 def reconcile_dates(declared: datetime | None, read: datetime | None) -> datetime | None:
@@ -265,12 +270,7 @@ def parse_page(page: str) -> HtmlElement | None:
 
 
 def _parse(page: str) -> HtmlElement | None:
-    if not page.strip():
-        return None
-    try:
-        tree = lxml.html.document_fromstring(page, parser=_PARSER)
-    except (ValueError, etree.ParserError):
-        return None
+    tree = parse_document(page, _PARSER)
     return tree if isinstance(tree, HtmlElement) else None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from jjfeed.clean.blocks import BLOCK_SEPARATOR, judge_blocks, split_blocks
+from jjfeed.clean.blocks import BLOCK_SEPARATOR, cleaned_from_blocks, judge_blocks, split_blocks
 from jjfeed.model import Cleaned
 
 
@@ -23,16 +23,11 @@ def clean_text(raw: str, find_title: bool = True) -> Cleaned:
     """
     judgement = judge_blocks(split_blocks(raw), plain=True, find_title=find_title)
     kept = judgement.kept
-    found = judgement.found
-    return Cleaned(
-        text=BLOCK_SEPARATOR.join(kept),
-        html="\n".join(f"<p>{escape(block, quote=False)}</p>" for block in kept),
-        title=judgement.title,
-        author=found.author,
-        published=found.published_at,
-        updated=found.updated_at,
-        section=found.section,
-        tags=tuple(found.tags),
+    return cleaned_from_blocks(
+        BLOCK_SEPARATOR.join(kept),
+        "\n".join(f"<p>{escape(block, quote=False)}</p>" for block in kept),
+        judgement.found,
+        judgement.title,
     )
 
 

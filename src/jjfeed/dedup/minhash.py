@@ -155,19 +155,28 @@ def _template(num_perm: int, seed: int) -> MinHash:
     return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME)
 
 
-def minhash_of(hashes: np.ndarray) -> MinHash:
-    """datasketch's own MinHash of 32-bit shingle hashes (the reference for :func:`min_hashes`)."""
+def _minhash_of_hashes(hashes: list[int], num_perm: int, seed: int) -> MinHash:
+    """datasketch's MinHash of values that are hashes already (taken as they are).
+
+    The permutations come from the cached template: datasketch would draw
+    them again for every MinHash made.
+    """
     from datasketch import MinHash
 
     m = MinHash(
-        num_perm=NUM_PERM,
-        seed=SEED,
+        num_perm=num_perm,
+        seed=seed,
         scheme=SCHEME,
         hashfunc=_identity,
-        permutations=_template(NUM_PERM, SEED).permutations,
+        permutations=_template(num_perm, seed).permutations,
     )
-    m.update_batch(hashes.tolist())
+    m.update_batch(hashes)
     return m
+
+
+def minhash_of(hashes: np.ndarray) -> MinHash:
+    """datasketch's own MinHash of 32-bit shingle hashes (the reference for :func:`min_hashes`)."""
+    return _minhash_of_hashes(hashes.tolist(), NUM_PERM, SEED)
 
 
 # MurmurHash3's 32-bit finaliser, which datasketch's "affine32" scheme applies
@@ -360,16 +369,7 @@ def story_keys(terms: Iterable[str]) -> list[int]:
     hashes = sorted({zlib.crc32(t.encode("utf-8")) for t in terms})
     if not hashes:
         return []
-    from datasketch import MinHash
-
-    m = MinHash(
-        num_perm=STORY_BANDS,
-        seed=STORY_SEED,
-        scheme=SCHEME,
-        hashfunc=_identity,
-        permutations=_template(STORY_BANDS, STORY_SEED).permutations,
-    )
-    m.update_batch(hashes)
+    m = _minhash_of_hashes(hashes, STORY_BANDS, STORY_SEED)
     keys = []
     for band, value in enumerate(m.hashvalues.tolist()):
         digest = hashlib.blake2b(

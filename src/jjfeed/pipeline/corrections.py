@@ -16,7 +16,7 @@ The decisions live here; every write goes through :class:`jjfeed.store.Store`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from .. import dedup
@@ -37,14 +37,7 @@ class Override:
     created: str
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "article": self.article,
-            "a": self.a,
-            "b": self.b,
-            "created": self.created,
-        }
+        return asdict(self)  # every field, as it is: the JSON `jjfeed dupes overrides` prints
 
     def describe(self) -> str:
         if self.kind == "split":

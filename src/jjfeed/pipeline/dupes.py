@@ -52,17 +52,23 @@ class Member:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "id": self.id,
-            "source": self.source,
-            "title": self.title,
-            "url": self.url,
-            "first_seen": self.first_seen.isoformat(),
+            **self.article_dict(),
             "representative": self.representative,
             "rule": self.rule,
             "similarity": _round(self.similarity),
             "matched": self.matched,
             "via": self.via,
             "override": self.override,
+        }
+
+    def article_dict(self) -> dict[str, object]:
+        """The article itself, as a cluster lists its members and a story its clusters' leads."""
+        return {
+            "id": self.id,
+            "source": self.source,
+            "title": self.title,
+            "url": self.url,
+            "first_seen": self.first_seen.isoformat(),
         }
 
 
@@ -124,11 +130,7 @@ class StoryCluster:
         return {
             "cluster": self.cluster,
             "articles": self.articles,
-            "id": self.lead.id,
-            "source": self.lead.source,
-            "title": self.lead.title,
-            "url": self.lead.url,
-            "first_seen": self.lead.first_seen.isoformat(),
+            **self.lead.article_dict(),
             "representative": self.representative,
             "rule": self.rule,
             "link": _round(self.link),
