@@ -202,3 +202,36 @@ def test_a_headline_reaches_further_back_under_its_keys_than_a_body() -> None:
     assert archive.story_per_key(terms) == archive.STORY_PER_KEY_TITLE > archive.STORY_PER_KEY
     body = story.story_terms("Fed official says weak data caused by weather", prose(7, 400))
     assert story.has_text(body) and archive.story_per_key(body) == archive.STORY_PER_KEY
+
+
+def test_two_headlines_sharing_one_term_are_always_candidates() -> None:
+    # A headline's story keys are MinHash bands of its few terms *and* the terms
+    # themselves: two headlines sharing one term of twenty (J = 0.05) would share no
+    # band about one pair in five, and which pairs moved with the hash draw.
+    from jjfeed.pipeline.prepare import _story_keys
+
+    rng = random.Random(17)
+    consonants, vowels = "bdfgklmnprstvz", "aeiou"
+    vocabulary = [
+        f"{a}{b}{c}{d}n" for a in consonants for b in vowels for c in consonants for d in vowels
+    ]
+    rng.shuffle(vocabulary)
+    words = iter(vocabulary)
+    run = archive.RunIndex()
+    window = (NOW - timedelta(days=1), NOW + timedelta(days=1))
+    missed = []
+    for pair in range(40):
+        shared = next(words).capitalize()
+        first = " ".join([shared, *(next(words) for _ in range(9))])
+        second = " ".join([*(next(words) for _ in range(9)), shared])
+        first_terms = story.story_terms(first, "")
+        second_terms = story.story_terms(second, "")
+        assert not story.has_text(second_terms)
+        article = 2 * pair + 1
+        run.file(article, "one-site", NOW, _features(prose(article, 120)))
+        run.file_story(article, NOW, first_terms, _story_keys(first_terms))
+        keys = _story_keys(second_terms)
+        found = {i for i, _ in run.cousins(0, second_terms, keys, *window)}
+        if article not in found:
+            missed.append((first, second))
+    assert missed == []

@@ -44,6 +44,7 @@ from .minhash import (
     signature,
     signatures,
     story_keys,
+    term_keys,
     words,
 )
 from .verdict import (
@@ -120,6 +121,7 @@ __all__ = [
     "similarity",
     "split_cluster_id",
     "story_keys",
+    "term_keys",
     "survivor",
     "words",
 ]

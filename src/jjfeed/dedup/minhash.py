@@ -361,7 +361,22 @@ class Index:
 
 STORY_BANDS = 32
 STORY_SEED = 7
-STORY_PARAMS = f"story-minhash:crc32:p{STORY_BANDS}:s{STORY_SEED}:r1"
+# r2: a headline's keys are its terms (:func:`term_keys`), a body's the bands.
+STORY_PARAMS = f"story-minhash:crc32:p{STORY_BANDS}:s{STORY_SEED}:r2"
+
+
+def term_keys(terms: Iterable[str]) -> list[int]:
+    """One signed 64-bit key per distinct term, sorted: the story keys of a headline.
+
+    A headline has a handful of terms. Under :func:`story_keys` two headlines
+    sharing one of twenty (J = 0.05) share no band one time in five, and
+    which pairs are lost moves with the hash draw; a key per term loses none.
+    """
+    keys = set()
+    for term in terms:
+        digest = hashlib.blake2b(term.encode("utf-8"), digest_size=8, person=b"story-term")
+        keys.add(int.from_bytes(digest.digest(), "little", signed=True))
+    return sorted(keys)
 
 
 def story_keys(terms: Iterable[str]) -> list[int]:

@@ -204,8 +204,14 @@ def _features(article: Article, counts: bool = False) -> _Features:
 
 
 def _story_keys(terms: frozenset[str]) -> list[int]:
+    """The keys an article's story candidates are found under: a body's are MinHash
+    bands of its key terms; a headline's (no body to compare), one per term, so no
+    pair sharing a term is lost to the draw (:func:`dedup.term_keys`)."""
     keyed = story.key_terms(terms)
-    return dedup.story_keys(keyed) if len(keyed) >= story.MIN_TERMS else []
+    if len(keyed) < story.MIN_TERMS:
+        return []
+    bands = dedup.story_keys(keyed)
+    return bands if story.has_text(terms) else sorted({*bands, *dedup.term_keys(keyed)})
 
 
 @dataclass(frozen=True)
