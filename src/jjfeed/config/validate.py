@@ -114,10 +114,11 @@ class Validator:
         if key not in entry:
             return default
         value: int = self._scalar(entry, key, where, "an integer", INT_TAG)
+        node, name = entry[key][1], join_key(where, key)
         if abs(value) > MAX_INT:  # SQLite holds 64-bit integers; nothing here needs more
-            raise self.error(entry[key][1], join_key(where, key), f"must be at most {MAX_INT}")
+            raise self.error(node, name, f"must be at most {MAX_INT}")
         if minimum is not None and value < minimum:
-            raise self.error(entry[key][1], join_key(where, key), f"must be at least {minimum}")
+            raise self.error(node, name, f"must be at least {minimum}")
         return value
 
     def bool_(
@@ -143,8 +144,6 @@ class Validator:
             return ()
         _, node = entry[key]
         name = join_key(where, key)
-        if isinstance(node, yaml.ScalarNode):
-            raise self.error(node, name, "must be a list of strings")
         if not isinstance(node, yaml.SequenceNode):
             raise self.error(node, name, "must be a list of strings")
         out = []
