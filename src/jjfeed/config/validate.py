@@ -32,18 +32,23 @@ class Validator:
         allowed: tuple[str, ...],
         *,
         nonempty: bool = False,
+        where: str = "",
     ) -> Iterator[tuple[str, yaml.Node, dict[str, tuple[yaml.Node, yaml.Node]]]]:
-        """Each item of the list under ``key``: where it is, its node, its keys (all known)."""
+        """Each item of the list under ``key``: where it is, its node, its keys (all known).
+
+        ``where`` names the mapping ``top`` is, when it is not the file's top level.
+        """
         _, node = top[key]
+        name = join_key(where, key)
         if not isinstance(node, yaml.SequenceNode) or (nonempty and not node.value):
             raise self.error(
-                node, key, f"must be {'a non-empty' if nonempty else 'a'} list of {key}"
+                node, name, f"must be {'a non-empty' if nonempty else 'a'} list of {key}"
             )
         for i, item in enumerate(node.value):
-            where = f"{key}[{i}]"
-            entry = self.mapping(item, where)
-            self.known_keys(entry, allowed, where + ".")
-            yield where, item, entry
+            place = f"{name}[{i}]"
+            entry = self.mapping(item, place)
+            self.known_keys(entry, allowed, place + ".")
+            yield place, item, entry
 
     def mapping(self, node: yaml.Node, where: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         if not isinstance(node, yaml.MappingNode):
