@@ -107,6 +107,25 @@ class Validator:
             return default
         return self._scalar(entry, key, where, "a string", STR_TAG)
 
+    def one_of(
+        self,
+        entry: dict[str, tuple[yaml.Node, yaml.Node]],
+        key: str,
+        choices: tuple[str, ...],
+        default: str,
+        *,
+        where: str = "",
+    ) -> str:
+        """A string that must be one of ``choices`` (``default`` when the key is absent)."""
+        value: str = self.str_(entry, key, default, where=where)
+        if value not in choices:
+            raise self.error(
+                entry[key][1],
+                join_key(where, key),
+                f"must be one of {', '.join(choices)}, got {value!r}",
+            )
+        return value
+
     def int_(
         self,
         entry: dict[str, tuple[yaml.Node, yaml.Node]],
