@@ -253,9 +253,7 @@ def _article(
     raw_link = safe_url(_str(entry.get("feedburner_origlink"))) or _str(entry.get("link")) or None
     if raw_link and base and not SCHEME.match(raw_link):
         raw_link = join(base, raw_link)
-    link = safe_url(raw_link)
-    if link is None and risky_scheme(raw_link):
-        notes.append(f"link dropped (not an http(s) URL): {(raw_link or '')[:80]!r}")
+    link = _http_url(raw_link, "link", notes)
     body, kind = _body(entry, doc_base, link)
     title = plain_text(_str(entry.get("title")), MAX_TITLE_CHARS)
     guid = _str(entry.get("id")) or link or _fallback_guid(title, body)
@@ -269,16 +267,14 @@ def _article(
         guid=bounded_guid(guid),
         url=link,
         title=title,
-        raw=xml_safe(_cut(body, MAX_BODY_CHARS, "body", notes)),
+        raw=_bounded(body, "body", notes),
         raw_kind=kind,
         author=_entry_author(entry) or feed_author,
         # Atom <updated>, RSS 1.0 dc:date: the source's date when it gives no other.
         published=_utc(entry.get("published_parsed")) or updated,
         updated=updated,
         tags=plain_tags(terms),
-        summary=xml_safe(_cut(summary, MAX_BODY_CHARS, "summary", notes))
-        if summary != body
-        else "",
+        summary=_bounded(summary, "summary", notes) if summary != body else "",
     )
     return article, notes
 
@@ -371,11 +367,20 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _cut(text: str, limit: int, what: str, notes: list[str]) -> str:
-    if len(text) <= limit:
-        return text
-    notes.append(f"{what} of {len(text)} characters cut to {limit}")
-    return text[:limit]
+def _bounded(text: str, what: str, notes: list[str]) -> str:
+    """An entry's body or summary as kept: cut to :data:`MAX_BODY_CHARS` (saying so), XML-safe."""
+    if len(text) > MAX_BODY_CHARS:
+        notes.append(f"{what} of {len(text)} characters cut to {MAX_BODY_CHARS}")
+        text = text[:MAX_BODY_CHARS]
+    return xml_safe(text)
+
+
+def _http_url(raw: str | None, what: str, notes: list[str]) -> str | None:
+    """An entry's link if it is http(s); one of a scheme that can run code is dropped with a note."""
+    url = safe_url(raw)
+    if url is None and risky_scheme(raw):
+        notes.append(f"{what} dropped (not an http(s) URL): {(raw or '')[:80]!r}")
+    return url
 
 
 def _localized_date(value: str) -> time.struct_time | None:
@@ -461,10 +466,7 @@ def _json_item(item: Any, source: str, feed_author: str | None = None) -> tuple[
     summary = text("summary") or ""
     kind: RawKind = "html" if html or not plain else "entry-text"
     body = html or plain or summary
-    raw_url = text("url")
-    url = safe_url(raw_url)
-    if url is None and risky_scheme(raw_url):
-        notes.append(f"url dropped (not an http(s) URL): {(raw_url or '')[:80]!r}")
+    url = _http_url(text("url"), "url", notes)
     title = plain_text(text("title") or "")
     raw_id = item.get("id")
     if isinstance(raw_id, bool) or not isinstance(raw_id, str | int | None):
@@ -477,13 +479,13 @@ def _json_item(item: Any, source: str, feed_author: str | None = None) -> tuple[
         guid=bounded_guid(guid),
         url=url,
         title=title,
-        raw=xml_safe(_cut(body, MAX_BODY_CHARS, "body", notes)),
+        raw=_bounded(body, "body", notes),
         raw_kind=kind,
         author=_json_authors(item, notes) or feed_author,
         published=parse_iso(text("date_published")) or updated,
         updated=updated,
         tags=plain_tags(_json_tags(item.get("tags"), notes)),
-        summary=xml_safe(_cut(summary, MAX_BODY_CHARS, "summary", notes)),
+        summary=_bounded(summary, "summary", notes),
     )
     return article, notes
 

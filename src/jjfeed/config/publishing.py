@@ -119,14 +119,8 @@ def _tag_rules(
 ) -> tuple[TagRule, ...]:
     if "rules" not in section:
         return ()
-    node = section["rules"][1]
-    if not isinstance(node, yaml.SequenceNode):
-        raise v.error(node, "tags.rules", "must be a list of rules")
     rules = []
-    for i, item in enumerate(node.value):
-        where = f"tags.rules[{i}]"
-        entry = v.mapping(item, where)
-        v.known_keys(entry, _RULE_KEYS, where + ".")
+    for where, item, entry in v.mappings(section, "rules", _RULE_KEYS, where="tags"):
         tag = v.str_(entry, "tag", None, where=where)
         if tag is None:
             raise v.error(item, where, "missing required key 'tag'")

@@ -129,11 +129,7 @@ def parse_config(text: str, path: Path) -> Config:
         public_url=http_url(v, top, "public_url"),
         hub=http_url(v, top, "hub"),
     )
-    group = v.str_(top, "group", "cluster")
-    if group not in GROUPS:
-        raise v.error(
-            top["group"][1], "group", f"must be one of {', '.join(GROUPS)}, got {group!r}"
-        )
+    group = v.one_of(top, "group", GROUPS, "cluster")
     window, story_window = _dedup(v, top)
     story_vectors = False
     if "dedup" in top:
@@ -183,13 +179,7 @@ def _dedup_backend(
     backend = "sqlite"
     if "dedup" in top:
         section = v.mapping(top["dedup"][1], "dedup")
-        backend = v.str_(section, "backend", "sqlite", where="dedup")
-        if backend not in DEDUP_BACKENDS:
-            raise v.error(
-                section["backend"][1],
-                "dedup.backend",
-                f"must be one of {', '.join(DEDUP_BACKENDS)}, got {backend!r}",
-            )
+        backend = v.one_of(section, "backend", DEDUP_BACKENDS, "sqlite", where="dedup")
     if "redis" not in top:
         if backend == "redis":
             node = v.mapping(top["dedup"][1], "dedup")["backend"][1]

@@ -32,18 +32,23 @@ class Validator:
         allowed: tuple[str, ...],
         *,
         nonempty: bool = False,
+        where: str = "",
     ) -> Iterator[tuple[str, yaml.Node, dict[str, tuple[yaml.Node, yaml.Node]]]]:
-        """Each item of the list under ``key``: where it is, its node, its keys (all known)."""
+        """Each item of the list under ``key``: where it is, its node, its keys (all known).
+
+        ``where`` names the mapping ``top`` is, when it is not the file's top level.
+        """
         _, node = top[key]
+        name = join_key(where, key)
         if not isinstance(node, yaml.SequenceNode) or (nonempty and not node.value):
             raise self.error(
-                node, key, f"must be {'a non-empty' if nonempty else 'a'} list of {key}"
+                node, name, f"must be {'a non-empty' if nonempty else 'a'} list of {key}"
             )
         for i, item in enumerate(node.value):
-            where = f"{key}[{i}]"
-            entry = self.mapping(item, where)
-            self.known_keys(entry, allowed, where + ".")
-            yield where, item, entry
+            place = f"{name}[{i}]"
+            entry = self.mapping(item, place)
+            self.known_keys(entry, allowed, place + ".")
+            yield place, item, entry
 
     def mapping(self, node: yaml.Node, where: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         if not isinstance(node, yaml.MappingNode):
@@ -102,6 +107,25 @@ class Validator:
             return default
         return self._scalar(entry, key, where, "a string", STR_TAG)
 
+    def one_of(
+        self,
+        entry: dict[str, tuple[yaml.Node, yaml.Node]],
+        key: str,
+        choices: tuple[str, ...],
+        default: str,
+        *,
+        where: str = "",
+    ) -> str:
+        """A string that must be one of ``choices`` (``default`` when the key is absent)."""
+        value: str = self.str_(entry, key, default, where=where)
+        if value not in choices:
+            raise self.error(
+                entry[key][1],
+                join_key(where, key),
+                f"must be one of {', '.join(choices)}, got {value!r}",
+            )
+        return value
+
     def int_(
         self,
         entry: dict[str, tuple[yaml.Node, yaml.Node]],
@@ -114,10 +138,11 @@ class Validator:
         if key not in entry:
             return default
         value: int = self._scalar(entry, key, where, "an integer", INT_TAG)
+        node, name = entry[key][1], join_key(where, key)
         if abs(value) > MAX_INT:  # SQLite holds 64-bit integers; nothing here needs more
-            raise self.error(entry[key][1], join_key(where, key), f"must be at most {MAX_INT}")
+            raise self.error(node, name, f"must be at most {MAX_INT}")
         if minimum is not None and value < minimum:
-            raise self.error(entry[key][1], join_key(where, key), f"must be at least {minimum}")
+            raise self.error(node, name, f"must be at least {minimum}")
         return value
 
     def bool_(
@@ -143,8 +168,6 @@ class Validator:
             return ()
         _, node = entry[key]
         name = join_key(where, key)
-        if isinstance(node, yaml.ScalarNode):
-            raise self.error(node, name, "must be a list of strings")
         if not isinstance(node, yaml.SequenceNode):
             raise self.error(node, name, "must be a list of strings")
         out = []

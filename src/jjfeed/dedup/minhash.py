@@ -291,11 +291,7 @@ def features(text: str) -> Features:
     hash_key = full if len(tokens) >= MIN_WORDS else None
     if sig is None:
         return Features(None, [], full, hash_key, shingles)
-    keys = band_keys(sig)
-    lead = _lead_signature(text)
-    if lead is not None:
-        keys += band_keys(lead)
-    return Features(sig, sorted(set(keys)), full, hash_key, shingles)
+    return Features(sig, _both_keys(sig, _lead_signature(text)), full, hash_key, shingles)
 
 
 def lsh_keys(text: str) -> tuple[Signature | None, list[int]]:
@@ -308,10 +304,15 @@ def lsh_keys(text: str) -> tuple[Signature | None, list[int]]:
     sig, lead = signatures(text)
     if sig is None:
         return None, []
+    return sig, _both_keys(sig, lead)
+
+
+def _both_keys(sig: Signature, lead: Signature | None) -> list[int]:
+    """The band keys of a text's signature and of its lead's (one key space), sorted, each once."""
     keys = band_keys(sig)
     if lead is not None:
         keys += band_keys(lead)
-    return sig, sorted(set(keys))
+    return sorted(set(keys))
 
 
 class Index:

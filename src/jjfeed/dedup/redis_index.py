@@ -236,7 +236,7 @@ class RedisIndex:
         doc = doc_id(article.source, article.guid)
         exact_hash = features.hash_key if features else hash_key(article.text)
         exact = tuple(
-            kind + hashlib.blake2b(value.encode(), digest_size=12).digest()
+            _exact_field(kind, value)
             for kind, value in ((b"g", guid_key), (b"u", url_key), (b"h", exact_hash))
             if value
         )
@@ -412,7 +412,7 @@ class RedisIndex:
             known = _bytes(self._redis.hget(self._doc_key(doc), "x") or b"")
             pipe = self._redis.pipeline(transaction=True)
             if exact_hash:
-                field = b"h" + hashlib.blake2b(exact_hash.encode(), digest_size=12).digest()
+                field = _exact_field(b"h", exact_hash)
                 pipe.hsetnx(self._keys["exact"], field, cluster)
                 if field not in _fields(known):
                     pipe.hset(self._doc_key(doc), "x", known + field)
@@ -534,6 +534,11 @@ def _bytes(value: object) -> bytes:
     if isinstance(value, str):
         return value.encode()
     raise DedupIndexError(f"unexpected reply from Redis: {value!r}")
+
+
+def _exact_field(kind: bytes, value: str) -> bytes:
+    """An exact key's field in the ``exact`` hash: its kind (``g``, ``u`` or ``h``) and a digest."""
+    return kind + hashlib.blake2b(value.encode(), digest_size=_EXACT_FIELD - 1).digest()
 
 
 def _fields(joined: bytes) -> list[bytes]:

@@ -22,7 +22,7 @@ from datetime import datetime
 from .. import dedup
 from ..model import StoredArticle
 from ..store import Store
-from .dupes import DupesError, as_int, stored_article, strings_of
+from .dupes import DupesError, as_float, as_int, stored_article, strings_of
 
 
 @dataclass(frozen=True)
@@ -196,12 +196,11 @@ def _undo_split(
     store.merge_clusters(target, [current], now)
     reason = detail.get("reason")
     if isinstance(reason, dict):
-        score, matched = reason.get("score"), reason.get("matched")
         store.put_dedup_reason(
             article_id,
             str(reason["rule"]),
-            float(score) if isinstance(score, int | float) else None,
-            int(matched) if isinstance(matched, int) else None,
+            as_float(reason.get("score")),
+            as_int(reason.get("matched")),
             now,
         )
 

@@ -50,6 +50,12 @@ class Member:
     via: str | None = None
     override: int | None = None
 
+    @classmethod
+    def of(cls, stored: StoredArticle, representative: bool, rule: str) -> Member:
+        """A stored article as a member, first seen when it was first fetched."""
+        a = stored.article
+        return cls(stored.id, a.source, a.title, a.url, stored.fetched_at, representative, rule)
+
     def as_dict(self) -> dict[str, object]:
         return {
             **self.article_dict(),
@@ -244,18 +250,16 @@ def _member(
     splits: dict[int, int],
 ) -> Member:
     a = m.article
-    base = Member(m.id, a.source, a.title, a.url, m.fetched_at, representative, "unknown")
+    base = Member.of(m, representative, "unknown")
     own = dedup.new_cluster_id(a.source, a.guid)
     if m.id in splits:
         return _with(base, rule="split", override=splits[m.id])
     if reason is not None:
-        score = reason["score"]
-        matched = reason["matched"]
         return _with(
             base,
             rule=str(reason["rule"]),
-            similarity=float(score) if isinstance(score, int | float) else None,
-            matched=int(matched) if isinstance(matched, int) else None,
+            similarity=as_float(reason["score"]),
+            matched=as_int(reason["matched"]),
         )
     if own == cluster:
         return _with(base, rule="founded")
@@ -286,8 +290,7 @@ def story_report(store: Store, sid: str) -> StoryReport:
     out = []
     for c, members in groups.items():
         rep = reps[c]
-        a = rep.article
-        view = Member(rep.id, a.source, a.title, a.url, rep.fetched_at, False, "")
+        view = Member.of(rep, False, "")
         reason = reasons.get(c)
         common = (c, len(members), view, rep is lead)
         if c in merged_by:
@@ -299,10 +302,10 @@ def story_report(store: Store, sid: str) -> StoryReport:
                 StoryCluster(
                     *common,
                     "story",
-                    link=_float(reason["link"]),
+                    link=as_float(reason["link"]),
                     links=as_int(reason["links"]),
                     best_article=as_int(reason["best_article"]),
-                    best=_float(reason["best"]),
+                    best=as_float(reason["best"]),
                 )
             )
         else:
@@ -315,7 +318,7 @@ def strings_of(detail: object, key: str) -> list[str]:
     return [str(v) for v in values] if isinstance(values, list | dict) else []
 
 
-def _float(value: object) -> float | None:
+def as_float(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 

@@ -89,16 +89,16 @@ def _absolute(url: str | None) -> str | None:
     return None
 
 
+def _linked(label: str, url: str | None) -> str:
+    """``label`` (HTML already) as a link to ``url``, or alone when there is none."""
+    if url:
+        return f'<a href="{html.escape(url, quote=True)}">{label}</a>'
+    return label
+
+
 def sources_html(members: Sequence[StoredArticle]) -> str:
     """A visible "Sources:" line naming every copy, linked where it has a URL."""
-    parts = []
-    for m in members:
-        name = html.escape(m.article.source)
-        url = _absolute(m.article.url)
-        if url:
-            parts.append(f'<a href="{html.escape(url, quote=True)}">{name}</a>')
-        else:
-            parts.append(name)
+    parts = [_linked(html.escape(m.article.source), _absolute(m.article.url)) for m in members]
     return f'<p class="jjfeed-sources">Sources: {", ".join(parts)}</p>'
 
 
@@ -108,13 +108,8 @@ def coverage_html(coverage: Sequence[StoredArticle]) -> str:
         return ""
     parts = []
     for m in coverage:
-        label = html.escape(
-            f"{m.article.source}: {m.article.title}" if m.article.title else m.article.source
-        )
-        if m.article.url:
-            parts.append(f'<a href="{html.escape(m.article.url, quote=True)}">{label}</a>')
-        else:
-            parts.append(label)
+        label = f"{m.article.source}: {m.article.title}" if m.article.title else m.article.source
+        parts.append(_linked(html.escape(label), m.article.url))
     return f'<p class="jjfeed-coverage">Also covered by: {"; ".join(parts)}</p>'
 
 

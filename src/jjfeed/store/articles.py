@@ -186,11 +186,7 @@ class ArticlesMixin(StoreBase):
         self._db.executemany(
             "INSERT INTO story_terms (article, at, terms) VALUES (?, ?, ?)",
             [
-                (
-                    i,
-                    _ts(f.story_at or f.article.published or f.fetched_at),
-                    "\n".join(sorted(f.terms)),
-                )
+                (i, _ts(_story_at(f)), "\n".join(sorted(f.terms)))
                 for i, f in zip(ids, items, strict=True)
             ],
         )

@@ -48,12 +48,7 @@ class IndexMixin(ClustersMixin):
             " DO UPDATE SET at = excluded.at, terms = excluded.terms",
             (article_id, stamp, "\n".join(sorted(terms))),
         )
-        if not new:  # a new row, not an update: its seq tells readers to catch up
-            self._db.execute("DELETE FROM story_keys WHERE article = ?", (article_id,))
-        self._db.execute(
-            "INSERT INTO story_keys (article, at, keys) VALUES (?, ?, ?)",
-            (article_id, _epoch(at), pack(keys)),
-        )
+        self._put_keys("story_keys", article_id, at, keys, new=new)
 
     def clear_story_terms(self) -> None:
         self._terms.clear()
@@ -173,11 +168,17 @@ class IndexMixin(ClustersMixin):
             if stored is None:
                 return
             fetched = datetime.fromisoformat(str(stored[0]))
+        self._put_keys("band_keys", article_id, fetched, keys, new=new)
+
+    def _put_keys(
+        self, table: str, article_id: int, at: datetime, keys: Iterable[int], *, new: bool
+    ) -> None:
+        """Replace an article's row of a packed key table, dated ``at`` (``new``: it has none)."""
         if not new:  # a new row, not an update: its seq tells readers to catch up
-            self._db.execute("DELETE FROM band_keys WHERE article = ?", (article_id,))
+            self._db.execute(f"DELETE FROM {table} WHERE article = ?", (article_id,))
         self._db.execute(
-            "INSERT INTO band_keys (article, fetched, keys) VALUES (?, ?, ?)",
-            (article_id, _epoch(fetched), pack(keys)),
+            f"INSERT INTO {table} (article, {_DATED[table]}, keys) VALUES (?, ?, ?)",
+            (article_id, _epoch(at), pack(keys)),
         )
 
     def band_candidates(self, keys: Sequence[int], since: datetime | None = None) -> list[int]:
@@ -202,11 +203,11 @@ class IndexMixin(ClustersMixin):
             index = self._key_indexes.get(table)
             if index is None:  # the dates' rows load below; the last few by number now,
                 index = self._key_indexes[table] = KeyIndex()  # as a write may be in flight
-                last = int(self._db.execute(f"SELECT max(seq) FROM {table}").fetchone()[0] or 0)
+                last = self._last_seq(table)
                 index.seq = max(0, last - IN_FLIGHT)
             self._catch_up(table, index)
         else:
-            last = int(self._db.execute(f"SELECT max(seq) FROM {table}").fetchone()[0] or 0)
+            last = self._last_seq(table)
             index = self._key_indexes.get(table)
             if index is None or last < index.seq:  # new, or the table was emptied
                 index = self._key_indexes[table] = KeyIndex()
@@ -231,6 +232,10 @@ class IndexMixin(ClustersMixin):
                 ),
             )
         return index
+
+    def _last_seq(self, table: str) -> int:
+        """The number of the last row written to a packed key table (0: none)."""
+        return int(self._db.execute(f"SELECT max(seq) FROM {table}").fetchone()[0] or 0)
 
     def _catch_up(self, table: str, index: KeyIndex) -> None:
         """Read the rows other workers committed since (a shared store).
@@ -261,12 +266,14 @@ class IndexMixin(ClustersMixin):
 
     def band_keys(self, article_id: int) -> list[int]:
         """An article's stored LSH band keys, in key order."""
-        row = self._db.execute("SELECT keys FROM band_keys WHERE article = ?", (article_id,))
-        return unpack(next(iter(row), [None])[0])
+        return self._keys_of("band_keys", article_id)
 
     def story_keys_of(self, article_id: int) -> list[int]:
         """An article's stored story band keys, in key order."""
-        row = self._db.execute("SELECT keys FROM story_keys WHERE article = ?", (article_id,))
+        return self._keys_of("story_keys", article_id)
+
+    def _keys_of(self, table: str, article_id: int) -> list[int]:
+        row = self._db.execute(f"SELECT keys FROM {table} WHERE article = ?", (article_id,))
         return unpack(next(iter(row), [None])[0])
 
     def clear_bands(self) -> None:
@@ -292,18 +299,13 @@ class IndexMixin(ClustersMixin):
     ) -> dict[str, tuple[int, int, int]]:
         """``{fingerprint: (articles, words, since)}``: ``since`` is how many of the source's
         articles had been counted before the block first appeared."""
-        fps = list(dict.fromkeys(fingerprints))
-        out: dict[str, tuple[int, int, int]] = {}
-        for start in range(0, len(fps), 500):
-            chunk = fps[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                "SELECT fingerprint, articles, words, since FROM furniture"
-                f" WHERE source = ? AND fingerprint IN ({marks})",
-                [source, *chunk],
-            )
-            out.update({r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows})
-        return out
+        rows = self._rows_in(
+            "SELECT fingerprint, articles, words, since FROM furniture"
+            " WHERE fingerprint IN ({marks}) AND source = ?",
+            list(dict.fromkeys(fingerprints)),
+            source,
+        )
+        return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
 
     def add_furniture(
         self,
