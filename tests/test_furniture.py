@@ -75,18 +75,16 @@ def test_source_furniture_is_learned_and_removed(tmp_path: Path, feed_server: Fe
     assert all(PROMPT not in t for t in texts)  # short block in 4 articles: furniture
     assert all(BACKGROUND in t for t in texts)  # long prose in 4 articles: kept
     with Store(config.database) as store:
-        counts = store.furniture_counts("Site", [fingerprint(PROMPT) or ""])
-    assert counts == {fingerprint(PROMPT): (4, 8)}  # 4 articles, 8 words
+        rows = store.furniture_rows("Site", [fingerprint(PROMPT) or ""])
+    assert {fp: row[:2] for fp, row in rows.items()} == {
+        fingerprint(PROMPT): (4, 8)
+    }  # 4 articles, 8 words
 
     # A rerun of the same articles counts nothing twice.
     pipeline.run(config)
     with Store(config.database) as store:
-        assert (
-            store.furniture_counts("Site", [fingerprint(PROMPT) or ""])[fingerprint(PROMPT) or ""][
-                0
-            ]
-            == 4
-        )
+        rows = store.furniture_rows("Site", [fingerprint(PROMPT) or ""])
+        assert rows[fingerprint(PROMPT) or ""][0] == 4
 
     # A later single new article has its furniture removed from what earlier runs learned.
     feed_server.routes["/feed"] = Route(_feed(1, start=10))
@@ -162,8 +160,8 @@ def test_short_summaries_still_teach_the_footer_that_outweighs_them(
     ]
     texts = _run_site(tmp_path, feed_server, items)
     with Store(tmp_path / "j.db") as store:
-        counts = store.furniture_counts("Site", [fingerprint(footer) or ""])
-    assert counts[fingerprint(footer) or ""][0] == 5
+        rows = store.furniture_rows("Site", [fingerprint(footer) or ""])
+    assert rows[fingerprint(footer) or ""][0] == 5
     assert len(texts) == 5 and all(footer not in t for t in texts)
 
 

@@ -164,8 +164,8 @@ def test_one_broken_source_does_not_stop_the_run(tmp_path: Path, feed_server: Fe
     assert any("entry 1 refused: no title and no text" in w for w in truncated.warnings)
     assert report.published
     with Store(config.database) as store:
-        state = store.source_state("Missing")
-        assert state is not None and "HTTP 404" in str(state["last_error"])
+        state = store.get_source("Missing")
+        assert state is not None and "HTTP 404" in str(state.last_error)
 
 
 def test_every_source_failing_publishes_nothing(tmp_path: Path, feed_server: FeedServer) -> None:

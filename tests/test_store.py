@@ -115,16 +115,14 @@ def test_source_state(database: Database) -> None:
     with Store(database) as store:
         store.record_failure("s", "https://x/", "HTTP 500")
         store.record_failure("s", "https://x/", "HTTP 502")
-        state = store.source_state("s")
-        assert state is not None and state["failures"] == 2 and state["last_error"] == "HTTP 502"
         known = store.get_source("s")
-        assert known is not None and known.failures == 2
+        assert known is not None and known.failures == 2 and known.last_error == "HTTP 502"
         store.put_source(
             replace(known, etag='"e1"', last_modified="Sun, 01 Nov 2026 00:00:00 GMT", failures=0)
         )
         assert store.validators("s") == Validators('"e1"', "Sun, 01 Nov 2026 00:00:00 GMT")
-        state = store.source_state("s")
-        assert state is not None and state["failures"] == 0
+        state = store.get_source("s")
+        assert state is not None and state.failures == 0
 
 
 def test_old_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:

@@ -129,7 +129,9 @@ def test_one_shared_common_word_does_not_found_a_pair() -> None:
 def test_window_weights_make_a_common_word_count_less() -> None:
     a = story.story_terms("The Overseas Doctor's Path to Working in the NHS")
     b = story.story_terms("Venezuela's 'Doctor of the Poor' Officially Canonised")
-    window = story.TermWeights.from_counts({"doctor": 40, "nhs": 2, "venezuela": 3}, 400)
+    # 400 articles in the window: "doctor" in 40 of them, the names in two or three.
+    seen = [{"doctor"}] * 40 + [{"nhs"}] * 2 + [{"venezuela"}] * 3 + [{"harbour"}] * 355
+    window = story.TermWeights(seen)
     assert story.story_similarity(a, b, window) < story.story_similarity(a, b)
 
 

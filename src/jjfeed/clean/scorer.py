@@ -102,9 +102,6 @@ class BlockScorer:
             at = np.where(goes_left, self.left[at], self.right[at])
         return self.value[at].sum(axis=1) + self.bias
 
-    def probabilities(self, rows: Sequence[Sequence[float]]) -> list[float]:
-        return [1 / (1 + math.exp(-m)) for m in self.margins(rows)]
-
     def __call__(self, blocks: Sequence[BlockFacts]) -> list[bool]:
         """Keep or drop each of one page's blocks (in document order).
 

@@ -280,13 +280,6 @@ class IndexMixin(ClustersMixin):
         self._key_indexes.pop("band_keys", None)
         self._db.execute("DELETE FROM band_keys")
 
-    def furniture_counts(
-        self, source: str, fingerprints: Iterable[str]
-    ) -> dict[str, tuple[int, int]]:
-        """``{fingerprint: (articles, words)}`` for the given fingerprints of one source."""
-        rows = self.furniture_rows(source, fingerprints)
-        return {fp: (articles, words) for fp, (articles, words, _) in rows.items()}
-
     def furniture_total(self, source: str) -> int:
         """How many of a source's articles the furniture counts have seen."""
         row = self._db.execute(

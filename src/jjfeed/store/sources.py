@@ -87,10 +87,6 @@ class SourcesMixin(StoreBase):
             (source, url, error),
         )
 
-    def source_state(self, source: str) -> dict[str, object] | None:
-        row = self._db.execute("SELECT * FROM sources WHERE name = ?", (source,)).fetchone()
-        return dict(row) if row else None
-
     def get_source(self, source: str) -> SourceState | None:
         """The stored schedule and standing of one source, or None if never seen."""
         row = self._db.execute("SELECT * FROM sources WHERE name = ?", (source,)).fetchone()

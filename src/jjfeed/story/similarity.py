@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from .terms import _profile, base_term, count_vector, has_body, has_text, term_words
 
@@ -52,8 +52,7 @@ class TermWeights:
     the window carries ("police", "china") less than a name. Terms are
     counted by the word they stand for (:func:`base_term`); unseen words
     weigh as if seen once. The pipeline can build one from the story terms
-    stored in the window (or from counts it keeps, :meth:`from_counts`) and
-    :meth:`add` each article it files.
+    stored in the window and :meth:`add` each article it files.
     """
 
     def __init__(self, term_sets: Iterable[Iterable[str]] = (), power: float = 1.0) -> None:
@@ -65,14 +64,6 @@ class TermWeights:
         self._norms: dict[frozenset[str], float] = {}
         for terms in term_sets:
             self.add(terms)
-
-    @classmethod
-    def from_counts(cls, doc_freq: Mapping[str, int], docs: int) -> TermWeights:
-        """Weights from a document-frequency map (word -> articles) over ``docs`` articles."""
-        weights = cls()
-        weights.doc_freq.update(doc_freq)
-        weights.docs = docs
-        return weights
 
     def add(self, terms: Iterable[str]) -> None:
         """Count one more article."""
