@@ -30,7 +30,7 @@ _EMPTY = np.empty(0, np.int64)
 
 def pack(keys: Iterable[int]) -> bytes:
     """The keys, sorted and without repeats, as the bytes of one packed row."""
-    return np.unique(np.fromiter(keys, np.int64)).astype(KEY).tobytes()
+    return np.array(sorted(set(keys)), np.int64).astype(KEY).tobytes()
 
 
 def unpack(blob: bytes | None) -> list[int]:
