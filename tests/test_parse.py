@@ -258,3 +258,25 @@ xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>Giant 
     from jjfeed.clean.text import clean_text
 
     assert clean_text("Harbour Bridge closed\n\n" + "The bridge shut on Monday. " * 9).title
+
+
+def test_keywords_joined_by_bare_commas_in_one_category_are_several_tags() -> None:
+    # A public broadcaster's podcast feed (feeds-real/rss-parser/itunes-keywords-astext.rss)
+    # puts every keyword of an episode in one <category>.
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        b"<link>https://t.example/</link><item><title>One</title>"
+        b"<link>https://t.example/1</link><description>text</description>"
+        b"<category>DASDING,Alice Merton,Voice of Germany,Interview</category>"
+        b"<category>Arts, Culture &amp; Media</category><category>1,000 Days</category>"
+        b"<category>Interview</category></item></channel></rss>"
+    )
+    (entry,) = parse_feed(feed, source="t", url="https://t.example/feed").articles
+    assert entry.tags == (
+        "DASDING",
+        "Alice Merton",
+        "Voice of Germany",
+        "Interview",
+        "Arts, Culture & Media",
+        "1,000 Days",
+    )

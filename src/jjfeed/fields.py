@@ -99,9 +99,31 @@ def plain_text(value: str, limit: int = MAX_TITLE_CHARS) -> str:
     return value
 
 
+# A comma with a word right after it, not between digits: "DASDING,Alice Merton,Interview".
+_JOINED_TAGS = re.compile(r"(?<!\d),+(?![\s\d])")
+
+
 def plain_tags(terms: list[str]) -> tuple[str, ...]:
-    tags = (plain_text(t, MAX_TAG_CHARS) for t in terms[: MAX_TAGS * 2])
-    return tuple(t for t in tags if t)[:MAX_TAGS]
+    """The categories as plain text, at most :data:`MAX_TAGS`, each once.
+
+    Some publishers put all of an entry's keywords in one element, joined by bare
+    commas (``<category>DASDING,Alice Merton,Interview</category>``): those are
+    several tags. A comma followed by a space stays ("Arts, Culture & Media" is one
+    category's name), and so does one between digits ("1,000 Days").
+    """
+    tags: dict[str, None] = {}
+    for term in terms[: MAX_TAGS * 2]:
+        for part in _split_joined(term):
+            text = plain_text(part, MAX_TAG_CHARS)
+            if text:
+                tags.setdefault(text)
+    return tuple(tags)[:MAX_TAGS]
+
+
+def _split_joined(term: str) -> list[str]:
+    if "," not in term or re.search(r",\s", term):
+        return [term]
+    return _JOINED_TAGS.split(term)
 
 
 def safe_url(url: str | None) -> str | None:
