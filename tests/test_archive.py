@@ -235,3 +235,25 @@ def test_two_headlines_sharing_one_term_are_always_candidates() -> None:
         if article not in found:
             missed.append((first, second))
     assert missed == []
+
+
+def test_a_headline_still_meets_bodies_and_headlines_keyed_by_bands_alone() -> None:
+    # A body's story keys are MinHash bands only, and so are those of a headline
+    # filed before headlines were keyed by their terms: a headline's bands must stay
+    # among its keys, or it finds neither (ECB+'s short articles lost their
+    # body-text cousins that way: held-out recall .695 -> .634).
+    from jjfeed.pipeline.prepare import _story_keys
+
+    title = "Harbour council approves forty metre extension of the old quay wall"
+    body = story.story_terms(title, prose(11, 400))
+    older = story.story_terms("Council approves quay wall extension for the old harbour", "")
+    assert story.has_text(body) and not story.has_text(older)
+    run = archive.RunIndex()
+    run.file(1, "gazette", NOW, _features(prose(11, 400)))
+    run.file_story(1, NOW, story.plain_terms(body), _story_keys(body))
+    run.file(2, "ledger", NOW, _features(prose(12, 120)))
+    run.file_story(2, NOW, older, dedup.story_keys(story.key_terms(older)))
+    headline = story.story_terms(title, "")
+    window = (NOW - timedelta(days=1), NOW + timedelta(days=1))
+    found = {i for i, _ in run.cousins(0, headline, _story_keys(headline), *window)}
+    assert found == {1, 2}
