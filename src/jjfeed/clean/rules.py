@@ -201,6 +201,12 @@ _LONE_APPEAL = re.compile(
 LONE_APPEAL_MAX_WORDS = 12
 APPEAL_MIN_SENTENCES = 2
 # A word each of _PITCH, _APPEAL and _LONE_APPEAL needs (lower case).
+# A word every alternative of a regex needs, looked for before the regex runs (most
+# blocks have none; the regexes were most of the block rules' time, docs/benchmarks.md).
+_COOKIE_HINTS = ("cookie",)
+_DISCLOSURE_HINTS = ("compensat", "your", "submitting")  # or a block opening "this"
+_PITCH_HINTS = ("newsletter", "follow", "inbox", "liked", "enjoyed")
+_APPEAL_HINTS = ("consider", "support", "become", "chip", "donat", "give", "buy", "fund", "powered")
 _ASK_HINTS: tuple[str, ...] = (
     "newsletter", "follow", "inbox", "liked", "enjoyed", "consider", "support", "become",
     "chip", "donat", "give", "buy", "fund", "powered", "patreon", "ko-fi", "coffee", "liberapay",
@@ -294,10 +300,10 @@ def _opens_with_call(sentence: str) -> bool:
 
 def is_cookie_banner(text: str) -> bool:
     """Cookie/consent notices. Capped in length so an essay about cookies survives."""
-    # Every alternative of _COOKIE names cookies: the substring test skips the regex
-    # for almost every block (a tenth of the rules' time, docs/benchmarks.md).
     return (
-        word_count(text) <= 80 and "cookie" in text.casefold() and _COOKIE.search(text) is not None
+        word_count(text) <= 80
+        and _has_hint(text, _COOKIE_HINTS)
+        and _COOKIE.search(text) is not None
     )
 
 
@@ -366,13 +372,12 @@ def is_pitch(text: str) -> bool:
     return word_count(text) <= 40 and _has_pitch(text)
 
 
-# A word each alternative of _PITCH needs: most blocks skip the regex.
-_PITCH_WORDS = ("newsletter", "follow", "inbox", "liked", "enjoyed")
-
-
 def _has_pitch(text: str) -> bool:
-    folded = text.casefold()
-    return any(w in folded for w in _PITCH_WORDS) and _PITCH.search(text) is not None
+    return _has_hint(text, _PITCH_HINTS) and _PITCH.search(text) is not None
+
+
+def _has_appeal(text: str) -> bool:
+    return _has_hint(text, _APPEAL_HINTS) and _APPEAL.search(text) is not None
 
 
 def is_appeal(text: str) -> bool:
@@ -388,7 +393,7 @@ def is_appeal(text: str) -> bool:
         line = normalise(parts[0])
         if _LONE_APPEAL.match(line) or _APPEAL.match(line):
             return True
-    asks = sum(1 for part in parts if _has_pitch(part) or _APPEAL.search(part))
+    asks = sum(1 for part in parts if _has_pitch(part) or _has_appeal(part))
     return asks >= APPEAL_MIN_SENTENCES and 2 * asks >= len(parts)
 
 
@@ -416,17 +421,9 @@ def is_disclosure(text: str) -> bool:
     """Advertiser, form-consent and syndication notices about the page, not the story."""
     if word_count(text) > 80:
         return False
-    stripped = text.strip()
-    # A word every alternative of _DISCLOSURE needs, before the regex is tried.
-    folded = stripped.casefold()
-    if not (
-        "compensat" in folded
-        or "your" in folded
-        or "submitting" in folded
-        or folded.startswith("this")
-    ):
+    if not (_has_hint(text, _DISCLOSURE_HINTS) or normalise(text).startswith("this")):
         return False
-    return _DISCLOSURE.search(stripped) is not None
+    return _DISCLOSURE.search(text.strip()) is not None
 
 
 def is_reading_time(text: str) -> bool:
