@@ -168,7 +168,10 @@ class Entry(NamedTuple):
 def make_entry(keys: list, dates: list, author: bool, cats: list) -> Entry:
     id_, link, title, text = (str(k) if isinstance(k, str | int) else "" for k in keys)
     when = next((d for d in dates if isinstance(d, datetime)), None)
-    normalised = {" ".join(str(c).split()).casefold() for c in cats if c}
+    # A category of keywords joined by bare commas ("DASDING,Interview") is the
+    # entry's own keywords, each published as a tag of its own.
+    parts = [p for c in cats if c for p in [str(c), *re.split(r",(?=\S)", str(c))]]
+    normalised = {" ".join(p.split()).casefold() for p in parts if p.strip()}
     return Entry(
         id_, link, title, any(dates), when, author, normalised, norm_title(text)[:80], text
     )
