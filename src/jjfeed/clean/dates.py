@@ -60,7 +60,7 @@ _TIME = (
 _MONTH_FIRST = re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}(?:{_TIME})?", re.IGNORECASE)
 # "5 March 2017" / "5th Mar, 2017".
 _DAY_FIRST = re.compile(rf"\b{_DAY}\s+{_MONTH},?\s+{_YEAR}(?:{_TIME})?", re.IGNORECASE)
-_DIGIT = re.compile(r"\d")
+_FOUR_DIGITS = re.compile(r"\d{4}")  # every date pattern holds a year, four digits
 # "2017-03-05" and "2017-03-05T06:00:00Z" written in running text.
 _ISO = re.compile(
     r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
@@ -85,8 +85,8 @@ class Stamp:
 def find_dates(text: str) -> list[Stamp]:
     """Every date written in ``text``, in reading order, overlaps removed."""
     found: list[Stamp] = []
-    if not _DIGIT.search(text):
-        return found  # every date pattern needs a year
+    if not _FOUR_DIGITS.search(text):
+        return found
     for pattern in (_MONTH_FIRST, _DAY_FIRST, _ISO):
         for match in pattern.finditer(text):
             stamp = _stamp_from_match(match)
