@@ -61,7 +61,7 @@ def test_jobs_wait_for_the_workers_or_run_here(monkeypatch: pytest.MonkeyPatch) 
     """Warming up never makes a job wait: one needed before the workers are up runs here."""
     monkeypatch.setattr(workers_module, "WARM_BYTES", 10)
     with Workers(2) as workers:
-        workers._worked = True  # as if a job done here had had work in it (see below)
+        workers._entries_worked = workers_module.WARM_ENTRIES  # as if jobs done here had work
         early = [workers.submit_job(_pid_and_square, n, size=10) for n in range(3)]
         assert workers._starting is not None, "the first 10 bytes did not start the warm-up"
         up_already = workers._ready.is_set()
@@ -195,7 +195,7 @@ def _recorded_pools(monkeypatch: pytest.MonkeyPatch, min_items: int = 64) -> lis
     class Recorded(Workers):
         def __init__(self, processes: int = 0) -> None:
             super().__init__(processes, min_items=min_items)
-            self._worked = True  # warm from the first byte, work or not
+            self._entries_worked = workers_module.WARM_ENTRIES  # warm from the first byte
             pools.append(self)
 
         def warm_up(self) -> None:  # up before the first job, not in the background

@@ -92,8 +92,7 @@ class Workers:
         self._unsent: list[Pending[Any]] = []  # jobs waiting for the workers to be up
         self._held: list[Pending[Any]] = []  # jobs to do here, handed out before any warm-up
         self._job_bytes = 0  # input of the jobs handed to submit_job so far
-        self._worked = False  # jobs done here had WARM_ENTRIES entries of work (see working())
-        self._entries_worked = 0
+        self._entries_worked = 0  # entries with work in them cleaned here (see working())
         self.batches_sent = 0  # batches that went out to worker processes
 
     def __enter__(self) -> Workers:
@@ -198,13 +197,15 @@ class Workers:
         self._unsent.extend(p for p in self._held if not p._begun)
         self._held.clear()
 
+    @property
+    def _worked(self) -> bool:
+        """Jobs done here had :data:`WARM_ENTRIES` entries of work in them."""
+        return self._entries_worked >= WARM_ENTRIES
+
     def _working(self) -> None:
         """A job done here has work in it: warm up once there was enough of it, in enough input."""
         self._entries_worked += 1
-        if self._entries_worked < WARM_ENTRIES:
-            return
-        self._worked = True
-        if self._job_bytes >= WARM_BYTES:
+        if self._worked and self._job_bytes >= WARM_BYTES:
             self.warm_up()
 
     def _spawn(self, pool: ProcessPoolExecutor) -> None:

@@ -150,7 +150,7 @@ def is_sponsor_label(text: str) -> bool:
 def is_sponsor_thanks(text: str) -> bool:
     """ "My thanks to X for sponsoring the site this week.", and the pitch for the next
     sponsor after it in the same block."""
-    if word_count(text) > SPONSOR_THANKS_MAX_WORDS or "sponsor" not in text.casefold():
+    if word_count(text) > SPONSOR_THANKS_MAX_WORDS or not _has_hint(text, ("sponsor",)):
         return False
     return _SPONSOR_THANKS.match(text.strip()) is not None
 

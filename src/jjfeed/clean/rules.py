@@ -200,17 +200,14 @@ _LONE_APPEAL = re.compile(
 )
 LONE_APPEAL_MAX_WORDS = 12
 APPEAL_MIN_SENTENCES = 2
-# A word each of _PITCH, _APPEAL and _LONE_APPEAL needs (lower case).
 # A word every alternative of a regex needs, looked for before the regex runs (most
 # blocks have none; the regexes were most of the block rules' time, docs/benchmarks.md).
 _COOKIE_HINTS = ("cookie",)
 _DISCLOSURE_HINTS = ("compensat", "your", "submitting")  # or a block opening "this"
 _PITCH_HINTS = ("newsletter", "follow", "inbox", "liked", "enjoyed")
 _APPEAL_HINTS = ("consider", "support", "become", "chip", "donat", "give", "buy", "fund", "powered")
-_ASK_HINTS: tuple[str, ...] = (
-    "newsletter", "follow", "inbox", "liked", "enjoyed", "consider", "support", "become",
-    "chip", "donat", "give", "buy", "fund", "powered", "patreon", "ko-fi", "coffee", "liberapay",
-)  # fmt: skip
+# A block with none of the words _PITCH, _APPEAL or _LONE_APPEAL need asks nothing.
+_ASK_HINTS = (*_PITCH_HINTS, *_APPEAL_HINTS, "patreon", "ko-fi", "coffee", "liberapay")
 # Statements about the page's business rather than the story: advertiser
 # compensation, form consent, syndication credits.
 _DISCLOSURE = re.compile(
