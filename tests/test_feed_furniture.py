@@ -256,6 +256,12 @@ def test_read_more_link_ending_an_excerpt_goes_the_excerpt_stays() -> None:
     # "Read on" is a read-on link only before a name: a sentence that reads on stays.
     for prose_line in ("Read on the bus every day", "Read on to find out"):
         assert clean_html(_entry(prose_line)).text.endswith(prose_line)
+    # A link post's pointer to where it was published (Rosemary Orchard's feed).
+    for pointer in ("Read it on The Sweet Setup", "Read the article on Harbour Gazette"):
+        assert (
+            clean_html(_entry(f'<a href="https://site.example/post">{pointer}</a>')).text == STORY
+        )
+    assert clean_html(_entry("Read it on the bus")).text.endswith("Read it on the bus")
     near = "The full report is online, and you can"
     kept = clean_html(f'<p>{near} <a href="https://report.example/">read more</a></p>').text
     assert kept == f"{near} read more"

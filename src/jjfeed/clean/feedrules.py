@@ -16,11 +16,13 @@ _GLYPH_LINE = re.compile(r"^[★☆◉●○∞#¶→⇢➝➜⁂✱✦⚓🔗\s
 # A link to the rest of the post, in the languages of the review corpus and the
 # engines' defaults: "Continue reading on Medium »", "[read more]", "Weiterlesen",
 # "Read More Here →" (DC Rainmaker), "Read on Inside OmniFocus" (a site's name after it),
-# "Permalink" (Katie Floyd's posts end with one).
+# "Permalink" (Katie Floyd's posts end with one), "Read it on The Sweet Setup" (a link
+# post's pointer to where it was published: the site's name capitalised).
 _READ_ON = re.compile(
     r"^(?:\.\.\.|…)?\s*[\[(]?\s*(?:(?:continue\s+reading|read\s+more|read\s+the\s+rest"
     r"|keep\s+reading|read\s+the\s+full\s+(?:post|article|story))(?:\s+here)?"
     r"|read\s+on(?:\s+(?-i:[A-Z])[\w.'-]*){0,4}|permalink|weiterlesen|mehr\s+lesen"
+    r"|read\s+(?:it|the\s+(?:post|article|story))\s+(?:on|at)(?:\s+(?-i:[A-Z])[\w.'-]*){1,4}"
     r"|lire\s+la\s+suite|leer\s+m[aá]s|continuar\s+leyendo|continua\s+a\s+leggere|leggi\s+tutto"
     r"|lees\s+verder|ler\s+mais|czytaj\s+dalej|läs\s+mer|les\s+mer|læs\s+mere)"
     r"(?:\s+(?:on|at|auf|sur|en|su|op)(?:\s+[\w.'-]+){0,4})?\s*[\])]?\s*(?:\.\.\.|…)?$",
