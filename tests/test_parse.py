@@ -280,3 +280,45 @@ def test_keywords_joined_by_bare_commas_in_one_category_are_several_tags() -> No
         "Arts, Culture & Media",
         "1,000 Days",
     )
+
+
+def test_a_body_escaped_twice_is_read_as_markup_and_quoted_tags_stay_text() -> None:
+    # reddit-atom.rss (feeds-real): self posts whose description escapes the markup twice
+    # ("&amp;lt;div class=&amp;quot;md&amp;quot;&amp;gt;"), so the entry's text read
+    # "<!-- SC_OFF --><div class="md"><p>Hey Reddit! ..." in every reader.
+    from jjfeed.pipeline import clean_article
+
+    twice = (
+        "&amp;lt;!-- SC_OFF --&amp;gt;&amp;lt;div class=&amp;quot;md&amp;quot;&amp;gt;"
+        "&amp;lt;p&amp;gt;The harbour wall &amp;lt;a href=&amp;quot;https://h.example/w"
+        "&amp;quot;&amp;gt;grows by forty metres&amp;lt;/a&amp;gt;.&amp;lt;/p&amp;gt;"
+        "&amp;lt;/div&amp;gt;&amp;lt;!-- SC_ON --&amp;gt;"
+    )
+    quoted = "&amp;lt;p&amp;gt; opens a paragraph and &amp;lt;div&amp;gt; a block, the guide says."
+    rss = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<link>https://h.example/</link><description>d</description>
+<item><title>Wall</title><link>https://h.example/1</link><description>{twice}</description></item>
+<item><title>Tags</title><link>https://h.example/2</link><description>{quoted}</description></item>
+<item><title>Mixed</title><link>https://h.example/3</link><description>{twice} submitted by
+&lt;a href="https://h.example/u/ann"&gt;ann&lt;/a&gt;</description></item>
+</channel></rss>""".encode()
+    wall, tags, mixed = parse_feed(rss, source="h", url="https://h.example/feed").articles
+    # Escaped twice, then a footer of links escaped once: the body is read as markup.
+    assert clean_article(mixed).text.startswith("The harbour wall grows by forty metres.")
+    cleaned = clean_article(wall)
+    assert cleaned.text == "The harbour wall grows by forty metres."
+    assert '<a href="https://h.example/w"' in (cleaned.html or "")
+    assert clean_article(tags).text == "<p> opens a paragraph and <div> a block, the guide says."
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "t",
+        "items": [
+            {
+                "id": "1",
+                "title": "Wall",
+                "content_html": "&lt;p&gt;Wall&lt;/p&gt;&lt;p&gt;up&lt;/p&gt;",
+            }
+        ],
+    }
+    (item,) = parse_feed(json.dumps(feed).encode(), source="j").articles
+    assert clean_article(item).text == "Wall\n\nup"

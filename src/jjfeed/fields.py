@@ -82,6 +82,31 @@ def _markup_text(value: str) -> str:
 _ANY_TAG = re.compile(r"<[^>]*>?")
 
 
+# An HTML tag written as text: "&lt;p&gt;", "&lt;/div&gt;", "&lt;a href=...", "&lt;!--".
+_ESCAPED_TAG = re.compile(r"&lt;(?:!--|/?[a-zA-Z][a-zA-Z0-9]*(?:\s|&gt;|/&gt;))")
+
+
+def unescaped_twice(value: str) -> str:
+    """An entry body whose markup was escaped twice, as markup; any other body as it is.
+
+    Some producers escape a body's HTML once more than the feed needs, so
+    readers show "<div class="md"><p>Hey ..." as text. A body that opens
+    with an escaped tag, and holds at least two before any tag of its own,
+    one of them closing an element, has that stretch unescaped once (what
+    follows may be markup added after the escaping: a footer of links). A
+    post that quotes a tag in its prose has tags of its own before it, or
+    does not open with one, or closes nothing ("&lt;p&gt; is the paragraph tag").
+    """
+    end = value.find("<")
+    head = value if end < 0 else value[:end]
+    stripped = head.lstrip()
+    if not stripped.startswith("&lt;") or _ESCAPED_TAG.match(stripped) is None:
+        return value
+    if len(_ESCAPED_TAG.findall(stripped)) < 2 or "&lt;/" not in stripped:
+        return value
+    return html_unescape(head) + value[len(head) :]
+
+
 def plain_text(value: str, limit: int = MAX_TITLE_CHARS) -> str:
     """A one-line plain-text field (title, author, tag) that no reader can take for markup.
 

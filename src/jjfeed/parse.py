@@ -38,6 +38,7 @@ from .fields import (
     plain_text,
     risky_scheme,
     safe_url,
+    unescaped_twice,
     xml_safe,
 )
 from .isodate import parse_iso, parse_localized_rfc2822
@@ -352,6 +353,8 @@ def _body(entry: Mapping[str, Any], doc_base: str | None, link: str | None) -> t
         value = _str(entry.get("summary"))
     detail = detail if isinstance(detail, Mapping) else {}
     kind: RawKind = "entry-text" if detail.get("type") == "text/plain" else "html"
+    if kind == "html":
+        value = unescaped_twice(value)
     base = _str(detail.get("base"))
     if kind == "html" and value and is_web(base) and (base != doc_base or not link):
         value = feedparser.urls.resolve_relative_uris(value, base, "utf-8", "text/html")
@@ -463,6 +466,7 @@ def _json_item(item: Any, source: str, feed_author: str | None = None) -> tuple[
             return None
 
     html, plain = text("content_html"), text("content_text")
+    html = unescaped_twice(html) if html else html
     summary = text("summary") or ""
     kind: RawKind = "html" if html or not plain else "entry-text"
     body = html or plain or summary
