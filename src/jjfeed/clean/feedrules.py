@@ -114,15 +114,9 @@ LABEL_LINE_MAX_WORDS = 12
 _LINK_ROW = re.compile(r"^(?:(?:[\w.'’-]+\s+)?links?(?:\s*[|·•,/]\s*|\s+|$)){2,4}$", re.IGNORECASE)
 
 
-# Bracketed link labels alone on a line, as link aggregators end an entry:
-# "[link] [275 comments]", "[link][83 comments]".
-_BRACKET_ROW = re.compile(r"^(?:\[[^\[\]]{1,30}\]\s*){2,4}$")
-
-
 def is_link_row(text: str) -> bool:
-    """Two to four link labels and nothing else: "Amazon Link Link", "[link] [83 comments]"."""
-    stripped = text.strip()
-    return _LINK_ROW.match(stripped) is not None or _BRACKET_ROW.match(stripped) is not None
+    """Two to four link labels and nothing else: "Amazon Link Link"."""
+    return _LINK_ROW.match(text.strip()) is not None
 
 
 def is_glyph_line(text: str) -> bool:

@@ -91,16 +91,6 @@ _BYLINE = re.compile(
     r"(?:\s*(?:[,|•·—–]|\s-\s|\bon\b|\bat\b|\bposted\b|\bpublished\b|\bupdated\b)\s*(?P<rest>.*))?$",
     re.IGNORECASE,
 )
-# A link aggregator's submission line (Reddit, Lemmy and their likes): who posted the link
-# and where, then the links to it and to its discussion: "submitted by /u/someone to
-# /r/books [link] [83 comments]". The poster is a user name, not a person's: any one
-# handle is taken after "submitted by".
-_SUBMITTED = re.compile(
-    r"^submitted\s+by\s*(?P<handle>(?:/?u/|@)?[\w.@-]{2,60})"
-    r"(?:\s*(?:to|in)\s*(?P<place>(?:/?[rcm]/|!)?[\w.@-]{2,60}))?"
-    r"(?:\s*\[[^\[\]]{1,30}\]){0,4}$",
-    re.IGNORECASE,
-)
 _BARE_YEAR = re.compile(r"^\(?(?:1[5-9]|20)\d{2}\)?\.?$")
 _DATE_THEN_BY = re.compile(r"^(?P<dates>.+?)\s+(?P<byline>by\s.+)$", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[•·▪◦‣∙●*]|-(?=\s))\s+(?P<item>\S.*)$")
@@ -195,9 +185,6 @@ def read_byline(text: str) -> tuple[str, list[tuple[str, Stamp]]] | None:
     """
     if len(text.split()) > 16:
         return None
-    submitted = _SUBMITTED.match(text.strip())
-    if submitted is not None:
-        return submitted.group("handle"), []
     match = _BYLINE.match(text.strip())
     if match is None:
         return _dated_byline(text)
