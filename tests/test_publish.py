@@ -35,7 +35,9 @@ def _member(i: int, source: str, url: str | None, published: datetime) -> Stored
 
 
 def _clusters() -> list[Cluster]:
+    # A link post (JSON Feed external_url): the validators below check how it is written.
     a = _member(1, "Harbor", "https://h.example/a", T1)
+    a = replace(a, article=replace(a.article, external_url="https://other.example/plan"))
     b = _member(2, "Wire", "https://w.example/b", T1)
     c = _member(3, "Riverside", None, T2)
     return [
@@ -62,6 +64,7 @@ def test_atom_and_rss_are_written_and_parse_cleanly(tmp_path: Path) -> None:
     assert {link.href for link in atom.entries[1].links} == {
         "https://h.example/a",
         "https://w.example/b",
+        "https://other.example/plan",  # what the link post points at, rel="related"
     }
     assert atom.entries[1].author == "Ann Lee"
 

@@ -121,6 +121,9 @@ class Article:
     summary: str = ""
     # The section a byline or the page names ("Internet Culture"), when the clean stage found one.
     section: str | None = None
+    # What a link post links to, when it is not ``url`` (JSON Feed's ``external_url``: a link
+    # blog's post has its own permalink and points at someone else's article).
+    external_url: str | None = None
     # Where it was read from (the feed's URL or file), for messages; not stored.
     origin: str = ""
     # Whether the link and the GUID name this entry alone, so another source carrying the

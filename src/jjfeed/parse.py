@@ -471,6 +471,7 @@ def _json_item(item: Any, source: str, feed_author: str | None = None) -> tuple[
     kind: RawKind = "html" if html or not plain else "entry-text"
     body = html or plain or summary
     url = _http_url(text("url"), "url", notes)
+    external = _http_url(text("external_url"), "external_url", notes)
     title = plain_text(text("title") or "")
     raw_id = item.get("id")
     if isinstance(raw_id, bool) or not isinstance(raw_id, str | int | None):
@@ -490,6 +491,7 @@ def _json_item(item: Any, source: str, feed_author: str | None = None) -> tuple[
         updated=updated,
         tags=plain_tags(_json_tags(item.get("tags"), notes)),
         summary=_bounded(summary, "summary", notes),
+        external_url=external if external != url else None,
     )
     return article, notes
 

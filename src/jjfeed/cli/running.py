@@ -155,6 +155,7 @@ def _extract_json(location: str, a: Article) -> str:
             "tags": list(a.tags),
             "section": a.section,
             "url": a.url,
+            "external_url": a.external_url,
             "text": a.text,
         },
         ensure_ascii=False,

@@ -519,6 +519,7 @@ def export(config: Config) -> Iterator[dict[str, object]]:
                     "source": a.source,
                     "guid": a.guid,
                     "url": a.url,
+                    "external_url": a.external_url,
                     "title": a.title,
                     "author": a.author,
                     "published": _iso(a.published),

@@ -41,6 +41,8 @@ class Entry:
     tags: tuple[str, ...]
     # Other copies of this entry (Atom rel="related").
     related: tuple[Link, ...]
+    # What a link post links to, when it is not ``link`` (JSON Feed ``external_url``).
+    external_url: str | None
     # The feeds each copy came through (Atom rel="via").
     via: tuple[Link, ...]
     sources: tuple[str, ...]
@@ -96,6 +98,25 @@ def _linked(label: str, url: str | None) -> str:
     return label
 
 
+def external_url(cluster: Cluster, link: str | None) -> str | None:
+    """What the entry links to beyond its own page: the first copy's ``external_url``
+    (representative first) that is a web address other than ``link``."""
+    for member in (cluster.representative, *cluster.members):
+        url = _absolute(member.article.external_url)
+        if url and url != link:
+            return url
+    return None
+
+
+def external_html(url: str | None) -> str:
+    """A visible line linking what a link post points at (RSS has no field for it)."""
+    if not url:
+        return ""
+    parts = urls.split(url)
+    host = (parts.hostname if parts else None) or url
+    return f'<p class="jjfeed-link">Link: {_linked(html.escape(host), url)}</p>'
+
+
 def sources_html(members: Sequence[StoredArticle]) -> str:
     """A visible "Sources:" line naming every copy, linked where it has a URL."""
     parts = [_linked(html.escape(m.article.source), _absolute(m.article.url)) for m in members]
@@ -145,8 +166,10 @@ def make_entry(cluster: Cluster, feed_urls: Mapping[str, str] | None = None) -> 
     body = art.html or "".join(
         f"<p>{html.escape(p.strip())}</p>" for p in art.text.split("\n\n") if p.strip()
     )
+    external = external_url(cluster, link)
     content = (
-        sanitise(body, _absolute(art.url))
+        sanitise(external_html(external), None)
+        + sanitise(body, _absolute(art.url))
         + sanitise(sources_html(cluster.members), None)
         + sanitise(coverage_html(cluster.coverage), None)
     )
@@ -175,6 +198,7 @@ def make_entry(cluster: Cluster, feed_urls: Mapping[str, str] | None = None) -> 
         updated=updated,
         tags=_with_section(cluster_tags(cluster), art.section),
         related=tuple(related),
+        external_url=external,
         via=tuple(via),
         sources=tuple(dict.fromkeys(m.article.source for m in cluster.members)),
     )

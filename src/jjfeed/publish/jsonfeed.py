@@ -40,6 +40,8 @@ def _item(entry: Entry) -> dict[str, Any]:
     item: dict[str, Any] = {"id": entry.id}
     if entry.link:
         item["url"] = entry.link
+    if entry.external_url:
+        item["external_url"] = entry.external_url
     item["title"] = entry.title
     item["content_html"] = entry.content_html
     if entry.summary:

@@ -114,6 +114,8 @@ def _add(fg: FeedGenerator, entry: Entry, rss: bool) -> None:
         links = fe.jjfeed_links.links
         if entry.link:
             links.append({"href": entry.link, "rel": "alternate", "type": "text/html"})
+        if entry.external_url:  # what a link post points at
+            links.append({"href": entry.external_url, "rel": "related", "type": "text/html"})
         for link in entry.related:
             links.append(
                 {"href": link.href, "rel": "related", "type": "text/html", "title": link.title}

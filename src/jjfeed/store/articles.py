@@ -40,7 +40,7 @@ class Filed:
 # The columns an article's content fills, in the order of _content_values.
 _CONTENT_COLUMNS = (
     "url", "canonical_url", "title", "author", "published", "updated", "tags",
-    "text", "html", "summary", "content_hash", "priority", "section",
+    "text", "html", "summary", "content_hash", "priority", "section", "external_url",
 )  # fmt: skip
 
 
@@ -61,6 +61,7 @@ def _content_values(
         content_hash,
         priority,
         article.section,
+        article.external_url,
     )
 
 
@@ -291,6 +292,7 @@ def _stored(row: Any) -> StoredArticle:
         html=row["html"],
         summary=row["summary"],
         section=row["section"],
+        external_url=row["external_url"],
     )
     return StoredArticle(
         id=int(row["id"]),

@@ -322,6 +322,8 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
         done TEXT
     );
     """,
+    # 16: what a link post links to (JSON Feed's external_url), published with the entry.
+    "ALTER TABLE articles ADD COLUMN external_url TEXT;",
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
