@@ -8,6 +8,7 @@ post its own permalink as ``url`` and the article it is about as
 from __future__ import annotations
 
 import json
+from html import escape
 from pathlib import Path
 
 import feedparser
@@ -100,3 +101,57 @@ def test_a_link_posts_target_reaches_every_format_the_store_and_the_export(tmp_p
         "Link: " in rss_entry.content[0].value and "harbour.example" in rss_entry.content[0].value
     )
     assert 'href="https://harbour.example/plan"' in (out / "index.html").read_text()
+
+
+# A link aggregator's entry (Reddit's and Lemmy's layout, written here): a thumbnail linking
+# to the discussion, then who submitted the link where, the link and the discussion.
+AGGREGATED = (
+    '<table><tr><td><a href="https://agg.example/r/pics/c/1/"><img src="https://img.example/t.jpg"'
+    ' alt="A cat on a bike"></a></td><td> submitted by <a href="https://agg.example/u/wheeler">'
+    ' wheeler </a> to <a href="https://agg.example/r/pics/"> pics</a> <br/> <a'
+    ' href="https://img.example/cat.jpg">[link]</a> <a href="https://agg.example/r/pics/c/1/">'
+    "[12 comments]</a> </td></tr></table>"
+)
+
+
+def test_a_submission_line_goes_its_poster_is_the_author_and_its_link_is_kept() -> None:
+    from jjfeed.clean import clean_html
+
+    cleaned = clean_html(AGGREGATED)
+    assert cleaned.text == ""
+    assert cleaned.author == "wheeler"
+    assert cleaned.external_url == "https://img.example/cat.jpg"
+    assert 'src="https://img.example/t.jpg"' in cleaned.html  # the thumbnail's cell stays
+    # Lemmy's handles and communities, and Reddit's /u/ and /r/ forms, are submission lines.
+    for line in (
+        "submitted by /u/wheeler to /r/pics [link] [12 comments]",
+        "submitted by @wheeler@lemmy.example to !bikes@lemmy.example [link] [3 comments]",
+    ):
+        assert clean_html(f"<p>{ABOUT}</p><p>{line}</p>").text == ABOUT, line
+    # Near misses: a sentence about a submission, and a bracketed note.
+    for kept in (
+        "It was submitted by the council to the harbour board for review in May.",
+        "[Editor's note: updated at 5pm] [Correction]",
+    ):
+        assert kept in clean_html(f"<p>{ABOUT}</p><p>{kept}</p>").text, kept
+
+
+def test_an_aggregated_link_post_publishes_the_link_it_shares(tmp_path: Path) -> None:
+    rss = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>agg</title>
+<link>https://agg.example/</link><description>d</description>
+<item><title>A cat on a bike</title><link>https://agg.example/r/pics/c/1/</link>
+<guid>https://agg.example/r/pics/c/1/</guid><pubDate>Mon, 30 Nov 2026 10:00:00 GMT</pubDate>
+<description>{escape(AGGREGATED)}</description></item></channel></rss>"""
+    feed = tmp_path / "in" / "agg.rss"
+    feed.parent.mkdir()
+    feed.write_text(rss, encoding="utf-8")
+    config = Config(
+        database=tmp_path / "j.db", output=tmp_path / "out", processes=1, feed=FeedInfo()
+    )
+    pipeline.ingest_inputs(config, [str(feed)])
+    (row,) = list(pipeline.export(config))
+    assert row["author"] == "wheeler" and row["text"] == ""
+    assert row["url"] == "https://agg.example/r/pics/c/1/"
+    assert row["external_url"] == "https://img.example/cat.jpg"
+    (item,) = json.loads((tmp_path / "out" / "feed.json").read_text())["items"]
+    assert item["external_url"] == "https://img.example/cat.jpg"

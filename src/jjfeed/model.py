@@ -96,6 +96,8 @@ class Cleaned:
     updated: datetime | None = None
     section: str | None = None
     tags: tuple[str, ...] = ()
+    # What a link post shares, when the body names it (see jjfeed.clean.submission).
+    external_url: str | None = None
 
 
 @dataclass(frozen=True)

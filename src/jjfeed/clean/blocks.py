@@ -146,6 +146,7 @@ def cleaned_from_blocks(text: str, html: str, found: Found, title: str | None = 
         updated=found.updated_at,
         section=found.section,
         tags=tuple(found.tags),
+        external_url=found.external_url,
     )
 
 

@@ -43,6 +43,7 @@ from jjfeed.clean.markup import (
 )
 from jjfeed.clean.meta import Found
 from jjfeed.clean.output import html_to_text, sanitise
+from jjfeed.clean.submission import lift_submission_lines
 from jjfeed.model import Cleaned
 
 # Elements whose own text is one block when they hold no other such element.
@@ -150,6 +151,7 @@ def clean_tree(
     if drop_heading:
         _drop_title_heading(root, drop_heading)
     _normalise_structure(root)
+    lift_submission_lines(root, found, base_url)
     _merge_found(found, _drop_boilerplate_blocks(root, decide))
     _drop_link_rows(root)
     _drop_source_credit(root, source)

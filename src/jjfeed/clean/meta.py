@@ -117,10 +117,16 @@ class Found:
     updated: Stamp | None = None
     section: str | None = None
     tags: list[str] = field(default_factory=list)
+    # What a link post shares, when the body names it (a link aggregator's "[link]").
+    external_url: str | None = None
 
     def note_author(self, name: str) -> None:
         if self.author is None and name:
             self.author = name
+
+    def note_external_url(self, url: str) -> None:
+        if self.external_url is None and url:
+            self.external_url = url
 
     def note_section(self, section: str) -> None:
         if self.section is None and section:

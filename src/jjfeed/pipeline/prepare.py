@@ -29,6 +29,7 @@ from ..model import (
 )
 from ..parse import EMPTY, MAX_BODY_CHARS, Parsed
 from ..store import Store
+from ..urls import is_web
 from ..workers import Workers, working
 from . import archive
 
@@ -120,8 +121,14 @@ def fold_cleaned(article: Article, cleaned: Cleaned, source_tags: Sequence[str] 
         tags=tag.tags_for(source_tags, article.tags, plain_tags(list(cleaned.tags))),
         summary=summary,
         section=plain_text(cleaned.section or "", MAX_AUTHOR_CHARS) or None,
+        external_url=article.external_url or _shared(cleaned.external_url, article.url),
         raw="",
     )
+
+
+def _shared(url: str | None, own: str | None) -> str | None:
+    """A link the body says the post shares: a web address that is not the post's own."""
+    return url if url and url != own and is_web(url) else None
 
 
 FUTURE_SLACK = timedelta(days=1)  # clocks and time zones; past this a date is not believed
