@@ -11,6 +11,9 @@ the author, the ``[link]`` target as the article's external URL.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+
+from lxml import etree
 
 from jjfeed import urls
 from jjfeed.clean.markup import Element, remove
@@ -38,23 +41,49 @@ def submission_handle(text: str) -> str | None:
 def lift_submission_lines(root: Element, found: Found, base_url: str | None = None) -> None:
     """Take the submission lines out of ``root``, noting the poster and the shared link.
 
-    The innermost block whose whole text is a submission line goes (a
-    table's other cell, holding the thumbnail, stays); inner blocks are
-    seen first, so the wrapper that held only that line no longer matches.
+    Only the blocks around a text that says "submitted" are read (one XPath
+    over the tree; most bodies have none). Of those, the innermost whose
+    whole text is a submission line goes: a table's other cell, holding the
+    thumbnail, stays.
     """
-    for element in reversed(list(root.iter(*_BLOCKS))):
-        if element.getparent() is None or element is root:
-            continue
-        # Pieces joined with spaces: some producers drop the spaces around the links
-        # ("submitted by<a>ann</a>to<a>books</a>"), which a reader shows run together.
-        handle = submission_handle(" ".join(element.itertext()))
-        if handle is None:
-            continue
-        for anchor in element.iter("a"):
-            label = _SPACES.sub(" ", "".join(anchor.itertext())).strip().lower()
-            href = (anchor.get("href") or "").strip()
-            if label == _SHARED_LABEL and href:
-                found.note_external_url((urls.join(base_url, href) if base_url else href) or "")
+    for node in _SUBMITTED_TEXT(root):
+        owner = node.getparent()
+        if owner is not None and node.is_tail:
+            owner = owner.getparent()
+        for element in _blocks_up_to(owner, root):
+            if _lift(element, found, base_url):
                 break
-        found.note_author(handle)
-        remove(element)
+
+
+# Text nodes holding "submitted" in any case (XPath 1.0 has no lower-case()).
+_SUBMITTED_TEXT = etree.XPath(
+    './/text()[contains(translate(., "SUBMITED", "submited"), "submitted")]'
+)
+
+
+def _blocks_up_to(element: Element | None, root: Element) -> Iterator[Element]:
+    """``element`` and its ancestors below ``root`` that are blocks, innermost first."""
+    while element is not None and element is not root:
+        if element.tag in _BLOCKS:
+            yield element
+        element = element.getparent()
+
+
+def _lift(element: Element, found: Found, base_url: str | None) -> bool:
+    """Remove ``element`` if its text is a submission line, noting what it tells."""
+    if element.getparent() is None:  # already taken out with an enclosing line
+        return False
+    # Pieces joined with spaces: some producers drop the spaces around the links
+    # ("submitted by<a>ann</a>to<a>books</a>"), which a reader shows run together.
+    handle = submission_handle(" ".join(element.itertext()))
+    if handle is None:
+        return False
+    for anchor in element.iter("a"):
+        label = _SPACES.sub(" ", "".join(anchor.itertext())).strip().lower()
+        href = (anchor.get("href") or "").strip()
+        if label == _SHARED_LABEL and href:
+            found.note_external_url(urls.join(base_url, href) or "")
+            break
+    found.note_author(handle)
+    remove(element)
+    return True
