@@ -289,6 +289,7 @@ def check_file(name: str, entries: list[Entry], notes: list[str], run: dict, acc
             acc["examples"]["run_dated"].append(f"{shown} (stored {r.get('published')})")
         if e.author and not str(r.get("author") or "").strip():
             acc["examples"]["authorless"].append(shown)
+        acc["counts"]["external_urls"] += bool(r.get("external_url"))
         check_cleaning(name, e, r, acc)
 
 
@@ -497,7 +498,7 @@ COUNTS = ["tracebacks", "nonzero_exits", "failed_warnings", "feed_entries", "sto
           "dropped_silently", "unmatched", "run_dated", "atom_run_dated", "authorless",
           "atom_entries", "atom_no_author", "atom_updated_is_run", "clusters",
           "clustered_articles", "stories", "analysis_errors", "prose_blocks", "prose_lost",
-          "story_links", "links_lost", "furniture_leaks"]  # fmt: skip
+          "story_links", "links_lost", "furniture_leaks", "external_urls"]  # fmt: skip
 EXAMPLES = {
     "unmatched": "stored articles matching no feed entry (pages, OPML, LICENSE...)",
     "run_dated": "dated by the run although the source dated them (stored undated, or run time)",
