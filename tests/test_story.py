@@ -188,6 +188,8 @@ def test_choose_story_takes_the_best_average_link_and_breaks_ties_by_id() -> Non
     assert story.choose_story(sims, sizes) == "a"  # 0.5 each; c's link is 0.25
     assert story.choose_story({"a": [0.1]}, {"a": 1}) is None  # too little evidence
     assert story.choose_story(sims, sizes, threshold=0.6) is None
+    # A bar per story: "a" held to a higher one, "c" to the default (missing from the map).
+    assert story.choose_story(sims, sizes, threshold={"a": 0.6, "b": 0.6}) == "c"
 
 
 # -- the seeds ------------------------------------------------------------------------

@@ -124,6 +124,15 @@ def test_link_threshold_is_the_weighted_one_only_when_weighed() -> None:
     assert story.link_threshold(body, story.MIN_WINDOW_DOCS) == story.TEXT_STORY_LINK
     assert story.link_threshold(body, story.MIN_WINDOW_DOCS - 1) == story.STORY_LINK
     assert story.link_threshold(title, story.MIN_WINDOW_DOCS) == story.STORY_LINK
+    # A headline weighed against a story's bodies is judged on the bodies' scale.
+    assert story.link_threshold(title, story.MIN_WINDOW_DOCS, True) == story.TEXT_STORY_LINK
+    assert story.link_threshold(title, story.MIN_WINDOW_DOCS - 1, True) == story.STORY_LINK
+
+
+def test_the_window_says_which_articles_it_holds_with_a_body() -> None:
+    window = _window(3)
+    window.add(10, AT, _terms("Klitschko wins in Bern"), "wire")
+    assert window.bodied([0, 2, 10, 99]) == {0, 2}
 
 
 def test_candidates_come_by_rare_words_inside_the_dates() -> None:

@@ -247,12 +247,15 @@ def story_evidence(
 
 
 def join_story(
-    evidence: StoryEvidence, sizes: Mapping[str, int], threshold: float = story.STORY_LINK
+    evidence: StoryEvidence,
+    sizes: Mapping[str, int],
+    threshold: float | Mapping[str, float] = story.STORY_LINK,
 ) -> JoinStory | None:
     """The story a new cluster joins, if any (see :mod:`jjfeed.story`).
 
     ``sizes``: members of each story of ``evidence`` dated in the window;
-    ``threshold``: the mean link it needs (:func:`story.link_threshold`).
+    ``threshold``: the mean link it needs (:func:`story.link_threshold`), or
+    per story.
     """
     similarities, best = evidence
     chosen = story.choose_story(similarities, sizes, threshold)

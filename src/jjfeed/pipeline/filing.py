@@ -567,8 +567,13 @@ class _Deduper:
             article.source, cousins, sources, clusters, title=article.title
         )
         sizes = self.store.story_sizes(evidence.similarities, start, end)
-        threshold = story.link_threshold(terms, len(self.stories))
-        return decide.join_story(evidence, sizes, threshold)
+        bodies = self.stories.bodied(ids)
+        bodied = {sid for i, sid, _ in cousins if i in bodies}
+        docs = len(self.stories)
+        thresholds = {
+            sid: story.link_threshold(terms, docs, sid in bodied) for sid in evidence.similarities
+        }
+        return decide.join_story(evidence, sizes, thresholds)
 
     def _put_story_terms(
         self,

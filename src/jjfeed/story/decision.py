@@ -68,14 +68,20 @@ def min_shared_keys(terms: Collection[str]) -> int:
     return MIN_SHARED_KEYS_TEXT if has_text(terms) else MIN_SHARED_KEYS
 
 
-def link_threshold(terms: Collection[str], window_docs: int = 0) -> float:
+def link_threshold(
+    terms: Collection[str], window_docs: int = 0, against_body: bool = False
+) -> float:
     """The mean link to a story an article of these terms needs to join it.
 
     :data:`TEXT_STORY_LINK` when its similarities are weighted cosines (it
-    has body text and the window ``window_docs`` articles to weigh with,
-    see :func:`window_similarity`), else :data:`STORY_LINK`.
+    has body text, or ``against_body``: the story's members it was compared
+    with have, and the window has ``window_docs`` articles to weigh with,
+    see :func:`window_similarity`), else :data:`STORY_LINK`. A link is
+    judged on the scale it was measured on: a headline's weighted cosine
+    with a body is not a headline Jaccard, and the lenient bar of two
+    headlines let a one-sentence report join the twin event's story.
     """
-    if has_body(terms) and window_docs >= MIN_WINDOW_DOCS:
+    if (against_body or has_body(terms)) and window_docs >= MIN_WINDOW_DOCS:
         return TEXT_STORY_LINK
     return STORY_LINK
 
@@ -198,19 +204,22 @@ def joins_story(
 def choose_story(
     similarities: Mapping[str, list[float]],
     sizes: Mapping[str, int],
-    threshold: float = STORY_LINK,
+    threshold: float | Mapping[str, float] = STORY_LINK,
     evidence: float = STORY_EVIDENCE,
 ) -> str | None:
     """The story an article joins: the best average link among those it may join.
 
     ``similarities`` maps each candidate story to the article's similarities
     with its proposed members; ``sizes`` gives each story's size inside the
-    window. Ties go to the smaller story id, so the verdict is deterministic.
+    window; ``threshold`` the mean link needed, or per story (a story missing
+    from it: :data:`STORY_LINK`). Ties go to the smaller story id, so the
+    verdict is deterministic.
     """
     best: tuple[float, str] | None = None
     for sid in sorted(similarities):
         values, size = similarities[sid], sizes.get(sid, 0)
-        if not joins_story(values, size, threshold, evidence):
+        bar = threshold if isinstance(threshold, float) else threshold.get(sid, STORY_LINK)
+        if not joins_story(values, size, bar, evidence):
             continue
         link = story_link(values, size)
         if best is None or link > best[0]:

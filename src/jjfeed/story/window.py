@@ -142,6 +142,12 @@ class StoryWindow:
     def __contains__(self, article_id: object) -> bool:
         return article_id in self._row
 
+    def bodied(self, article_ids: Iterable[int]) -> set[int]:
+        """Those of these articles the window holds with a body (what a headline is weighed
+        against: :meth:`score` gave them a weighted similarity once the window weighs)."""
+        rows, bodies = self._row, self._bodies.data
+        return {i for i in article_ids if i in rows and bool(bodies[rows[i]])}
+
     def add(
         self,
         article_id: int,
