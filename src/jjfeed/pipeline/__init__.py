@@ -24,7 +24,7 @@ The only package that knows every stage, in parts that depend one way:
 from __future__ import annotations
 
 from .commands import RunEvents, export, extract, in_shard, ingest_inputs, no_dedup, run
-from .filing import STORY_PARAMS, _Deduper
+from .filing import _Deduper
 from .index import DuplicateIndex, _SqliteIndex
 from .prepare import (
     EntryFailed,
@@ -39,9 +39,11 @@ from .prepare import (
 )
 from .publishing import load_clusters, publish_feed
 from .reading import feed_source_name
+from .story_filing import STORY_PARAMS, story_params
 
 __all__ = [
     "STORY_PARAMS",
+    "story_params",
     "DuplicateIndex",
     "EntryFailed",
     "RunEvents",
