@@ -312,7 +312,7 @@ _FILING = re.compile(r"filing: (\d+) entries, ([\d.]+) s of CPU")
 
 
 def timed_ingest(
-    db: Path, feeds: list[Path], work: Path, profile: Path | None = None
+    db: Path, feeds: list[Path], work: Path, profile: Path | None = None, vectors: bool = VECTORS
 ) -> tuple[float, float, float, float]:
     """Wall seconds, CPU seconds and peak MiB (this child's own rusage) of one ``jjfeed ingest``,
     and the filing step's own CPU per entry in ms (the run logs it with ``-v``).
@@ -320,12 +320,16 @@ def timed_ingest(
     CPU time (user + system) is reported next to the wall time because this
     shared machine's other jobs stretch the wall time of a run without
     changing the work it does. It is the run's own process: the workers it
-    cleans with are its forkserver's children, not counted here.
+    cleans with are its forkserver's children, not counted here. ``vectors``:
+    ``dedup.story_vectors`` for the run (the store's story terms serve both).
     """
+    config = work / "feeds.yaml"
+    config.write_text(f"dedup:\n  story_vectors: {str(vectors).lower()}\n", encoding="utf-8")
     cmd = [sys.executable]
     if profile is not None:
         cmd += ["-m", "cProfile", "-o", str(profile)]
-    cmd += ["-m", "jjfeed", "--db", str(db), "--output", str(work / "out"), "-v", "ingest"]
+    cmd += ["-m", "jjfeed", "--config", str(config), "--db", str(db)]
+    cmd += ["--output", str(work / "out"), "-v", "ingest"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("JJFEED_")}
     log = work / "ingest.log"
     start = time.perf_counter()
@@ -414,7 +418,7 @@ def one_run(
         db = fresh_copy(store_path, work)
         anchor = store_anchor(store_path)
         feeds = write_new_feeds(work / "feeds", args.new, size, anchor, args.per_day)
-        seconds, cpu, peak, filing = timed_ingest(db, feeds, work, profile)
+        seconds, cpu, peak, filing = timed_ingest(db, feeds, work, profile, args.story_vectors)
         articles, _ = new_article_counts(db)
         print(
             f"store {size:>9,}: {seconds:6.2f} s ({cpu:6.2f} s CPU), "
@@ -498,6 +502,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", type=int, default=0, help="compare bulk with _Deduper on N")
     parser.add_argument(
         "--index-rebuild", type=int, default=0, help="time the key indexes of N articles"
+    )
+    parser.add_argument(
+        "--story-vectors",
+        action=argparse.BooleanOptionalAction,
+        default=VECTORS,
+        help="runs with dedup.story_vectors (the default's; stores are built with count vectors"
+        " when the default has them, and serve runs either way)",
     )
     args = parser.parse_args(argv)
     root = args.keep or Path(tempfile.mkdtemp(prefix="jjfeed-growth-"))

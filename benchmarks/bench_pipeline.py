@@ -18,7 +18,8 @@ and prints where the time goes; ``--filing-cpu`` runs it once in this process
 and prints its CPU time and the part the run index's story search takes;
 ``--per-process`` runs one ingest and prints each of its processes' CPU
 (sampled from /proc); ``--processes N`` sets ``JJFEED_PROCESSES``; ``--story-vectors`` ingests with
-``dedup.story_vectors`` (the story window's count vectors, off by default).
+``dedup.story_vectors`` (the story window's count vectors, on by default;
+``--no-story-vectors``: the plain rule).
 """
 
 from __future__ import annotations
@@ -176,10 +177,9 @@ def timed_ingest(
     if workers is not None:
         env["JJFEED_PROCESSES"] = str(workers)
     cmd = [*jjfeed_command(), "--db", str(work / "j.db"), "--output", str(work / "out")]
-    if vectors:
-        config = work / "vectors.yaml"
-        config.write_text("dedup:\n  story_vectors: true\n", encoding="utf-8")
-        cmd += ["--config", str(config)]
+    config = work / "vectors.yaml"
+    config.write_text(f"dedup:\n  story_vectors: {str(vectors).lower()}\n", encoding="utf-8")
+    cmd += ["--config", str(config)]
     adopt_orphans()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -355,6 +355,8 @@ def machine() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from jjfeed.config import Config
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
@@ -366,8 +368,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
         "--story-vectors",
-        action="store_true",
-        help="ingest with dedup.story_vectors (the story window's count vectors)",
+        action=argparse.BooleanOptionalAction,
+        default=Config().story_vectors,
+        help="ingest with dedup.story_vectors (the story window's count vectors; the default's)",
     )
     parser.add_argument(
         "--filing-cpu",

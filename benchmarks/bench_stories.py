@@ -69,6 +69,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from jjfeed import dedup, pipeline, story
+from jjfeed.config import Config
 from jjfeed.model import Article
 from jjfeed.store import Store
 
@@ -347,7 +348,10 @@ def salted_keys(salt: str) -> Iterator[None]:
 
 
 def through_pipeline(
-    items: Sequence[Item], window: timedelta = story.WINDOW, salt: str = "", vectors: bool = False
+    items: Sequence[Item],
+    window: timedelta = story.WINDOW,
+    salt: str = "",
+    vectors: bool = Config().story_vectors,
 ) -> list[str]:
     """Each article, in filing order, through the pipeline's own dedup and story code.
 
@@ -591,8 +595,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--story-vectors",
-        action="store_true",
-        help="run the pipeline with the story window's count vectors (dedup.story_vectors)",
+        action=argparse.BooleanOptionalAction,
+        default=Config().story_vectors,
+        help="run the pipeline with the story window's count vectors (dedup.story_vectors;"
+        " the default's)",
     )
     parser.add_argument(
         "--draws", type=int, default=5, help="MinHash draws to run the pipeline with (default 5)"

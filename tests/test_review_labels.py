@@ -32,7 +32,7 @@ MAX_FALSE_STORY_LINKS = 1
 MIN_TRUE_STORY_LINKS = 8
 # With `dedup.story_vectors` (the story window: weighted cosine of count vectors across
 # sources; two posts of one source on the plain rule only when the weighted one is above 0
-# too; not the default, it is slow): 0 false, 8 true.
+# too; the default since session 17): 0 false, 8 true.
 MAX_FALSE_STORY_LINKS_VECTORS = 0
 # feeds-real/rss-parser, labelled pair by pair in session 14 ('stories_real'): at 7e2fa38 10
 # false (a podcast's "Day One" .. "Day Two" episodes, a daily show by date, releases by
@@ -131,8 +131,9 @@ def test_story_links_with_story_vectors(filed_vectors: list[dict[str, object]]) 
 
 
 @pytest.mark.needs_shared(REAL)
-def test_story_links_of_feeds_real_only_get_better(tmp_path: Path) -> None:
-    filed = _filed(tmp_path, story_vectors=False, folders=[REAL])
+@pytest.mark.parametrize("story_vectors", [False, True], ids=["plain", "vectors"])
+def test_story_links_of_feeds_real_only_get_better(tmp_path: Path, story_vectors: bool) -> None:
+    filed = _filed(tmp_path, story_vectors=story_vectors, folders=[REAL])
     labels = json.loads(LABELS.read_text())["stories_real"]
     where = _where(filed)
     assert all((m["source"], m["guid"]) in where for label in labels for m in label["members"])

@@ -260,9 +260,9 @@ def test_dedup_window_comes_from_feeds_yaml(tmp_path: Path) -> None:
     config = load_config(path)
     assert config.window == timedelta(days=7)
     assert config.story_window == timedelta(days=1)
-    assert not config.story_vectors  # off unless asked for (it is slow)
-    path.write_text("dedup:\n  story_vectors: true\n")
-    assert load_config(path).story_vectors
+    assert config.story_vectors  # on unless turned off (the plain rule is faster)
+    path.write_text("dedup:\n  story_vectors: false\n")
+    assert not load_config(path).story_vectors
 
 
 @pytest.mark.needs_shared(SEEDS)
