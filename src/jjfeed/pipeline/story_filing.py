@@ -173,35 +173,27 @@ class _StoryFiling:
         scored = ((i, sid, sims.get(i, 1.0)) for i, sid, _ in candidates)
         return [(i, sid, sim) for i, sid, sim in scored if sim > 0]
 
-    def _proposed(
-        self,
-        article: Article,
-        terms: frozenset[str],
-        span: tuple[datetime, datetime],
-        vector: story.CountVector | None,
-    ) -> dict[int, float]:
-        """The story window's candidates for an article with body text, by rare words
-        (:meth:`story.StoryWindow.candidates`), with their similarities."""
-        if not story.has_body(terms):
-            return {}
-        return dict(self.stories.candidates(terms, *span, article.source, vector=vector))
-
     def _weighed(
         self,
         article: Article,
         terms: frozenset[str],
         cousins: list[tuple[int, str, float]],
-        proposed: dict[int, float],
+        span: tuple[datetime, datetime],
         vector: story.CountVector | None = None,
     ) -> list[tuple[int, str, float]]:
         """The story candidates, weighed with the story window (:func:`story.window_similarity`).
 
-        The window's own (:meth:`_proposed`), and the key candidates weighed
-        too; those outside the window the run loaded stay as they were found.
+        The window's own, proposed by rare words for an article with a body
+        (:meth:`story.StoryWindow.candidates`), and the key candidates it holds,
+        scored together; those outside the window the run loaded stay as they were found.
         """
-        found = dict(proposed)
-        keyed = [i for i, _, _ in cousins if i not in found and i in self.stories]
-        found.update(self.stories.score(terms, keyed, article.source, vector=vector))
+        keyed = [i for i, _, _ in cousins if i in self.stories]
+        if story.has_body(terms):
+            found = dict(
+                self.stories.candidates(terms, *span, article.source, vector=vector, also=keyed)
+            )
+        else:
+            found = self.stories.score(terms, keyed, article.source, vector=vector)
         stories = self.store.stories_of_articles(sorted(found))
         weighed = [(i, stories[i], sim) for i, sim in found.items() if sim > 0 and i in stories]
         weighed += [c for c in cousins if c[0] not in self.stories]
@@ -216,14 +208,11 @@ class _StoryFiling:
         at = self._story_date(article, self.now)
         start, end = at - self.story_window, at + self.story_window
         terms, vector = self._story_terms(article, features)
-        proposed = (
-            self._proposed(article, terms, (start, end), vector) if self.story_vectors else {}
-        )
         # With the window, every candidate it holds is scored by it (_weighed): no plain score.
-        window: Container[int] = self.stories if self.story_vectors else proposed
+        window: Container[int] = self.stories if self.story_vectors else ()
         cousins = self._cousins(features, found, start, end, window)
         if self.story_vectors:
-            cousins = self._weighed(article, terms, cousins, proposed, vector)
+            cousins = self._weighed(article, terms, cousins, (start, end), vector)
         sources = self.store.sources_and_titles(i for i, _, _ in cousins)
         ids = [i for i, _, _ in cousins]
         clusters = self.store.clusters_of_articles(ids, fresh=self.store.shared) if ids else {}

@@ -246,17 +246,34 @@ class StoryWindow:
         source: str = "",
         limit: int | None = None,
         vector: CountVector | None = None,
+        also: Iterable[int] = (),
     ) -> list[tuple[int, float]]:
         """``(article, similarity)`` of the window's articles dated in ``[start, end]``, above 0.
 
         Proposed by the words of ``terms`` that are not common in the window
         (:data:`COMMON_SHARE`), ranked by what those words give the weighted
-        dot product, the best ``limit`` (:data:`CANDIDATES`) scored with :meth:`score`.
+        dot product, the best ``limit`` (:data:`CANDIDATES`) scored with :meth:`score`;
+        ``also``: more of the window's articles to score with them (found another way).
         """
-        limit = CANDIDATES if limit is None else limit
-        if not self._terms or limit <= 0:
-            return []
         query = self._query(terms, vector)
+        ids, rows = self._proposals(query, start, end, CANDIDATES if limit is None else limit)
+        proposed = set(ids)
+        extra = [i for i in dict.fromkeys(also) if i in self._row and i not in proposed]
+        if extra:
+            ids = ids + extra
+            rows = np.concatenate([rows, np.array([self._row[i] for i in extra], dtype=np.int64)])
+        if not ids:
+            return []
+        found = self._score(query, ids, rows, source)
+        return sorted((i, sim) for i, sim in found.items() if sim > 0)
+
+    def _proposals(
+        self, query: _Query, start: datetime, end: datetime, limit: int
+    ) -> tuple[list[int], Ints]:
+        """The ids and rows of the best ``limit`` articles :meth:`candidates` proposes."""
+        none: tuple[list[int], Ints] = ([], np.zeros(0, dtype=np.int64))
+        if not self._terms or limit <= 0:
+            return none
         df = self._df.view()[query.cols]
         common = max(1, int(COMMON_SHARE * self.docs))
         rare = np.flatnonzero((df > 0) & (df <= common))
@@ -264,7 +281,7 @@ class StoryWindow:
             rare = rare[np.argsort(df[rare], kind="stable")[:PROPOSERS]]
         cols, value = query.cols[rare], (query.tf * query.weights**2)[rare]
         if not len(cols):
-            return []
+            return none
         postings = self._postings
         positions = np.frombuffer(
             b"".join(postings[c].tobytes() for c in cols.tolist()), dtype=np.int32
@@ -278,8 +295,7 @@ class StoryWindow:
         )
         ids = self._ids.view()[eligible]
         order = np.lexsort((ids, -partial[eligible]))[:limit]
-        found = self._score(query, ids[order].tolist(), eligible[order], source)
-        return sorted((i, sim) for i, sim in found.items() if sim > 0)
+        return ids[order].tolist(), eligible[order].astype(np.int64)
 
     def score(
         self,
