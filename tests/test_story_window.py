@@ -152,6 +152,11 @@ def test_candidates_come_by_rare_words_inside_the_dates() -> None:
     assert 101 not in found  # outside the dates
     assert not set(found) & set(range(80))  # the common words propose nobody
     assert len(window.candidates(later, AT, AT, "courier", limit=0)) == 0
+    # Articles found another way (story keys) are scored with the proposals, as score() would.
+    window.add(102, AT, _terms("Thompson in Bern", "Thompson trained in Bern this week."), "x")
+    extra = dict(window.candidates(later, AT, AT, "courier", limit=0, also=[102, 100, 999]))
+    assert extra == {i: v for i, v in window.score(later, [100, 102], "courier").items() if v > 0}
+    assert 102 in extra
 
 
 def test_two_posts_of_one_source_are_compared_by_the_plain_rule() -> None:
