@@ -206,3 +206,52 @@ def test_the_window_scores_as_the_reference_weights_do() -> None:
         weights.add(_filler(k))
     again = window.score(later, [100])[100]
     assert again == pytest.approx(story.window_similarity(later, report, weights), rel=1e-9)
+
+
+def test_a_loaded_window_is_the_window_added_one_by_one() -> None:
+    rows = [(k, AT + timedelta(minutes=k), _filler(k), f"source{k % 7}") for k in range(70)]
+    rows += [
+        (100, AT, _terms("Klitschko beats Thompson", "Klitschko beat Thompson in Bern."), "wire"),
+        (101, AT, _terms("Klitschko wins in Bern"), "gazette"),  # a headline alone
+        (102, AT, frozenset(), "blank"),
+        (100, AT, _terms("Something else entirely", "Nothing alike at all here."), "again"),
+    ]
+    one, bulk = story.StoryWindow(), story.StoryWindow()
+    for row in rows:
+        one.add(*row)
+    bulk.load(iter(rows))
+    assert bulk.docs == one.docs == 73 and len(bulk) == len(one)
+    for name in ("_cols", "_tf", "_entry_row", "_start", "_end", "_dates", "_ids", "_df"):
+        assert getattr(bulk, name).view().tolist() == getattr(one, name).view().tolist(), name
+    for name in ("_log_df", "_sources", "_bodies", "_blank"):
+        assert getattr(bulk, name).view().tolist() == getattr(one, name).view().tolist(), name
+    assert [p.tolist() for p in bulk._postings] == [p.tolist() for p in one._postings]
+    assert bulk._terms == one._terms and bulk._row == one._row
+    query = _terms("Klitschko retains titles", "Klitschko kept his titles against Thompson.")
+    span = (AT - timedelta(days=1), AT + timedelta(days=1))
+    assert bulk.candidates(query, *span, "courier") == one.candidates(query, *span, "courier")
+    assert bulk.score(query, range(110), "wire") == one.score(query, range(110), "wire")
+    blank = story.StoryWindow()
+    blank.load([(1, AT, frozenset(), "s")])  # nothing to count
+    assert blank.docs == 1 and blank._cols.view().tolist() == []
+    # A window that is not empty takes rows one by one.
+    more = [(200, AT, _filler(200), "late")]
+    bulk.load(more)
+    one.add(*more[0])
+    assert bulk._cols.view().tolist() == one._cols.view().tolist() and bulk.docs == 74
+
+
+def test_count_vectors_packed_together_are_those_packed_one_by_one() -> None:
+    sets = [
+        _filler(1),
+        _terms("Klitschko wins in Bern"),  # a headline alone
+        frozenset({"t:bridge", "@12 bridge bridge"}),  # one word twice: kept once, first count
+        frozenset(),
+        _terms("Klitschko beats Thompson", "Klitschko beat Thompson in Bern on Friday."),
+    ]
+    together = story.packed_vectors(sets)
+    alone = [story.packed_vector(s) for s in sets]
+    assert len(together) == len(alone)
+    for a, b in zip(together, alone, strict=True):
+        assert a.ids.tolist() == b.ids.tolist() and a.counts.tolist() == b.counts.tolist()
+    assert together[2].counts.tolist() == [1]

@@ -198,8 +198,7 @@ class _Deduper(_StoryFiling):
         if not self.story_vectors:
             return
         start, end = self.now - 2 * self.story_window, self.now + self.story_window
-        for article_id, at, terms, source in self.store.story_terms_between(start, end):
-            self.stories.add(article_id, at, terms, source)
+        self.stories.load(self.store.story_terms_between(start, end))
 
     def file(
         self,

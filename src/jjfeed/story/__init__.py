@@ -112,7 +112,7 @@ from .terms import (
     vector_parts,
     vector_term,
 )
-from .vectors import CountVector, headline_vector, pack, packed_vector, word_ids
+from .vectors import CountVector, headline_vector, pack, packed_vector, packed_vectors, word_ids
 from .vocabulary import (
     NUMBER_WORDS,
     STOPWORDS,
@@ -149,6 +149,7 @@ __all__ = [
     "headline_vector",
     "pack",
     "packed_vector",
+    "packed_vectors",
     "word_ids",
     "TEXT_STORY_LINK",
     "WEIGHTED_FLOOR",

@@ -47,8 +47,8 @@ import numpy as np
 import numpy.typing as npt
 
 from .similarity import MIN_WINDOW_DOCS, WEIGHTED_FLOOR, WEIGHTED_SCALE, story_similarity
-from .terms import has_body, plain_terms
-from .vectors import TF, CountVector, packed_vector
+from .terms import COUNT_MARK, has_body, plain_terms
+from .vectors import TF, CountVector, packed_vector, packed_vectors
 
 CANDIDATES = 64
 """Articles scored in full for one new article at most (the best by their rare words)."""
@@ -190,6 +190,103 @@ class StoryWindow:
         df[cols] += 1
         self._log_df.view()[cols] = np.log(df[cols] + 1.0)
         self.docs += 1
+
+    def load(self, rows: Iterable[tuple[int, datetime, frozenset[str], str]]) -> None:
+        """Add ``(article, date, terms, source)`` rows to an empty window in a few numpy passes.
+
+        The window it leaves is the one :meth:`add` row by row would (the same
+        columns, entries in the same order, the same postings and counts), so
+        every figure is the same; a run loads its window this way when it starts
+        (20,000 articles at 10,000 a day: seconds one by one). A window that is not
+        empty takes them one by one.
+        """
+        if self.docs:
+            for article_id, at, terms, source in rows:
+                self.add(article_id, at, terms, source)
+            return
+        sets: list[frozenset[str]] = []
+        vector_terms: list[str | None] = []
+        sources, dates, ids, body = [], [], [], []
+        for article_id, at, terms, source in rows:
+            if article_id in self._row:
+                continue
+            self._row[article_id] = len(self._terms)
+            # plain_terms and has_body in one pass: a stored set has one count vector term.
+            marked = [t for t in terms if COUNT_MARK in t]
+            plain = terms.difference(marked) if marked else terms
+            self._terms.append(plain)
+            sources.append(self._source_ids.setdefault(source, len(self._source_ids)))
+            dates.append(at.timestamp())
+            ids.append(article_id)
+            sets.append(terms)
+            body.append(bool(marked))
+            # More than one (never stored so): packed_vector reads the set itself.
+            vector_terms.append(marked[0] if len(marked) == 1 else None)
+        n = len(sets)
+        if not n:
+            return
+        bodies = np.array(body, dtype=np.bool_)
+        self._sources.extend(sources)
+        self._bodies.extend(bodies)
+        self._blank.extend(~bodies & np.array([not p for p in self._terms[-n:]], dtype=np.bool_))
+        self._dates.extend(dates)
+        self._ids.extend(ids)
+        vectors = packed_vectors(sets, vector_terms)
+        self._norms.extend(np.zeros(n))
+        self._normed_at.extend(np.zeros(n, dtype=np.int64))
+        sizes = np.fromiter((len(v.ids) for v in vectors), dtype=np.int64, count=n)
+        words = np.concatenate([v.ids for v in vectors])
+        counts = np.concatenate([v.counts for v in vectors])
+        rows_of = np.repeat(np.arange(n, dtype=np.int64), sizes)
+        # The words sorted once (stable: a word's entries stay in row order): its distinct ids,
+        # each word's first entry, and which word each entry is.
+        total = len(words)
+        perm = np.argsort(words, kind="stable")
+        ordered = words[perm]
+        fresh = np.ones(total, dtype=np.bool_)
+        fresh[1:] = ordered[1:] != ordered[:-1]
+        group_starts = np.flatnonzero(fresh)
+        keys, first = ordered[group_starts], perm[group_starts]
+        inverse = np.empty(total, dtype=np.int64)
+        inverse[perm] = np.cumsum(fresh) - 1
+        # A word's column: the order of its first entry, as add() hands columns out.
+        by_first = np.argsort(first)
+        key_cols = np.empty(len(keys), dtype=np.int64)
+        key_cols[by_first] = np.arange(len(keys))
+        # Within a row, the words seen in earlier rows first, then its new ones (add()'s
+        # order): each entry's place, worked out from counts instead of sorted.
+        new = first[inverse] == np.arange(total)
+        base = np.repeat(np.cumsum(sizes) - sizes, sizes)  # each entry's row's first place
+        known = (~new).astype(np.int64)
+        before_known = np.cumsum(known) - known
+        before_new = np.cumsum(1 - known) - (1 - known)
+        starts = np.cumsum(sizes) - sizes
+        in_row = np.zeros(n, dtype=np.int64)
+        if total:
+            in_row[sizes > 0] = np.add.reduceat(known, starts[sizes > 0], dtype=np.int64)
+        place = np.where(
+            new,
+            base + in_row[rows_of] + before_new - before_new[base],
+            base + before_known - before_known[base],
+        )
+        cols = np.empty(total, dtype=np.int64)
+        cols[place] = key_cols[inverse]
+        self._start.extend(starts)
+        self._end.extend(starts + sizes)
+        self._cols.extend(cols)
+        tf = np.empty(total)
+        tf[place] = TF[counts]
+        self._tf.extend(tf)
+        self._entry_row.extend(rows_of)
+        # Postings: a word's places, in row order (the stable sort kept it), by column.
+        df = np.diff(np.append(group_starts, total))
+        pieces = np.split(place[perm].astype(np.int32), group_starts[1:])
+        self._postings = [array("i", pieces[k].tobytes()) for k in by_first.tolist()]
+        df_by_col = df[by_first]
+        self._df.extend(df_by_col)
+        self._log_df.extend(np.log(df_by_col + 1.0))
+        self._keys, self._key_cols = keys, key_cols
+        self.docs = n
 
     def _query(self, terms: frozenset[str], vector: CountVector | None = None) -> _Query:
         """``terms`` read against the window (the last one read is kept: an article is
