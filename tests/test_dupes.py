@@ -398,7 +398,10 @@ def test_story_evidence_for_the_seed_pair(tmp_path: Path) -> None:
     evidence = next(c for c in joined.values() if c["rule"] == "story")
     assert evidence["links"] >= 1 and 0 < evidence["link"] <= evidence["best"] <= 1
     assert evidence["best_article"] in {records["000"]["id"], records["001"]["id"]}
-    assert "story terms: average link" in jj("dupes", "show", str(story["id"])).output
+    shown = jj("dupes", "show", str(story["id"])).output
+    links = evidence["links"]
+    alike = f"{links} member{'' if links == 1 else 's'} alike"
+    assert f"story terms: average link {evidence['link']:.3f} over the story, {alike}" in shown
 
 
 def test_the_reasons_table_is_the_latest_migration(tmp_path: Path) -> None:

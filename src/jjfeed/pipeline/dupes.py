@@ -396,4 +396,5 @@ def _story_why(c: StoryCluster) -> str:
     if c.rule == "unknown":
         return "joined with no recorded evidence (a merge of copies, or before jjfeed kept it)"
     best = f"; closest #{c.best_article} {c.best:.3f}" if c.best is not None else ""
-    return f"story terms: average link {c.link or 0:.3f} over {c.links} articles{best}"
+    alike = f"{c.links} member{'' if c.links == 1 else 's'}"
+    return f"story terms: average link {c.link or 0:.3f} over the story, {alike} alike{best}"
