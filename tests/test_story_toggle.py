@@ -98,3 +98,18 @@ def test_turning_the_window_off_rebuilds_nothing(
     assert not _has_vector(after["g9"][0])
     with Store(path) as store:
         assert store.get_meta("story_params") == pipeline.STORY_PARAMS
+
+
+def test_loading_the_window_remembers_its_articles_stories(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    _file(path, True, NOW, [_article(k, NOW) for k in range(4)])
+    with Store(path) as store:
+        expected = store.stories_of_articles([1, 2, 3, 4])
+    with Store(path) as store:
+        ids = [i for i, _, _, _ in store.story_terms_between(NOW - timedelta(days=1), NOW)]
+        assert sorted(ids) == [1, 2, 3, 4]
+        statements: list[str] = []
+        store._db.set_trace_callback(statements.append)
+        assert store.stories_of_articles(ids) == expected
+        store._db.set_trace_callback(None)
+    assert statements == []  # remembered on the way: no query

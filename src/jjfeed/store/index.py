@@ -102,14 +102,26 @@ class IndexMixin(ClustersMixin):
     def story_terms_between(
         self, start: datetime, end: datetime
     ) -> Iterator[tuple[int, datetime, frozenset[str], str]]:
-        """``(article, date, terms, source)`` of the articles with a story date in ``[start, end]``."""
+        """``(article, date, terms, source)`` of the articles with a story date in ``[start, end]``.
+
+        Their clusters (from the covering index: the row's own ``cluster`` lies
+        past its text) and stories are remembered on the way (see
+        :meth:`stories_of_articles`): a run that loads its story window asks for
+        them article after article.
+        """
         rows = self._db.execute(
-            """SELECT t.article, t.at, t.terms, a.source FROM story_terms t
+            """SELECT t.article, t.at, t.terms, a.source, k.cluster, coalesce(c.story, c.id)
+               FROM story_terms t INDEXED BY story_terms_at
                JOIN articles a ON a.id = t.article
+               JOIN articles k INDEXED BY articles_by_id ON k.id = t.article
+               LEFT JOIN clusters c ON c.id = k.cluster
                WHERE t.at BETWEEN ? AND ? ORDER BY t.article""",
             (_ts(start), _ts(end)),
         )
-        for article, at, terms, source in rows:
+        for article, at, terms, source, cluster, story in rows:
+            if story is not None:
+                self._cluster_of[int(article)] = str(cluster)
+                self._story[str(cluster)] = str(story)
             at_date = datetime.fromisoformat(str(at))
             yield int(article), at_date, frozenset(str(terms).split("\n")), str(source)
 
