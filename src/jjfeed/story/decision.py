@@ -218,7 +218,7 @@ def choose_story(
     best: tuple[float, str] | None = None
     for sid in sorted(similarities):
         values, size = similarities[sid], sizes.get(sid, 0)
-        bar = threshold if isinstance(threshold, float) else threshold.get(sid, STORY_LINK)
+        bar = threshold.get(sid, STORY_LINK) if isinstance(threshold, Mapping) else threshold
         if not joins_story(values, size, bar, evidence):
             continue
         link = story_link(values, size)

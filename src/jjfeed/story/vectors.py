@@ -168,21 +168,18 @@ PACK_CHUNK = 64
 def _pack_chunk(
     found: list[tuple[str, str]], bodies: list[int], out: list[CountVector | None]
 ) -> None:
-    if bodies:
-        sizes = np.fromiter((len(c) for c, _ in found), dtype=np.int64, count=len(found))
-        counts = np.frombuffer("".join(c for c, _ in found).encode("ascii"), np.uint8)
-        ids = _joined_ids(" ".join(w for _, w in found))
-        cuts = np.cumsum(sizes)[:-1]
-        # A hash collision within a set: an id twice in one row. The row, salted into the id,
-        # finds any (and at worst, through a clash of salted ids, checks a row for nothing).
-        rows = np.repeat(np.arange(len(bodies), dtype=np.uint64), sizes)
-        salted = np.sort(ids ^ (rows * _ROW_SALT))
-        twice: set[int] = set()
-        if len(salted) > 1 and bool(np.any(salted[1:] == salted[:-1])):
-            twice = set(range(len(bodies)))
-        pieces = zip(
-            np.split(ids, cuts), np.split(counts - np.uint8(COUNT_BASE), cuts), strict=True
-        )
-        for k, (row_ids, row_counts) in enumerate(pieces):
-            vector = CountVector(row_ids, row_counts)
-            out[bodies[k]] = _distinct(row_ids, row_counts) if k in twice else vector
+    """The count vectors of one chunk of :func:`packed_vectors` (``found``: counts and words
+    of the sets ``bodies``, none empty), into ``out``."""
+    sizes = np.fromiter((len(c) for c, _ in found), dtype=np.int64, count=len(found))
+    counts = np.frombuffer("".join(c for c, _ in found).encode("ascii"), np.uint8)
+    ids = _joined_ids(" ".join(w for _, w in found))
+    cuts = np.cumsum(sizes)[:-1]
+    # A hash collision within a set: an id twice in one row. The row, salted into the id,
+    # finds any; then (or through a clash of salted ids) each set is checked on its own.
+    rows = np.repeat(np.arange(len(bodies), dtype=np.uint64), sizes)
+    salted = np.sort(ids ^ (rows * _ROW_SALT))
+    clash = len(salted) > 1 and bool(np.any(salted[1:] == salted[:-1]))
+    pieces = zip(np.split(ids, cuts), np.split(counts - np.uint8(COUNT_BASE), cuts), strict=True)
+    for k, (row_ids, row_counts) in enumerate(pieces):
+        vector = CountVector(row_ids, row_counts)
+        out[bodies[k]] = _distinct(row_ids, row_counts) if clash else vector

@@ -256,11 +256,11 @@ class StoryWindow:
         # Within a row, the words seen in earlier rows first, then its new ones (add()'s
         # order): each entry's place, worked out from counts instead of sorted.
         new = first[inverse] == np.arange(total)
-        base = np.repeat(np.cumsum(sizes) - sizes, sizes)  # each entry's row's first place
-        known = (~new).astype(np.int64)
+        starts = np.cumsum(sizes) - sizes  # each row's first place
+        base = np.repeat(starts, sizes)
+        known, fresh_words = (~new).astype(np.int64), new.astype(np.int64)
         before_known = np.cumsum(known) - known
-        before_new = np.cumsum(1 - known) - (1 - known)
-        starts = np.cumsum(sizes) - sizes
+        before_new = np.cumsum(fresh_words) - fresh_words
         in_row = np.zeros(n, dtype=np.int64)
         if total:
             in_row[sizes > 0] = np.add.reduceat(known, starts[sizes > 0], dtype=np.int64)
