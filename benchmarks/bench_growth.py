@@ -33,7 +33,9 @@ them. Built stores are kept under ``--keep DIR`` and reused.
 Run: ``python benchmarks/bench_growth.py --sizes 0,10000,100000,1000000
 --keep /tmp/jjfeed-growth --runs 3 --plot docs/growth.png``.
 ``--index-rebuild 100000`` times building the in-memory key indexes of
-100,000 articles' packed rows instead (see :func:`index_rebuild`).
+100,000 articles' packed rows instead (see :func:`index_rebuild`);
+``--window-load 1000000`` loading the story window of the 1M store, one
+article at a time and in bulk (see :func:`window_load`).
 """
 
 from __future__ import annotations
@@ -431,6 +433,38 @@ def one_run(
         shutil.rmtree(work, ignore_errors=True)
 
 
+def window_load(store_path: Path, runs: int = 2) -> None:
+    """Time loading a built store's story window, one article at a time and in bulk.
+
+    What a run does when it starts (``_Deduper.prepare``): the story terms of
+    two story windows back and one ahead, read from the store, then counted
+    into a :class:`jjfeed.story.StoryWindow`, article by article (``add``) or
+    all at once (``load``, what a run does). CPU seconds of this process.
+    """
+    span = Config().story_window
+    with Store(store_path, reader=True) as store:
+        anchor = store_anchor(store_path)
+        for run in range(runs):
+            started = time.process_time()
+            rows = list(store.story_terms_between(anchor - 2 * span, anchor + span))
+            read = time.process_time() - started
+            timed = {}
+            for way in ("add", "load"):
+                window = story.StoryWindow()
+                started = time.process_time()
+                if way == "add":
+                    for row in rows:
+                        window.add(*row)
+                else:
+                    window.load(rows)
+                timed[way] = time.process_time() - started
+            print(
+                f"window of {len(rows):,} articles, run {run + 1}: read {read:.2f} s, "
+                f"one by one {timed['add']:.2f} s, in bulk {timed['load']:.2f} s of CPU",
+                flush=True,
+            )
+
+
 def index_rebuild(size: int, root: Path, runs: int = 3) -> None:
     """Time building the in-memory key indexes of ``size`` articles' packed rows.
 
@@ -504,6 +538,9 @@ def main(argv: list[str] | None = None) -> int:
         "--index-rebuild", type=int, default=0, help="time the key indexes of N articles"
     )
     parser.add_argument(
+        "--window-load", type=int, default=0, help="time loading the story window of size N"
+    )
+    parser.add_argument(
         "--story-vectors",
         action=argparse.BooleanOptionalAction,
         default=VECTORS,
@@ -513,6 +550,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = args.keep or Path(tempfile.mkdtemp(prefix="jjfeed-growth-"))
     root.mkdir(parents=True, exist_ok=True)
+    if args.window_load:
+        window_load(prepared(args, args.window_load, root))
+        return 0
     if args.index_rebuild:
         index_rebuild(args.index_rebuild, root)
         return 0

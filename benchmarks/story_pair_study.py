@@ -45,8 +45,11 @@ holds a pipeline with it (names terms stored, the fit shipped, ``--pipeline``
 sweeps it through the pipeline) and ``docs/benchmarks.md`` ("Stories: a
 learned score for twin events") says why it is not merged.
 
-Run: ``python benchmarks/story_pair_study.py [--drop N] [--variants]`` (about a
-minute each).
+``--false-pairs``: the pipeline's false pairs on each half, counted by how
+many of the two articles have text, with the story window and without.
+
+Run: ``python benchmarks/story_pair_study.py [--drop N] [--variants] [--false-pairs]``
+(about a minute each).
 """
 
 from __future__ import annotations
@@ -303,15 +306,46 @@ def variants(items: Sequence[bench_stories.Item]) -> None:
         print(f"{name:22} {len(case):8}  {row[0]}  {row[1]}", flush=True)
 
 
+def false_pairs(items: Sequence[bench_stories.Item]) -> None:
+    """The pipeline's false pairs per half, by how many of the two articles have text,
+    with the story window and with the plain rule."""
+    print(
+        f"{'through the pipeline':22} {'half':9} {'P/R':>11}  false pairs: both texts / one / none"
+    )
+    for vectors in (True, False):
+        for dev in (True, False):
+            half = [i for i in items if bench_stories.is_dev(i.group) == dev]
+            pred = bench_stories.through_pipeline(half, vectors=vectors)
+            s = bench_stories.score(pred, [i.story for i in half])
+            kinds: Counter[int] = Counter()
+            for a, b in itertools.combinations(range(len(half)), 2):
+                if pred[a] == pred[b] and half[a].story != half[b].story:
+                    kinds[bool(half[a].text.strip()) + bool(half[b].text.strip())] += 1
+            setting = "story window" if vectors else "plain rule"
+            label = "dev" if dev else "held-out"
+            print(
+                f"{setting:22} {label:9} {s.p:.3f}/{s.r:.3f}  {kinds[2]} / {kinds[1]} / {kinds[0]}",
+                flush=True,
+            )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=bench_stories.DEFAULT_ECB)
     parser.add_argument("--drop", type=int, action="append", default=[], help="leave feature N out")
     parser.add_argument("--variants", action="store_true", help="the pipeline on data variants")
+    parser.add_argument(
+        "--false-pairs",
+        action="store_true",
+        help="the pipeline's false pairs, with and without text",
+    )
     args = parser.parse_args(argv)
     items = bench_stories.load_ecbplus(args.data)
     if args.variants:
         variants(items)
+        return 0
+    if args.false_pairs:
+        false_pairs(items)
         return 0
     dev = Half([i for i in items if bench_stories.is_dev(i.group)])
     held = Half([i for i in items if not bench_stories.is_dev(i.group)])
