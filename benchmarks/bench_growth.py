@@ -47,6 +47,7 @@ import os
 import random
 import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -408,6 +409,12 @@ def prepared(args: argparse.Namespace, size: int, root: Path) -> Path:
     if built:
         gib = store_path.stat().st_size / 2**30
         print(f"store {size:,}: built in {built:.0f} s ({gib:.2f} GiB)", flush=True)
+    # What the store's first run leaves for the next (a no-op once there, or below its size).
+    anchor = store_anchor(store_path)
+    with Store(store_path) as store:
+        rows = store.refresh_key_snapshot(anchor - Config().window, anchor)
+    if rows:
+        print(f"store {size:,}: band index snapshot of {rows:,} articles written", flush=True)
     return store_path
 
 
@@ -418,6 +425,9 @@ def one_run(
     work = Path(tempfile.mkdtemp(prefix=f"run-{size}-", dir=root))
     try:
         db = fresh_copy(store_path, work)
+        if not args.snapshot:  # a cache: without it, the run builds its indexes from the rows
+            with sqlite3.connect(db) as raw:
+                raw.execute("DELETE FROM key_snapshots")
         anchor = store_anchor(store_path)
         feeds = write_new_feeds(work / "feeds", args.new, size, anchor, args.per_day)
         seconds, cpu, peak, filing = timed_ingest(db, feeds, work, profile, args.story_vectors)
@@ -546,6 +556,13 @@ def main(argv: list[str] | None = None) -> int:
         default=VECTORS,
         help="runs with dedup.story_vectors (the default's; stores are built with count vectors"
         " when the default has them, and serve runs either way)",
+    )
+    parser.add_argument(
+        "--snapshot",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="runs against a store holding the band index snapshot an earlier run left"
+        " (--no-snapshot: a store's first run, which writes it at its end)",
     )
     args = parser.parse_args(argv)
     root = args.keep or Path(tempfile.mkdtemp(prefix="jjfeed-growth-"))

@@ -9,6 +9,7 @@ Each step reads what its decision needs, asks :mod:`jjfeed.pipeline.decide`
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -199,6 +200,27 @@ class _Deduper(_StoryFiling):
             return
         start, end = self.now - 2 * self.story_window, self.now + self.story_window
         self.stories.load(self.store.story_terms_between(start, end))
+
+    def leave_snapshot(self) -> None:
+        """At a run's end: a snapshot of the band index for the next runs, if one is due.
+
+        Only a cache (see :mod:`jjfeed.store.snapshots`): a store that cannot
+        take it is warned about, and the run's work stands.
+        """
+        if not isinstance(self.index, _SqliteIndex):
+            return
+        start = time.process_time()
+        try:
+            rows = self.store.refresh_key_snapshot(self.now - self.window, self.now)
+        except StoreError as e:
+            log.warning("dedup index: no snapshot of the band index left for the next runs: %s", e)
+            return
+        if rows:
+            log.info(
+                "dedup index: a snapshot of %d articles' band keys for the next runs (%.2f s of CPU)",
+                rows,
+                time.process_time() - start,
+            )
 
     def file(
         self,

@@ -10,12 +10,16 @@ import numpy as np
 
 from ..model import Signature
 from ..story.terms import key_terms
+from . import snapshots
 from .base import TERMS_CACHE, _epoch, _ts
 from .clusters import ClustersMixin
-from .postings import KeyIndex, pack, unpack
+from .postings import KeyIndex, pack, segment_of, unpack
 
 # The packed key tables (see schema migration 13) and the date each is looked up by.
 _DATED = {"band_keys": "fetched", "story_keys": "at"}
+# The key tables whose index a run keeps a snapshot of (see .snapshots): the band keys, whose
+# window (30 days) is big; a story window's few days of keys build in a moment.
+_SNAPSHOTS = ("band_keys",)
 _DAY = 86_400  # story keys are read into memory a day of dates at a time
 _END = 2**62  # a date after every other (band keys: no upper bound)
 # How long a skipped ``seq`` is waited for (a shared store, see IndexMixin._catch_up): longer
@@ -222,14 +226,19 @@ class IndexMixin(ClustersMixin):
             last = self._last_seq(table)
             index = self._key_indexes.get(table)
             if index is None or last < index.seq:  # new, or the table was emptied
-                index = self._key_indexes[table] = KeyIndex()
-            elif last > index.seq:
+                # From its snapshot, then the rows since; else the dates' rows load below.
+                index = self._restored(table, last)
+                if index is None:
+                    index = KeyIndex()
+                    index.seq = last
+                self._key_indexes[table] = index
+            if last > index.seq:
                 rows = self._db.execute(
-                    f"SELECT article, {date}, keys FROM {table} WHERE seq > ? ORDER BY seq",
-                    (index.seq,),
+                    f"SELECT article, {date}, keys FROM {table} WHERE seq > ? AND seq <= ?"
+                    " ORDER BY seq",
+                    (index.seq, last),
                 )
-                for article_id, when, blob in rows:
-                    index.put(int(article_id), int(when), blob)
+                index.absorb((int(a), int(when), blob) for a, when, blob in rows)
             index.seq = last
         start = lo - lo % _DAY
         end = hi if hi >= _END else hi - hi % _DAY + _DAY
@@ -244,6 +253,62 @@ class IndexMixin(ClustersMixin):
                 ),
             )
         return index
+
+    def _restored(self, table: str, last: int) -> KeyIndex | None:
+        """The index as its snapshot left it (rows up to its ``seq``), if one can be used."""
+        if table not in _SNAPSHOTS:
+            return None
+        parts = self._db.execute(
+            "SELECT data FROM key_snapshots WHERE name = ? ORDER BY part", (table,)
+        )
+        decoded = snapshots.decode(bytes(row[0]) for row in parts)
+        if decoded is None:
+            return None
+        info, segment = decoded
+        first = self._db.execute(f"SELECT min(seq) FROM {table}").fetchone()[0]
+        if first is None or first > info.seq or info.seq > last:  # emptied and filled since
+            return None
+        return KeyIndex.restored(segment, info.lo, _END, info.seq)
+
+    def refresh_key_snapshot(
+        self, since: datetime, until: datetime, *, min_rows: int | None = None
+    ) -> int:
+        """Write a new snapshot of the band index of ``since`` on, if one is due; its rows.
+
+        Due when the window holds at least ``min_rows`` articles (by default
+        :data:`.snapshots.MIN_ROWS`) and there is no
+        snapshot, or the one there is has gone stale (:func:`.snapshots.due`).
+        A run calls it at its end; 0 when nothing was written.
+        """
+        if self._backend.shared:
+            return 0
+        table, lo = "band_keys", _epoch(since) - _epoch(since) % _DAY
+        header = self._db.execute(
+            "SELECT data FROM key_snapshots WHERE name = ? AND part = 0", (table,)
+        ).fetchone()
+        info = snapshots.info_of(bytes(header[0]) if header else None)
+        count = f"SELECT count(*) FROM {table} WHERE "
+        window_rows = int(self._db.execute(count + "fetched >= ?", (lo,)).fetchone()[0])
+        since_seq = info.seq if info else 0
+        written = int(self._db.execute(count + "seq > ?", (since_seq,)).fetchone()[0])
+        span = _epoch(until) - _epoch(since)
+        least = snapshots.MIN_ROWS if min_rows is None else min_rows
+        if not snapshots.due(window_rows, info, written, lo, span, least):
+            return 0
+        with self.transaction():
+            last = self._last_seq(table)
+            rows = self._db.execute(
+                f"SELECT article, fetched, keys FROM {table}"
+                " WHERE fetched >= ? ORDER BY fetched, article",
+                (lo,),
+            )
+            segment = segment_of((int(a), int(d), blob) for a, d, blob in rows)
+            self._db.execute("DELETE FROM key_snapshots WHERE name = ?", (table,))
+            self._db.executemany(
+                "INSERT INTO key_snapshots (name, part, data) VALUES (?, ?, ?)",
+                ((table, n, part) for n, part in enumerate(snapshots.encode(segment, lo, last))),
+            )
+        return len(segment.ids)
 
     def _last_seq(self, table: str) -> int:
         """The number of the last row written to a packed key table (0: none)."""
@@ -291,6 +356,7 @@ class IndexMixin(ClustersMixin):
     def clear_bands(self) -> None:
         self._key_indexes.pop("band_keys", None)
         self._db.execute("DELETE FROM band_keys")
+        self._db.execute("DELETE FROM key_snapshots WHERE name = 'band_keys'")
 
     def furniture_total(self, source: str) -> int:
         """How many of a source's articles the furniture counts have seen."""

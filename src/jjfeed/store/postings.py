@@ -60,6 +60,29 @@ class _Segment:
         self.postings = postings
         self.alive: np.ndarray | None = None  # per row, once one is dead
 
+    @classmethod
+    def restored(
+        cls,
+        ids: np.ndarray,
+        dates: np.ndarray,
+        offsets: np.ndarray,
+        low: np.ndarray,
+        postings: np.ndarray,
+    ) -> _Segment:
+        """The segment whose arrays these are (see :attr:`arrays`), without sorting anything."""
+        segment = cls.__new__(cls)
+        segment.ids, segment.dates, segment.offsets = ids, dates, offsets
+        segment.bits = max(1, len(postings).bit_length())
+        segment.mask = np.int64((1 << segment.bits) - 1)
+        segment.low, segment.postings = low, postings
+        segment.alive = None
+        return segment
+
+    @property
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """What :meth:`restored` takes back: ids, dates, offsets, low bits, postings."""
+        return self.ids, self.dates, self.offsets, self.low, self.postings
+
     @property
     def keys(self) -> np.ndarray:
         """The full keys, by position."""
@@ -156,6 +179,20 @@ class _Segment:
         return owner[ok], rows[ok]
 
 
+def segment_of(rows: Iterable[tuple[int, int, bytes]]) -> _Segment:
+    """A segment of the rows ``(article, date, keys)`` given in ``(date, article)`` order;
+    rows without keys are left out."""
+    ids, dates, lengths = [], [], []
+    packed = bytearray()
+    for article_id, date, blob in rows:
+        if blob:
+            ids.append(article_id)
+            dates.append(date)
+            lengths.append(len(blob) // 8)
+            packed += blob
+    return _Segment.of_rows(ids, dates, lengths, packed)
+
+
 def _ranges(start: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The indexes ``start[0] ... start[0] + lengths[0] - 1``, then those of the next range, ..."""
     total = int(lengths.sum())
@@ -210,6 +247,18 @@ class KeyIndex:
             gaps.append((at, hi))
         return gaps
 
+    @classmethod
+    def restored(cls, segment: _Segment, lo: int, hi: int, seq: int) -> KeyIndex:
+        """An index holding ``segment``: every row of the dates ``[lo, hi)`` up to row ``seq``.
+
+        What was written after ``seq`` is for :meth:`absorb` to add.
+        """
+        index = cls()
+        index.seq = seq
+        index._covered.append((lo, hi))
+        index._add_segment(segment)
+        return index
+
     def load(
         self,
         lo: int,
@@ -220,16 +269,28 @@ class KeyIndex:
 
         Articles this index has already (their newer rows) are left out.
         """
-        ids, dates, lengths = [], [], []
-        packed = bytearray()
-        for article_id, date, blob in rows:
-            if article_id not in self._where and blob:
-                ids.append(article_id)
-                dates.append(date)
-                lengths.append(len(blob) // 8)
-                packed += blob
         self._covered.append((lo, hi))
-        self._add_segment(_Segment.of_rows(ids, dates, lengths, packed))
+        self._add_segment(segment_of(r for r in rows if r[0] not in self._where))
+
+    def absorb(self, rows: Iterable[tuple[int, int, bytes | None]]) -> None:
+        """The rows ``(article, date, keys)`` written since, in the order they were written.
+
+        Each replaces what its article had. Articles new to the index become
+        one segment when there are many (an index restored from an old
+        snapshot), else go to the dictionary as :meth:`put` puts them.
+        """
+        fresh: dict[int, tuple[int, bytes | None]] = {}
+        for article_id, date, blob in rows:
+            if article_id in self._where:
+                self.put(article_id, date, blob)
+            else:
+                fresh[article_id] = (date, blob)
+        if len(fresh) < self._fold_at:
+            for article_id, (date, blob) in fresh.items():
+                self.put(article_id, date, blob)
+            return
+        ordered = sorted((date, article_id) for article_id, (date, _) in fresh.items())
+        self._add_segment(segment_of((a, d, fresh[a][1] or b"") for d, a in ordered))
 
     def _add_segment(self, segment: _Segment) -> None:
         if not len(segment.ids):

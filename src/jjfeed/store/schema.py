@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -73,6 +74,24 @@ def _pack_index_keys(db: sqlite3.Connection) -> None:
         db.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", packed)
     db.execute("DROP TABLE story_keys_12")
     db.execute("DROP TABLE lsh")
+
+
+def _key_snapshots(db: Any) -> None:
+    """Migration 17: a table for snapshots of the in-memory key index (see :mod:`.snapshots`).
+
+    Part 0 of a snapshot is its header, the others its arrays' bytes in
+    order. Written for both databases: a blob is ``BYTEA`` in PostgreSQL
+    (whose shared stores do not keep snapshots, but share the schema).
+    """
+    blob = "BLOB" if isinstance(db, sqlite3.Connection) else "BYTEA"
+    db.execute(
+        f"""CREATE TABLE key_snapshots (
+            name TEXT NOT NULL,
+            part INTEGER NOT NULL,
+            data {blob} NOT NULL,
+            PRIMARY KEY (name, part)
+        )"""
+    )
 
 
 MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
@@ -324,6 +343,8 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     """,
     # 16: what a link post links to (JSON Feed's external_url), published with the entry.
     "ALTER TABLE articles ADD COLUMN external_url TEXT;",
+    # 17: snapshots of the in-memory band index (issue 19 item 2, see the function).
+    _key_snapshots,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
