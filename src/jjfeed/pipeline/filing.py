@@ -105,6 +105,8 @@ class _Deduper(_StoryFiling):
     # filing step's own cost, which only this process can spend (logged at the run's end).
     filed: int = field(default=0, init=False)
     filing_cpu: float = field(default=0.0, init=False)
+    # The story window is to be read before the next article is filed (see prepare).
+    _window_unread: bool = field(default=False, init=False, repr=False)
 
     def claim_names(self, read: _Read, default: str) -> _Read:
         """Feed files that share a title stay apart: the second is "Title (file name)".
@@ -196,8 +198,16 @@ class _Deduper(_StoryFiling):
         if forgotten:
             log.info("dedup index: forgot %d articles filed before the window", forgotten)
         self._prepare_stories()
-        if not self.story_vectors:
+        # The story window is read when the first article is filed (load_story_window): a
+        # run that files nothing new never reads it, and a run that does reads it while the
+        # workers start and read the next sources.
+        self._window_unread = self.story_vectors
+
+    def load_story_window(self) -> None:
+        """Read the story window's articles, if not read yet: before the first article is filed."""
+        if not self._window_unread:
             return
+        self._window_unread = False
         start, end = self.now - 2 * self.story_window, self.now + self.story_window
         self.stories.load(self.store.story_terms_between(start, end))
 
@@ -236,6 +246,7 @@ class _Deduper(_StoryFiling):
         Each step reads what its decision needs, asks :mod:`jjfeed.pipeline.decide`,
         and writes the intent it returns.
         """
+        self.load_story_window()
         features = features or _features(article)
         guid_key, url_key = decide.keys(article)
         existing = self.store.get(article.source, article.guid)

