@@ -113,3 +113,37 @@ def test_loading_the_window_remembers_its_articles_stories(tmp_path: Path) -> No
         assert store.stories_of_articles(ids) == expected
         store._db.set_trace_callback(None)
     assert statements == []  # remembered on the way: no query
+
+
+def test_the_window_is_read_once_and_only_by_a_run_that_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cron run that finds every entry stored never reads it; one that files reads it once."""
+    from conftest import html_body, rss
+    from jjfeed.config import Config
+
+    reads: list[datetime] = []
+    between = Store.story_terms_between
+
+    def counted(self: Store, start: datetime, end: datetime):  # type: ignore[no-untyped-def]
+        reads.append(start)
+        return between(self, start, end)
+
+    monkeypatch.setattr(Store, "story_terms_between", counted)
+    items = [
+        {"title": f"Harbour works, day {k}", "link": f"https://a.example/{k}", "guid": f"g{k}"}
+        for k in range(4)
+    ]
+    feed = tmp_path / "a.rss"
+    feed.write_bytes(
+        rss(
+            "A",
+            "https://a.example/",
+            [dict(i, body=html_body(prose(k))) for k, i in enumerate(items)],
+        )
+    )
+    config = Config(database=tmp_path / "j.db", output=tmp_path / "out", processes=1)
+    first = pipeline.ingest_inputs(config, [str(feed)], now=NOW)
+    assert [r.new for r in first.results] == [4] and len(reads) == 1
+    again = pipeline.ingest_inputs(config, [str(feed)], now=NOW + timedelta(hours=1))
+    assert [r.new for r in again.results] == [0] and len(reads) == 1  # nothing filed: not read
