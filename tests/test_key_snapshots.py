@@ -188,10 +188,10 @@ def _feed(path: Path, site: str, count: int) -> Path:
     return path
 
 
-def test_a_run_leaves_a_snapshot_that_the_next_run_files_with(
+def test_a_run_writes_a_snapshot_when_it_begins_and_files_with_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """End to end: the first ingest writes it, the second finds its copies through it."""
+    """End to end: a run writes it before it looks anything up, and finds copies through it."""
     from jjfeed.config import Config
     from jjfeed.pipeline import ingest_inputs
 
@@ -202,12 +202,14 @@ def test_a_run_leaves_a_snapshot_that_the_next_run_files_with(
         (tmp_path / name).mkdir()
     first = ingest_inputs(config, [str(_feed(tmp_path / "one/a.rss", "one", 8))], now=NOW)
     assert sum(r.new for r in first.results) == 8
-    assert "a snapshot of 8 articles' band keys" in caplog.text
+    assert "new snapshot" not in caplog.text  # the store was empty when the run began
+    # The same articles from another site, edited: copies, found through the snapshot the
+    # second run writes when it begins.
+    copies = _feed(tmp_path / "two/b.rss", "two", 8)
+    second = ingest_inputs(config, [str(copies)], now=NOW + timedelta(hours=1))
+    assert "a new snapshot of 8 articles' band keys" in caplog.text
+    assert sum(r.duplicates for r in second.results) == 8
     raw = sqlite3.connect(tmp_path / "j.db")
     parts = raw.execute("SELECT count(*) FROM key_snapshots WHERE name = 'band_keys'").fetchone()
     raw.close()
     assert parts[0] >= 2  # the header and the arrays
-    # The same articles from another site: copies, found through the snapshot.
-    copies = _feed(tmp_path / "two/b.rss", "two", 8)
-    second = ingest_inputs(config, [str(copies)], now=NOW + timedelta(hours=1))
-    assert sum(r.duplicates for r in second.results) == 8

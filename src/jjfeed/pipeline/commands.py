@@ -136,7 +136,6 @@ def _filing(config: Config, now: datetime, lock_wait: float) -> Iterator[_Dedupe
         )
         deduper.prepare()
         yield deduper
-        deduper.leave_snapshot()
         if deduper.filed:
             log.info(
                 "filing: %d entries, %.2f s of CPU (%.3f ms each)",

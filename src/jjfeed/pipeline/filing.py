@@ -197,6 +197,7 @@ class _Deduper(_StoryFiling):
         forgotten = self.duplicates.forget_before(self.now - self.window)
         if forgotten:
             log.info("dedup index: forgot %d articles filed before the window", forgotten)
+        self._refresh_snapshot()
         self._prepare_stories()
         # The story window is read when the first article is filed (load_story_window): a
         # run that files nothing new never reads it, and a run that does reads it while the
@@ -211,11 +212,13 @@ class _Deduper(_StoryFiling):
         start, end = self.now - 2 * self.story_window, self.now + self.story_window
         self.stories.load(self.store.story_terms_between(start, end))
 
-    def leave_snapshot(self) -> None:
-        """At a run's end: a snapshot of the band index for the next runs, if one is due.
+    def _refresh_snapshot(self) -> None:
+        """A new snapshot of the band index, if one is due, for this run's lookups and the next.
 
-        Only a cache (see :mod:`jjfeed.store.snapshots`): a store that cannot
-        take it is warned about, and the run's work stands.
+        Written before anything is looked up, so the workers restore it rather
+        than each sort the window's keys. Only a cache (see
+        :mod:`jjfeed.store.snapshots`): a store that cannot take it is warned
+        about, and the run goes on building its indexes from the rows.
         """
         if not isinstance(self.index, _SqliteIndex):
             return
@@ -223,11 +226,11 @@ class _Deduper(_StoryFiling):
         try:
             rows = self.store.refresh_key_snapshot(self.now - self.window, self.now)
         except StoreError as e:
-            log.warning("dedup index: no snapshot of the band index left for the next runs: %s", e)
+            log.warning("dedup index: no new snapshot of the band index: %s", e)
             return
         if rows:
             log.info(
-                "dedup index: a snapshot of %d articles' band keys for the next runs (%.2f s of CPU)",
+                "dedup index: a new snapshot of %d articles' band keys (%.2f s of CPU)",
                 rows,
                 time.process_time() - start,
             )

@@ -278,7 +278,7 @@ class IndexMixin(ClustersMixin):
         Due when the window holds at least ``min_rows`` articles (by default
         :data:`.snapshots.MIN_ROWS`) and there is no
         snapshot, or the one there is has gone stale (:func:`.snapshots.due`).
-        A run calls it at its end; 0 when nothing was written.
+        A run calls it when it begins; 0 when nothing was written.
         """
         if self._backend.shared:
             return 0

@@ -13,7 +13,8 @@ It is only ever a cache. A process that finds none, or one it cannot use
 (another format, a table emptied since), builds the index from the rows as
 before, and the rows stay the truth: a rewritten row has a new ``seq``, so
 it replaces its snapshot entry when read since. A run writes a new snapshot
-at its end when :func:`due` says so.
+when it begins, before anything is looked up, when :func:`due` says so: its
+workers restore that one, and so do the runs after it.
 """
 
 from __future__ import annotations
