@@ -185,6 +185,38 @@ def test_shared_guids_with_different_posts_are_kept_apart() -> None:
     assert marked[2].guid == marked[3].guid == "dup"
 
 
+def test_untitled_posts_sharing_a_guid_and_link_are_told_apart_by_date(tmp_path: Path) -> None:
+    """Scripting News gave two posts of one day the same GUID and link, and no title.
+
+    As one entry, each run stored the first, then "updated" it with the
+    second, and the next run turned it back: the feed changed every run.
+    """
+    link = "http://scripting.com/2017/06/25.html#a080631"
+    items = "".join(
+        f"<item><description>{escape(body)}</description><pubDate>{date}</pubDate>"
+        f"<link>{link}</link><guid>{link}</guid></item>"
+        for body, date in (
+            ("Good morning Internet guzzlers!", "Sun, 25 Jun 2017 12:27:31 GMT"),
+            (
+                "In 2015 I wrote that Dropbox could be the king of the one-page app. " * 3,
+                "Sun, 25 Jun 2017 12:32:31 GMT",
+            ),
+            ("A third post, with a link of its own.", "Sun, 25 Jun 2017 12:40:00 GMT"),
+        )
+    )
+    feed = tmp_path / "scripting.rss"
+    feed.write_text(
+        f"<rss version='2.0'><channel><title>Scripting News</title><link>http://scripting.com/</link>"
+        f"{items}</channel></rss>",
+        encoding="utf-8",
+    )
+    config = _config(tmp_path)
+    (first,) = pipeline.ingest_inputs(config, [str(feed)]).results
+    assert (first.new, first.updated) == (3, 0)
+    (again,) = pipeline.ingest_inputs(config, [str(feed)]).results
+    assert (again.new, again.updated, again.duplicates) == (0, 0, 0)
+
+
 def test_the_same_source_rule_in_plain_values() -> None:
     url = dedup.Match("c", "url", 1.0, 1)
     near = dedup.Match("c", "jaccard", 0.67, 1)

@@ -199,15 +199,19 @@ def identity_keys(articles: Sequence[Article], homes: Sequence[str] = ()) -> tup
     show) names the source, not the entry; one that several entries with
     different titles share names none of them. Such keys are not used to
     call another source's entry a copy. Entries that share a GUID but not
-    their title and link get distinct ones, or the later would overwrite the
-    earlier in the store.
+    their title and link, or (untitled posts of one page, as Scripting News
+    writes them) not their date, get distinct ones: else the later would
+    overwrite the earlier in the store, and the two would take turns at it
+    on every run.
     """
     home_keys = {canonical_url(h) for h in homes if h} - {None}
     links = Counter(canonical_url(a.url) for a in articles if a.url)
-    titles_by_link: dict[str | None, set[str]] = {}
+    # What the entries under one link are called, and when they were published: one link
+    # shared by entries of other titles (or of one title and other dates) names none of them.
+    titles_by_link: dict[str | None, set[tuple[str, datetime | None]]] = {}
     for a in articles:
         if a.url:
-            titles_by_link.setdefault(canonical_url(a.url), set()).add(a.title)
+            titles_by_link.setdefault(canonical_url(a.url), set()).add((a.title, a.published))
     guids = Counter(a.guid for a in articles)
     out = []
     for a in articles:
@@ -220,13 +224,25 @@ def identity_keys(articles: Sequence[Article], homes: Sequence[str] = ()) -> tup
         guid, guid_is_id = a.guid, canonical_url(a.guid) not in home_keys
         if guids[a.guid] > 1:
             twins = [b for b in articles if b.guid == a.guid]
-            if any((b.title, b.url) != (a.title, a.url) for b in twins):
-                suffix = hashlib.sha256(f"{a.title}\x00{a.url}".encode()).hexdigest()[:12]
+            suffix = _twin_suffix(a, twins)
+            if suffix is not None:
                 guid, guid_is_id = bounded_guid(f"{a.guid}#{suffix}"), False
         if (link_is_id, guid_is_id, guid) != (a.link_is_id, a.guid_is_id, a.guid):
             a = replace(a, guid=guid, link_is_id=link_is_id, guid_is_id=guid_is_id)
         out.append(a)
     return tuple(out)
+
+
+def _twin_suffix(article: Article, twins: Sequence[Article]) -> str | None:
+    """What tells ``article`` from the others under its GUID: its title and link, or
+    else its date; None when nothing does (a repeat)."""
+    if any((b.title, b.url) != (article.title, article.url) for b in twins):
+        told = f"{article.title}\x00{article.url}"
+    elif article.published is not None and any(b.published != article.published for b in twins):
+        told = f"{article.title}\x00{article.url}\x00{article.published.isoformat()}"
+    else:
+        return None
+    return hashlib.sha256(told.encode()).hexdigest()[:12]
 
 
 def _first_line(text: str) -> str:
