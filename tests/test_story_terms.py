@@ -165,6 +165,8 @@ def test_installments_of_one_series_are_never_one_story() -> None:
             "Giant Bomb @ Nite - Live From E3 2019: Nite 1",
             "Giant Bombcast Giant Bomb @ Nite - Live From E3 2019: Nite 2",
         ),
+        # ... and a word after it.
+        ("Giant Bombcast Microcast 06-01-2009 AM", "Giant Bombcast MicroCast 06-02-2009"),
     ]
     for a, b in series:
         assert story.numbered_apart(a, b), (a, b)
@@ -178,6 +180,7 @@ def test_installments_of_one_series_are_never_one_story() -> None:
         ("Apple vs. FBI: Day One", "Apple vs. FBI: the verdict"),
         ("Apple buys Beats for $3.2 billion", "Report: Apple buys Beats for $3.2 billion"),
         ("Day 2", "Giant Bombcast Day 3"),  # too short to tell a series by its tail
+        ("Giant Bombcast 10-07-2008", "Giant Bombcast 10-07-2008 (Part 2)"),  # found whole
     ]
     for a, b in not_series:
         assert not story.numbered_apart(a, b), (a, b)

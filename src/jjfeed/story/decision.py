@@ -111,19 +111,31 @@ def numbered_apart(a: str, b: str) -> bool:
     "Giant Bombcast 10-07-2008" and "... 10-08-2008", "v3.8.3" and "v3.8.4",
     "CEO Sells $91750.00 in Stock" and "... $53170714.63 ...": one source's
     numbered posts, each its own. A headline that says it is an update ("--
-    3rd Update") renumbers the same story, and is not apart. Words ahead of
+    3rd Update") renumbers the same story, and is not apart. Words around
     the other title's (a show's name some of its posts carry: "Giant Bombcast
-    Giant Bomb @ Nite ...: Nite 2" after "Giant Bomb @ Nite ...: Nite 1") do
-    not count, when the other has :data:`SERIES_MIN_WORDS` or more.
+    Giant Bomb @ Nite ...: Nite 2" after "Giant Bomb @ Nite ...: Nite 1"; a
+    word after: "Giant Bombcast Microcast 06-01-2009 AM" beside "Giant
+    Bombcast MicroCast 06-02-2009") do not count, when the other has
+    :data:`SERIES_MIN_WORDS` or more.
     """
     wa, wb = _TITLE_WORD.findall(a.casefold()), _TITLE_WORD.findall(b.casefold())
     if len(wa) > len(wb):
         wa, wb = wb, wa
-    if len(wa) >= SERIES_MIN_WORDS:
-        wb = wb[len(wb) - len(wa) :]
-    if wa == wb or len(wa) != len(wb) or UPDATE_WORDS.intersection(wa, wb):
+    if UPDATE_WORDS.intersection(wa, wb):
         return False
-    return all(x == y or (_numbering(x) and _numbering(y)) for x, y in zip(wa, wb, strict=True))
+    if len(wa) < SERIES_MIN_WORDS:
+        return len(wa) == len(wb) and _installments(wa, wb)
+    # The shorter title against each run of as many of the longer's words: a show's name
+    # ahead, or a word after ("... 06-01-2009 AM"), does not count. Found whole, it is
+    # the same installment.
+    runs = [wb[i : i + len(wa)] for i in range(len(wb) - len(wa) + 1)]
+    return wa not in runs and any(_installments(wa, run) for run in runs)
+
+
+def _installments(wa: list[str], wb: list[str]) -> bool:
+    """The same words, in order, but for at least one number."""
+    pairs = zip(wa, wb, strict=True)
+    return wa != wb and all(x == y or (_numbering(x) and _numbering(y)) for x, y in pairs)
 
 
 def member_similarity(similarity: float, same_source: bool, series: bool = False) -> float:
