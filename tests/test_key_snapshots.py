@@ -72,10 +72,23 @@ def test_what_is_not_a_snapshot_this_code_wrote_is_not_used() -> None:
     assert snapshots.decode(good) is not None
     assert snapshots.decode([]) is None
     assert snapshots.decode([b"not json", *good[1:]]) is None
-    assert snapshots.decode([good[0].replace(b'"format": 1', b'"format": 99'), *good[1:]]) is None
+    other = good[0].replace(f'"format": {snapshots.FORMAT}'.encode(), b'"format": 99')
+    assert other != good[0] and snapshots.decode([other, *good[1:]]) is None
     assert snapshots.decode([good[0], good[1][:-8]]) is None  # a part cut short
     assert snapshots.decode([good[0], good[1] + b"\0" * 8]) is None  # bytes left over
     assert snapshots.decode([good[0].replace(b'"postings"', b'"other"'), *good[1:]]) is None
+
+
+@pytest.mark.parametrize("keys", [1, 2, 3])
+def test_restored_arrays_are_aligned_views_of_one_buffer(keys: int) -> None:
+    """An odd count of 4-byte low bits must not leave the postings after them unaligned:
+    a search over unaligned keys took 20 ms, not 0.14 (100,000 articles)."""
+    segment = segment_of([(1, 5, pack(range(keys)))])
+    assert segment.low.dtype.itemsize == 4
+    decoded = snapshots.decode(bytes(part) for part in snapshots.encode(segment, 0, 1))
+    assert decoded is not None
+    for array in decoded[1].arrays:
+        assert array.flags.aligned and not array.flags.owndata
 
 
 def test_a_snapshot_is_due_when_there_is_none_or_it_went_stale() -> None:
