@@ -258,17 +258,25 @@ class IndexMixin(ClustersMixin):
         """The index as its snapshot left it (rows up to its ``seq``), if one can be used."""
         if table not in _SNAPSHOTS:
             return None
+        info = self._snapshot_info(table)
+        first = self._db.execute(f"SELECT min(seq) FROM {table}").fetchone()[0]
+        # None, or from before the table was emptied and filled again: its bytes are not read.
+        if info is None or first is None or first > info.seq or info.seq > last:
+            return None
         parts = self._db.execute(
             "SELECT data FROM key_snapshots WHERE name = ? ORDER BY part", (table,)
         )
         decoded = snapshots.decode(bytes(row[0]) for row in parts)
-        if decoded is None:
+        if decoded is None or decoded[0] != info:  # replaced in between (another connection)
             return None
-        info, segment = decoded
-        first = self._db.execute(f"SELECT min(seq) FROM {table}").fetchone()[0]
-        if first is None or first > info.seq or info.seq > last:  # emptied and filled since
-            return None
-        return KeyIndex.restored(segment, info.lo, _END, info.seq)
+        return KeyIndex.restored(decoded[1], info.lo, _END, info.seq)
+
+    def _snapshot_info(self, table: str) -> snapshots.SnapshotInfo | None:
+        """What the header of a key table's snapshot says, if there is one of this format."""
+        header = self._db.execute(
+            "SELECT data FROM key_snapshots WHERE name = ? AND part = 0", (table,)
+        ).fetchone()
+        return snapshots.info_of(bytes(header[0]) if header else None)
 
     def refresh_key_snapshot(
         self, since: datetime, until: datetime, *, min_rows: int | None = None
@@ -283,14 +291,14 @@ class IndexMixin(ClustersMixin):
         if self._backend.shared:
             return 0
         table, lo = "band_keys", _epoch(since) - _epoch(since) % _DAY
-        header = self._db.execute(
-            "SELECT data FROM key_snapshots WHERE name = ? AND part = 0", (table,)
-        ).fetchone()
-        info = snapshots.info_of(bytes(header[0]) if header else None)
+        info = self._snapshot_info(table)
         count = f"SELECT count(*) FROM {table} WHERE "
         window_rows = int(self._db.execute(count + "fetched >= ?", (lo,)).fetchone()[0])
-        since_seq = info.seq if info else 0
-        written = int(self._db.execute(count + "seq > ?", (since_seq,)).fetchone()[0])
+        written = (
+            0
+            if info is None
+            else int(self._db.execute(count + "seq > ?", (info.seq,)).fetchone()[0])
+        )
         span = _epoch(until) - _epoch(since)
         least = snapshots.MIN_ROWS if min_rows is None else min_rows
         if not snapshots.due(window_rows, info, written, lo, span, least):
