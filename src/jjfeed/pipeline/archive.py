@@ -271,6 +271,13 @@ class _DatedPostings:
         return [i for _, i in found[:limit]]
 
 
+class _Unpacked:
+    """An entry's body levels before they are first needed."""
+
+
+_UNPACKED = _Unpacked()
+
+
 @dataclass
 class _Entry:
     source: str
@@ -281,7 +288,9 @@ class _Entry:
     terms: frozenset[str] = frozenset()
     story_keys: list[int] = field(default_factory=list)
     changed: bool = False
-    levels: Levels | None = None  # the body levels of ``terms``, packed (None: no body text)
+    # The body levels of ``terms``, packed when first compared (None: no body text; see
+    # RunIndex._levels): with the story window, the run index never compares bodies.
+    levels: Levels | None | _Unpacked = _UNPACKED
 
 
 class RunIndex:
@@ -342,7 +351,7 @@ class RunIndex:
             return
         self._story_keys.remove(entry.story_keys, article_id, entry.at)
         entry.at, entry.terms, entry.story_keys = at, terms, list(keys)
-        entry.levels = self._vocabulary.pack(terms)
+        entry.levels = _UNPACKED
         self._story_keys.add(entry.story_keys, article_id, at, entry.changed)
 
     def rename_story(self, old: str, new: str) -> None:
@@ -461,17 +470,26 @@ class RunIndex:
         """:func:`story.story_similarities` of ``terms`` with these articles', body against
         body in numpy (:mod:`jjfeed.story.packed`), the rest by title."""
         entries = [self._entries[i] for i in ids]
+        # The candidates' levels first: the query's words are those the vocabulary knows.
+        levels = [self._levels(e) for e in entries]
         query = self._vocabulary.query(terms) if ids else None
-        bodies = [] if query is None else [e.levels for e in entries if e.levels is not None]
+        bodies = [] if query is None else [lv for lv in levels if lv is not None]
         if query is None or not bodies:
             return dict(
                 zip(ids, story.story_similarities(terms, [e.terms for e in entries]), strict=True)
             )
         scores = iter(text_similarities(query, bodies))
         titled = iter(
-            story.story_similarities(terms, [e.terms for e in entries if e.levels is None])
+            story.story_similarities(
+                terms, [e.terms for e, lv in zip(entries, levels, strict=True) if lv is None]
+            )
         )
         return {
-            i: next(titled if e.levels is None else scores)
-            for i, e in zip(ids, entries, strict=True)
+            i: next(titled if lv is None else scores) for i, lv in zip(ids, levels, strict=True)
         }
+
+    def _levels(self, entry: _Entry) -> Levels | None:
+        """An entry's body levels, packed on first use (None: no body text)."""
+        if isinstance(entry.levels, _Unpacked):
+            entry.levels = self._vocabulary.pack(entry.terms)
+        return entry.levels

@@ -134,20 +134,25 @@ class _StoryFiling:
 
         Compared by the plain rule, on the key terms (:func:`story.plain_terms`):
         the count vector is the window's (:meth:`_weighed`). ``weighed``: the window's
-        candidates, whose similarity is the window's: 1.0 stands in for them here.
+        candidates, whose similarity and story the window's caller works out: 1.0
+        and "" stand in for those of the run's own here.
         """
         terms = story.plain_terms(features.terms)
         if found is None:
             return self._stored_cousins(features, terms, start, end, weighed)
         # The snapshot's stories, renamed by this run's merges; the run's own from the store.
         found_here = self.run.cousins(found.upto, terms, features.story_keys, start, end, weighed)
-        stories = self.store.stories_of_articles([i for i, _ in found_here])
+        stories = self.store.stories_of_articles([i for i, _ in found_here if i not in weighed])
         cousins = [
             (i, self.run.story(sid), sim)
             for i, sid, sim in found.cousins
             if not self.run.answers_for(i)
         ]
-        cousins += [(i, stories[i], sim) for i, sim in found_here if i in stories]
+        cousins += [
+            (i, "" if i in weighed else stories[i], sim)
+            for i, sim in found_here
+            if i in weighed or i in stories
+        ]
         return sorted(cousins)
 
     def _stored_cousins(
