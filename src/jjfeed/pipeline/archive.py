@@ -471,7 +471,7 @@ class RunIndex:
         body in numpy (:mod:`jjfeed.story.packed`), the rest by title."""
         entries = [self._entries[i] for i in ids]
         # The candidates' levels first: the query's words are those the vocabulary knows.
-        levels = [self._levels(e) for e in entries]
+        levels = [self._levels(e) if isinstance(e.levels, _Unpacked) else e.levels for e in entries]
         query = self._vocabulary.query(terms) if ids else None
         bodies = [] if query is None else [lv for lv in levels if lv is not None]
         if query is None or not bodies:
@@ -489,7 +489,6 @@ class RunIndex:
         }
 
     def _levels(self, entry: _Entry) -> Levels | None:
-        """An entry's body levels, packed on first use (None: no body text)."""
-        if isinstance(entry.levels, _Unpacked):
-            entry.levels = self._vocabulary.pack(entry.terms)
-        return entry.levels
+        """An entry's body levels, packed now (first use; None: no body text)."""
+        entry.levels = levels = self._vocabulary.pack(entry.terms)
+        return levels
