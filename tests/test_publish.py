@@ -326,6 +326,24 @@ def test_summary_runs_short_paragraphs_together_as_sentences() -> None:
     assert _summary("Episode notes\n\nWith Jeff and Brad") == "Episode notes. With Jeff and Brad"
 
 
+def test_summary_keeps_the_lines_of_a_field_list_apart() -> None:
+    from jjfeed.publish.entries import _summary
+
+    # Draw Down's Shopify feed: each product's summary opens with its fields, a line each.
+    shop = "Vendor: Curated\nType: Periodical\nPrice: 15.50\n\nReading Until I Sleep reflects."
+    assert _summary(shop) == (
+        "Vendor: Curated · Type: Periodical · Price: 15.50. Reading Until I Sleep reflects."
+    )
+    # Prose wrapped at a line's width is one run of words, even where a line has a colon.
+    wrapped = "The release notes say: nothing\nchanged in the parser, and the tests\npass again."
+    assert _summary(wrapped) == (
+        "The release notes say: nothing changed in the parser, and the tests pass again."
+    )
+    # A line that is no field among fields: the paragraph is prose.
+    mixed = "Price: 11.00\nthe reissue of issue 43 of the journal"
+    assert _summary(mixed) == "Price: 11.00 the reissue of issue 43 of the journal"
+
+
 @pytest.mark.parametrize(
     ("text", "title"),
     [

@@ -241,12 +241,26 @@ def _first_sentence(line: str) -> str:
     return line
 
 
+# One line of a field list: a label of one to three words, a colon, a value ("Price: 15.50").
+_FIELD = re.compile(r"\s*[A-Z][\w'’&/-]*(?: [\w'’&/-]+){0,2}:\s+\S")
+
+
+def _paragraph_line(paragraph: str) -> str:
+    """A paragraph as one line. The lines of a field list ("Vendor: Curated", "Type:
+    Periodical", "Price: 15.50" on lines of their own) keep a separator: run together they
+    read as one phrase. Other lines (hard-wrapped prose) are one run of words."""
+    lines = [line for line in paragraph.split("\n") if line.strip()]
+    if len(lines) > 1 and all(_FIELD.match(line) for line in lines):
+        return " · ".join(_one_line(line) for line in lines)
+    return _one_line(paragraph)
+
+
 def _summary(text: str, limit: int = SUMMARY_LIMIT, words: int = SUMMARY_WORDS) -> str:
     """The opening paragraphs as one line: a short first one ("Warning: spoilers") takes
     the next along, up to ``words`` words; cut at a word boundary past ``limit``."""
     parts: list[str] = []
     for paragraph in text.strip().split("\n\n"):
-        parts.append(_one_line(paragraph))
+        parts.append(_paragraph_line(paragraph))
         if sum(len(p.split()) for p in parts) >= words:
             break
     # Paragraphs run together as sentences: "...spoilers for Jessica Jones. Life post-murder..."
