@@ -72,6 +72,25 @@ def test_figcaption_and_alt_text_not_in_text() -> None:
     assert 'src="https://example.com/img/still.jpg"' in cleaned.html
 
 
+def test_a_credit_marked_in_a_figure_goes_with_no_words_to_tell_it() -> None:
+    # Macworld's feed: the picture's credit is one word, "IDG", marked by its class alone.
+    fragment = (
+        PARA + '<figure class="medium right"><img src="/img/camp.jpg" alt="" width="300">'
+        ' <small class="credit">IDG</small></figure>'
+        '<p><img src="/img/b.jpg" alt=""><span class="photo-credit">Jane Doe</span></p>'
+    )
+    cleaned = clean_html(fragment, BASE)
+    assert _blocks(cleaned.text) == [PARA_TEXT]
+    assert "IDG" not in cleaned.html and "Jane Doe" not in cleaned.html
+    assert 'src="https://example.com/img/camp.jpg"' in cleaned.html
+
+
+def test_a_credits_class_outside_a_figure_is_not_a_pictures() -> None:
+    line = "Directed by Jane Doe, written by John Roe, music by Ann Poe."
+    cleaned = clean_html(f'{PARA}<p class="credits">{line}</p>', BASE)
+    assert _blocks(cleaned.text) == [PARA_TEXT, line]
+
+
 def test_credit_paragraph_removed() -> None:
     cleaned = clean_html(PARA + "<p>Marvel Entertainment/YouTube</p><p>(Photo Credit - EW)</p>")
     assert _blocks(cleaned.text) == [PARA_TEXT]
