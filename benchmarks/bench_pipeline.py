@@ -28,6 +28,7 @@ import argparse
 import ctypes
 import html
 import json
+import logging
 import os
 import platform
 import random
@@ -228,6 +229,19 @@ def _timed(owner: Any, name: str, spent: dict[str, float], label: str) -> None:
     setattr(owner, name, timed)
 
 
+class _FilingLine(logging.Handler):
+    """Keeps the run's "filing: N entries, X s of CPU" line (what ``jjfeed -v`` prints)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.line = ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("filing:"):
+            self.line = message
+
+
 def filing_cpu(folder: Path, work: Path, vectors: bool = False) -> None:
     """One in-process ingest: its CPU time, and the part in the run index's story search.
 
@@ -279,9 +293,13 @@ def filing_cpu(folder: Path, work: Path, vectors: bool = False) -> None:
         work / "none.yaml", required=False, database=work / "p.db", output=work / "pout"
     )
     config = replace(config, story_vectors=vectors)
+    filing = _FilingLine()
+    logging.getLogger("jjfeed.pipeline").addHandler(filing)
+    logging.getLogger("jjfeed.pipeline").setLevel(logging.INFO)
     started = time.process_time()
     pipeline.ingest_inputs(config, [str(folder)], now=NOW)
     total = time.process_time() - started
+    print(filing.line or "no filing line was logged")
     print(
         f"run's process CPU {total:.2f} s; run index story search {spent['search']:.2f} s "
         f"over {spent['calls']:.0f} lookups: similarities {spent['similarity']:.2f} s, "
