@@ -404,3 +404,23 @@ def test_text_fallback_summary_is_not_markup_in_rss(tmp_path: Path) -> None:
     publish.publish([cluster], FeedInfo(), tmp_path)
     atom, rss = (tmp_path / "feed.atom").read_bytes(), (tmp_path / "feed.rss").read_bytes()
     assert published_dangers(atom, rss) == []
+
+
+def test_a_title_made_from_the_text_of_an_untitled_entry_is_not_markup(tmp_path: Path) -> None:
+    """An entry with no title is titled by its opening words; text that reads
+    "<img src=x onerror=...>" (escaped in the source) must not become a tag in a title
+    that a reader takes for HTML."""
+    doc = (
+        b'<rss version="2.0"><channel><title>h</title><item>'
+        b"<guid>https://example.org/1</guid><description>&lt;p&gt;&amp;lt;img src=x "
+        b"onerror=alert(1)&amp;gt; is how the worm began&lt;/p&gt;</description></item>"
+        b"</channel></rss>"
+    )
+    article = pipeline.clean_article(parse_feed(doc, source="s").articles[0])
+    assert not article.title and article.text.startswith("<img")
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    member = StoredArticle(1, article, None, "h", "c", now)
+    cluster = Cluster("00000000-0000-5000-8000-000000000001", (member,), member, now)
+    publish.publish([cluster], FeedInfo(), tmp_path)
+    atom, rss = (tmp_path / "feed.atom").read_bytes(), (tmp_path / "feed.rss").read_bytes()
+    assert published_dangers(atom, rss) == []

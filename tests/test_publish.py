@@ -370,6 +370,13 @@ def test_summary_keeps_the_lines_of_a_field_list_apart() -> None:
         # a long first sentence is cut at a word
         ("word " * 40, ("word " * 15).strip() + "…"),
         ("", "(untitled)"),
+        # a tag written out in the text is no tag in the title (readers may read RSS titles
+        # as HTML); what the text says stays
+        (
+            "<b onmouseover=alert(1)>Bold claim</b> about markup in posts.",
+            "< b onmouseover=alert(1)>Bold claim< /b> about markup in posts.",
+        ),
+        ("Use the &lt;b&gt; entity when 3 < 4.", "Use the &lt;b&gt; entity when 3 < 4."),
     ],
 )
 def test_a_post_without_a_title_is_titled_by_its_opening(text: str, title: str) -> None:

@@ -117,11 +117,20 @@ def plain_text(value: str, limit: int = MAX_TITLE_CHARS) -> str:
     """
     if "<" in value or "&" in value:
         value = _markup_text(value)
-    value = " ".join(_CONTROL.sub("", value).split())
-    value = _TAG_OPENER.sub("< ", value)
+    value = safe_line(value)
     if len(value) > limit:
         value = value[: limit - 1].rstrip() + "…"
     return value
+
+
+def safe_line(text: str) -> str:
+    """Plain text as one line no reader can take for markup: what it says is kept, a
+    ``<`` that could open a tag gets a space after it (``<b>`` shows as ``< b>``).
+
+    For text that is text already (an article's, where "&lt;" is what its author
+    wrote); :func:`plain_text` is for fields that may hold markup.
+    """
+    return _TAG_OPENER.sub("< ", " ".join(_CONTROL.sub("", text).split()))
 
 
 # A comma with a word right after it, not between digits: "DASDING,Alice Merton,Interview".

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .. import safehtml, urls
+from .. import fields, safehtml, urls
 from ..model import Cluster, StoredArticle
 
 SUMMARY_LIMIT = 400
@@ -215,9 +215,11 @@ def _title_from(text: str, limit: int = TITLE_LIMIT) -> str:
     """A title for a post that has none (Dave Winer's, a microblog's): its first sentence.
 
     Atom requires a title, and a reader's list of "(untitled)" says nothing; readers
-    that meet such items show their opening words, so the feed does too.
+    that meet such items show their opening words, so the feed does too, as a line
+    no reader can take for markup (:func:`jjfeed.fields.safe_line`): a post about
+    HTML may open with a tag written out, and readers may read an RSS title as HTML.
     """
-    first = _one_line(text.strip().split("\n\n", 1)[0]) if text.strip() else ""
+    first = fields.safe_line(text.strip().split("\n\n", 1)[0]) if text.strip() else ""
     if not first:
         return "(untitled)"
     sentence = _first_sentence(first)
