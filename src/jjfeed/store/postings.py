@@ -5,7 +5,7 @@ one packed row: the keys as big-endian int64s, the article's date. A lookup
 needs the other direction, key to articles, for the dates a run looks at; a
 :class:`KeyIndex` holds it for the date ranges loaded so far.
 
-Most of it sits in immutable :class:`_Segment` s, each rows sorted by
+Most of it sits in immutable :class:`Segment` s, each rows sorted by
 ``(date, article)``. A segment finds the rows under a key with one binary
 search over all the keys asked for: each of its keys is stored as
 ``key prefix | position``, the position's bits taking the key's lowest bits,
@@ -38,7 +38,7 @@ def unpack(blob: bytes | None) -> list[int]:
     return [] if not blob else np.frombuffer(blob, KEY).astype(np.int64).tolist()
 
 
-class _Segment:
+class Segment:
     """Rows in ``(date, article)`` order and their keys, searchable by key."""
 
     def __init__(
@@ -68,7 +68,7 @@ class _Segment:
         offsets: np.ndarray,
         low: np.ndarray,
         postings: np.ndarray,
-    ) -> _Segment:
+    ) -> Segment:
         """The segment whose arrays these are (see :attr:`arrays`), without sorting anything."""
         segment = cls.__new__(cls)
         segment.ids, segment.dates, segment.offsets = ids, dates, offsets
@@ -94,7 +94,7 @@ class _Segment:
     @classmethod
     def of_rows(
         cls, ids: Sequence[int], dates: Sequence[int], lengths: Sequence[int], packed: bytearray
-    ) -> _Segment:
+    ) -> Segment:
         """A segment of packed rows, given in ``(date, article)`` order, their keys end to end."""
         keys = np.frombuffer(packed, KEY)
         keys.byteswap(inplace=True)  # the bytes in place, then read in the other order: no copy
@@ -107,7 +107,7 @@ class _Segment:
         )
 
     @classmethod
-    def merged(cls, parts: Sequence[_Segment]) -> _Segment:
+    def merged(cls, parts: Sequence[Segment]) -> Segment:
         """One segment of the live rows of ``parts``."""
         live = [np.flatnonzero(p.alive) if p.alive is not None else None for p in parts]
         ids = np.concatenate(
@@ -179,7 +179,7 @@ class _Segment:
         return owner[ok], rows[ok]
 
 
-def segment_of(rows: Iterable[tuple[int, int, bytes]]) -> _Segment:
+def segment_of(rows: Iterable[tuple[int, int, bytes]]) -> Segment:
     """A segment of the rows ``(article, date, keys)`` given in ``(date, article)`` order;
     rows without keys are left out."""
     ids, dates, lengths = [], [], []
@@ -190,7 +190,7 @@ def segment_of(rows: Iterable[tuple[int, int, bytes]]) -> _Segment:
             dates.append(date)
             lengths.append(len(blob) // 8)
             packed += blob
-    return _Segment.of_rows(ids, dates, lengths, packed)
+    return Segment.of_rows(ids, dates, lengths, packed)
 
 
 def _ranges(start: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -223,8 +223,8 @@ class KeyIndex:
         # store: another writer may still commit them).
         self.pending: dict[int, float] = {}
         self._fold_at = fold
-        self._segments: list[_Segment] = []
-        self._where: dict[int, _Segment | None] = {}  # article: its segment (None: dictionary)
+        self._segments: list[Segment] = []
+        self._where: dict[int, Segment | None] = {}  # article: its segment (None: dictionary)
         self._recent: dict[int, tuple[int, np.ndarray]] = {}  # article: (date, keys)
         self._postings: dict[int, list[int]] = {}  # key: articles of _recent
         self._covered: list[tuple[int, int]] = []  # date ranges [lo, hi) loaded
@@ -248,7 +248,7 @@ class KeyIndex:
         return gaps
 
     @classmethod
-    def restored(cls, segment: _Segment, lo: int, hi: int, seq: int) -> KeyIndex:
+    def restored(cls, segment: Segment, lo: int, hi: int, seq: int) -> KeyIndex:
         """An index holding ``segment``: every row of the dates ``[lo, hi)`` up to row ``seq``.
 
         What was written after ``seq`` is for :meth:`absorb` to add.
@@ -292,12 +292,12 @@ class KeyIndex:
         ordered = sorted((date, article_id) for article_id, (date, _) in fresh.items())
         self._add_segment(segment_of((a, d, fresh[a][1] or b"") for d, a in ordered))
 
-    def _add_segment(self, segment: _Segment) -> None:
+    def _add_segment(self, segment: Segment) -> None:
         if not len(segment.ids):
             return
         self._segments.append(segment)
         while len(self._segments) > 1 and len(self._segments[-2]) <= 2 * len(self._segments[-1]):
-            segment = _Segment.merged(self._segments[-2:])
+            segment = Segment.merged(self._segments[-2:])
             self._segments[-2:] = [segment]
         self._where.update(dict.fromkeys(segment.ids.tolist(), segment))
 
@@ -333,7 +333,7 @@ class KeyIndex:
         self._recent.clear()
         self._postings.clear()
         self._add_segment(
-            _Segment(
+            Segment(
                 np.fromiter((i for i, _ in items), np.int64, len(items)),
                 np.fromiter((date for _, (date, _) in items), np.int64, len(items)),
                 np.fromiter((len(keys) for _, (_, keys) in items), np.int64, len(items)),

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .postings import _Segment
+from .postings import Segment
 
 FORMAT = 2  # 1 (a day of main in session 18) left arrays unaligned: searching them was 100x slower
 # Below this many articles in the window, building the index takes under about 0.15 s here.
@@ -69,7 +69,7 @@ def due(
     return written_since > STALE_SHARE * max(info.rows, 1) or lo - info.lo > STALE_SHARE * span
 
 
-def encode(segment: _Segment, lo: int, seq: int) -> Iterator[bytes | memoryview]:
+def encode(segment: Segment, lo: int, seq: int) -> Iterator[bytes | memoryview]:
     """The rows of a snapshot of ``segment``: its header, then its arrays in parts.
 
     The parts are views of the arrays (no copy of them is made).
@@ -104,7 +104,7 @@ def info_of(header: bytes | None) -> SnapshotInfo | None:
         return None
 
 
-def decode(parts: Iterable[bytes]) -> tuple[SnapshotInfo, _Segment] | None:
+def decode(parts: Iterable[bytes]) -> tuple[SnapshotInfo, Segment] | None:
     """The snapshot in ``parts`` (header first); None when it is not one this code wrote."""
     chunks = iter(parts)
     header = next(chunks, None)
@@ -126,7 +126,7 @@ def decode(parts: Iterable[bytes]) -> tuple[SnapshotInfo, _Segment] | None:
         return None
     if int(offsets[-1]) != len(postings):
         return None
-    return info, _Segment.restored(ids, dates, offsets, low, postings)
+    return info, Segment.restored(ids, dates, offsets, low, postings)
 
 
 def _aligned(size: int) -> int:
