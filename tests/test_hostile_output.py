@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from jjfeed import pipeline, publish
-from jjfeed.model import Cluster, FeedInfo, StoredArticle
+from jjfeed.model import Article, Cluster, FeedInfo, StoredArticle
 from jjfeed.parse import parse_feed
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -397,13 +397,19 @@ def test_text_fallback_summary_is_not_markup_in_rss(tmp_path: Path) -> None:
         b"<guid>https://example.org/1</guid><description>&lt;p&gt;&amp;lt;script&amp;gt;"
         b"alert(1)&amp;lt;/script&amp;gt; code sample&lt;/p&gt;</description></item></channel></rss>"
     )
-    article = pipeline.clean_article(parse_feed(doc, source="s").articles[0])
+    atom, rss = _publish_article(
+        pipeline.clean_article(parse_feed(doc, source="s").articles[0]), tmp_path
+    )
+    assert published_dangers(atom, rss) == []
+
+
+def _publish_article(article: Article, folder: Path) -> tuple[bytes, bytes]:
+    """One cleaned article published alone: its Atom and RSS feeds."""
     now = datetime(2026, 11, 1, tzinfo=UTC)
     member = StoredArticle(1, article, None, "h", "c", now)
     cluster = Cluster("00000000-0000-5000-8000-000000000001", (member,), member, now)
-    publish.publish([cluster], FeedInfo(), tmp_path)
-    atom, rss = (tmp_path / "feed.atom").read_bytes(), (tmp_path / "feed.rss").read_bytes()
-    assert published_dangers(atom, rss) == []
+    publish.publish([cluster], FeedInfo(), folder)
+    return (folder / "feed.atom").read_bytes(), (folder / "feed.rss").read_bytes()
 
 
 def test_a_title_made_from_the_text_of_an_untitled_entry_is_not_markup(tmp_path: Path) -> None:
@@ -418,9 +424,5 @@ def test_a_title_made_from_the_text_of_an_untitled_entry_is_not_markup(tmp_path:
     )
     article = pipeline.clean_article(parse_feed(doc, source="s").articles[0])
     assert not article.title and article.text.startswith("<img")
-    now = datetime(2026, 11, 1, tzinfo=UTC)
-    member = StoredArticle(1, article, None, "h", "c", now)
-    cluster = Cluster("00000000-0000-5000-8000-000000000001", (member,), member, now)
-    publish.publish([cluster], FeedInfo(), tmp_path)
-    atom, rss = (tmp_path / "feed.atom").read_bytes(), (tmp_path / "feed.rss").read_bytes()
+    atom, rss = _publish_article(article, tmp_path)
     assert published_dangers(atom, rss) == []
