@@ -226,3 +226,18 @@ def test_furniture_left_and_story_text_lost_are_counted() -> None:
     assert [x.split(" | ")[1] for x in acc["examples"]["links_lost"]] == ["the harbour map here"]
     assert list(acc["leaks"]) == ["appeared-first"]
     assert acc["counts"]["prose_blocks"] == 3 and acc["counts"]["story_links"] == 2
+
+
+def test_a_paragraph_published_without_its_byline_is_trimmed_not_lost() -> None:
+    """A paragraph whose opening words went (a byline run into it) is counted as trimmed;
+    one with only a few words left of it is lost."""
+    story = "Ten years ago today the first post went up, and the blog has grown every year since."
+    cut = "Ferries to the island stop for the winter on Friday after a season of record crowds."
+    body = f"<p>by Jane Doe {story}</p><p>{cut}</p>"
+    entry = review.Entry("g", "https://h.example/1", "", True, None, True, set(), body=body)
+    row = {"title": "Birthday", "text": f"{story}\n\nFerries to the island stop."}
+    acc = {"counts": review.Counter(), "examples": review.defaultdict(list),
+           "leaks": review.defaultdict(list)}  # fmt: skip
+    review.check_cleaning("f/a.rss", entry, row, acc)
+    assert [x.split(" | ")[1] for x in acc["examples"]["prose_trimmed"]] == [f"by Jane Doe {story}"]
+    assert [x.split(" | ")[1] for x in acc["examples"]["prose_lost"]] == [cut]
