@@ -23,12 +23,12 @@ GROUND_TRUTH = SHARED / "data" / "wcxb-dev" / "ground-truth"
 needs_wcxb = pytest.mark.needs_shared(GROUND_TRUTH)  # every test of the `jj` fixture and TEXTS
 
 MEMBER_KEYS = {
-    "id", "source", "title", "url", "first_seen", "representative", "rule", "similarity",
-    "matched", "via", "override",
+    "id", "source", "title", "url", "first_seen", "published", "representative", "rule",
+    "similarity", "matched", "via", "override",
 }  # fmt: skip
 STORY_CLUSTER_KEYS = {
-    "cluster", "articles", "id", "source", "title", "url", "first_seen", "representative",
-    "rule", "link", "links", "best_article", "best", "override",
+    "cluster", "articles", "id", "source", "title", "url", "first_seen", "published",
+    "representative", "rule", "link", "links", "best_article", "best", "override",
 }  # fmt: skip
 
 
@@ -496,3 +496,22 @@ def test_store_override_numbers_survive_a_reopen_and_older_databases(tmp_path: P
         store._db.execute("DELETE FROM meta WHERE key = 'overrides_last_id'")
         with store.transaction():
             assert store.add_override("merge", None, "g", "h", {}, when) == 4
+
+
+def test_a_member_shows_the_day_its_source_dates_it_when_that_is_another() -> None:
+    from datetime import UTC, datetime
+
+    from jjfeed.pipeline.dupes import ClusterReport, Member, render
+
+    seen = datetime(2026, 12, 5, 6, 54, tzinfo=UTC)
+    old = Member(1, "inessential", "The Goal", None, seen, True, "founded",
+                 published=datetime(2017, 3, 31, 12, tzinfo=UTC))  # fmt: skip
+    today = Member(2, "Daring Fireball", "News", None, seen, False, "guid", 1.0, 1,
+                   published=datetime(2026, 12, 5, 1, tzinfo=UTC))  # fmt: skip
+    undated = Member(3, "Feed", "Item", None, seen, False, "url", 1.0, 1)
+    text = render(ClusterReport("c1", "c1", (old, today, undated)))
+    assert "#1 inessential · 2026-12-05 06:54, published 2017-03-31 · The Goal" in text
+    assert "#2 Daring Fireball · 2026-12-05 06:54 · News" in text
+    assert "#3 Feed · 2026-12-05 06:54 · Item" in text
+    assert old.as_dict()["published"] == "2017-03-31T12:00:00+00:00"
+    assert undated.as_dict()["published"] is None

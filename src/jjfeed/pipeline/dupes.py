@@ -49,12 +49,16 @@ class Member:
     matched: int | None = None
     via: str | None = None
     override: int | None = None
+    published: datetime | None = None  # the date its source gives it, if any
 
     @classmethod
     def of(cls, stored: StoredArticle, representative: bool, rule: str) -> Member:
         """A stored article as a member, first seen when it was first fetched."""
         a = stored.article
-        return cls(stored.id, a.source, a.title, a.url, stored.fetched_at, representative, rule)
+        return cls(
+            stored.id, a.source, a.title, a.url, stored.fetched_at, representative, rule,
+            published=a.published,
+        )  # fmt: skip
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -75,6 +79,7 @@ class Member:
             "title": self.title,
             "url": self.url,
             "first_seen": self.first_seen.isoformat(),
+            "published": self.published.isoformat() if self.published else None,
         }
 
 
@@ -341,7 +346,7 @@ def render(report: Report) -> str:
     if isinstance(report, ArticleReport):
         m = report.member
         return (
-            f"article #{m.id} · {m.source} · {_when(m.first_seen)} · cluster {report.cluster}\n"
+            f"article #{m.id} · {m.source} · {_dates(m)} · cluster {report.cluster}\n"
             f"  {m.title}\n  {m.url or '(no url)'}\n  {_why(m)}"
         )
     if isinstance(report, ClusterReport):
@@ -349,7 +354,7 @@ def render(report: Report) -> str:
         lines = [f"cluster {report.id} · {count} · story {report.story}"]
         for m in report.members:
             mark = "*" if m.representative else " "
-            lines.append(f"  {mark} #{m.id} {m.source} · {_when(m.first_seen)} · {m.title}")
+            lines.append(f"  {mark} #{m.id} {m.source} · {_dates(m)} · {m.title}")
             lines.append(f"      {m.url or '(no url)'}")
             lines.append(f"      {_why(m)}")
         for merged in report.merged:
@@ -372,6 +377,15 @@ def _plural(n: int, word: str) -> str:
 
 def _when(value: datetime) -> str:
     return value.isoformat(timespec="minutes").replace("T", " ")[:16]
+
+
+def _dates(m: Member) -> str:
+    """When jjfeed first saw the article, and the day its source dates it when that is
+    another: a copy filed today of a post from 2017 says so."""
+    seen = _when(m.first_seen)
+    if m.published is None or m.published.date() == m.first_seen.date():
+        return seen
+    return f"{seen}, published {m.published.date().isoformat()}"
 
 
 def _why(m: Member) -> str:
