@@ -85,6 +85,17 @@ def test_a_credit_marked_in_a_figure_goes_with_no_words_to_tell_it() -> None:
     assert 'src="https://example.com/img/camp.jpg"' in cleaned.html
 
 
+def test_a_credit_container_holding_the_picture_keeps_the_picture() -> None:
+    # WordPress's Media Credit plugin wraps the picture and its credit in one "media-credit-container".
+    fragment = (
+        PARA + '<div class="media-credit-container"><img src="/img/a.jpg" alt="">'
+        '<span class="media-credit">Jane Doe</span></div>'
+    )
+    cleaned = clean_html(fragment, BASE)
+    assert _blocks(cleaned.text) == [PARA_TEXT]
+    assert 'src="https://example.com/img/a.jpg"' in cleaned.html
+
+
 def test_a_credits_class_outside_a_figure_is_not_a_pictures() -> None:
     line = "Directed by Jane Doe, written by John Roe, music by Ann Poe."
     cleaned = clean_html(f'{PARA}<p class="credits">{line}</p>', BASE)

@@ -77,10 +77,9 @@ SUBHEADINGS: tuple[str, ...] = ("h2", "h3", "h4", "h5", "h6")
 _HINT_WORDS = re.compile(
     r"(?<![a-z0-9])(?:" + "|".join(re.escape(h) for h in BOILERPLATE_HINTS) + r")s?(?![a-z0-9])"
 )
-# A class or id word that names a picture's credit: "credit", "photo-credit", "image_credits".
-_CREDIT_WORD = re.compile(
-    r"(?<![a-z0-9])(?P<kind>(?:photo|image|img|media|picture)[-_]?)?credits?(?![a-z0-9])"
-)
+# A whole class or id word that names a picture's credit: "credit", "photo-credit",
+# "image_credits" (not "media-credit-container": that one holds the picture too).
+_CREDIT_WORD = re.compile(r"(?P<kind>(?:photo|image|img|media|picture)[-_]?)?credits?")
 _UNSAFE_URL = re.compile(r"^\s*(?:javascript|data|vbscript)\s*:", re.IGNORECASE)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _PIXEL_STYLE = re.compile(r"(?:width|height)\s*:\s*[01](?:px)?\b", re.IGNORECASE)
@@ -190,11 +189,11 @@ def _is_picture_credit(element: Element) -> bool:
     """A picture's credit by its markup: ``<small class="credit">IDG</small>`` in a
     ``<figure>``, or a ``photo-credit`` anywhere. A bare "credit" outside a figure
     (a film's credits, a bank's) says nothing about pictures."""
-    haystack = " ".join([*tokens(element.get("class")), element.get("id") or ""]).lower()
-    found = _CREDIT_WORD.search(haystack) if "credit" in haystack else None
-    if found is None:
-        return False
-    return found.group("kind") is not None or any(
+    words = [w.lower() for w in [*tokens(element.get("class")), element.get("id") or ""]]
+    found = [m for w in words if "credit" in w and (m := _CREDIT_WORD.fullmatch(w))]
+    if not found or next(element.iter(*_MEDIA_TAGS), None) is not None:
+        return False  # no credit word, or the picture itself is inside
+    return any(m.group("kind") for m in found) or any(
         a.tag == "figure" for a in element.iterancestors()
     )
 
